@@ -1,0 +1,88 @@
+"""
+### mediamon_daily
+
+Every local day (Asia/Almaty), for each source in the registry: **fetch** its feeds, listings
+and sitemaps and the articles they link into a raw WARC capture, **parse** the capture into
+articles and headlines, **validate** them with Great Expectations (failing rows go to
+`quarantine` with their reasons, results to `dq_results`), and **load** them into PostgreSQL
+(connection `mediamon_db`) with idempotent upserts.
+
+One run covers one local day [00:00, 24:00): the data interval of the run. A manual run
+without a logical date covers today so far. Sources are mapped: one failing source does not
+stop the others. Running a day again converges to the same rows; a day that already has a
+capture is not fetched again.
+
+Params: `sources` (list of source ids; empty = all).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import CronDataIntervalTimetable, Param, dag, get_current_context, task, task_group
+from mediamon import tasks
+from mediamon.window import DAG_TIMEZONE
+
+
+@dag(
+    dag_id="mediamon_daily",
+    schedule=CronDataIntervalTimetable("0 0 * * *", timezone=DAG_TIMEZONE),
+    start_date=pendulum.datetime(2024, 9, 1, tz=DAG_TIMEZONE),
+    catchup=False,
+    max_active_runs=4,
+    default_args={"owner": "mediamon", "retries": 2, "retry_delay": timedelta(seconds=30)},
+    params={
+        "sources": Param(
+            [],
+            type="array",
+            items={"type": "string"},
+            description="Source ids to run (empty: every source)",
+        )
+    },
+    tags=["mediamon", "daily", "ingest"],
+    doc_md=__doc__,
+)
+def mediamon_daily():
+    @task
+    def migrate():
+        tasks.migrate()
+
+    @task
+    def plan() -> list[dict]:
+        context = get_current_context()
+        return tasks.plan(context, only=context["params"]["sources"])
+
+    @task_group(group_id="source")
+    def per_source(source_id: str, day: str):
+        @task
+        def fetch(source_id: str, day: str) -> str:
+            return tasks.fetch(source_id, day)
+
+        @task
+        def parse(source_id: str, day: str, capture: str) -> str:
+            return tasks.parse(source_id, day, capture)
+
+        @task
+        def validate(source_id: str, day: str, batch: str) -> str:
+            return tasks.validate(source_id, day, batch)
+
+        @task
+        def load(source_id: str, day: str, validated: str) -> dict:
+            return tasks.load(source_id, day, validated)
+
+        captured = fetch(source_id, day)
+        parsed = parse(source_id, day, captured)
+        validated = validate(source_id, day, parsed)
+        return load(source_id, day, validated)
+
+    @task(trigger_rule="all_done")
+    def summarize(planned: list[dict]) -> list[dict]:
+        return tasks.summarize(planned)
+
+    sources = plan()
+    migrate() >> sources
+    per_source.expand_kwargs(sources) >> summarize(sources)
+
+
+mediamon_daily()

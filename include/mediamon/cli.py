@@ -1,0 +1,214 @@
+"""``mediamon``: thin commands over the stages.
+
+    mediamon run [--capture PATH | --live] [--date YYYY-MM-DD]   the daily DAG for one day
+    mediamon db uri | upgrade | stop                               the warehouse
+    mediamon env                                                   shell exports for `airflow`
+    mediamon capture build SRC OUT                                 a capture from saved pages
+    mediamon capture serve CAPTURE [--port N]                      a replay server on loopback
+
+``run`` prepares everything a fresh machine lacks: the embedded PostgreSQL (unless
+``MEDIAMON_DATABASE_URL`` is set), Airflow's metadata database beside it (``airflow db
+migrate``), the capture and its replay server, then runs ``mediamon_daily`` through
+``dag.test()`` and prints the per-source summary read back from the warehouse.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import subprocess
+import sys
+from datetime import date, datetime, time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+DEMO_CAPTURE = Path(__file__).with_name("demo") / "exclusive"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    return args.func(args) or 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mediamon", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(required=True)
+
+    run = sub.add_parser("run", help="run mediamon_daily for one local day and print a summary")
+    where = run.add_mutually_exclusive_group()
+    where.add_argument(
+        "--capture",
+        type=Path,
+        default=None,
+        help="folder of saved pages or a WARC to replay (default: the demo)",
+    )
+    where.add_argument(
+        "--live", action="store_true", help="fetch the live sites of the registry (needs internet)"
+    )
+    run.add_argument("--date", default=None, help="local day, YYYY-MM-DD (default: today)")
+    run.set_defaults(func=cmd_run)
+
+    db = sub.add_parser("db", help="the warehouse").add_subparsers(required=True)
+    db.add_parser("uri", help="print the warehouse URI").set_defaults(func=cmd_db_uri)
+    db.add_parser("upgrade", help="apply migrations").set_defaults(func=cmd_db_upgrade)
+    db.add_parser("stop", help="stop the embedded server").set_defaults(func=cmd_db_stop)
+
+    sub.add_parser("env", help="print shell exports for the airflow CLI").set_defaults(func=cmd_env)
+
+    capture = sub.add_parser("capture", help="captures").add_subparsers(required=True)
+    build = capture.add_parser("build", help="build a capture from saved pages or a WARC")
+    build.add_argument("source", type=Path)
+    build.add_argument("out", type=Path)
+    build.set_defaults(func=cmd_capture_build)
+    serve = capture.add_parser("serve", help="serve a capture on 127.0.0.1")
+    serve.add_argument("capture", type=Path, help="a built capture folder or a WARC file")
+    serve.add_argument("--port", type=int, default=8765)
+    serve.set_defaults(func=cmd_capture_serve)
+    return parser
+
+
+def cmd_db_uri(args) -> None:
+    from mediamon.load.db import warehouse_url
+
+    print(warehouse_url())
+
+
+def cmd_db_upgrade(args) -> None:
+    from mediamon.load.db import warehouse_url
+    from mediamon.load.schema import upgrade
+
+    upgrade(warehouse_url())
+    print("warehouse schema is up to date")
+
+
+def cmd_db_stop(args) -> None:
+    from mediamon.load.db import stop_embedded
+
+    print("embedded PostgreSQL stopped" if stop_embedded() else "no embedded server running")
+
+
+def cmd_env(args) -> None:
+    for key, value in airflow_env().items():
+        print(f"export {key}='{value}'")
+
+
+def cmd_capture_build(args) -> None:
+    from mediamon.fetch.capture import build_capture
+
+    warc = build_capture(args.source, args.out)
+    print(f"capture: {warc}\nregistry: {args.out / 'sources.yaml'}")
+
+
+def cmd_capture_serve(args) -> None:
+    from mediamon.fetch.replay import ReplayServer
+
+    warc = args.capture / "capture.warc.gz" if args.capture.is_dir() else args.capture
+    server = ReplayServer(warc, port=args.port)
+    print(f"serving {server.size} recorded URLs from {warc} at {server.url} (Ctrl-C stops)")
+    print(f"use it: export MEDIAMON_REPLAY={server.url}")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+def airflow_env() -> dict[str, str]:
+    """Environment for Airflow on the project's database, folders and connection.
+
+    Starts the embedded PostgreSQL when no database is configured. Keys already set in the
+    environment are kept.
+    """
+    from mediamon.config import data_dir
+    from mediamon.load.db import airflow_connection_json, airflow_metadata_url, warehouse_url
+
+    warehouse = warehouse_url()
+    dags = Path(os.environ.get("MEDIAMON_DAGS_FOLDER", Path.cwd() / "dags")).resolve()
+    defaults = {
+        "AIRFLOW_HOME": str(data_dir() / "airflow"),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(dags),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(dags.parent / "plugins"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": airflow_metadata_url(),
+        "AIRFLOW_CONN_MEDIAMON_DB": airflow_connection_json(warehouse),
+        "MEDIAMON_DATABASE_URL": warehouse,
+        "MEDIAMON_DATA_DIR": str(data_dir()),
+    }
+    return {key: os.environ.get(key, value) for key, value in defaults.items()}
+
+
+def prepare_capture(source: Path) -> Path:
+    """Build (into the data folder) the capture for ``source``; returns the built folder."""
+    from mediamon.config import data_dir
+    from mediamon.fetch.capture import build_capture
+
+    source = source.resolve()
+    name = f"{source.name}-{hashlib.sha1(str(source).encode()).hexdigest()[:8]}"
+    out = data_dir() / "captures" / name
+    build_capture(source, out)
+    return out
+
+
+def cmd_run(args) -> int:
+    from mediamon.window import DAG_TIMEZONE
+
+    day = (
+        date.fromisoformat(args.date) if args.date else datetime.now(ZoneInfo(DAG_TIMEZONE)).date()
+    )
+    os.environ.update(airflow_env())
+    server = None
+    if not args.live:
+        from mediamon.fetch.replay import ReplayServer
+
+        built = prepare_capture(args.capture or DEMO_CAPTURE)
+        server = ReplayServer(built / "capture.warc.gz").start()
+        os.environ["MEDIAMON_REPLAY"] = server.url
+        os.environ["MEDIAMON_SOURCES"] = str(built / "sources.yaml")
+        print(f"replaying {server.size} recorded URLs from {built} at {server.url}")
+    try:
+        _airflow("db", "migrate")
+        state = run_daily(day)
+    finally:
+        if server:
+            server.stop()
+    _print_summary(day)
+    print(f"mediamon_daily {day}: {state}")
+    return 0 if state == "success" else 1
+
+
+def _airflow(*argv: str) -> None:
+    """Run the ``airflow`` CLI of this environment; raise CalledProcessError on failure."""
+    airflow = Path(sys.executable).with_name("airflow")
+    subprocess.run([str(airflow), *argv], check=True, stdout=subprocess.DEVNULL)
+
+
+def run_daily(day: date) -> str:
+    """Run ``mediamon_daily`` for local ``day`` with ``dag.test()``; returns the run state.
+
+    Airflow must already be configured through the environment (see :func:`airflow_env`).
+    """
+    from airflow.dag_processing.dagbag import DagBag
+
+    from mediamon.window import DAG_TIMEZONE
+
+    bag = DagBag(dag_folder=os.environ["AIRFLOW__CORE__DAGS_FOLDER"])
+    if bag.import_errors:
+        raise RuntimeError(f"DAG import errors: {bag.import_errors}")
+    dag = bag.get_dag("mediamon_daily")
+    logical_date = datetime.combine(day, time.min, tzinfo=ZoneInfo(DAG_TIMEZONE))
+    run = dag.test(logical_date=logical_date)
+    return str(getattr(run.state, "value", run.state))
+
+
+def _print_summary(day: date) -> None:
+    import psycopg2
+
+    from mediamon.report import day_summary, format_summary
+
+    with psycopg2.connect(os.environ["MEDIAMON_DATABASE_URL"]) as conn:
+        print(f"\nmediamon {day}: per source\n{format_summary(day_summary(conn, day.isoformat()))}")
+    conn.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,243 @@
+"""Settings and the sources registry.
+
+Settings come from environment variables (all optional):
+
+- ``MEDIAMON_DATABASE_URL``: the warehouse, a ``postgresql://`` URI. Unset: an embedded
+  PostgreSQL server is started under ``$MEDIAMON_DATA_DIR/pg`` (see :mod:`mediamon.load.db`).
+- ``MEDIAMON_DATA_DIR``: where local state lives (embedded database, raw WARC store, batches).
+  Default ``var/`` under the current working directory.
+- ``MEDIAMON_SOURCES``: path of the sources registry (YAML). Default: the packaged
+  ``sources.yaml`` (live outlets).
+- ``MEDIAMON_REPLAY``: base URL of a replay server (``http://127.0.0.1:PORT``). When set, every
+  HTTP request goes there instead of the internet (see :mod:`mediamon.fetch.replay`).
+
+The registry is validated on load; :class:`RegistryError` names the file, the source and the
+field that is wrong.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+PACKAGED_REGISTRY = Path(__file__).with_name("sources.yaml")
+ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+LISTING_SELECTOR_KEYS = {"item", "title", "link", "byline", "date", "next_page"}
+ARTICLE_SELECTOR_KEYS = {"title", "byline", "date", "body", "section"}
+
+
+class RegistryError(ValueError):
+    """The sources registry is malformed; the message says where and why."""
+
+
+@dataclass(frozen=True)
+class Feed:
+    """One RSS/Atom feed of a source."""
+
+    id: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One HTML headline list (ticker, section page) of a source.
+
+    ``selectors`` maps item/title/link (required) and byline/date/next_page (optional) to CSS
+    selectors; ``max_pages`` bounds how many pages are followed through ``next_page``.
+    """
+
+    id: str
+    url: str
+    selectors: dict[str, str]
+    max_pages: int = 1
+
+
+@dataclass(frozen=True)
+class Sitemap:
+    """One sitemap (or news sitemap) of a source; its ``<loc>`` URLs are article candidates."""
+
+    id: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Source:
+    """One outlet.
+
+    ``timezone`` is an IANA zone name: the outlet's local day is computed in it (never a fixed
+    offset: Kazakhstan moved from UTC+6 to UTC+5 on 2024-03-01). ``hosts`` are the host names
+    whose pages belong to the source (the homepage's host and its ``www.`` twin by default).
+    """
+
+    id: str
+    name: str
+    homepage: str
+    languages: tuple[str, ...]
+    timezone: str
+    first_year: int
+    feeds: tuple[Feed, ...] = ()
+    listings: tuple[Listing, ...] = ()
+    sitemaps: tuple[Sitemap, ...] = ()
+    article: dict[str, str] | None = None
+    hosts: tuple[str, ...] = field(default=())
+    max_articles: int = 200
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def owns(self, url: str) -> bool:
+        """True when ``url``'s host is one of the source's hosts."""
+        return (urlsplit(url).hostname or "") in self.hosts
+
+
+def data_dir() -> Path:
+    """The folder for local state (``MEDIAMON_DATA_DIR``, default ``./var``), created."""
+    path = Path(os.environ.get("MEDIAMON_DATA_DIR", "var")).resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def registry_path() -> Path:
+    """Path of the sources registry in force (``MEDIAMON_SOURCES`` or the packaged one)."""
+    return Path(os.environ.get("MEDIAMON_SOURCES") or PACKAGED_REGISTRY)
+
+
+def replay_url() -> str | None:
+    """The replay server's base URL when requests must go to it, else None."""
+    return os.environ.get("MEDIAMON_REPLAY") or None
+
+
+def load_sources(path: Path | str | None = None) -> dict[str, Source]:
+    """Read and validate a registry file; returns sources by id, in file order.
+
+    Raises :class:`RegistryError` on any problem (missing field, bad id, unknown zone,
+    duplicate id, relative URL, unknown selector key).
+    """
+    path = Path(path) if path else registry_path()
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise RegistryError(f"{path}: cannot read registry: {exc}") from exc
+    if not isinstance(doc, dict) or not isinstance(doc.get("sources"), list):
+        raise RegistryError(f"{path}: expected a mapping with a 'sources' list")
+    sources: dict[str, Source] = {}
+    for index, raw in enumerate(doc["sources"]):
+        where = f"{path}: sources[{index}]"
+        source = _source(raw, where)
+        if source.id in sources:
+            raise RegistryError(f"{where}: duplicate source id {source.id!r}")
+        sources[source.id] = source
+    return sources
+
+
+def _source(raw: object, where: str) -> Source:
+    if not isinstance(raw, dict):
+        raise RegistryError(f"{where}: expected a mapping")
+    sid = _required(raw, "id", where)
+    where = f"{where} ({sid})"
+    if not ID_PATTERN.match(sid):
+        raise RegistryError(f"{where}: id must match {ID_PATTERN.pattern}")
+    homepage = _url(_required(raw, "homepage", where), f"{where}.homepage")
+    timezone = _required(raw, "timezone", where)
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise RegistryError(f"{where}: unknown IANA time zone {timezone!r}") from exc
+    languages = raw.get("languages") or []
+    if not languages or not all(isinstance(x, str) and len(x) == 2 for x in languages):
+        raise RegistryError(f"{where}: languages must be a non-empty list of ISO 639-1 codes")
+    first_year = raw.get("first_year", 1990)
+    if not isinstance(first_year, int) or not 1800 < first_year < 2100:
+        raise RegistryError(f"{where}: first_year must be a year")
+    host = urlsplit(homepage).hostname or ""
+    bare = host.removeprefix("www.")
+    hosts = tuple(dict.fromkeys([bare, f"www.{bare}", *raw.get("extra_hosts", [])]))
+    article = raw.get("article")
+    if article is not None:
+        _selectors(article, ARTICLE_SELECTOR_KEYS, set(), f"{where}.article")
+    source = Source(
+        id=sid,
+        name=raw.get("name") or sid,
+        homepage=homepage,
+        languages=tuple(languages),
+        timezone=timezone,
+        first_year=first_year,
+        feeds=tuple(
+            Feed(id=_list_id(f, where), url=_url(_required(f, "url", where), where))
+            for f in raw.get("feeds") or []
+        ),
+        listings=tuple(_listing(x, where) for x in raw.get("listings") or []),
+        sitemaps=tuple(
+            Sitemap(id=_list_id(s, where), url=_url(_required(s, "url", where), where))
+            for s in raw.get("sitemaps") or []
+        ),
+        article=dict(article) if article else None,
+        hosts=hosts,
+        max_articles=int(raw.get("max_articles", 200)),
+    )
+    list_ids = [x.id for x in (*source.feeds, *source.listings, *source.sitemaps)]
+    if len(list_ids) != len(set(list_ids)):
+        raise RegistryError(f"{where}: feed/listing/sitemap ids must be unique: {list_ids}")
+    if not list_ids:
+        raise RegistryError(f"{where}: a source needs at least one feed, listing or sitemap")
+    return source
+
+
+def _listing(raw: object, where: str) -> Listing:
+    lid = _list_id(raw, where)
+    where = f"{where}.listings[{lid}]"
+    selectors = raw.get("selectors")
+    _selectors(selectors, LISTING_SELECTOR_KEYS, {"item", "title", "link"}, where)
+    max_pages = raw.get("max_pages", 1)
+    if not isinstance(max_pages, int) or not 1 <= max_pages <= 100:
+        raise RegistryError(f"{where}: max_pages must be an integer from 1 to 100")
+    return Listing(
+        id=lid,
+        url=_url(_required(raw, "url", where), where),
+        selectors=dict(selectors),
+        max_pages=max_pages,
+    )
+
+
+def _selectors(raw: object, allowed: set[str], required: set[str], where: str) -> None:
+    if not isinstance(raw, dict):
+        raise RegistryError(f"{where}: selectors must be a mapping")
+    unknown = set(raw) - allowed
+    if unknown:
+        raise RegistryError(f"{where}: unknown selector keys {sorted(unknown)}")
+    missing = required - set(raw)
+    if missing:
+        raise RegistryError(f"{where}: missing selector keys {sorted(missing)}")
+    for key, value in raw.items():
+        if not isinstance(value, str) or not value.strip():
+            raise RegistryError(f"{where}: selector {key!r} must be a non-empty string")
+
+
+def _list_id(raw: object, where: str) -> str:
+    if not isinstance(raw, dict):
+        raise RegistryError(f"{where}: each feed/listing/sitemap must be a mapping")
+    lid = _required(raw, "id", where)
+    if not ID_PATTERN.match(lid):
+        raise RegistryError(f"{where}: list id {lid!r} must match {ID_PATTERN.pattern}")
+    return lid
+
+
+def _required(raw: dict, key: str, where: str) -> str:
+    value = raw.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise RegistryError(f"{where}: missing or empty {key!r}")
+    return value.strip()
+
+
+def _url(value: str, where: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise RegistryError(f"{where}: {value!r} is not an absolute http(s) URL")
+    return value

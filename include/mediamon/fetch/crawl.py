@@ -1,0 +1,193 @@
+"""Discovery and fetching for one source and local day, into one capture.
+
+Order: the source's feeds, then its listings (following ``next_page`` up to ``max_pages``),
+then its sitemaps; every list response is parsed only to find article URLs. Then each article
+URL that belongs to the source (``Source.owns``), once per canonical URL and at most
+``Source.max_articles``, is fetched. Every exchange, failures included, goes into the capture
+(:class:`mediamon.fetch.warcstore.CaptureWriter`); nothing is parsed into records here: that
+is the parse stage's job, from the capture.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import requests
+import urllib3
+
+from mediamon.config import Source
+from mediamon.fetch.http import MAX_BODY_BYTES, TIMEOUT, make_session
+from mediamon.fetch.warcstore import CaptureWriter, decode_payload
+from mediamon.parse import canonicalize_url, parse_feed, parse_listing, parse_sitemap
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class CrawlStats:
+    """Counts for one crawl: exchanges recorded, failures, article candidates found."""
+
+    exchanges: int = 0
+    failures: int = 0
+    candidates: int = 0
+    skipped_foreign: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Fetched:
+    url: str
+    status: int
+    content_type: str | None
+    body: bytes
+    fetched_at: datetime
+
+
+def crawl(source: Source, capture: Path, *, session: requests.Session | None = None) -> CrawlStats:
+    """Discover and fetch ``source`` into the WARC ``capture`` (written atomically).
+
+    Returns :class:`CrawlStats`. HTTP and network errors are recorded, not raised; an error
+    writing the capture (disk full) raises OSError and leaves no partial file.
+    """
+    session = session or make_session()
+    stats = CrawlStats()
+    candidates: list[str] = []
+    with CaptureWriter(capture) as writer:
+        for feed in source.feeds:
+            page = _get(session, writer, stats, feed.url, kind="feed", list_id=feed.id)
+            if page:
+                result = parse_feed(
+                    page.body, page.url, source=source, list_id=feed.id, fetched_at=page.fetched_at
+                )
+                candidates += [h["url"] for h in result.headlines if h.get("url")]
+        for listing in source.listings:
+            url, offset = listing.url, 0
+            for _ in range(listing.max_pages):
+                page = _get(session, writer, stats, url, kind="listing", list_id=listing.id)
+                if not page:
+                    break
+                result = parse_listing(
+                    page.body,
+                    page.url,
+                    source=source,
+                    listing=listing,
+                    fetched_at=page.fetched_at,
+                    position_offset=offset,
+                )
+                candidates += [h["url"] for h in result.headlines if h.get("url")]
+                offset += len(result.headlines)
+                url = result.next_page_url
+                if not url:
+                    break
+        for sitemap in source.sitemaps:
+            page = _get(session, writer, stats, sitemap.url, kind="sitemap", list_id=sitemap.id)
+            if page:
+                found = parse_sitemap(
+                    page.body,
+                    page.url,
+                    source=source,
+                    list_id=sitemap.id,
+                    fetched_at=page.fetched_at,
+                )
+                candidates += [h["url"] for h in found if h.get("url")]
+        for url in _article_urls(source, candidates, stats):
+            _get(session, writer, stats, url, kind="article")
+    return stats
+
+
+def _article_urls(source: Source, candidates: list[str], stats: CrawlStats) -> list[str]:
+    seen: dict[str, str] = {}
+    for url in candidates:
+        if not source.owns(url):
+            stats.skipped_foreign += 1
+            continue
+        seen.setdefault(canonicalize_url(url), url)
+    stats.candidates = len(seen)
+    if len(seen) > source.max_articles:
+        log.warning(
+            "%s: %d article candidates, fetching the first %d (max_articles)",
+            source.id,
+            len(seen),
+            source.max_articles,
+        )
+    return list(seen.values())[: source.max_articles]
+
+
+def _get(
+    session,
+    writer: CaptureWriter,
+    stats: CrawlStats,
+    url: str,
+    *,
+    kind: str,
+    list_id: str | None = None,
+) -> Fetched | None:
+    """GET ``url`` and record every hop; the final 2xx page, or None on any failure."""
+    fetched_at = datetime.now(UTC)
+    try:
+        response = session.get(url, timeout=TIMEOUT, stream=True)
+    except requests.RequestException as exc:
+        return _failed(
+            writer, stats, url, f"{type(exc).__name__}: {exc}", fetched_at, kind, list_id
+        )
+    try:
+        raw = response.raw.read(MAX_BODY_BYTES + 1, decode_content=False)
+    except (OSError, urllib3.exceptions.HTTPError) as exc:
+        return _failed(
+            writer, stats, url, f"{type(exc).__name__}: {exc}", fetched_at, kind, list_id
+        )
+    finally:
+        response.close()
+    if len(raw) > MAX_BODY_BYTES:
+        return _failed(
+            writer,
+            stats,
+            url,
+            f"body larger than {MAX_BODY_BYTES} bytes",
+            fetched_at,
+            kind,
+            list_id,
+        )
+    for hop in response.history:
+        headers = [(k, v) for k, v in hop.headers.items() if k.lower() != "content-encoding"]
+        writer.write_response(
+            hop.url,
+            hop.status_code,
+            hop.reason,
+            headers,
+            hop.content,
+            fetched_at=fetched_at,
+            kind=kind,
+            list_id=list_id,
+        )
+        stats.exchanges += 1
+    writer.write_response(
+        response.url,
+        response.status_code,
+        response.reason,
+        list(response.raw.headers.items()),
+        raw,
+        fetched_at=fetched_at,
+        kind=kind,
+        list_id=list_id,
+    )
+    stats.exchanges += 1
+    if not 200 <= response.status_code < 300:
+        log.info("%s %s -> HTTP %s", kind, url, response.status_code)
+        return None
+    body = decode_payload(raw, response.headers.get("Content-Encoding"))
+    return Fetched(
+        response.url, response.status_code, response.headers.get("Content-Type"), body, fetched_at
+    )
+
+
+def _failed(writer, stats, url, error, fetched_at, kind, list_id) -> None:
+    log.warning("%s %s failed: %s", kind, url, error)
+    writer.write_failure(url, error, fetched_at=fetched_at, kind=kind, list_id=list_id)
+    stats.exchanges += 1
+    stats.failures += 1
+    stats.errors.append(f"{url}: {error}")
+    return None

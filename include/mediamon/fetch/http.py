@@ -1,0 +1,80 @@
+"""The HTTP session: timeouts, retries with backoff, a User-Agent, and replay routing.
+
+Retries use urllib3's ``Retry`` (exponential backoff, ``Retry-After`` honoured) on connection
+errors and on 429/500/502/503/504, for GET and HEAD only. Every request has a (connect, read)
+timeout in seconds.
+
+When a replay server is configured (``MEDIAMON_REPLAY``), :class:`ReplayAdapter` sends every
+request to it over loopback, keeping the original URL: the request line carries the original
+path and query, ``Host`` the original host and ``X-Mediamon-Scheme`` the original scheme, as if
+DNS resolved every host to the replay server. Responses carry the original URL again, so
+redirects and relative links resolve as on the live site.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from mediamon import __version__
+from mediamon.config import replay_url
+
+USER_AGENT = f"mediamon/{__version__} (media monitoring; +https://github.com/mediamon)"
+TIMEOUT = (5.0, 20.0)  # seconds: connect, read
+MAX_BODY_BYTES = 20 * 1024 * 1024
+SCHEME_HEADER = "X-Mediamon-Scheme"
+
+
+def retry_policy(total: int = 3, backoff_factor: float = 0.5) -> Retry:
+    """urllib3 Retry: ``total`` retries, sleeping ``backoff_factor * 2**n`` seconds between."""
+    return Retry(
+        total=total,
+        backoff_factor=backoff_factor,
+        status_forcelist=(429, 500, 502, 503, 504),
+        allowed_methods=frozenset({"GET", "HEAD"}),
+        respect_retry_after_header=True,
+        raise_on_status=False,
+    )
+
+
+class ReplayAdapter(HTTPAdapter):
+    """Send each request to the replay server at ``base`` while keeping its original URL."""
+
+    def __init__(self, base: str, **kwargs):
+        self.base = urlsplit(base)
+        super().__init__(**kwargs)
+
+    def send(self, request, **kwargs):
+        original = request.url
+        parts = urlsplit(original)
+        request.url = urlunsplit(
+            (self.base.scheme, self.base.netloc, parts.path or "/", parts.query, "")
+        )
+        request.headers["Host"] = parts.netloc
+        request.headers[SCHEME_HEADER] = parts.scheme
+        try:
+            response = super().send(request, **kwargs)
+        finally:
+            request.url = original
+        response.url = original
+        return response
+
+
+def make_session(replay: str | None = None, retries: Retry | None = None) -> requests.Session:
+    """A requests session with the User-Agent, retry policy and (if any) replay routing.
+
+    ``replay`` defaults to ``MEDIAMON_REPLAY``.
+    """
+    session = requests.Session()
+    session.headers["User-Agent"] = USER_AGENT
+    retries = retries or retry_policy()
+    replay = replay if replay is not None else replay_url()
+    adapter = (
+        ReplayAdapter(replay, max_retries=retries) if replay else HTTPAdapter(max_retries=retries)
+    )
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session

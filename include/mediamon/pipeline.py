@@ -1,0 +1,260 @@
+"""The daily chain for one source and one local day: fetch → parse → validate → load.
+
+Each stage is a plain function that takes references (a source id, an ISO day, file paths)
+and returns a reference, so the same calls serve an Airflow task, the CLI and a test. Bodies
+never travel between stages: the fetch stage writes a capture (WARC) under
+``raw/<source>/<day>.warc.gz``; the parse stage writes ``batches/<day>/<source>/parsed.jsonl``;
+the validate stage writes ``validated.jsonl`` beside it; the load stage writes PostgreSQL.
+
+A run is identified by :func:`run_key` (DAG, day), never by Airflow's run id, so a scheduled
+run, a manual run and a backfill of the same day write the same rows.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import date, datetime
+from pathlib import Path
+
+from mediamon.config import Source, data_dir, load_sources
+from mediamon.fetch.crawl import crawl
+from mediamon.fetch.warcstore import Exchange, read_capture
+from mediamon.parse import parse_article, parse_feed, parse_listing, parse_sitemap
+from mediamon.quality.checks import validate_batch
+
+log = logging.getLogger(__name__)
+DATETIME_FIELDS = ("published_at", "modified_at", "fetched_at")
+
+
+def run_key(day: date | str, dag_id: str = "mediamon_daily") -> str:
+    """The identity of a run: ``"<dag_id>:<YYYY-MM-DD>"``."""
+    return f"{dag_id}:{day}"
+
+
+def capture_path(source_id: str, day: date | str) -> Path:
+    return data_dir() / "raw" / source_id / f"{day}.warc.gz"
+
+
+def batch_dir(source_id: str, day: date | str) -> Path:
+    path = data_dir() / "batches" / str(day) / source_id
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def get_source(source_id: str) -> Source:
+    """The registry entry for ``source_id``; KeyError names the registry when unknown."""
+    sources = load_sources()
+    if source_id not in sources:
+        raise KeyError(f"unknown source {source_id!r} (registry has {sorted(sources)})")
+    return sources[source_id]
+
+
+def fetch_stage(source_id: str, day: str, *, force: bool = False) -> str:
+    """Fetch ``source_id`` for local ``day`` into its capture; returns the capture path.
+
+    A day that already has a capture is not fetched again unless ``force``.
+    """
+    path = capture_path(source_id, day)
+    if path.exists() and not force:
+        log.info("%s %s: capture exists, not fetching again: %s", source_id, day, path)
+        return str(path)
+    stats = crawl(get_source(source_id), path)
+    log.info(
+        "%s %s: %d exchanges (%d failed), %d article candidates, %d off-site links",
+        source_id,
+        day,
+        stats.exchanges,
+        stats.failures,
+        stats.candidates,
+        stats.skipped_foreign,
+    )
+    return str(path)
+
+
+def parse_stage(source_id: str, day: str, capture: str) -> str:
+    """Parse every exchange of a capture into records; returns the batch file path.
+
+    The batch holds ``fetch``, ``article``, ``headline`` and ``refused`` records (JSON lines).
+    A page that cannot be parsed becomes a ``refused`` record with the reason.
+    """
+    source = get_source(source_id)
+    records: list[tuple[str, dict]] = []
+    offsets: dict[str, int] = {}
+    for exchange in read_capture(capture):
+        records.append(("fetch", _fetch_row(exchange)))
+        if exchange.status is None or not 200 <= exchange.status < 300:
+            continue
+        try:
+            records += _parse_exchange(source, exchange, offsets)
+        except Exception as exc:  # one bad page must not sink the day: keep it with a reason
+            log.exception("%s: cannot parse %s", source_id, exchange.url)
+            records.append(
+                (
+                    "refused",
+                    {
+                        "url": exchange.url,
+                        "kind": exchange.kind,
+                        "reason": f"parse error: {type(exc).__name__}: {exc}",
+                    },
+                )
+            )
+    path = batch_dir(source_id, day) / "parsed.jsonl"
+    _write_jsonl(path, records)
+    return str(path)
+
+
+def _parse_exchange(source: Source, ex: Exchange, offsets: dict[str, int]):
+    if ex.kind == "article":
+        record = parse_article(
+            ex.body, ex.url, source=source, fetched_at=ex.fetched_at, content_type=ex.content_type
+        )
+        record["fetched_at"] = ex.fetched_at
+        return [("article", record)]
+    if ex.kind == "feed":
+        result = parse_feed(
+            ex.body, ex.url, source=source, list_id=ex.list_id, fetched_at=ex.fetched_at
+        )
+        if result.refused_reason:
+            return [("refused", {"url": ex.url, "kind": "feed", "reason": result.refused_reason})]
+        for warning in result.warnings:
+            log.warning("%s feed %s: %s", source.id, ex.url, warning)
+        return [("headline", h) for h in result.headlines]
+    if ex.kind == "listing":
+        listing = next(x for x in source.listings if x.id == ex.list_id)
+        result = parse_listing(
+            ex.body,
+            ex.url,
+            source=source,
+            listing=listing,
+            fetched_at=ex.fetched_at,
+            position_offset=offsets.get(ex.list_id, 0),
+        )
+        offsets[ex.list_id] = offsets.get(ex.list_id, 0) + len(result.headlines)
+        return [("headline", h) for h in result.headlines]
+    if ex.kind == "sitemap":
+        found = parse_sitemap(
+            ex.body, ex.url, source=source, list_id=ex.list_id, fetched_at=ex.fetched_at
+        )
+        return [("headline", h) for h in found]
+    raise ValueError(f"unknown exchange kind {ex.kind!r}")
+
+
+def validate_stage(source_id: str, day: str, batch: str) -> str:
+    """Run the expectation suites over a parsed batch; returns the validated batch path."""
+    source = get_source(source_id)
+    records = _read_jsonl(Path(batch))
+    articles = [r for kind, r in records if kind == "article"]
+    headlines = [r for kind, r in records if kind == "headline"]
+    outcome = validate_batch(articles, headlines, first_year=source.first_year)
+    quarantine = [
+        {"record_kind": "page", "record_key": r["url"], "record": r, "reasons": [r["reason"]]}
+        for kind, r in records
+        if kind == "refused"
+    ]
+    for row in outcome.quarantine:
+        record = row["record"]
+        if row["record_kind"] == "article":
+            key = record.get("canonical_url") or record["url"]
+        else:
+            key = f"{record['list_id']}|{record['position']}|{record.get('canonical_url')}"
+        quarantine.append({**row, "record_key": key})
+    out = [("fetch", r) for kind, r in records if kind == "fetch"]
+    out += [("article", r) for r in outcome.articles]
+    out += [("headline", r) for r in outcome.headlines]
+    out += [("quarantine", r) for r in quarantine]
+    out += [("dq", r) for r in outcome.dq_results]
+    path = Path(batch).with_name("validated.jsonl")
+    _write_jsonl(path, out)
+    return str(path)
+
+
+def load_stage(source_id: str, day: str, validated: str, conn) -> dict:
+    """Load a validated batch through the psycopg2 connection ``conn``; returns a summary.
+
+    Summary keys: source, day, fetched, fetch_failed, articles, headlines, quarantined,
+    checks_passed, checks_failed.
+    """
+    from mediamon.load.loader import load_batch
+
+    source = get_source(source_id)
+    records = _read_jsonl(Path(validated))
+    by_kind: dict[str, list[dict]] = {}
+    for kind, record in records:
+        by_kind.setdefault(kind, []).append(record)
+    quarantine = [
+        {**q, "record": json.loads(json.dumps(q["record"], default=_json_default))}
+        for q in by_kind.get("quarantine", [])
+    ]
+    dq = by_kind.get("dq", [])
+    counts = load_batch(
+        conn,
+        source,
+        date.fromisoformat(day),
+        run_key(day),
+        fetches=by_kind.get("fetch", []),
+        articles=by_kind.get("article", []),
+        headlines=by_kind.get("headline", []),
+        quarantine=quarantine,
+        dq_results=dq,
+    )
+    fetches = by_kind.get("fetch", [])
+    return {
+        "source": source_id,
+        "day": day,
+        "fetched": len(fetches),
+        "fetch_failed": sum(1 for f in fetches if not f.get("status") or f["status"] >= 400),
+        "articles": counts["articles"],
+        "headlines": counts["headlines"],
+        "quarantined": counts["quarantine"],
+        "checks_passed": sum(1 for r in dq if r["success"]),
+        "checks_failed": sum(1 for r in dq if not r["success"]),
+    }
+
+
+def _fetch_row(ex: Exchange) -> dict:
+    return {
+        "url": ex.url,
+        "kind": ex.kind,
+        "list_id": ex.list_id,
+        "status": ex.status,
+        "error": ex.error,
+        "bytes": ex.raw_bytes,
+        "sha256": ex.sha256 or None,
+        "content_type": ex.content_type,
+        "fetched_at": ex.fetched_at,
+        "warc_path": ex.warc_path,
+        "warc_offset": ex.offset,
+    }
+
+
+def _json_default(value):
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"not JSON serializable: {type(value).__name__}")
+
+
+def _write_jsonl(path: Path, records: list[tuple[str, dict]]) -> None:
+    tmp = path.with_name(path.name + ".part")
+    with open(tmp, "w", encoding="utf-8") as f:
+        for kind, record in records:
+            f.write(json.dumps([kind, record], ensure_ascii=False, default=_json_default))
+            f.write("\n")
+    tmp.replace(path)
+
+
+def _read_jsonl(path: Path) -> list[tuple[str, dict]]:
+    records = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            kind, record = json.loads(line)
+            for name in DATETIME_FIELDS:
+                if isinstance(record.get(name), str):
+                    record[name] = datetime.fromisoformat(record[name])
+            if kind == "quarantine" and isinstance(record.get("record"), dict):
+                inner = record["record"]
+                for name in DATETIME_FIELDS:
+                    if isinstance(inner.get(name), str):
+                        inner[name] = datetime.fromisoformat(inner[name])
+            records.append((kind, record))
+    return records

@@ -1,0 +1,61 @@
+"""The per-source summary of a day, read back from the warehouse (what `make run` prints)."""
+
+from __future__ import annotations
+
+COLUMNS = (
+    "source",
+    "fetched",
+    "failed",
+    "articles",
+    "headlines",
+    "quarantined",
+    "checks_passed",
+    "checks_failed",
+)
+
+
+def day_summary(conn, day: str) -> list[dict]:
+    """One dict per source that has rows for local ``day`` (ISO date), keys :data:`COLUMNS`.
+
+    ``fetched``/``failed`` count the day's HTTP exchanges (failed: no response or status
+    >= 400); ``articles`` those fetched that day and loaded; ``headlines`` the day's sightings;
+    ``quarantined`` and ``checks_*`` the day's run.
+    """
+    with conn.cursor() as cur:
+        cur.execute(
+            """
+            select s.id,
+              (select count(*) from fetches f where f.source_id = s.id and f.day = %(d)s),
+              (select count(*) from fetches f where f.source_id = s.id and f.day = %(d)s
+                 and (f.status is null or f.status >= 400)),
+              (select count(distinct a.canonical_url) from articles a
+                 join fetches f on f.source_id = a.source_id and f.url = a.url
+                 and f.day = %(d)s and f.kind = 'article'
+               where a.source_id = s.id),
+              (select count(*) from sightings g where g.source_id = s.id and g.day = %(d)s),
+              (select count(*) from quarantine q where q.source_id = s.id and q.day = %(d)s),
+              (select count(*) from dq_results r where r.source_id = s.id and r.day = %(d)s
+                 and r.success),
+              (select count(*) from dq_results r where r.source_id = s.id and r.day = %(d)s
+                 and not r.success)
+            from sources s
+            where exists (select 1 from fetches f where f.source_id = s.id and f.day = %(d)s)
+            order by s.id
+            """,
+            {"d": day},
+        )
+        return [dict(zip(COLUMNS, row, strict=True)) for row in cur.fetchall()]
+
+
+def format_summary(rows: list[dict]) -> str:
+    """A plain-text table of :func:`day_summary` rows, with a total line."""
+    if not rows:
+        return "(no source has data for this day)"
+    widths = {c: max(len(c), *(len(str(r[c])) for r in rows)) for c in COLUMNS}
+    total = {c: sum(r[c] for r in rows) for c in COLUMNS[1:]}
+    total["source"] = f"total ({len(rows)})"
+    widths["source"] = max(widths["source"], len(total["source"]))
+    lines = ["  ".join(c.ljust(widths[c]) for c in COLUMNS)]
+    for row in [*rows, total]:
+        lines.append("  ".join(str(row[c]).ljust(widths[c]) for c in COLUMNS))
+    return "\n".join(lines)

@@ -1,0 +1,119 @@
+"""What the DAG tasks do, one function per task, so DAG files hold wiring only.
+
+Each function takes plain values (and, where it needs one, the Airflow context) and calls the
+stage functions of :mod:`mediamon.pipeline`. The warehouse is reached through the Airflow
+connection ``mediamon_db`` (:data:`CONN_ID`). Heavy modules (parsers, pandas, Great
+Expectations) are imported inside the functions, so parsing a DAG file stays fast.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from mediamon.config import load_sources
+from mediamon.window import day_from_context
+
+CONN_ID = "mediamon_db"
+log = logging.getLogger(__name__)
+
+
+def connect():
+    """A psycopg2 connection to the warehouse, from the Airflow connection ``mediamon_db``.
+
+    (The postgres provider's hook hands out psycopg 3 connections when SQLAlchemy 2 is
+    installed; the loader uses psycopg2's ``execute_values``, so connect with psycopg2.)
+    """
+    import psycopg2
+    from airflow.sdk import Connection
+
+    conn = Connection.get(CONN_ID)
+    return psycopg2.connect(
+        host=conn.host,
+        port=conn.port or 5432,
+        user=conn.login,
+        password=conn.password or "",
+        dbname=conn.schema,
+    )
+
+
+def migrate() -> None:
+    """Apply the warehouse migrations (idempotent)."""
+    from mediamon.load.schema import upgrade
+
+    upgrade(connect)
+
+
+def plan(context: dict, only: list[str] | None = None) -> list[dict]:
+    """The run's local day and its sources: ``[{"source_id": ..., "day": "YYYY-MM-DD"}]``.
+
+    ``only`` restricts the sources (ids); an unknown id raises KeyError.
+    """
+    day, partial = day_from_context(context)
+    if partial:
+        log.warning("manual run without a logical date: covering today so far (%s)", day)
+    sources = list(load_sources())
+    if only:
+        unknown = sorted(set(only) - set(sources))
+        if unknown:
+            raise KeyError(f"unknown sources {unknown}; the registry has {sources}")
+        sources = [s for s in sources if s in only]
+    log.info("day %s, %d sources: %s", day, len(sources), ", ".join(sources))
+    return [{"source_id": s, "day": day.isoformat()} for s in sources]
+
+
+def fetch(source_id: str, day: str) -> str:
+    """Fetch stage; returns the capture path (see :func:`mediamon.pipeline.fetch_stage`)."""
+    from mediamon import pipeline
+
+    return pipeline.fetch_stage(source_id, day)
+
+
+def parse(source_id: str, day: str, capture: str) -> str:
+    """Parse stage; returns the parsed batch path."""
+    from mediamon import pipeline
+
+    return pipeline.parse_stage(source_id, day, capture)
+
+
+def validate(source_id: str, day: str, batch: str) -> str:
+    """Validate stage; returns the validated batch path."""
+    from mediamon import pipeline
+
+    return pipeline.validate_stage(source_id, day, batch)
+
+
+def load(source_id: str, day: str, validated: str) -> dict:
+    """Load one validated batch into the warehouse; returns the source-day summary."""
+    from mediamon import pipeline
+
+    conn = connect()
+    try:
+        return pipeline.load_stage(source_id, day, validated, conn)
+    finally:
+        conn.close()
+
+
+def summarize(planned: list[dict]) -> list[dict]:
+    """Log the per-source summary of the day, read back from the warehouse, and return it.
+
+    Raises AirflowFailException (no retry) when a planned source has no data-quality results
+    for the day, i.e. its chain did not reach the load: the run must not look green then.
+    """
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from mediamon.report import day_summary, format_summary
+
+    if not planned:
+        return []
+    day = planned[0]["day"]
+    conn = connect()
+    try:
+        rows = day_summary(conn, day)
+    finally:
+        conn.close()
+    log.info("mediamon %s\n%s", day, format_summary(rows))
+    loaded = {r["source"] for r in rows if r["checks_passed"] + r["checks_failed"]}
+    missing = sorted({p["source_id"] for p in planned} - loaded)
+    if missing:
+        raise AirflowFailException(f"{len(missing)} source(s) did not load for {day}: {missing}")
+    return rows

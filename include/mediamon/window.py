@@ -1,0 +1,71 @@
+"""The run window: the one place that turns an Airflow run into a local day.
+
+A ``mediamon_daily`` run covers one local day [00:00, 24:00) of each source's IANA zone. The
+day is the calendar date of the run's logical date, read in the DAG's zone
+(:data:`DAG_TIMEZONE`); with ``CronDataIntervalTimetable`` that is the start of the run's data
+interval. A manual run without a logical date (Airflow 3 then gives no
+``logical_date``/``data_interval_*`` in the context) covers "today so far": from local midnight
+to the moment of the run, and says so (``partial=True``).
+
+No task reads ``ds`` or ``logical_date`` itself: tasks call :func:`day_from_context` once and
+pass the ISO day string on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+DAG_TIMEZONE = "Asia/Almaty"
+
+
+@dataclass(frozen=True)
+class Window:
+    """A half-open interval [start, end) of tz-aware instants, for one source's local day.
+
+    ``day`` is the local calendar day; ``partial`` is True when the window ends before the
+    day does (a manual run of "today so far").
+    """
+
+    day: date
+    start: datetime
+    end: datetime
+    partial: bool = False
+
+    def contains(self, instant: datetime) -> bool:
+        """True when the tz-aware ``instant`` falls inside [start, end)."""
+        return self.start <= instant < self.end
+
+
+def local_day_window(day: date | str, tz: str, *, now: datetime | None = None) -> Window:
+    """The window of local ``day`` in IANA zone ``tz``.
+
+    When ``now`` (tz-aware) falls inside that day the window is cut at ``now`` and marked
+    partial. Midnights are computed with zoneinfo, so DST and offset changes are honoured.
+    """
+    if isinstance(day, str):
+        day = date.fromisoformat(day)
+    zone = ZoneInfo(tz)
+    start = datetime.combine(day, time.min, tzinfo=zone)
+    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+    if now is not None and start <= now < end:
+        return Window(day=day, start=start, end=now.astimezone(zone), partial=True)
+    return Window(day=day, start=start, end=end)
+
+
+def day_from_context(context: dict, *, now: datetime | None = None) -> tuple[date, bool]:
+    """The local day a run covers, from an Airflow task context.
+
+    Returns ``(day, partial)``. ``day`` is the calendar date of the run's ``logical_date`` in
+    :data:`DAG_TIMEZONE`. For scheduled runs and backfills that is the data interval's start
+    (the day the interval covers); for a manual run with a logical date it is the day the user
+    named (Airflow would infer the *previous* complete interval for it, which surprises
+    people). Without a logical date (a manual run in Airflow 3 may have none), ``day`` is today.
+    ``partial`` is True when the day has not ended yet at ``now``.
+    """
+    zone = ZoneInfo(DAG_TIMEZONE)
+    now = now or datetime.now(UTC)
+    instant = context.get("logical_date") or context.get("data_interval_start")
+    day = (instant or now).astimezone(zone).date()
+    return day, now.astimezone(zone).date() <= day

