@@ -89,16 +89,8 @@ def parse_stage(source_id: str, day: str, capture: str) -> str:
             records += _parse_exchange(source, exchange, offsets)
         except Exception as exc:  # one bad page must not sink the day: keep it with a reason
             log.exception("%s: cannot parse %s", source_id, exchange.url)
-            records.append(
-                (
-                    "refused",
-                    {
-                        "url": exchange.url,
-                        "kind": exchange.kind,
-                        "reason": f"parse error: {type(exc).__name__}: {exc}",
-                    },
-                )
-            )
+            reason = f"parse error: {type(exc).__name__}: {exc}"
+            records.append(("refused", _refused("page", exchange.url, exchange, reason)))
     path = batch_dir(source_id, day) / "parsed.jsonl"
     _write_jsonl(path, records)
     return str(path)
@@ -116,28 +108,38 @@ def _parse_exchange(source: Source, ex: Exchange, offsets: dict[str, int]):
             ex.body, ex.url, source=source, list_id=ex.list_id, fetched_at=ex.fetched_at
         )
         if result.refused_reason:
-            return [("refused", {"url": ex.url, "kind": "feed", "reason": result.refused_reason})]
-        for warning in result.warnings:
-            log.warning("%s feed %s: %s", source.id, ex.url, warning)
-        return [("headline", h) for h in result.headlines]
-    if ex.kind == "listing":
+            return [("refused", _refused("page", ex.url, ex, result.refused_reason))]
+    elif ex.kind == "listing":
         listing = next(x for x in source.listings if x.id == ex.list_id)
+        offset = offsets.get(ex.list_id, 0)
         result = parse_listing(
-            ex.body,
-            ex.url,
-            source=source,
-            listing=listing,
-            fetched_at=ex.fetched_at,
-            position_offset=offsets.get(ex.list_id, 0),
-        )
-        offsets[ex.list_id] = offsets.get(ex.list_id, 0) + len(result.headlines)
-        return [("headline", h) for h in result.headlines]
-    if ex.kind == "sitemap":
+            ex.body, ex.url, source=source, listing=listing, fetched_at=ex.fetched_at,
+            position_offset=offset,
+        )  # fmt: skip
+        offsets[ex.list_id] = offset + len(result.headlines) + len(result.skipped)
+    elif ex.kind == "sitemap":
         found = parse_sitemap(
             ex.body, ex.url, source=source, list_id=ex.list_id, fetched_at=ex.fetched_at
         )
         return [("headline", h) for h in found]
-    raise ValueError(f"unknown exchange kind {ex.kind!r}")
+    else:
+        raise ValueError(f"unknown exchange kind {ex.kind!r}")
+    for warning in result.warnings:
+        log.warning("%s %s %s: %s", source.id, ex.kind, ex.url, warning)
+    refused = [
+        ("refused", _refused("headline", f"{ex.list_id}|{item['position']}|{ex.url}", ex,
+                             item["reason"], title=item["title"], position=item["position"]))
+        for item in result.skipped
+    ]  # fmt: skip
+    return [("headline", h) for h in result.headlines] + refused
+
+
+def _refused(kind: str, key: str, ex: Exchange, reason: str, **extra) -> dict:
+    """A record the parse stage could not produce, kept for quarantine with its reason."""
+    return {
+        "record_kind": kind, "record_key": key, "url": ex.url, "list_id": ex.list_id,
+        "reason": reason, **extra,
+    }  # fmt: skip
 
 
 def validate_stage(source_id: str, day: str, batch: str) -> str:
@@ -148,10 +150,11 @@ def validate_stage(source_id: str, day: str, batch: str) -> str:
     headlines = [r for kind, r in records if kind == "headline"]
     outcome = validate_batch(articles, headlines, first_year=source.first_year)
     quarantine = [
-        {"record_kind": "page", "record_key": r["url"], "record": r, "reasons": [r["reason"]]}
+        {"record_kind": r["record_kind"], "record_key": r["record_key"], "record": r,
+         "reasons": [r["reason"]]}
         for kind, r in records
         if kind == "refused"
-    ]
+    ]  # fmt: skip
     for row in outcome.quarantine:
         record = row["record"]
         if row["record_kind"] == "article":

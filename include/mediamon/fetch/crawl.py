@@ -78,7 +78,7 @@ def crawl(source: Source, capture: Path, *, session: requests.Session | None = N
                     position_offset=offset,
                 )
                 candidates += [h["url"] for h in result.headlines if h.get("url")]
-                offset += len(result.headlines)
+                offset += len(result.headlines) + len(result.skipped)
                 url = result.next_page_url
                 if not url:
                     break

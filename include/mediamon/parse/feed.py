@@ -21,11 +21,14 @@ class FeedResult:
     ``headlines``: one dict per entry with a link, in feed order. ``refused_reason``: None, or
     why the document was not treated as a feed at all (then ``headlines`` is empty).
     ``warnings``: problems that did not stop parsing (bozo feeds, entries without a link).
+    ``skipped``: entries that could not become headlines, as ``{"position", "title",
+    "reason"}`` dicts, so the caller can quarantine them instead of losing them.
     """
 
     headlines: list[dict] = field(default_factory=list)
     refused_reason: str | None = None
     warnings: list[str] = field(default_factory=list)
+    skipped: list[dict] = field(default_factory=list)
 
 
 _HTML_MARKERS = (b"<html", b"<!doctype html", b"<head", b"<body")
@@ -109,6 +112,7 @@ def parse_feed(
     if not parsed.get("version") and not parsed.get("entries"):
         warnings.append("no feed format recognised and no entries")
     headlines: list[dict] = []
+    skipped: list[dict] = []
     for position, entry in enumerate(parsed.get("entries") or [], start=1):
         link = entry.get("link")
         if not link:
@@ -120,6 +124,9 @@ def parse_feed(
         title = _plain(entry.get("title"))
         if not link:
             warnings.append(f"entry {position}: no link (title={title!r})")
+            skipped.append(
+                {"position": position, "title": title, "reason": "feed entry has no link"}
+            )
             continue
         headlines.append(
             {
@@ -136,4 +143,4 @@ def parse_feed(
                 "fetched_at": fetched_at,
             }
         )
-    return FeedResult(headlines, None, warnings)
+    return FeedResult(headlines, None, warnings, skipped)

@@ -22,12 +22,14 @@ class ListingResult:
 
     ``headlines``: one dict per item that has a link, in page order. ``next_page_url``: the
     absolute URL of the next page of the list, or None. ``warnings``: items skipped and other
-    problems that did not stop parsing.
+    problems that did not stop parsing. ``skipped``: items that could not become headlines, as
+    ``{"position", "title", "reason"}`` dicts, so the caller can quarantine them.
     """
 
     headlines: list[dict] = field(default_factory=list)
     next_page_url: str | None = None
     warnings: list[str] = field(default_factory=list)
+    skipped: list[dict] = field(default_factory=list)
 
 
 _BARE_CLOCK = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
@@ -150,6 +152,7 @@ def parse_listing(
     if not items:
         warnings.append(f"no items match selector {selectors['item']!r}")
     headlines: list[dict] = []
+    skipped: list[dict] = []
     last_clock: datetime | None = None
     for index, item in enumerate(items, start=1):
         byline_el = _select_one(item, selectors.get("byline"))
@@ -159,6 +162,9 @@ def parse_listing(
         link = absolute_url(base, _href(_select_one(item, selectors.get("link"))))
         if not link:
             warnings.append(f"item {index}: no link (title={title!r})")
+            skipped.append(
+                {"position": position_offset + index, "title": title, "reason": "item has no link"}
+            )
             continue
         byline = text_of(byline_el) or None
         published_at = None
@@ -191,4 +197,4 @@ def parse_listing(
     if selectors.get("next_page"):
         next_el = soup.select_one(selectors["next_page"])
         next_page_url = absolute_url(base, _href(next_el))
-    return ListingResult(headlines, next_page_url, warnings)
+    return ListingResult(headlines, next_page_url, warnings, skipped)
