@@ -17,12 +17,16 @@ Params: `sources` (list of source ids; empty = all).
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 import pendulum
 from airflow.sdk import CronDataIntervalTimetable, Param, dag, get_current_context, task, task_group
 from mediamon import tasks
 from mediamon.window import DAG_TIMEZONE
+
+# Transient faults (a site or the database briefly down) get two more tries.
+RETRY_DELAY = timedelta(seconds=int(os.environ.get("MEDIAMON_RETRY_DELAY_SECONDS", "30")))
 
 
 @dag(
@@ -31,7 +35,7 @@ from mediamon.window import DAG_TIMEZONE
     start_date=pendulum.datetime(2024, 9, 1, tz=DAG_TIMEZONE),
     catchup=False,
     max_active_runs=4,
-    default_args={"owner": "mediamon", "retries": 2, "retry_delay": timedelta(seconds=30)},
+    default_args={"owner": "mediamon", "retries": 2, "retry_delay": RETRY_DELAY},
     params={
         "sources": Param(
             [],

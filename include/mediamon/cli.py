@@ -211,10 +211,11 @@ def _airflow(*argv: str) -> None:
     subprocess.run([str(airflow), *argv], check=True, stdout=subprocess.DEVNULL)
 
 
-def run_daily(day: date) -> str:
+def run_daily(day: date | None) -> str:
     """Run ``mediamon_daily`` for local ``day`` with ``dag.test()``; returns the run state.
 
-    Airflow must already be configured through the environment (see :func:`airflow_env`).
+    ``day=None`` runs it as a manual run without a logical date ("today so far"). Airflow must
+    already be configured through the environment (see :func:`airflow_env`).
     """
     from airflow.dag_processing.dagbag import DagBag
 
@@ -224,7 +225,7 @@ def run_daily(day: date) -> str:
     if bag.import_errors:
         raise RuntimeError(f"DAG import errors: {bag.import_errors}")
     dag = bag.get_dag("mediamon_daily")
-    logical_date = datetime.combine(day, time.min, tzinfo=ZoneInfo(DAG_TIMEZONE))
+    logical_date = datetime.combine(day, time.min, tzinfo=ZoneInfo(DAG_TIMEZONE)) if day else None
     run = dag.test(logical_date=logical_date)
     return str(getattr(run.state, "value", run.state))
 

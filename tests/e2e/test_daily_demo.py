@@ -82,3 +82,47 @@ def test_demo_day_loads_exact_rows_and_is_idempotent(airflow_db, warehouse, db, 
     before = snapshot(db)
     assert run_daily(DAY) == "success"
     assert snapshot(db) == before
+
+
+def test_manual_run_without_logical_date_covers_today(airflow_db, warehouse, db, replay):
+    from zoneinfo import ZoneInfo
+
+    replay(DEMO)
+    today = datetime.now(ZoneInfo("Asia/Almaty")).date()
+    assert run_daily(None) == "success"
+    with db.cursor() as cur:
+        cur.execute("select distinct day, run_key from dq_results")
+        assert cur.fetchall() == [(today, f"mediamon_daily:{today}")]
+        cur.execute("select count(*) from articles")
+        assert cur.fetchone() == (7,)
+    db.rollback()
+
+
+def test_one_failing_source_does_not_stop_the_others(
+    airflow_db, warehouse, db, replay, monkeypatch, tmp_path
+):
+    import os
+    from pathlib import Path
+
+    import yaml
+
+    replay(DEMO)
+    registry = yaml.safe_load(Path(os.environ["MEDIAMON_SOURCES"]).read_text(encoding="utf-8"))
+    broken = {**registry["sources"][0], "id": "broken_demo"}
+    registry["sources"].append(broken)
+    path = tmp_path / "sources.yaml"
+    path.write_text(yaml.safe_dump(registry, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setenv("MEDIAMON_SOURCES", str(path))
+    monkeypatch.setenv("MEDIAMON_RETRY_DELAY_SECONDS", "0")
+    # the broken source's raw store cannot be written: its folder is taken by a file
+    raw = Path(os.environ["MEDIAMON_DATA_DIR"]) / "raw"
+    raw.mkdir(parents=True)
+    (raw / "broken_demo").write_text("not a folder")
+
+    assert run_daily(DAY) == "failed"  # the run says a source did not load...
+    with db.cursor() as cur:  # ...and the healthy source loaded all the same
+        cur.execute("select source_id, count(*) from articles group by 1")
+        assert cur.fetchall() == [("exclusive_demo", 7)]
+        cur.execute("select distinct source_id from dq_results")
+        assert cur.fetchall() == [("exclusive_demo",)]
+    db.rollback()

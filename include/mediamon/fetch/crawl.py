@@ -49,7 +49,8 @@ class Fetched:
 def crawl(source: Source, capture: Path, *, session: requests.Session | None = None) -> CrawlStats:
     """Discover and fetch ``source`` into the WARC ``capture`` (written atomically).
 
-    Returns :class:`CrawlStats`. HTTP and network errors are recorded, not raised; an error
+    Returns :class:`CrawlStats`. HTTP and network errors are recorded, not raised; so is a list
+    page the parser cannot read (the parse stage quarantines it from the capture). An error
     writing the capture (disk full) raises OSError and leaves no partial file.
     """
     session = session or make_session()
@@ -58,44 +59,46 @@ def crawl(source: Source, capture: Path, *, session: requests.Session | None = N
     with CaptureWriter(capture) as writer:
         for feed in source.feeds:
             page = _get(session, writer, stats, feed.url, kind="feed", list_id=feed.id)
-            if page:
-                result = parse_feed(
-                    page.body, page.url, source=source, list_id=feed.id, fetched_at=page.fetched_at
-                )
-                candidates += [h["url"] for h in result.headlines if h.get("url")]
+            result = page and _discover(stats, page, parse_feed, source=source, list_id=feed.id)
+            candidates += _links(result.headlines if result else [])
         for listing in source.listings:
             url, offset = listing.url, 0
             for _ in range(listing.max_pages):
                 page = _get(session, writer, stats, url, kind="listing", list_id=listing.id)
-                if not page:
-                    break
-                result = parse_listing(
-                    page.body,
-                    page.url,
-                    source=source,
-                    listing=listing,
-                    fetched_at=page.fetched_at,
+                result = page and _discover(
+                    stats, page, parse_listing, source=source, listing=listing,
                     position_offset=offset,
-                )
-                candidates += [h["url"] for h in result.headlines if h.get("url")]
+                )  # fmt: skip
+                if not result:
+                    break
+                candidates += _links(result.headlines)
                 offset += len(result.headlines) + len(result.skipped)
                 url = result.next_page_url
                 if not url:
                     break
         for sitemap in source.sitemaps:
             page = _get(session, writer, stats, sitemap.url, kind="sitemap", list_id=sitemap.id)
-            if page:
-                found = parse_sitemap(
-                    page.body,
-                    page.url,
-                    source=source,
-                    list_id=sitemap.id,
-                    fetched_at=page.fetched_at,
-                )
-                candidates += [h["url"] for h in found if h.get("url")]
+            found = page and _discover(
+                stats, page, parse_sitemap, source=source, list_id=sitemap.id
+            )
+            candidates += _links(found or [])
         for url in _article_urls(source, candidates, stats):
             _get(session, writer, stats, url, kind="article")
     return stats
+
+
+def _discover(stats: CrawlStats, page: Fetched, parse, **kwargs):
+    """``parse(page)`` for its links; a parser error is logged and counted, not raised."""
+    try:
+        return parse(page.body, page.url, fetched_at=page.fetched_at, **kwargs)
+    except Exception as exc:  # a bad page must not stop discovery of the others
+        log.warning("cannot read list page %s: %s: %s", page.url, type(exc).__name__, exc)
+        stats.errors.append(f"{page.url}: {type(exc).__name__}: {exc}")
+        return None
+
+
+def _links(headlines: list[dict]) -> list[str]:
+    return [h["url"] for h in headlines if h.get("url")]
 
 
 def _article_urls(source: Source, candidates: list[str], stats: CrawlStats) -> list[str]:
