@@ -71,9 +71,9 @@ def main() -> None:
             validated = pipeline.validate_stage(sid, args.date, batch)
             seconds["validate"] += time.perf_counter() - t
             t = time.perf_counter()
-            summary = pipeline.load_stage(sid, args.date, validated, conn)
+            written = pipeline.load_stage(sid, args.date, validated, conn)
             seconds["load"] += time.perf_counter() - t
-            pages += summary["fetched"]
+            pages += written["fetches"]
     finally:
         conn.close()
         server.stop()

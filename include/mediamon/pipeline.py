@@ -33,10 +33,12 @@ def run_key(day: date | str, dag_id: str = "mediamon_daily") -> str:
 
 
 def capture_path(source_id: str, day: date | str) -> Path:
+    """Where the raw store keeps a source's capture of a local day (a gzipped WARC)."""
     return data_dir() / "raw" / source_id / f"{day}.warc.gz"
 
 
 def batch_dir(source_id: str, day: date | str) -> Path:
+    """The folder (created) for a source-day's intermediate batch files (JSON lines)."""
     path = data_dir() / "batches" / str(day) / source_id
     path.mkdir(parents=True, exist_ok=True)
     return path
@@ -173,46 +175,28 @@ def validate_stage(source_id: str, day: str, batch: str) -> str:
 
 
 def load_stage(source_id: str, day: str, validated: str, conn) -> dict:
-    """Load a validated batch through the psycopg2 connection ``conn``; returns a summary.
+    """Load a validated batch through the psycopg2 connection ``conn``.
 
-    Summary keys: source, day, fetched, fetch_failed, articles, headlines, quarantined,
-    checks_passed, checks_failed.
+    Returns ``{"source", "day", <table>: rows written}``; the day's summary for people is
+    :func:`mediamon.report.day_summary`, read back from the warehouse.
     """
     from mediamon.load.loader import load_batch
 
     source = get_source(source_id)
-    records = _read_jsonl(Path(validated))
     by_kind: dict[str, list[dict]] = {}
-    for kind, record in records:
+    for kind, record in _read_jsonl(Path(validated)):
         by_kind.setdefault(kind, []).append(record)
     quarantine = [
         {**q, "record": json.loads(json.dumps(q["record"], default=_json_default))}
         for q in by_kind.get("quarantine", [])
     ]
-    dq = by_kind.get("dq", [])
     counts = load_batch(
-        conn,
-        source,
-        date.fromisoformat(day),
-        run_key(day),
-        fetches=by_kind.get("fetch", []),
-        articles=by_kind.get("article", []),
-        headlines=by_kind.get("headline", []),
-        quarantine=quarantine,
-        dq_results=dq,
-    )
-    fetches = by_kind.get("fetch", [])
-    return {
-        "source": source_id,
-        "day": day,
-        "fetched": len(fetches),
-        "fetch_failed": sum(1 for f in fetches if not f.get("status") or f["status"] >= 400),
-        "articles": counts["articles"],
-        "headlines": counts["headlines"],
-        "quarantined": counts["quarantine"],
-        "checks_passed": sum(1 for r in dq if r["success"]),
-        "checks_failed": sum(1 for r in dq if not r["success"]),
-    }
+        conn, source, date.fromisoformat(day), run_key(day),
+        fetches=by_kind.get("fetch", []), articles=by_kind.get("article", []),
+        headlines=by_kind.get("headline", []), quarantine=quarantine,
+        dq_results=by_kind.get("dq", []),
+    )  # fmt: skip
+    return {"source": source_id, "day": day, **counts}
 
 
 def _fetch_row(ex: Exchange) -> dict:

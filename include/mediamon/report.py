@@ -5,7 +5,7 @@ from __future__ import annotations
 COLUMNS = (
     "source",
     "fetched",
-    "failed",
+    "errors",
     "articles",
     "headlines",
     "quarantined",
@@ -17,7 +17,7 @@ COLUMNS = (
 def day_summary(conn, day: str) -> list[dict]:
     """One dict per source that has rows for local ``day`` (ISO date), keys :data:`COLUMNS`.
 
-    ``fetched``/``failed`` count the day's HTTP exchanges (failed: no response or status
+    ``fetched``/``errors`` count the day's HTTP exchanges (errors: no response or status
     >= 400); ``articles`` those fetched that day and loaded; ``headlines`` the day's sightings;
     ``quarantined`` and ``checks_*`` the day's run.
     """
