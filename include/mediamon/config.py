@@ -123,7 +123,7 @@ def load_sources(path: Path | str | None = None) -> dict[str, Source]:
     path = Path(path) if path else registry_path()
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise RegistryError(f"{path}: cannot read registry: {exc}") from exc
     if not isinstance(doc, dict) or not isinstance(doc.get("sources"), list):
         raise RegistryError(f"{path}: expected a mapping with a 'sources' list")
@@ -170,17 +170,23 @@ def _source(raw: object, where: str) -> Source:
         timezone=timezone,
         first_year=first_year,
         feeds=tuple(
-            Feed(id=_list_id(f, where), url=_url(_required(f, "url", where), where))
+            Feed(
+                id=(fid := _list_id(f, where)),
+                url=_url(_required(f, "url", where), f"{where}.feeds[{fid}]"),
+            )
             for f in raw.get("feeds") or []
         ),
         listings=tuple(_listing(x, where) for x in raw.get("listings") or []),
         sitemaps=tuple(
-            Sitemap(id=_list_id(s, where), url=_url(_required(s, "url", where), where))
-            for s in raw.get("sitemaps") or []
+            Sitemap(
+                id=(mid := _list_id(m, where)),
+                url=_url(_required(m, "url", where), f"{where}.sitemaps[{mid}]"),
+            )
+            for m in raw.get("sitemaps") or []
         ),
         article=dict(article) if article else None,
         hosts=hosts,
-        max_articles=int(raw.get("max_articles", 200)),
+        max_articles=_max_articles(raw.get("max_articles", 200), where),
     )
     list_ids = [x.id for x in (*source.feeds, *source.listings, *source.sitemaps)]
     if len(list_ids) != len(set(list_ids)):
@@ -188,6 +194,12 @@ def _source(raw: object, where: str) -> Source:
     if not list_ids:
         raise RegistryError(f"{where}: a source needs at least one feed, listing or sitemap")
     return source
+
+
+def _max_articles(value: object, where: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 100_000:
+        raise RegistryError(f"{where}: max_articles must be an integer from 0 to 100000")
+    return value
 
 
 def _listing(raw: object, where: str) -> Listing:

@@ -93,9 +93,9 @@ def build_capture(source: Path, out: Path) -> Path:
             )
         if registry is None or not registry.exists():
             sources = derive_sources(pages)
-            for host, urls in _sitemap_urls(pages).items():
+            for sitemap, urls in _sitemaps(pages).items():
                 writer.write_response(
-                    f"https://{host}{SITEMAP_PATH}",
+                    sitemap,
                     200,
                     "OK",
                     [("Content-Type", "application/xml; charset=utf-8")],
@@ -123,10 +123,14 @@ def sitemap_xml(urls: list[str]) -> bytes:
 
 
 def derive_sources(pages: list[Page]) -> list[dict]:
-    """Registry entries (plain dicts) for loose pages: one source per host."""
+    """Registry entries (plain dicts) for loose pages: one source per host.
+
+    ``www.example.com`` and ``example.com`` are one host (a source owns both); its sitemap is
+    served from the host of its first article page.
+    """
     by_host: dict[str, list[Page]] = defaultdict(list)
     for page in pages:
-        by_host[urlsplit(page.url).hostname or ""].append(page)
+        by_host[_bare_host(page.url)].append(page)
     sources = []
     for host in sorted(by_host):
         group = by_host[host]
@@ -143,23 +147,40 @@ def derive_sources(pages: list[Page]) -> list[dict]:
         feeds = [p for p in group if p.kind == "feed"]
         if feeds:
             entry["feeds"] = [{"id": f"feed_{i}", "url": p.url} for i, p in enumerate(feeds, 1)]
-        if any(p.kind == "article" for p in group):
-            entry["sitemaps"] = [{"id": "sitemap", "url": f"https://{host}{SITEMAP_PATH}"}]
+        sitemap = _sitemap_url(group)
+        if sitemap:
+            entry["sitemaps"] = [{"id": "sitemap", "url": sitemap}]
         if "feeds" in entry or "sitemaps" in entry:
             sources.append(entry)
     return sources
 
 
-def _sitemap_urls(pages: list[Page]) -> dict[str, list[str]]:
-    urls: dict[str, list[str]] = defaultdict(list)
+def _bare_host(url: str) -> str:
+    return (urlsplit(url).hostname or "").removeprefix("www.")
+
+
+def _sitemap_url(group: list[Page]) -> str | None:
+    articles = [p for p in group if p.kind == "article"]
+    if not articles:
+        return None
+    return f"https://{urlsplit(articles[0].url).hostname}{SITEMAP_PATH}"
+
+
+def _sitemaps(pages: list[Page]) -> dict[str, list[str]]:
+    """Sitemap URL → the article URLs it lists, one sitemap per source (bare host)."""
+    by_host: dict[str, list[Page]] = defaultdict(list)
     for page in pages:
-        if page.kind == "article":
-            urls[urlsplit(page.url).hostname or ""].append(page.url)
-    return urls
+        by_host[_bare_host(page.url)].append(page)
+    sitemaps = {}
+    for group in by_host.values():
+        url = _sitemap_url(group)
+        if url:
+            sitemaps[url] = [p.url for p in group if p.kind == "article"]
+    return sitemaps
 
 
 def _source_id(host: str) -> str:
-    sid = re.sub(r"[^a-z0-9]+", "_", host.lower().removeprefix("www.")).strip("_")
+    sid = re.sub(r"[^a-z0-9]+", "_", host.lower()).strip("_")
     return sid if sid[:1].isalpha() else f"s_{sid}"
 
 

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 from warcio.archiveiterator import ArchiveIterator
 
 from mediamon.fetch.http import SCHEME_HEADER
-from mediamon.fetch.warcstore import HOP_BY_HOP
+from mediamon.fetch.warcstore import HOP_BY_HOP, KIND_HEADER
 
 
 @dataclass(frozen=True)
@@ -35,12 +35,22 @@ class Recorded:
     payload: bytes
 
 
+FAILED = Recorded(0, "recorded failure: no response", [], b"")
+
+
 def load_index(paths: list[Path]) -> dict[str, Recorded]:
-    """Map each recorded URL (``scheme://host/path?query``) to its response; later wins."""
+    """Map each recorded URL (``scheme://host/path?query``) to its response; later wins.
+
+    A recorded failure (a ``metadata`` record of :mod:`mediamon.fetch.warcstore`) maps to
+    :data:`FAILED`.
+    """
     index: dict[str, Recorded] = {}
     for path in paths:
         with open(path, "rb") as stream:
             for record in ArchiveIterator(stream):
+                if record.rec_type == "metadata" and record.rec_headers.get_header(KIND_HEADER):
+                    index[_key(record.rec_headers.get_header("WARC-Target-URI"))] = FAILED
+                    continue
                 if record.rec_type != "response" or record.http_headers is None:
                     continue
                 url = _key(record.rec_headers.get_header("WARC-Target-URI"))
@@ -64,6 +74,7 @@ def _key(url: str) -> str:
 class _Handler(BaseHTTPRequestHandler):
     server_version = "mediamon-replay"
     protocol_version = "HTTP/1.1"
+    wbufsize = -1  # buffer headers and body into one write: no Nagle/delayed-ACK stall
     index: dict[str, Recorded] = {}
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
@@ -95,6 +106,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
             if send_body:
                 self.wfile.write(body)
+            self.wfile.flush()
+            return
+        if recorded is FAILED:
+            self.close_connection = True  # as the live site did: no response at all
             return
         self.send_response(recorded.status, recorded.reason)
         for key, value in recorded.headers:
@@ -104,6 +119,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if send_body:
             self.wfile.write(recorded.payload)
+        self.wfile.flush()
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002 - quiet by default
         pass
@@ -122,7 +138,9 @@ class ReplayServer:
         self.size = len(handler.index)
         self._server = ThreadingHTTPServer(("127.0.0.1", port), handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def url(self) -> str:

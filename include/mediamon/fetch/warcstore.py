@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -150,8 +151,12 @@ def read_capture(path: Path | str) -> Iterator[Exchange]:
     with open(path, "rb") as stream:
         records = ArchiveIterator(stream)
         for record in records:
+            if record.format != "warc":
+                raise ArchiveLoadFailed(f"{path}: not a WARC file (read as {record.format})")
             if record.rec_type not in ("response", "metadata"):
                 continue
+            if record.rec_type == "response" and record.http_headers is None:
+                continue  # e.g. a dns: record: not an HTTP exchange
             url = record.rec_headers.get_header("WARC-Target-URI")
             fetched_at = _parse_warc_date(record.rec_headers.get_header("WARC-Date"))
             kind = record.rec_headers.get_header(KIND_HEADER) or "article"
