@@ -70,91 +70,54 @@ def normalize_title(title: str | None) -> str:
     return " ".join(text.split())
 
 
+def _date_checks(kind: str, first_year: int) -> list[Check]:
+    """Dates of either record kind: not after the fetch, not before the source existed."""
+    # fmt: off
+    return [
+        Check(f"{kind}.published_at.not_future", "published_at after fetch time",
+              "ExpectColumnValuesToBeBetween",
+              {"column": "seconds_after_fetch", "max_value": FUTURE_TOLERANCE_S}),
+        Check(f"{kind}.published_at.after_first_year", f"published_at before {first_year}",
+              "ExpectColumnValuesToBeBetween",
+              {"column": "published_year", "min_value": first_year}),
+    ]
+    # fmt: on
+
+
 def article_checks(first_year: int) -> list[Check]:
     """The article suite; ``first_year`` is the source's first year (registry)."""
+    # fmt: off
     return [
-        Check(
-            "article.published_at.present",
-            "published_at missing",
-            "ExpectColumnValuesToNotBeNull",
-            {"column": "published_epoch"},
-        ),
-        Check(
-            "article.published_at.not_future",
-            "published_at after fetch time",
-            "ExpectColumnValuesToBeBetween",
-            {"column": "seconds_after_fetch", "max_value": FUTURE_TOLERANCE_S},
-        ),
-        Check(
-            "article.published_at.after_first_year",
-            f"published_at before {first_year}",
-            "ExpectColumnValuesToBeBetween",
-            {"column": "published_year", "min_value": first_year},
-        ),
-        Check(
-            "article.authors.stated",
-            "authors_status not stated",
-            "ExpectColumnValuesToBeInSet",
-            {"column": "authors_status", "value_set": ["present", "absent", "editorial"]},
-        ),
-        Check(
-            "article.authors.clean",
-            "byline holds a date, number or URL",
-            "ExpectColumnValuesToNotMatchRegex",
-            {"column": "authors_text", "regex": AUTHOR_JUNK},
-        ),
-        Check(
-            "article.title.present",
-            "title missing",
-            "ExpectColumnValuesToNotBeNull",
-            {"column": "title"},
-        ),
-        Check(
-            "article.canonical_url.unique",
-            "duplicate canonical URL in batch",
-            "ExpectColumnValuesToBeUnique",
-            {"column": "canonical_url"},
-            keep_first=True,
-        ),
+        Check("article.published_at.present", "published_at missing",
+              "ExpectColumnValuesToNotBeNull", {"column": "published_epoch"}),
+        *_date_checks("article", first_year),
+        Check("article.authors.stated", "authors_status not stated",
+              "ExpectColumnValuesToBeInSet",
+              {"column": "authors_status", "value_set": ["present", "absent", "editorial"]}),
+        Check("article.authors.clean", "byline holds a date, number or URL",
+              "ExpectColumnValuesToNotMatchRegex",
+              {"column": "authors_text", "regex": AUTHOR_JUNK}),
+        Check("article.title.present", "title missing",
+              "ExpectColumnValuesToNotBeNull", {"column": "title"}),
+        Check("article.canonical_url.unique", "duplicate canonical URL in batch",
+              "ExpectColumnValuesToBeUnique", {"column": "canonical_url"}, keep_first=True),
     ]
+    # fmt: on
 
 
 def headline_checks(first_year: int) -> list[Check]:
     """The headline suite (feeds, listings, sitemaps)."""
+    # fmt: off
     return [
-        Check(
-            "headline.title.present",
-            "headline title missing",
-            "ExpectColumnValuesToNotBeNull",
-            {"column": "title"},
-        ),
-        Check(
-            "headline.published_at.not_future",
-            "published_at after fetch time",
-            "ExpectColumnValuesToBeBetween",
-            {"column": "seconds_after_fetch", "max_value": FUTURE_TOLERANCE_S},
-        ),
-        Check(
-            "headline.published_at.after_first_year",
-            f"published_at before {first_year}",
-            "ExpectColumnValuesToBeBetween",
-            {"column": "published_year", "min_value": first_year},
-        ),
-        Check(
-            "headline.duplicate_title",
-            "duplicate headline (same title, list and day)",
-            "ExpectColumnValuesToBeUnique",
-            {"column": "title_key"},
-            keep_first=True,
-        ),
-        Check(
-            "headline.duplicate_url",
-            "duplicate headline (same URL, list and day)",
-            "ExpectColumnValuesToBeUnique",
-            {"column": "url_key"},
-            keep_first=True,
-        ),
+        Check("headline.title.present", "headline title missing",
+              "ExpectColumnValuesToNotBeNull", {"column": "title"}),
+        *_date_checks("headline", first_year),
+        Check("headline.duplicate_title", "duplicate headline (same title, list and day)",
+              "ExpectColumnValuesToBeUnique", {"column": "title_key"}, keep_first=True),
+        Check("headline.duplicate_url", "duplicate headline (same URL, list and day)",
+              "ExpectColumnValuesToBeUnique", {"column": "url_key"}, keep_first=True),
     ]
+    # fmt: on
 
 
 def validate_batch(articles: list[dict], headlines: list[dict], *, first_year: int) -> Outcome:
