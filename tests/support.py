@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
+
+from mediamon.config import Source
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL_FIXTURES = Path(
@@ -31,3 +34,18 @@ def snapshot(conn) -> dict[str, list[tuple]]:
             tables[table] = cur.fetchall()
     conn.rollback()
     return tables
+
+
+def make_source(
+    tz: str = "Asia/Almaty",
+    article: dict | None = None,
+    sid: str = "exclusive",
+    homepage: str = "https://exclusive.kz/",
+    languages: tuple[str, ...] = ("ru", "kk"),
+) -> Source:
+    """A registry Source for tests (the real class: attribute drift breaks the tests)."""
+    host = (urlsplit(homepage).hostname or "").removeprefix("www.")
+    return Source(
+        id=sid, name=sid, homepage=homepage, languages=languages, timezone=tz,
+        first_year=1990, article=article, hosts=(host, f"www.{host}"),
+    )  # fmt: skip

@@ -2,11 +2,11 @@
 
 import json
 from datetime import UTC, datetime, timedelta
-from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
 from mediamon.parse import PARSER_VERSION, parse_article
+from support import make_source as new_source
 
 URL = "https://exclusive.kz/expertiza/obshchestvo/12345/"
 ALMATY = ZoneInfo("Asia/Almaty")
@@ -17,21 +17,14 @@ KEYS = {
 }  # fmt: skip
 
 
-def _make_source(tz="Asia/Almaty", article=None, sid="exclusive", homepage="https://exclusive.kz/"):
-    """A stand-in for the config module's Source (only the attributes the parsers read)."""
-    return SimpleNamespace(
-        id=sid, timezone=tz, languages=("ru", "kk"), homepage=homepage, article=article
-    )
-
-
 @pytest.fixture
 def make_source():
-    return _make_source
+    return new_source
 
 
 @pytest.fixture
 def source():
-    return _make_source()
+    return new_source()
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from mediamon.parse import (
     parse_sitemap,
     sitemap_children,
 )
+from support import make_source
 
 ALMATY = ZoneInfo("Asia/Almaty")
 HEADLINE_KEYS = {
@@ -22,16 +23,9 @@ HEADLINE_KEYS = {
 }  # fmt: skip
 
 
-def _make_source(tz="Asia/Almaty", article=None, sid="exclusive", homepage="https://exclusive.kz/"):
-    """A stand-in for the config module's Source (only the attributes the parsers read)."""
-    return SimpleNamespace(
-        id=sid, timezone=tz, languages=("ru", "kk"), homepage=homepage, article=article
-    )
-
-
 @pytest.fixture
 def source():
-    return _make_source()
+    return make_source()
 
 
 @pytest.fixture
