@@ -9,6 +9,7 @@ Both are dropped at the end.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -115,3 +116,4 @@ def pytest_sessionfinish(session, exitstatus):
         drop_database(AIRFLOW_DB)
     except psycopg2.Error:
         pass
+    shutil.rmtree(SESSION_TMP, ignore_errors=True)

@@ -156,12 +156,15 @@ def airflow_env() -> dict[str, str]:
     from mediamon.load.db import airflow_connection_json, airflow_metadata_url, warehouse_url
 
     warehouse = warehouse_url()
+    port = os.environ.get("AIRFLOW__API__PORT", "8080")
     dags = Path(os.environ.get("MEDIAMON_DAGS_FOLDER", Path.cwd() / "dags")).resolve()
     defaults = {
         "AIRFLOW_HOME": str(data_dir() / "airflow"),
         "AIRFLOW__CORE__DAGS_FOLDER": str(dags),
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(dags.parent / "plugins"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        # task workers call the api-server back here: keep it in step with the port
+        "AIRFLOW__API__BASE_URL": f"http://localhost:{port}",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": airflow_metadata_url(),
         "AIRFLOW_CONN_MEDIAMON_DB": airflow_connection_json(warehouse),
         "MEDIAMON_DATABASE_URL": warehouse,

@@ -52,6 +52,8 @@ def plan(context: dict, only: list[str] | None = None) -> list[dict]:
     if partial:
         log.warning("manual run without a logical date: covering today so far (%s)", day)
     sources = list(load_sources())
+    if not sources:
+        raise ValueError("the sources registry lists no source: nothing to run")
     if only:
         unknown = sorted(set(only) - set(sources))
         if unknown:
@@ -96,15 +98,16 @@ def load(source_id: str, day: str, validated: str) -> dict:
 def summarize(planned: list[dict]) -> list[dict]:
     """Log the per-source summary of the day, read back from the warehouse, and return it.
 
-    Raises AirflowFailException (no retry) when a planned source has no data-quality results
-    for the day, i.e. its chain did not reach the load: the run must not look green then.
+    Raises AirflowFailException (no retry) when nothing was planned (``migrate`` or ``plan``
+    failed) or when a planned source has no data-quality results for the day, i.e. its chain
+    did not reach the load: the run must not look green then.
     """
     from airflow.sdk.exceptions import AirflowFailException
 
     from mediamon.report import day_summary, format_summary
 
-    if not planned:
-        return []
+    if not planned:  # plan failed (or never ran): the run must not look green
+        raise AirflowFailException("no source was planned: see the migrate and plan tasks")
     day = planned[0]["day"]
     conn = connect()
     try:

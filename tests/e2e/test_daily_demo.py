@@ -6,7 +6,7 @@ The truth is ``include/mediamon/demo/exclusive/expected.json``, written by hand 
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from mediamon.cli import run_daily
 from mediamon.parse import canonicalize_url
@@ -14,6 +14,7 @@ from support import DEMO, snapshot
 
 DAY = date(2024, 9, 8)
 EXPECTED = json.loads((DEMO / "expected.json").read_text(encoding="utf-8"))
+RECORDED = datetime(2024, 9, 8, 14, 0, tzinfo=UTC)  # urls.tsv fetched_at
 FUTURE_ITEM = "https://exclusive.kz.example/news/2024/09/08/almatyda-kuzgi-zharmenke-bastaldy.html"
 
 
@@ -53,9 +54,12 @@ def test_demo_day_loads_exact_rows_and_is_idempotent(airflow_db, warehouse, db, 
             if not (list_id == "rss" and i["url"] == FUTURE_ITEM)
         ]
         assert got == want, list_id
-    bylines = {u: b for lid, _, _, u, b in sightings if lid == "society"}
+    bylines = {(lid, u): b for lid, _, _, u, b in sightings}
     for item in EXPECTED["lists"]["society"]:
-        assert bylines[canonicalize_url(item["url"])] == item["byline"]
+        assert bylines["society", canonicalize_url(item["url"])] == item["byline"]
+    for item in EXPECTED["lists"]["rss"]:
+        if item["url"] != FUTURE_ITEM:  # RSS <author> "email (Name)" gives the name
+            assert bylines["rss", canonicalize_url(item["url"])] == item["author"]
 
     with db.cursor() as cur:
         cur.execute("select record_kind, record_key, reasons from quarantine order by 1")
@@ -67,6 +71,12 @@ def test_demo_day_loads_exact_rows_and_is_idempotent(airflow_db, warehouse, db, 
             "count(*) filter (where kind = 'article' and status = 200) from fetches"
         )
         fetched, missing, article_pages = cur.fetchone()
+    # replayed pages are dated when they were recorded (Memento-Datetime), not replayed
+    with db.cursor() as cur:
+        cur.execute("select distinct fetched_at from fetches where status = 200")
+        assert cur.fetchall() == [(RECORDED,)]
+        cur.execute("select distinct first_seen, last_seen from articles")
+        assert cur.fetchall() == [(RECORDED, RECORDED)]
     assert quarantine == [
         ("article", "https://exclusive.kz.example/archives/98231", ["published_at missing"]),
         ("headline", f"rss|3|{FUTURE_ITEM}", ["published_at after fetch time"]),
@@ -126,3 +136,15 @@ def test_one_failing_source_does_not_stop_the_others(
         cur.execute("select distinct source_id from dq_results")
         assert cur.fetchall() == [("exclusive_demo",)]
     db.rollback()
+
+
+def test_a_run_that_loaded_nothing_is_not_green(airflow_db, warehouse, replay, monkeypatch):
+    import json as _json
+    import os
+
+    replay(DEMO)
+    conn = _json.loads(os.environ["AIRFLOW_CONN_MEDIAMON_DB"])
+    monkeypatch.setenv("AIRFLOW_CONN_MEDIAMON_DB", _json.dumps({**conn, "schema": "no_such_db"}))
+    monkeypatch.setenv("MEDIAMON_RETRY_DELAY_SECONDS", "0")
+    # migrate fails, so nothing is planned; summarize still runs (all_done) and must fail
+    assert run_daily(DAY) == "failed"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import requests
@@ -145,46 +146,42 @@ def _get(
     finally:
         response.close()
     if len(raw) > MAX_BODY_BYTES:
-        return _failed(
-            writer,
-            stats,
-            url,
-            f"body larger than {MAX_BODY_BYTES} bytes",
-            fetched_at,
-            kind,
-            list_id,
-        )
+        error = f"body larger than {MAX_BODY_BYTES} bytes"
+        return _failed(writer, stats, url, error, fetched_at, kind, list_id)
     for hop in response.history:
         headers = [(k, v) for k, v in hop.headers.items() if k.lower() != "content-encoding"]
         writer.write_response(
-            hop.url,
-            hop.status_code,
-            hop.reason,
-            headers,
-            hop.content,
-            fetched_at=fetched_at,
-            kind=kind,
-            list_id=list_id,
-        )
+            hop.url, hop.status_code, hop.reason, headers, hop.content,
+            fetched_at=archived_at(hop.headers) or fetched_at, kind=kind, list_id=list_id,
+        )  # fmt: skip
         stats.exchanges += 1
+    fetched_at = archived_at(response.headers) or fetched_at
     writer.write_response(
-        response.url,
-        response.status_code,
-        response.reason,
-        list(response.raw.headers.items()),
-        raw,
-        fetched_at=fetched_at,
-        kind=kind,
-        list_id=list_id,
-    )
+        response.url, response.status_code, response.reason, list(response.raw.headers.items()),
+        raw, fetched_at=fetched_at, kind=kind, list_id=list_id,
+    )  # fmt: skip
     stats.exchanges += 1
     if not 200 <= response.status_code < 300:
         log.info("%s %s -> HTTP %s", kind, url, response.status_code)
         return None
     body = decode_payload(raw, response.headers.get("Content-Encoding"))
-    return Fetched(
-        response.url, response.status_code, response.headers.get("Content-Type"), body, fetched_at
-    )
+    content_type = response.headers.get("Content-Type")
+    return Fetched(response.url, response.status_code, content_type, body, fetched_at)
+
+
+def archived_at(headers) -> datetime | None:
+    """The ``Memento-Datetime`` of a replayed response (RFC 7089), else None.
+
+    A response served from an archive (our replay server) was fetched when it was recorded:
+    that instant, not the replay's wall clock, is the exchange's fetch time.
+    """
+    value = headers.get("Memento-Datetime")
+    if not value:
+        return None
+    try:
+        return parsedate_to_datetime(value).astimezone(UTC)
+    except (TypeError, ValueError):
+        return None
 
 
 def _failed(writer, stats, url, error, fetched_at, kind, list_id) -> None:

@@ -4,9 +4,11 @@ The server loads one or more WARC captures and answers each request with the rec
 response for the original URL, rebuilt from the request: the scheme from the
 ``X-Mediamon-Scheme`` header (sent by :class:`mediamon.fetch.http.ReplayAdapter`), the host
 from ``Host``, the path and query from the request line. Absolute-form request lines (an HTTP
-proxy request, RFC 9112 section 3.2.2) work too. A URL that was never recorded gets a 404
-with an ``X-Mediamon-Replay: miss`` header; a recorded failure (no response) closes the
-connection, as the live site did.
+proxy request, RFC 9112 section 3.2.2) work too. Each answer carries ``Memento-Datetime``
+(RFC 7089: when the response was archived, i.e. the record's WARC-Date), so the fetcher dates
+the exchange when it was recorded, not when it was replayed. A URL that was never recorded
+gets a 404 with an ``X-Mediamon-Replay: miss`` header; a recorded failure (no response) closes
+the connection, as the live site did.
 
 It binds 127.0.0.1 only: it is a test and demo fixture, not a public server.
 """
@@ -15,6 +17,8 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -33,6 +37,7 @@ class Recorded:
     reason: str
     headers: list[tuple[str, str]]
     payload: bytes
+    recorded_at: str = ""  # RFC 1123 date, for Memento-Datetime
 
 
 FAILED = Recorded(0, "recorded failure: no response", [], b"")
@@ -60,8 +65,18 @@ def load_index(paths: list[Path]) -> dict[str, Recorded]:
                     (k, v) for k, v in record.http_headers.headers if k.lower() not in HOP_BY_HOP
                 ]
                 payload = record.raw_stream.read()
-                index[url] = Recorded(int(code), reason, headers, payload)
+                index[url] = Recorded(
+                    int(code), reason, headers, payload,
+                    _http_date(record.rec_headers.get_header("WARC-Date")),
+                )  # fmt: skip
     return index
+
+
+def _http_date(warc_date: str | None) -> str:
+    if not warc_date:
+        return ""
+    instant = datetime.fromisoformat(warc_date.replace("Z", "+00:00"))
+    return format_datetime(instant.astimezone(UTC), usegmt=True)
 
 
 def _key(url: str) -> str:
@@ -113,8 +128,10 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self.send_response(recorded.status, recorded.reason)
         for key, value in recorded.headers:
-            if key.lower() != "content-length":
+            if key.lower() not in ("content-length", "memento-datetime"):
                 self.send_header(key, value)
+        if recorded.recorded_at:
+            self.send_header("Memento-Datetime", recorded.recorded_at)
         self.send_header("Content-Length", str(len(recorded.payload)))
         self.end_headers()
         if send_body:

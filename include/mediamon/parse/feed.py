@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -66,10 +67,24 @@ def _entry_date(entry: Any, tz: str) -> datetime | None:
     return None
 
 
+_RSS_AUTHOR = re.compile(r"^\s*[^\s@()]+@[^\s()]+\s*\((?P<name>[^()]+)\)\s*$")
+_BARE_EMAIL = re.compile(r"^\s*[^\s@()]+@[^\s()]+\s*$")
+
+
 def _entry_byline(entry: Any) -> str | None:
+    """The entry's author name. RSS 2.0 ``<author>`` is an e-mail address, by convention
+    ``email (Name)``: the name is read from the raw string, because feedparser's split of it
+    mangles addresses whose top-level domain is longer than four letters. A bare address is
+    no byline."""
+    raw = entry.get("author") or ""
+    match = _RSS_AUTHOR.match(raw)
+    if match:
+        return _plain(match.group("name"))
+    if _BARE_EMAIL.match(raw):
+        return None
     detail = entry.get("author_detail") or {}
     name = detail.get("name") if hasattr(detail, "get") else None
-    return _plain(name or entry.get("author"))
+    return _plain(name or raw)
 
 
 def parse_feed(
