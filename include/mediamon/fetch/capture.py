@@ -34,6 +34,7 @@ import yaml
 from warcio.archiveiterator import ArchiveIterator
 
 from mediamon.fetch.warcstore import CaptureWriter
+from mediamon.parse.language import guess_from_script
 
 DEFAULT_FETCHED_AT = datetime(2026, 1, 1, tzinfo=UTC)
 SITEMAP_PATH = "/mediamon-sitemap.xml"
@@ -134,7 +135,7 @@ def derive_sources(pages: list[Page]) -> list[dict]:
     sources = []
     for host in sorted(by_host):
         group = by_host[host]
-        languages = sorted({p.language for p in group if p.language and len(p.language) == 2})
+        languages = sorted({lang for p in group if (lang := _language(p))})
         tld = host.rsplit(".", 1)[-1]
         entry: dict = {
             "id": _source_id(host),
@@ -153,6 +154,16 @@ def derive_sources(pages: list[Page]) -> list[dict]:
         if "feeds" in entry or "sitemaps" in entry:
             sources.append(entry)
     return sources
+
+
+def _language(page: Page) -> str | None:
+    """The page's language: as the input says, else guessed from the script of its text."""
+    if page.language and len(page.language) == 2:
+        return page.language
+    if page.kind == "feed":
+        return None
+    text = re.sub(r"<[^>]*>", " ", page.body.decode("utf-8", errors="ignore"))
+    return guess_from_script(text)
 
 
 def _bare_host(url: str) -> str:
