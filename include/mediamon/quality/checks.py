@@ -31,6 +31,10 @@ import pandas as pd
 FUTURE_TOLERANCE_S = 600
 AUTHOR_JUNK = r"(?:\d|https?://|www\.|назад|ago\b)"
 log = logging.getLogger(__name__)
+# GX logs hundreds of "Skipping registering function ..." lines at import under Airflow's INFO
+# logging, and would send usage analytics: keep task logs readable and the network quiet.
+logging.getLogger("great_expectations").setLevel(logging.WARNING)
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
 
 @dataclass(frozen=True)
@@ -219,7 +223,6 @@ def _validator(kind: str, checks: list[Check]):
 @cache
 def _context():
     """An ephemeral GX context (nothing written to disk), analytics and progress bars off."""
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")  # no network here, nor in prod
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
