@@ -42,10 +42,13 @@ def make_source(
     sid: str = "exclusive",
     homepage: str = "https://exclusive.kz/",
     languages: tuple[str, ...] = ("ru", "kk"),
+    first_year: int = 1990,
+    syndication_hosts: tuple[str, ...] = (),
 ) -> Source:
     """A registry Source for tests (the real class: attribute drift breaks the tests)."""
     host = (urlsplit(homepage).hostname or "").removeprefix("www.")
     return Source(
         id=sid, name=sid, homepage=homepage, languages=languages, timezone=tz,
-        first_year=1990, article=article, hosts=(host, f"www.{host}"),
+        first_year=first_year, article=article, hosts=(host, f"www.{host}"),
+        syndication_hosts=syndication_hosts,
     )  # fmt: skip

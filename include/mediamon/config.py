@@ -73,6 +73,9 @@ class Source:
     ``timezone`` is an IANA zone name: the outlet's local day is computed in it (never a fixed
     offset: Kazakhstan moved from UTC+6 to UTC+5 on 2024-03-01). ``hosts`` are the host names
     whose pages belong to the source (the homepage's host and its ``www.`` twin by default).
+    ``syndication_hosts``: other hosts whose links may appear on the source's lists and pages
+    (a partner agency); ``"*"`` allows any host (an aggregator, or saved feeds without their
+    site). Links elsewhere are quarantined by the quality checks.
     """
 
     id: str
@@ -87,6 +90,7 @@ class Source:
     article: dict[str, str] | None = None
     hosts: tuple[str, ...] = field(default=())
     max_articles: int = 200
+    syndication_hosts: tuple[str, ...] = ()
 
     @property
     def zone(self) -> ZoneInfo:
@@ -187,6 +191,7 @@ def _source(raw: object, where: str) -> Source:
         article=dict(article) if article else None,
         hosts=hosts,
         max_articles=_max_articles(raw.get("max_articles", 200), where),
+        syndication_hosts=_host_list(raw.get("syndication_hosts"), f"{where}.syndication_hosts"),
     )
     list_ids = [x.id for x in (*source.feeds, *source.listings, *source.sitemaps)]
     if len(list_ids) != len(set(list_ids)):
@@ -194,6 +199,14 @@ def _source(raw: object, where: str) -> Source:
     if not list_ids:
         raise RegistryError(f"{where}: a source needs at least one feed, listing or sitemap")
     return source
+
+
+def _host_list(value: object, where: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(x, str) and x.strip() for x in value):
+        raise RegistryError(f"{where}: must be a list of host names")
+    return tuple(x.strip().lower() for x in value)
 
 
 def _max_articles(value: object, where: str) -> int:

@@ -139,7 +139,8 @@ def _parse_exchange(source: Source, ex: Exchange, offsets: dict[str, int]):
 def _refused(kind: str, key: str, ex: Exchange, reason: str, **extra) -> dict:
     """A record the parse stage could not produce, kept for quarantine with its reason."""
     return {
-        "record_kind": kind, "record_key": key, "url": ex.url, "list_id": ex.list_id,
+        "record_kind": kind, "record_key": key, "url": ex.url, "kind": ex.kind,
+        "list_id": ex.list_id,
         "reason": reason, **extra,
     }  # fmt: skip
 
@@ -150,7 +151,9 @@ def validate_stage(source_id: str, day: str, batch: str) -> str:
     records = _read_jsonl(Path(batch))
     articles = [r for kind, r in records if kind == "article"]
     headlines = [r for kind, r in records if kind == "headline"]
-    outcome = validate_batch(articles, headlines, first_year=source.first_year)
+    outcome = validate_batch(
+        articles, headlines, source=source, run_name=f"mediamon_daily_{day}", docs_dir=data_dir()
+    )
     quarantine = [
         {"record_kind": r["record_kind"], "record_key": r["record_key"], "record": r,
          "reasons": [r["reason"]]}
@@ -164,7 +167,9 @@ def validate_stage(source_id: str, day: str, batch: str) -> str:
         else:
             key = f"{record['list_id']}|{record['position']}|{record.get('canonical_url')}"
         quarantine.append({**row, "record_key": key})
-    out = [("fetch", r) for kind, r in records if kind == "fetch"]
+    fetches = [r for kind, r in records if kind == "fetch"]
+    outcome.dq_results.append(reconcile(fetches, outcome.articles, quarantine))
+    out = [("fetch", r) for r in fetches]
     out += [("article", r) for r in outcome.articles]
     out += [("headline", r) for r in outcome.headlines]
     out += [("quarantine", r) for r in quarantine]
@@ -172,6 +177,29 @@ def validate_stage(source_id: str, day: str, batch: str) -> str:
     path = Path(batch).with_name("validated.jsonl")
     _write_jsonl(path, out)
     return str(path)
+
+
+def reconcile(fetches: list[dict], loaded: list[dict], quarantine: list[dict]) -> dict:
+    """Batch-level check: every article page fetched (2xx) is loaded, quarantined or refused.
+
+    Returns a ``dq_results`` row (``batch.reconciliation``); ``unexpected`` is the number of
+    pages not accounted for (negative: more rows than pages, e.g. two URLs of one article).
+    """
+    pages = sum(1 for f in fetches if f["kind"] == "article" and 200 <= (f["status"] or 0) < 300)
+    accounted = len(loaded) + sum(
+        1 for q in quarantine
+        if q["record_kind"] == "article"
+        or (q["record_kind"] == "page" and q["record"].get("kind") == "article")
+    )  # fmt: skip
+    return {
+        "check_name": "batch.reconciliation",
+        "success": pages == accounted,
+        "evaluated": pages,
+        "unexpected": pages - accounted,
+        "severity": "warn",
+        "observed": {"article_pages": pages, "loaded_or_quarantined": accounted},
+        "unexpected_sample": [],
+    }
 
 
 def load_stage(source_id: str, day: str, validated: str, conn) -> dict:

@@ -3,19 +3,25 @@
 from datetime import UTC, datetime, timedelta
 
 from mediamon.quality.checks import normalize_title, validate_batch
+from support import make_source
 
 FETCHED = datetime(2024, 9, 8, 9, 0, tzinfo=UTC)
+SOURCE = make_source(sid="demo", homepage="https://a.kz/", first_year=2010)
+BODY = "Маслихат одобрил поправки в бюджет города. " * 6
 
 
 def article(url, **fields):
     record = {
         "url": url,
         "canonical_url": url,
-        "title": "Заголовок",
+        "title": "Заголовок новости",
         "authors": ["Айгуль Сапарова"],
         "authors_status": "present",
         "published_at": FETCHED - timedelta(hours=3),
+        "modified_at": None,
         "fetched_at": FETCHED,
+        "body_text": BODY,
+        "language": "ru",
     }
     return {**record, **fields}
 
@@ -34,6 +40,10 @@ def headline(position, title, url, list_id="rss", **fields):
     return {**record, **fields}
 
 
+def reasons_by_url(outcome):
+    return {q["record"]["url"]: q["reasons"] for q in outcome.quarantine}
+
+
 def test_each_failing_article_is_quarantined_with_every_reason():
     articles = [
         article("https://a.kz/1"),
@@ -44,14 +54,16 @@ def test_each_failing_article_is_quarantined_with_every_reason():
         article("https://a.kz/1"),  # the same canonical URL again
         article("https://a.kz/6", authors=[], authors_status="absent"),
     ]
-    outcome = validate_batch(articles, [], first_year=2010)
+    outcome = validate_batch(articles, [], source=SOURCE)
     assert [a["url"] for a in outcome.articles] == ["https://a.kz/1", "https://a.kz/6"]
-    reasons = {q["record"]["url"]: q["reasons"] for q in outcome.quarantine}
-    assert reasons == {
+    assert reasons_by_url(outcome) == {
         "https://a.kz/2": ["published_at missing"],
         "https://a.kz/3": ["published_at after fetch time", "title missing"],
         "https://a.kz/4": ["published_at before 2010"],
-        "https://a.kz/5": ["authors_status not stated", "byline holds a date, number or URL"],
+        "https://a.kz/5": [
+            "authors_status not stated",
+            "byline holds a date, number, URL or navigation word",
+        ],
         "https://a.kz/1": ["duplicate canonical URL in batch"],
     }
     assert len(outcome.articles) + len(outcome.quarantine) == len(articles)
@@ -61,6 +73,46 @@ def test_each_failing_article_is_quarantined_with_every_reason():
     assert by_check["article.published_at.present"] == (False, 7, 1)
     assert by_check["article.canonical_url.unique"] == (False, 7, 1)
     assert by_check["article.title.present"] == (False, 7, 1)
+    sample = {r["check_name"]: r["unexpected_sample"] for r in outcome.dq_results}
+    assert sample["article.authors.clean"] == ["12 сентября 2024"]
+
+
+def test_text_url_language_and_byline_rules():
+    articles = [
+        article("https://a.kz/mojibake", title="Ð\u009cÐ°Ñ\u0081Ð»Ð¸Ñ\u0085Ð°Ñ\u0082"),
+        article("https://a.kz/template", body_text=BODY + "{{ $news->body }}"),
+        article("https://a.kz/short", body_text="Коротко."),
+        article("https://a.kz/lang", language="en"),
+        article("https://elsewhere.kz/x"),
+        article("https://a.kz/nav", authors=["Читать далее"]),
+        article("https://a.kz/long", authors=["А" * 80]),
+        article(
+            "https://a.kz/frag",
+            title="Министр энергетики Ерлан Нурланович Аккенженов ответил на вопросы",
+            authors=["Ерлан Нурланович Аккенженов ответил"],
+        ),
+        article("https://a.kz/mod", modified_at=FETCHED - timedelta(days=2)),
+        article("https://a.kz/ok", modified_at=FETCHED),
+    ]
+    outcome = validate_batch(articles, [], source=SOURCE)
+    assert [a["url"] for a in outcome.articles] == ["https://a.kz/ok"]
+    assert reasons_by_url(outcome) == {
+        "https://a.kz/mojibake": ["mojibake in title"],
+        "https://a.kz/template": ["template placeholder in body"],
+        "https://a.kz/short": ["body shorter than 150 characters"],
+        "https://a.kz/lang": ["language not among the source's (ru, kk)"],
+        "https://elsewhere.kz/x": ["URL host does not belong to the source"],
+        "https://a.kz/nav": ["byline holds a date, number, URL or navigation word"],
+        "https://a.kz/long": ["byline name not 2-60 characters"],
+        "https://a.kz/frag": ["byline is a fragment of the title"],
+        "https://a.kz/mod": ["modified_at before published_at"],
+    }
+
+
+def test_syndication_hosts_allow_foreign_links():
+    source = make_source(sid="demo", homepage="https://a.kz/", syndication_hosts=("*",))
+    outcome = validate_batch([article("https://elsewhere.kz/x")], [], source=source)
+    assert outcome.quarantine == []
 
 
 def test_duplicate_headlines_keep_the_first_per_list_and_day():
@@ -72,7 +124,7 @@ def test_duplicate_headlines_keep_the_first_per_list_and_day():
         headline(4, None, "https://a.kz/z"),
         headline(1, None, "https://a.kz/s", list_id="sitemap", list_kind="sitemap"),
     ]
-    outcome = validate_batch([], items, first_year=2010)
+    outcome = validate_batch([], items, source=SOURCE)
     kept = [(h["list_id"], h["position"]) for h in outcome.headlines]
     assert kept == [("rss", 1), ("ticker", 1), ("sitemap", 1)]
     reasons = {
@@ -86,12 +138,22 @@ def test_duplicate_headlines_keep_the_first_per_list_and_day():
 
 
 def test_empty_batch_passes_every_check():
-    outcome = validate_batch([], [], first_year=2010)
+    outcome = validate_batch([], [], source=SOURCE)
     assert outcome.quarantine == [] and outcome.articles == []
     assert all(r["success"] and r["evaluated"] == 0 for r in outcome.dq_results)
-    assert len(outcome.dq_results) == 12
+    assert len(outcome.dq_results) == 27
 
 
-def test_normalize_title_ignores_case_quotes_and_spacing():
-    assert normalize_title("«Тенге»  остаётся!") == normalize_title("тенге остаётся")
+def test_results_are_rendered_as_data_docs(tmp_path):
+    validate_batch([article("https://a.kz/1")], [], source=SOURCE, run_name="r1", docs_dir=tmp_path)
+    index = tmp_path / "data_docs" / "index.html"
+    assert index.exists()
+    pages = list(
+        (tmp_path / "data_docs" / "validations" / "demo" / "articles" / "r1").rglob("*.html")
+    )
+    assert len(pages) == 1
+
+
+def test_normalize_title_ignores_case_quotes_spacing_and_yo():
+    assert normalize_title("«Тенге»  остаётся!") == normalize_title("тенге остается")
     assert normalize_title(None) == ""

@@ -148,6 +148,8 @@ def derive_sources(pages: list[Page]) -> list[dict]:
         feeds = [p for p in group if p.kind == "feed"]
         if feeds:
             entry["feeds"] = [{"id": f"feed_{i}", "url": p.url} for i, p in enumerate(feeds, 1)]
+            # a feed saved without its site links wherever it links: no host can be claimed
+            entry["syndication_hosts"] = ["*"]
         sitemap = _sitemap_url(group)
         if sitemap:
             entry["sitemaps"] = [{"id": "sitemap", "url": sitemap}]

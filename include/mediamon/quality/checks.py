@@ -1,20 +1,31 @@
 """Row-level data quality with Great Expectations 1.x: expectation suites defined in code.
 
 :func:`validate_batch` takes one source's parsed articles and headlines for one local day,
-runs the suites on pandas DataFrames in an ephemeral GX context, and splits the rows: a row
-that fails any expectation goes to quarantine with every reason; the others are accepted.
-Each expectation also yields one ``dq_results`` row (check name, rows evaluated, rows
-failing). Rows are never dropped silently: accepted + quarantined = parsed.
+runs one suite per record kind (``<source>.articles``, ``<source>.headlines``) through a GX
+Checkpoint on pandas DataFrames, and splits the rows: a row that fails any expectation goes to
+quarantine with every reason; the others are accepted. Each expectation also yields one
+``dq_results`` row (check name, rows evaluated, rows failing, observed value, a sample of the
+unexpected values). Rows are never dropped silently: accepted + quarantined = parsed.
+
+Validation results are kept under ``<data dir>/gx/validations`` and rendered as GX Data Docs
+in ``<data dir>/data_docs/index.html`` (one page per suite and run).
 
 Checks (the rule and why):
 
 - dates: ``published_at`` present (articles); not after the fetch time plus
-  :data:`FUTURE_TOLERANCE_S` seconds; not before the source's ``first_year`` (registry).
+  :data:`FUTURE_TOLERANCE_S` seconds; not before the source's ``first_year`` (registry);
+  ``modified_at`` not before ``published_at``.
 - authors (articles): ``authors_status`` is stated (present / absent / editorial); bylines hold
-  no digits, URLs or "N ... назад" relative-time fragments (signs of a date or link leaking in).
+  no digits, URLs, "N ... назад" relative times, navigation words or markup characters; each
+  name is 2 to :data:`MAX_AUTHOR_CHARS` characters; a byline is not a fragment of the title.
 - duplicate headlines: per source, list and local day, the same normalized title or the same
   canonical URL twice; the first in page order is kept, later ones are quarantined.
-- articles: a title, and one row per canonical URL.
+- text: a title; an article body of at least :data:`MIN_BODY_CHARS` characters; no mojibake
+  runs (UTF-8 read as Latin-1: "Ã©", "Ð¿", "Ñ\u0081") and no leaked template placeholders
+  (``{{ ... }}``, ``{% ... %}``, ``@foreach``) in titles and bodies; the article's language is
+  one of the source's languages.
+- URLs: absolute http(s); the host belongs to the source or to one of its
+  ``syndication_hosts`` (``"*"`` allows any); one article per canonical URL.
 """
 
 from __future__ import annotations
@@ -25,11 +36,24 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import pandas as pd
 
+from mediamon.config import Source
+
 FUTURE_TOLERANCE_S = 600
-AUTHOR_JUNK = r"(?:\d|https?://|www\.|назад|ago\b)"
+MIN_BODY_CHARS = 150
+MAX_AUTHOR_CHARS = 60
+SAMPLE_SIZE = 5
+AUTHOR_JUNK = (
+    r"(?:\d|https?://|www\.|назад|ago\b|[@#/\\|<>{}\[\]=+*_]"
+    r"|\b(?:Главная|Новости|Подробнее|Читать далее|Читайте также|Комментари\w*|Поделиться"
+    r"|Share|Home|Read more)\b)"
+)
+MOJIBAKE = r"(?:[ÃÂ][\u0080-\u00bf]|[ÐÑ][\u0080-\u00bf¸]){2,}"
+PLACEHOLDER = r"(?:\{\{.*?\}\}|\{%.*?%\}|\{!!.*?!!\}|@foreach\b|@endforeach\b|@if\s*\()"
 log = logging.getLogger(__name__)
 # GX logs hundreds of "Skipping registering function ..." lines at import under Airflow's INFO
 # logging, and would send usage analytics: keep task logs readable and the network quiet.
@@ -70,7 +94,7 @@ class Outcome:
 
 def normalize_title(title: str | None) -> str:
     """Casefolded title with quotes, punctuation and repeated spaces removed (for dedupe)."""
-    text = re.sub(r"[\W_]+", " ", (title or "").casefold())
+    text = re.sub(r"[\W_]+", " ", (title or "").casefold().replace("ё", "е"))
     return " ".join(text.split())
 
 
@@ -88,34 +112,78 @@ def _date_checks(kind: str, first_year: int) -> list[Check]:
     # fmt: on
 
 
-def article_checks(first_year: int) -> list[Check]:
-    """The article suite; ``first_year`` is the source's first year (registry)."""
+def _text_checks(kind: str, column: str, what: str) -> list[Check]:
+    """Encoding accidents and template leaks in one text column."""
+    # fmt: off
+    return [
+        Check(f"{kind}.{column}.no_mojibake", f"mojibake in {what}",
+              "ExpectColumnValuesToNotMatchRegex", {"column": column, "regex": MOJIBAKE}),
+        Check(f"{kind}.{column}.no_placeholder", f"template placeholder in {what}",
+              "ExpectColumnValuesToNotMatchRegex", {"column": column, "regex": PLACEHOLDER}),
+    ]
+    # fmt: on
+
+
+def _url_checks(kind: str) -> list[Check]:
+    # fmt: off
+    return [
+        Check(f"{kind}.url.absolute", "URL not absolute http(s)",
+              "ExpectColumnValuesToMatchRegex", {"column": "url", "regex": r"^https?://[^/\s]+"}),
+        Check(f"{kind}.url.host_of_source", "URL host does not belong to the source",
+              "ExpectColumnValuesToBeInSet", {"column": "host_ok", "value_set": [True]}),
+    ]
+    # fmt: on
+
+
+def article_checks(source: Source) -> list[Check]:
+    """The article suite for ``source`` (first year and languages from the registry)."""
     # fmt: off
     return [
         Check("article.published_at.present", "published_at missing",
               "ExpectColumnValuesToNotBeNull", {"column": "published_epoch"}),
-        *_date_checks("article", first_year),
+        *_date_checks("article", source.first_year),
+        Check("article.modified_at.after_published", "modified_at before published_at",
+              "ExpectColumnPairValuesAToBeGreaterThanB",
+              {"column_A": "modified_epoch", "column_B": "published_epoch", "or_equal": True,
+               "ignore_row_if": "either_value_is_missing"}),
         Check("article.authors.stated", "authors_status not stated",
               "ExpectColumnValuesToBeInSet",
               {"column": "authors_status", "value_set": ["present", "absent", "editorial"]}),
-        Check("article.authors.clean", "byline holds a date, number or URL",
+        Check("article.authors.clean", "byline holds a date, number, URL or navigation word",
               "ExpectColumnValuesToNotMatchRegex",
               {"column": "authors_text", "regex": AUTHOR_JUNK}),
+        Check("article.authors.length", f"byline name not 2-{MAX_AUTHOR_CHARS} characters",
+              "ExpectColumnValuesToBeBetween",
+              {"column": "author_chars_max", "min_value": 2, "max_value": MAX_AUTHOR_CHARS}),
+        Check("article.authors.not_title", "byline is a fragment of the title",
+              "ExpectColumnValuesToBeInSet", {"column": "byline_in_title", "value_set": [False]}),
         Check("article.title.present", "title missing",
               "ExpectColumnValuesToNotBeNull", {"column": "title"}),
+        *_text_checks("article", "title", "title"),
+        Check("article.body.min_length", f"body shorter than {MIN_BODY_CHARS} characters",
+              "ExpectColumnValuesToBeBetween",
+              {"column": "body_chars", "min_value": MIN_BODY_CHARS}),
+        *_text_checks("article", "body_text", "body"),
+        Check("article.language.of_source",
+              f"language not among the source's ({', '.join(source.languages)})",
+              "ExpectColumnValuesToBeInSet",
+              {"column": "language", "value_set": list(source.languages)}),
+        *_url_checks("article"),
         Check("article.canonical_url.unique", "duplicate canonical URL in batch",
               "ExpectColumnValuesToBeUnique", {"column": "canonical_url"}, keep_first=True),
     ]
     # fmt: on
 
 
-def headline_checks(first_year: int) -> list[Check]:
-    """The headline suite (feeds, listings, sitemaps)."""
+def headline_checks(source: Source) -> list[Check]:
+    """The headline suite (feeds, listings, sitemaps) for ``source``."""
     # fmt: off
     return [
         Check("headline.title.present", "headline title missing",
               "ExpectColumnValuesToNotBeNull", {"column": "title"}),
-        *_date_checks("headline", first_year),
+        *_text_checks("headline", "title", "title"),
+        *_date_checks("headline", source.first_year),
+        *_url_checks("headline"),
         Check("headline.duplicate_title", "duplicate headline (same title, list and day)",
               "ExpectColumnValuesToBeUnique", {"column": "title_key"}, keep_first=True),
         Check("headline.duplicate_url", "duplicate headline (same URL, list and day)",
@@ -124,18 +192,30 @@ def headline_checks(first_year: int) -> list[Check]:
     # fmt: on
 
 
-def validate_batch(articles: list[dict], headlines: list[dict], *, first_year: int) -> Outcome:
+def validate_batch(
+    articles: list[dict],
+    headlines: list[dict],
+    *,
+    source: Source,
+    run_name: str = "adhoc",
+    docs_dir: Path | None = None,
+) -> Outcome:
     """Validate one source-day batch; records are the parse stage's dicts.
 
-    Datetime fields are tz-aware ``datetime`` objects or None. Returns an :class:`Outcome`
-    whose ``dq_results`` rows carry ``check_name, success, evaluated, unexpected``.
+    Datetime fields are tz-aware ``datetime`` objects or None. ``run_name`` names the run in
+    the validation store and Data Docs (``/`` is not allowed there). With ``docs_dir``, results
+    are stored under it and Data Docs rebuilt (``docs_dir/data_docs/index.html``); without,
+    they stay in memory. Returns an :class:`Outcome` whose ``dq_results`` rows carry
+    ``check_name, success, evaluated, unexpected, observed, unexpected_sample``.
     """
+    context = _context(str(docs_dir) if docs_dir else None)
     outcome = Outcome()
     for kind, records, checks, frame in (
-        ("article", articles, article_checks(first_year), _article_frame),
-        ("headline", headlines, headline_checks(first_year), _headline_frame),
+        ("article", articles, article_checks(source), _article_frame),
+        ("headline", headlines, headline_checks(source), _headline_frame),
     ):
-        reasons = _run(kind, records, checks, frame, outcome.dq_results)
+        suite = f"{source.id}.{kind}s"
+        reasons = _run(context, suite, records, checks, frame, source, run_name, outcome)
         for i, record in enumerate(records):
             if reasons[i]:
                 outcome.quarantine.append(
@@ -145,32 +225,48 @@ def validate_batch(articles: list[dict], headlines: list[dict], *, first_year: i
                 outcome.articles.append(record)
             else:
                 outcome.headlines.append(record)
+    if docs_dir:
+        context.build_data_docs(site_names=["mediamon"])
     return outcome
 
 
-def _run(kind, records, checks, frame, dq_results) -> list[list[str]]:
+def _run(context, suite, records, checks, frame, source, run_name, outcome) -> list[list[str]]:
     reasons: list[list[str]] = [[] for _ in records]
     if not records:
         for check in checks:
-            dq_results.append(_dq(check, True, 0, 0))
+            outcome.dq_results.append(_dq(check, True, 0, 0, None, []))
         return reasons
-    df = frame(records)
-    result = _validator(kind, checks).run(
-        batch_parameters={"dataframe": df}, result_format={"result_format": "COMPLETE"}
+    from great_expectations.core.run_identifier import RunIdentifier
+
+    df = frame(records, source)
+    checkpoint = _checkpoint(context, suite, checks)
+    result = checkpoint.run(
+        batch_parameters={"dataframe": df}, run_id=RunIdentifier(run_name=run_name)
     )
-    by_type = {}
-    for expectation_result in result.results:
-        config = expectation_result.expectation_config
-        by_type[config.meta["check"]] = expectation_result
+    by_check = {}
+    for validation in result.run_results.values():
+        for expectation_result in validation.results:
+            by_check[expectation_result.expectation_config.meta["check"]] = expectation_result
     for check in checks:
-        outcome = by_type[check.name]
-        failing = list(outcome.result.get("unexpected_index_list") or [])
+        found = by_check[check.name].result
+        failing = list(found.get("unexpected_index_list") or [])
         if check.keep_first:
             failing = _later_duplicates(df, check, failing)
         for index in failing:
             reasons[int(index)].append(check.reason)
-        dq_results.append(_dq(check, not failing, len(df), len(failing)))
+        sample = [_plain(v) for v in (found.get("partial_unexpected_list") or [])][:SAMPLE_SIZE]
+        observed = found.get("unexpected_percent")
+        outcome.dq_results.append(
+            _dq(check, not failing, len(df), len(failing), observed, sample if failing else [])
+        )
     return reasons
+
+
+def _plain(value):
+    """A JSON-safe rendering of an unexpected value (NaN → None, other types → str)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    return value if isinstance(value, int | float | str | bool) else str(value)
 
 
 def _later_duplicates(df: pd.DataFrame, check: Check, failing: list) -> list[int]:
@@ -185,48 +281,80 @@ def _later_duplicates(df: pd.DataFrame, check: Check, failing: list) -> list[int
     return later
 
 
-def _dq(check: Check, success: bool, evaluated: int, unexpected: int) -> dict:
+def _dq(check: Check, success: bool, evaluated: int, unexpected: int, observed, sample) -> dict:
     return {
         "check_name": check.name,
         "success": success,
         "evaluated": evaluated,
         "unexpected": unexpected,
         "severity": "quarantine",
+        "observed": {"unexpected_percent": observed} if observed is not None else None,
+        "unexpected_sample": sample,
     }
 
 
-_validators: dict[tuple, object] = {}
-
-
-def _validator(kind: str, checks: list[Check]):
-    """A GX ValidationDefinition for ``checks`` (built once per process and check set)."""
+def _checkpoint(context, suite_name: str, checks: list[Check]):
+    """The GX Checkpoint running ``checks`` as suite ``suite_name`` (created or updated)."""
     import great_expectations as gx
 
-    key = (kind, tuple((c.name, repr(c.kwargs)) for c in checks))
-    if key in _validators:
-        return _validators[key]
-    context = _context()
-    name = f"{kind}_{len(_validators)}"
-    asset = context.data_sources.get("mediamon").add_dataframe_asset(name)
-    batch = asset.add_batch_definition_whole_dataframe(name)
-    suite = gx.ExpectationSuite(name=name)
-    for check in checks:
-        suite.add_expectation(check.build())
-    suite = context.suites.add(suite)
-    definition = context.validation_definitions.add(
-        gx.ValidationDefinition(name=name, data=batch, suite=suite)
+    kind = suite_name.rsplit(".", 1)[-1]
+    datasource = context.data_sources.get("mediamon")
+    try:
+        asset = datasource.get_asset(kind)
+    except LookupError:
+        asset = datasource.add_dataframe_asset(kind)
+    try:
+        batch = asset.get_batch_definition(kind)
+    except (KeyError, LookupError):
+        batch = asset.add_batch_definition_whole_dataframe(kind)
+    suite = gx.ExpectationSuite(name=suite_name, expectations=[c.build() for c in checks])
+    suite = context.suites.add_or_update(suite)
+    definition = context.validation_definitions.add_or_update(
+        gx.ValidationDefinition(name=suite_name, data=batch, suite=suite)
     )
-    _validators[key] = definition
-    return definition
+    return context.checkpoints.add_or_update(
+        gx.Checkpoint(
+            name=suite_name,
+            validation_definitions=[definition],
+            actions=[],
+            result_format={"result_format": "COMPLETE"},
+        )
+    )
 
 
 @cache
-def _context():
-    """An ephemeral GX context (nothing written to disk), analytics and progress bars off."""
+def _context(base_dir: str | None):
+    """An ephemeral GX context; with ``base_dir``, validation results and the Data Docs site
+    live on disk under it (``gx/validations``, ``data_docs``)."""
     import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
 
-    context = gx.get_context(mode="ephemeral")
+    config = DataContextConfig(
+        store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False)
+    )
+    if base_dir:
+        config.stores["validation_results_store"] = {
+            "class_name": "ValidationResultsStore",
+            "store_backend": {
+                "class_name": "TupleFilesystemStoreBackend",
+                "base_directory": str(Path(base_dir) / "gx" / "validations"),
+            },
+        }
+        config.data_docs_sites = {
+            "mediamon": {
+                "class_name": "SiteBuilder",
+                "store_backend": {
+                    "class_name": "TupleFilesystemStoreBackend",
+                    "base_directory": str(Path(base_dir) / "data_docs"),
+                },
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            }
+        }
+    context = gx.get_context(mode="ephemeral", project_config=config)
     context.enable_analytics(False)
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     context.data_sources.add_pandas("mediamon")
@@ -237,45 +365,68 @@ def _epoch(value: datetime | None) -> float | None:
     return value.timestamp() if value else None
 
 
-def _article_frame(records: list[dict]) -> pd.DataFrame:
+def _host_ok(url: str | None, source: Source) -> bool:
+    if "*" in source.syndication_hosts:
+        return True
+    host = (urlsplit(url or "").hostname or "").lower()
+    return host in source.hosts or host in source.syndication_hosts
+
+
+def _dates(record: dict) -> dict:
+    published = record.get("published_at")
+    return {
+        "published_epoch": _epoch(published),
+        "published_year": published.year if published else None,
+        "seconds_after_fetch": (published - record["fetched_at"]).total_seconds()
+        if published
+        else None,
+    }
+
+
+def _article_frame(records: list[dict], source: Source) -> pd.DataFrame:
     rows = []
     for r in records:
-        published = r.get("published_at")
+        authors = r.get("authors") or []
+        title = normalize_title(r.get("title"))
         rows.append(
             {
+                **_dates(r),
                 "title": r.get("title") or None,
+                "url": r.get("url"),
+                "host_ok": _host_ok(r.get("canonical_url") or r.get("url"), source),
                 "canonical_url": r.get("canonical_url"),
                 # GX set expectations skip nulls: make a missing status a value that fails
                 "authors_status": r.get("authors_status") or "(not stated)",
-                "authors_text": "; ".join(r.get("authors") or []) or None,
-                "published_epoch": _epoch(published),
-                "published_year": published.year if published else None,
-                "seconds_after_fetch": (published - r["fetched_at"]).total_seconds()
-                if published
-                else None,
+                "authors_text": "; ".join(authors) or None,
+                "author_chars_max": max((len(a) for a in authors), default=None),
+                "byline_in_title": any(
+                    len(a.split()) >= 4 and normalize_title(a) in title for a in authors
+                ),
+                "modified_epoch": _epoch(r.get("modified_at")),
+                "body_text": r.get("body_text") or None,
+                "body_chars": len(r.get("body_text") or ""),
+                "language": r.get("language"),
             }
         )
     return pd.DataFrame(rows)
 
 
-def _headline_frame(records: list[dict]) -> pd.DataFrame:
+def _headline_frame(records: list[dict], source: Source) -> pd.DataFrame:
     rows = []
     for r in records:
-        published = r.get("published_at")
         rows.append(
             {
+                **_dates(r),
                 # A sitemap entry is a URL with an optional title: only lists that print
                 # headlines (feeds, listings) must have one.
                 "title": r.get("title")
                 or ("(sitemap entry)" if r["list_kind"] == "sitemap" else None),
+                "url": r.get("url"),
+                "host_ok": _host_ok(r.get("url"), source),
                 "title_key": f"{r['list_id']}|{normalize_title(r.get('title'))}"
                 if r.get("title")
                 else None,
                 "url_key": f"{r['list_id']}|{r.get('canonical_url')}",
-                "published_year": published.year if published else None,
-                "seconds_after_fetch": (published - r["fetched_at"]).total_seconds()
-                if published
-                else None,
             }
         )
     return pd.DataFrame(rows)
