@@ -7,10 +7,18 @@ articles and headlines, **validate** them with Great Expectations (failing rows 
 `quarantine` with their reasons, results to `dq_results`), and **load** them into PostgreSQL
 (connection `mediamon_db`) with idempotent upserts.
 
+Then, side by side, `cluster_stories` groups the day's headlines of all sources into stories
+(near-duplicates: the same story reworded or reprinted, table `story_clusters`), and
+`summarize` logs the per-source summary and fails the run if a source did not load.
+
 One run covers one local day [00:00, 24:00): the data interval of the run. A manual run
 without a logical date covers today so far. Sources are mapped: one failing source does not
 stop the others. Running a day again converges to the same rows; a day that already has a
 capture is not fetched again.
+
+Data-quality drift (a source's bylines, dates or volume falling against its trailing 14 days)
+and failed tasks raise alerts: logged, and sent to the webhook of the connection
+`mediamon_alerts` when it exists.
 
 Params: `sources` (list of source ids; empty = all).
 """
@@ -23,6 +31,7 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import CronDataIntervalTimetable, Param, dag, get_current_context, task, task_group
 from mediamon import tasks
+from mediamon.alerts import FailureNotifier
 from mediamon.window import DAG_TIMEZONE
 
 # Transient faults (a site or the database briefly down) get two more tries.
@@ -35,7 +44,12 @@ RETRY_DELAY = timedelta(seconds=int(os.environ.get("MEDIAMON_RETRY_DELAY_SECONDS
     start_date=pendulum.datetime(2024, 9, 1, tz=DAG_TIMEZONE),
     catchup=False,
     max_active_runs=4,
-    default_args={"owner": "mediamon", "retries": 2, "retry_delay": RETRY_DELAY},
+    default_args={
+        "owner": "mediamon",
+        "retries": 2,
+        "retry_delay": RETRY_DELAY,
+        "on_failure_callback": [FailureNotifier()],
+    },
     params={
         "sources": Param(
             [],
@@ -84,9 +98,16 @@ def mediamon_daily():
     def summarize(planned: list[dict]) -> list[dict]:
         return tasks.summarize(planned)
 
+    @task(trigger_rule="all_done")
+    def cluster_stories(planned: list[dict]) -> dict:
+        return tasks.cluster_stories(planned)
+
     sources = plan()
     migrate() >> sources
-    per_source.expand_kwargs(sources) >> summarize(sources)
+    loaded = per_source.expand_kwargs(sources)
+    # two leaves: the run is red when either fails (a source did not load, clustering broke)
+    loaded >> cluster_stories(sources)
+    loaded >> summarize(sources)
 
 
 mediamon_daily()

@@ -20,8 +20,11 @@ TABLES = {
     "articles": "canonical_url",
     "headlines": "source_id, list_id, canonical_url",
     "sightings": "day, source_id, list_id, canonical_url",
+    "headline_revisions": "source_id, list_id, canonical_url, title",
     "dq_results": "run_key, check_name, source_id",
     "quarantine": "run_key, source_id, record_kind, record_key",
+    "source_day_metrics": "source_id, day",
+    "story_clusters": "canonical_url",
 }
 
 

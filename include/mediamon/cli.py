@@ -6,6 +6,10 @@
     mediamon env                                                   shell exports for `airflow`
     mediamon capture build SRC OUT                                 a capture from saved pages
     mediamon capture serve CAPTURE [--port N]                      a replay server on loopback
+    mediamon parse-article PATH [--url U] [--fetched-at T] [--source ID] [--content-type V]
+                                                                   one page as JSON
+    mediamon parse-feed PATH [--url U] [--source ID]               one feed's items as JSON
+    mediamon parse-listing PATH --source ID [--url U] [--list L]   one listing page as JSON
 
 ``run`` prepares everything a fresh machine lacks: the embedded PostgreSQL (unless
 ``MEDIAMON_DATABASE_URL`` is set), Airflow's metadata database beside it (``airflow db
@@ -71,7 +75,80 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("capture", type=Path, help="a built capture folder or a WARC file")
     serve.add_argument("--port", type=int, default=8765)
     serve.set_defaults(func=cmd_capture_serve)
+
+    article = sub.add_parser(
+        "parse-article", help="parse one saved article page and print it as JSON"
+    )
+    article.add_argument("path", type=Path, help="the saved page (HTML, or gzipped HTML)")
+    article.add_argument("--url", default=None, help="the URL it was fetched from")
+    article.add_argument("--fetched-at", default=None, help="fetch instant, ISO 8601")
+    article.add_argument("--source", default=None, help="registry source id (zone, selectors)")
+    article.add_argument("--content-type", default=None, help="the HTTP Content-Type value")
+    article.set_defaults(func=cmd_parse_article)
+
+    feed = sub.add_parser("parse-feed", help="parse one saved RSS/Atom feed and print JSON")
+    feed.add_argument("path", type=Path, help="the saved feed (XML, or gzipped)")
+    feed.add_argument("--url", default=None, help="the URL it was fetched from")
+    feed.add_argument("--source", default=None, help="registry source id (its time zone)")
+    feed.set_defaults(func=cmd_parse_feed)
+
+    listing = sub.add_parser("parse-listing", help="parse one saved listing page, print JSON")
+    listing.add_argument("path", type=Path, help="the saved page (HTML, or gzipped)")
+    listing.add_argument("--source", required=True, help="registry source id (its selectors)")
+    listing.add_argument("--url", default=None, help="the URL it was fetched from")
+    listing.add_argument("--list", dest="list_id", default=None, help="the listing id")
+    listing.set_defaults(func=cmd_parse_listing)
     return parser
+
+
+def cmd_parse_feed(args) -> int:
+    """JSON on stdout; exit 1 when the document is refused as a feed, 2 for unusable input."""
+    import json
+
+    from mediamon.parse.lists_file import InputError, parse_feed_file
+
+    try:
+        out = parse_feed_file(args.path, url=args.url, source_id=args.source)
+    except InputError as exc:
+        print(f"mediamon parse-feed: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(out, ensure_ascii=False, indent=2))
+    return 1 if out["refused_reason"] else 0
+
+
+def cmd_parse_listing(args) -> int:
+    """JSON on stdout; exit 2 with a message on stderr for unusable input."""
+    import json
+
+    from mediamon.parse.lists_file import InputError, parse_listing_file
+
+    try:
+        out = parse_listing_file(
+            args.path, source_id=args.source, url=args.url, list_id=args.list_id
+        )
+    except InputError as exc:
+        print(f"mediamon parse-listing: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(out, ensure_ascii=False, indent=2))
+    return 0
+
+
+def cmd_parse_article(args) -> int:
+    """One JSON object on stdout; exit 2 with a message on stderr for unreadable input."""
+    import json
+
+    from mediamon.parse.article_file import InputError, parse_article_file
+
+    try:
+        record = parse_article_file(
+            args.path, url=args.url, fetched_at=args.fetched_at, source_id=args.source,
+            content_type=args.content_type,
+        )  # fmt: skip
+    except InputError as exc:
+        print(f"mediamon parse-article: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(record, ensure_ascii=False, indent=2))
+    return 0
 
 
 def cmd_db_uri(args) -> None:

@@ -10,6 +10,13 @@ Settings come from environment variables (all optional):
   ``sources.yaml`` (live outlets).
 - ``MEDIAMON_REPLAY``: base URL of a replay server (``http://127.0.0.1:PORT``). When set, every
   HTTP request goes there instead of the internet (see :mod:`mediamon.fetch.replay`).
+- ``MEDIAMON_CONTACT``: the contact address put in the User-Agent (default
+  :data:`DEFAULT_CONTACT`), so a site operator can reach whoever runs the crawler.
+- ``MEDIAMON_ALLOWED_HOSTS``: comma-separated host names or IP addresses that the SSRF guard
+  lets through although they resolve to loopback/private addresses (for every source; a
+  source can allow its own with ``allowed_hosts``).
+- ``MEDIAMON_MIN_DELAY``: seconds between two requests to one host (live mode default 1.0;
+  replay mode default 0).
 
 The registry is validated on load; :class:`RegistryError` names the file, the source and the
 field that is wrong.
@@ -20,6 +27,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -28,7 +36,8 @@ import yaml
 
 PACKAGED_REGISTRY = Path(__file__).with_name("sources.yaml")
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
-LISTING_SELECTOR_KEYS = {"item", "title", "link", "byline", "date", "next_page"}
+LISTING_SELECTOR_KEYS = {"item", "title", "link", "byline", "date", "next_page", "position"}
+DEFAULT_CONTACT = "mediamon@example.org"
 ARTICLE_SELECTOR_KEYS = {"title", "byline", "date", "body", "section"}
 
 
@@ -48,14 +57,22 @@ class Feed:
 class Listing:
     """One HTML headline list (ticker, section page) of a source.
 
-    ``selectors`` maps item/title/link (required) and byline/date/next_page (optional) to CSS
-    selectors; ``max_pages`` bounds how many pages are followed through ``next_page``.
+    ``selectors`` maps item/title/link (required) and byline/date/next_page/position
+    (optional) to CSS selectors; ``max_pages`` bounds how many pages are followed through
+    ``next_page`` (the crawl also stops once every dated item of a page is older than the run's
+    window). A ``url`` holding ``{date:FORMAT}`` (strftime, e.g.
+    ``https://x.kz/archive/{date:%Y/%m/%d}/``) is a date-archive template: the crawl fetches
+    it once per local day of the run's window.
     """
 
     id: str
     url: str
     selectors: dict[str, str]
     max_pages: int = 1
+
+    @property
+    def is_template(self) -> bool:
+        return "{date" in self.url
 
 
 @dataclass(frozen=True)
@@ -73,6 +90,9 @@ class Source:
     ``timezone`` is an IANA zone name: the outlet's local day is computed in it (never a fixed
     offset: Kazakhstan moved from UTC+6 to UTC+5 on 2024-03-01). ``hosts`` are the host names
     whose pages belong to the source (the homepage's host and its ``www.`` twin by default).
+    ``allowed_hosts``: hosts the SSRF guard lets through although they resolve to a loopback or
+    private address (a local test server). ``conditional_get``: send ``If-None-Match`` /
+    ``If-Modified-Since`` from the previous capture (off for outlets whose validators lie).
     ``syndication_hosts``: other hosts whose links may appear on the source's lists and pages
     (a partner agency); ``"*"`` allows any host (an aggregator, or saved feeds without their
     site). Links elsewhere are quarantined by the quality checks.
@@ -90,6 +110,8 @@ class Source:
     article: dict[str, str] | None = None
     hosts: tuple[str, ...] = field(default=())
     max_articles: int = 200
+    allowed_hosts: tuple[str, ...] = ()
+    conditional_get: bool = True
     syndication_hosts: tuple[str, ...] = ()
 
     @property
@@ -116,6 +138,29 @@ def registry_path() -> Path:
 def replay_url() -> str | None:
     """The replay server's base URL when requests must go to it, else None."""
     return os.environ.get("MEDIAMON_REPLAY") or None
+
+
+def contact() -> str:
+    """The contact address for the User-Agent (``MEDIAMON_CONTACT``)."""
+    return os.environ.get("MEDIAMON_CONTACT") or DEFAULT_CONTACT
+
+
+def allowed_hosts() -> tuple[str, ...]:
+    """Hosts allowed past the SSRF guard for every source (``MEDIAMON_ALLOWED_HOSTS``)."""
+    raw = os.environ.get("MEDIAMON_ALLOWED_HOSTS") or ""
+    return tuple(h.strip().lower() for h in raw.split(",") if h.strip())
+
+
+def min_delay(replaying: bool) -> float:
+    """Seconds between two requests to one host: ``MEDIAMON_MIN_DELAY``, else 1.0 live and 0
+    when replaying a capture."""
+    raw = os.environ.get("MEDIAMON_MIN_DELAY")
+    if raw:
+        try:
+            return max(0.0, float(raw))
+        except ValueError:
+            pass
+    return 0.0 if replaying else 1.0
 
 
 def load_sources(path: Path | str | None = None) -> dict[str, Source]:
@@ -191,6 +236,8 @@ def _source(raw: object, where: str) -> Source:
         article=dict(article) if article else None,
         hosts=hosts,
         max_articles=_max_articles(raw.get("max_articles", 200), where),
+        allowed_hosts=_host_list(raw.get("allowed_hosts"), f"{where}.allowed_hosts"),
+        conditional_get=_bool(raw.get("conditional_get", True), f"{where}.conditional_get"),
         syndication_hosts=_host_list(raw.get("syndication_hosts"), f"{where}.syndication_hosts"),
     )
     list_ids = [x.id for x in (*source.feeds, *source.listings, *source.sitemaps)]
@@ -201,6 +248,12 @@ def _source(raw: object, where: str) -> Source:
     return source
 
 
+def _max_articles(value: object, where: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 100_000:
+        raise RegistryError(f"{where}: max_articles must be an integer from 0 to 100000")
+    return value
+
+
 def _host_list(value: object, where: str) -> tuple[str, ...]:
     if value is None:
         return ()
@@ -209,9 +262,9 @@ def _host_list(value: object, where: str) -> tuple[str, ...]:
     return tuple(x.strip().lower() for x in value)
 
 
-def _max_articles(value: object, where: str) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 100_000:
-        raise RegistryError(f"{where}: max_articles must be an integer from 0 to 100000")
+def _bool(value: object, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise RegistryError(f"{where}: must be true or false")
     return value
 
 
@@ -223,9 +276,17 @@ def _listing(raw: object, where: str) -> Listing:
     max_pages = raw.get("max_pages", 1)
     if not isinstance(max_pages, int) or not 1 <= max_pages <= 100:
         raise RegistryError(f"{where}: max_pages must be an integer from 1 to 100")
+    url = _url(_required(raw, "url", where), where)
+    if "{" in url:
+        try:
+            url.format(date=date(2024, 1, 2))
+        except (KeyError, IndexError, ValueError) as exc:
+            raise RegistryError(
+                f"{where}: url template must use only {{date:FORMAT}}: {exc}"
+            ) from exc
     return Listing(
         id=lid,
-        url=_url(_required(raw, "url", where), where),
+        url=url,
         selectors=dict(selectors),
         max_pages=max_pages,
     )

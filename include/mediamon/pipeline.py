@@ -14,17 +14,20 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
+
+from psycopg2.extras import execute_values
 
 from mediamon.config import Source, data_dir, load_sources
 from mediamon.fetch.crawl import crawl
 from mediamon.fetch.warcstore import Exchange, read_capture
 from mediamon.parse import parse_article, parse_feed, parse_listing, parse_sitemap
 from mediamon.quality.checks import validate_batch
+from mediamon.window import local_day_window
 
 log = logging.getLogger(__name__)
-DATETIME_FIELDS = ("published_at", "modified_at", "fetched_at")
+DATETIME_FIELDS = ("published_at", "modified_at", "fetched_at", "published_at_alt")
 
 
 def run_key(day: date | str, dag_id: str = "mediamon_daily") -> str:
@@ -55,22 +58,24 @@ def get_source(source_id: str) -> Source:
 def fetch_stage(source_id: str, day: str, *, force: bool = False) -> str:
     """Fetch ``source_id`` for local ``day`` into its capture; returns the capture path.
 
-    A day that already has a capture is not fetched again unless ``force``.
+    A day that already has a capture is not fetched again unless ``force``. Listings are
+    walked back until their items are older than the day's window; conditional GETs use the
+    validators of the previous day's capture.
     """
     path = capture_path(source_id, day)
     if path.exists() and not force:
         log.info("%s %s: capture exists, not fetching again: %s", source_id, day, path)
         return str(path)
-    stats = crawl(get_source(source_id), path)
+    source = get_source(source_id)
+    window = local_day_window(day, source.timezone)
+    previous = capture_path(source_id, date.fromisoformat(day) - timedelta(days=1))
+    stats = crawl(source, path, window=(window.start, window.end), previous_capture=previous)
     log.info(
-        "%s %s: %d exchanges (%d failed), %d article candidates, %d off-site links",
-        source_id,
-        day,
-        stats.exchanges,
-        stats.failures,
-        stats.candidates,
-        stats.skipped_foreign,
-    )
+        "%s %s: %d exchanges (%d without response, %d refused, %d not modified, %d retried), "
+        "%d article candidates, %d off-site links",
+        source_id, day, stats.exchanges, stats.failures, stats.refused, stats.not_modified,
+        stats.retries, stats.candidates, stats.skipped_foreign,
+    )  # fmt: skip
     return str(path)
 
 
@@ -85,6 +90,8 @@ def parse_stage(source_id: str, day: str, capture: str) -> str:
     offsets: dict[str, int] = {}
     for exchange in read_capture(capture):
         records.append(("fetch", _fetch_row(exchange)))
+        if exchange.kind == "robots":  # politeness, not content
+            continue
         if exchange.status is None or not 200 <= exchange.status < 300:
             continue
         try:
@@ -203,28 +210,108 @@ def reconcile(fetches: list[dict], loaded: list[dict], quarantine: list[dict]) -
 
 
 def load_stage(source_id: str, day: str, validated: str, conn) -> dict:
-    """Load a validated batch through the psycopg2 connection ``conn``.
+    """Load a validated batch through the psycopg2 connection ``conn``, with drift checks.
 
-    Returns ``{"source", "day", <table>: rows written}``; the day's summary for people is
+    The day's metrics are compared with the source's trailing baseline read from the
+    warehouse; failing ``drift.*`` rows are loaded with the other results and sent as an
+    alert (:func:`mediamon.alerts.send_alert`). Returns ``{"source", "day", <table>: rows
+    written, "alerts": [...]}``; the day's summary for people is
     :func:`mediamon.report.day_summary`, read back from the warehouse.
     """
-    from mediamon.load.loader import load_batch
+    from mediamon.alerts import send_alert
+    from mediamon.load.loader import baseline_metrics, load_batch
+    from mediamon.quality.drift import baseline_window, day_metrics, describe, drift_checks
 
     source = get_source(source_id)
+    local_day = date.fromisoformat(day)
     by_kind: dict[str, list[dict]] = {}
     for kind, record in _read_jsonl(Path(validated)):
         by_kind.setdefault(kind, []).append(record)
-    quarantine = [
-        {**q, "record": json.loads(json.dumps(q["record"], default=_json_default))}
-        for q in by_kind.get("quarantine", [])
-    ]
+    articles, headlines = by_kind.get("article", []), by_kind.get("headline", [])
+    quarantine = by_kind.get("quarantine", [])
+    metrics = day_metrics(articles, headlines, quarantine)
+    drift = drift_checks(metrics, baseline_metrics(conn, source_id, *baseline_window(local_day)))
     counts = load_batch(
-        conn, source, date.fromisoformat(day), run_key(day),
-        fetches=by_kind.get("fetch", []), articles=by_kind.get("article", []),
-        headlines=by_kind.get("headline", []), quarantine=quarantine,
-        dq_results=by_kind.get("dq", []),
+        conn, source, local_day, run_key(day),
+        fetches=by_kind.get("fetch", []), articles=articles, headlines=headlines,
+        quarantine=[
+            {**q, "record": json.loads(json.dumps(q["record"], default=_json_default))}
+            for q in quarantine
+        ],
+        dq_results=by_kind.get("dq", []) + drift, metrics=metrics.as_row(),
     )  # fmt: skip
-    return {"source": source_id, "day": day, **counts}
+    alert = describe(source_id, local_day, drift)
+    if alert:
+        send_alert(alert)
+    return {"source": source_id, "day": day, **counts, "alerts": [alert] if alert else []}
+
+
+def cluster_stage(day: str, conn) -> dict:
+    """Cluster the day's headlines of every source into stories (near-duplicates).
+
+    Items: the headlines sighted on local ``day`` and the articles fetched that day, plus those
+    clustered in the two days before (so today's reprint joins yesterday's story). Writes
+    ``story_clusters`` (upsert by canonical URL, keeping the first day) in one transaction;
+    returns ``{"headlines", "clusters", "cross_source"}``: items clustered, clusters with two
+    or more items, and those spanning two or more sources.
+    """
+    from mediamon.quality.duplicates import Item, cluster
+
+    local_day = date.fromisoformat(day)
+    with conn.cursor() as cur:
+        cur.execute(
+            """
+            select distinct on (h.canonical_url) h.canonical_url, h.source_id, h.title,
+                   c.cluster_id
+            from sightings s
+            join headlines h using (source_id, list_id, canonical_url)
+            left join story_clusters c on c.canonical_url = h.canonical_url
+            where s.day = %(day)s and h.title is not null
+            union
+            select distinct on (a.canonical_url) a.canonical_url, a.source_id, a.title,
+                   c.cluster_id
+            from articles a
+            join fetches f on f.source_id = a.source_id and f.url = a.url
+                and f.day = %(day)s and f.kind = 'article'
+            left join story_clusters c on c.canonical_url = a.canonical_url
+            union
+            select canonical_url, source_id, title, cluster_id from story_clusters
+            where first_day between %(day)s - 2 and %(day)s - 1
+            """,
+            {"day": local_day},
+        )
+        rows = cur.fetchall()
+    items = [Item(key=r[0], source_id=r[1], title=r[2], cluster_id=r[3]) for r in rows]
+    assigned = cluster(items)
+    by_key = {i.key: i for i in items}
+    try:
+        with conn.cursor() as cur:
+            execute_values(
+                cur,
+                """
+                insert into story_clusters (canonical_url, cluster_id, source_id, title, first_day)
+                values %s
+                on conflict (canonical_url) do update set cluster_id = excluded.cluster_id,
+                    title = excluded.title,
+                    first_day = least(story_clusters.first_day, excluded.first_day)
+                """,
+                [(k, assigned[k], by_key[k].source_id, by_key[k].title, local_day)
+                 for k in sorted(assigned)],
+            )  # fmt: skip
+        conn.commit()
+    except Exception:
+        conn.rollback()
+        raise
+    members: dict[str, set[str]] = {}
+    sizes: dict[str, int] = {}
+    for key, cid in assigned.items():
+        members.setdefault(cid, set()).add(by_key[key].source_id)
+        sizes[cid] = sizes.get(cid, 0) + 1
+    return {
+        "headlines": len(assigned),
+        "clusters": sum(1 for n in sizes.values() if n > 1),
+        "cross_source": sum(1 for s in members.values() if len(s) > 1),
+    }
 
 
 def _fetch_row(ex: Exchange) -> dict:
@@ -240,6 +327,7 @@ def _fetch_row(ex: Exchange) -> dict:
         "fetched_at": ex.fetched_at,
         "warc_path": ex.warc_path,
         "warc_offset": ex.offset,
+        "elapsed_ms": ex.elapsed_ms,
     }
 
 

@@ -95,6 +95,21 @@ def load(source_id: str, day: str, validated: str) -> dict:
         conn.close()
 
 
+def cluster_stories(planned: list[dict]) -> dict:
+    """Cluster the day's headlines across sources into stories (near-duplicates)."""
+    from mediamon import pipeline
+
+    if not planned:
+        return {}
+    conn = connect()
+    try:
+        found = pipeline.cluster_stage(planned[0]["day"], conn)
+    finally:
+        conn.close()
+    log.info("stories for %s: %s", planned[0]["day"], found)
+    return found
+
+
 def summarize(planned: list[dict]) -> list[dict]:
     """Log the per-source summary of the day, read back from the warehouse, and return it.
 

@@ -82,6 +82,16 @@ def test_demo_day_loads_exact_rows_and_is_idempotent(airflow_db, warehouse, db, 
         ("headline", f"rss|3|{FUTURE_ITEM}", ["published_at after fetch time"]),
     ]
     assert failed_checks == ["article.published_at.present", "headline.published_at.not_future"]
+    with db.cursor() as cur:  # each failing check names its rows
+        cur.execute(
+            "select check_name, unexpected_sample, observed from dq_results "
+            "where not success order by 1"
+        )
+        assert cur.fetchall() == [
+            ("article.published_at.present", ["https://exclusive.kz.example/archives/98231/"],
+             {"unexpected_percent": 100 / 8}),
+            ("headline.published_at.not_future", [FUTURE_ITEM], {"unexpected_percent": 100 / 33}),
+        ]  # fmt: skip
     linked = {canonicalize_url(i["url"]) for items in EXPECTED["lists"].values() for i in items}
     # 4 list pages (feed, 2 listing pages, ticker) + every linked article once, 404 if unrecorded
     assert fetched == 4 + len(linked)

@@ -74,7 +74,10 @@ def test_each_failing_article_is_quarantined_with_every_reason():
     assert by_check["article.canonical_url.unique"] == (False, 7, 1)
     assert by_check["article.title.present"] == (False, 7, 1)
     sample = {r["check_name"]: r["unexpected_sample"] for r in outcome.dq_results}
-    assert sample["article.authors.clean"] == ["12 сентября 2024"]
+    assert sample["article.authors.clean"] == ["https://a.kz/5"]
+    assert sample["article.canonical_url.unique"] == ["https://a.kz/1"]
+    observed = {r["check_name"]: r["observed"] for r in outcome.dq_results}
+    assert observed["article.published_at.present"] == {"unexpected_percent": 100 / 7}
 
 
 def test_text_url_language_and_byline_rules():

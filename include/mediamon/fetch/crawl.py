@@ -1,41 +1,95 @@
 """Discovery and fetching for one source and local day, into one capture.
 
-Order: the source's feeds, then its listings (following ``next_page`` up to ``max_pages``),
-then its sitemaps; every list response is parsed only to find article URLs. Then each article
-URL that belongs to the source (``Source.owns``), once per canonical URL and at most
+Order: the source's feeds, then its listings (following ``next_page`` up to ``max_pages``, and
+no further once every dated item of a page is older than the run's window; a listing URL with
+``{date:FORMAT}`` is a date archive fetched once per local day of the window), then its
+sitemaps (an index followed one level, at most :data:`MAX_CHILD_SITEMAPS` children); every list
+response is parsed only to find article URLs. Then each article URL that
+belongs to the source (``Source.owns``), once per canonical URL and at most
 ``Source.max_articles``, is fetched. Every exchange, failures included, goes into the capture
 (:class:`mediamon.fetch.warcstore.CaptureWriter`); nothing is parsed into records here: that
 is the parse stage's job, from the capture.
+
+Every request goes through :class:`Fetcher`, which is polite and cannot be wedged:
+
+- SSRF guard (:mod:`mediamon.fetch.guard`) on every URL and redirect hop: loopback, private,
+  link-local and metadata addresses are refused with a reason unless allowed
+  (``Source.allowed_hosts``, ``MEDIAMON_ALLOWED_HOSTS``). In replay mode names are not
+  resolved (every request goes to the replay server anyway).
+- robots.txt (:mod:`mediamon.fetch.robots`, protego), once per host per run, its exchange
+  recorded as kind ``robots``; ``Crawl-delay`` honoured. On by default live, off when
+  replaying (a capture was recorded under the robots.txt of its day).
+- a minimum delay between two requests to one host (``MEDIAMON_MIN_DELAY``: 1 s live, 0 when
+  replaying); one source is crawled serially, sources run in parallel (mapped tasks).
+- redirects followed by hand, at most :data:`MAX_REDIRECTS`, each hop guarded and recorded.
+- a total time cap (from the response headers to its last byte) and a size cap per response,
+  streamed and stopped when exceeded; a stalled read ends at the read timeout.
+- conditional GET: ``If-None-Match`` / ``If-Modified-Since`` from the previous capture of the
+  source (``previous_capture``) when ``Source.conditional_get``; a 304 is recorded, and for a
+  list the previous body is written again after it (marked ``X-Mediamon-Revisit``) so the day
+  still has its headlines.
 """
 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from pathlib import Path
+from urllib.parse import urljoin, urlsplit
 
 import requests
 import urllib3
 
-from mediamon.config import Source
-from mediamon.fetch.http import MAX_BODY_BYTES, TIMEOUT, make_session
-from mediamon.fetch.warcstore import CaptureWriter, decode_payload
-from mediamon.parse import canonicalize_url, parse_feed, parse_listing, parse_sitemap
+from mediamon.config import Source, allowed_hosts, min_delay
+from mediamon.fetch.guard import refusal
+from mediamon.fetch.http import (
+    MAX_BODY_BYTES,
+    MAX_REDIRECTS,
+    TIMEOUT,
+    TOTAL_TIMEOUT,
+    is_replaying,
+    make_session,
+)
+from mediamon.fetch.robots import RobotsAnswer, RobotsCache
+from mediamon.fetch.warcstore import CaptureWriter, decode_payload, read_capture
+from mediamon.parse import (
+    canonicalize_url,
+    parse_feed,
+    parse_listing,
+    parse_sitemap,
+    sitemap_children,
+)
 
 log = logging.getLogger(__name__)
+REDIRECT_CODES = (301, 302, 303, 307, 308)
+REVISIT_HEADER = "X-Mediamon-Revisit"
+MAX_CHILD_SITEMAPS = 10
+LIST_KINDS = ("feed", "listing", "sitemap", "robots")  # bodies kept for a 304
 
 
 @dataclass
 class CrawlStats:
-    """Counts for one crawl: exchanges recorded, failures, article candidates found."""
+    """Counts for one crawl: exchanges recorded, failures, article candidates found.
+
+    ``refused``: requests not made (SSRF guard, robots.txt), each also a failure.
+    ``not_modified``: 304 answers to a conditional GET. ``pages``: list pages per list id.
+    ``retries``: attempts urllib3 retried (5xx, 429, connection errors) before the final
+    answer; each is recorded too (status, no body) and counted in ``exchanges``.
+    """
 
     exchanges: int = 0
     failures: int = 0
     candidates: int = 0
     skipped_foreign: int = 0
+    refused: int = 0
+    not_modified: int = 0
+    retries: int = 0
     errors: list[str] = field(default_factory=list)
+    pages: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -47,8 +101,73 @@ class Fetched:
     fetched_at: datetime
 
 
-def crawl(source: Source, capture: Path, *, session: requests.Session | None = None) -> CrawlStats:
+@dataclass(frozen=True)
+class FetchPolicy:
+    """Limits and politeness of one crawl. ``None`` fields take the mode's default:
+    ``max_bytes`` the module's :data:`MAX_BODY_BYTES`, ``min_delay`` :func:`config.min_delay`,
+    ``obey_robots`` True live / False when replaying."""
+
+    timeout: tuple[float, float] = TIMEOUT
+    total_timeout: float = TOTAL_TIMEOUT
+    max_bytes: int | None = None
+    max_redirects: int = MAX_REDIRECTS
+    min_delay: float | None = None
+    obey_robots: bool | None = None
+    allowed_hosts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Previous:
+    etag: str | None
+    last_modified: str | None
+    status: int
+    reason: str
+    headers: list[tuple[str, str]]
+    body: bytes | None  # decoded; kept for lists only
+
+
+def previous_validators(paths: Iterable[Path | str | None]) -> dict[str, _Previous]:
+    """URL -> validators (ETag, Last-Modified) of its last 200 response in the given captures
+    (later wins). Missing or unreadable captures are skipped."""
+    found: dict[str, _Previous] = {}
+    for path in paths:
+        if not path or not Path(path).exists():
+            continue
+        try:
+            for ex in read_capture(path):
+                if ex.status != 200:
+                    continue
+                etag, modified = ex.headers.get("etag"), ex.headers.get("last-modified")
+                if not etag and not modified:
+                    continue
+                kept = [
+                    (k, v) for k, v in ex.headers.items()
+                    if k not in ("content-encoding", "content-length", REVISIT_HEADER.lower())
+                ]  # fmt: skip
+                found[ex.url] = _Previous(
+                    etag, modified, ex.status, "OK", kept,
+                    ex.body if ex.kind in LIST_KINDS else None,
+                )  # fmt: skip
+        except Exception as exc:  # a broken old capture must not stop today's fetch
+            log.warning("cannot read previous capture %s: %s", path, exc)
+    return found
+
+
+def crawl(
+    source: Source,
+    capture: Path,
+    *,
+    session: requests.Session | None = None,
+    policy: FetchPolicy | None = None,
+    window: tuple[datetime, datetime] | None = None,
+    previous_capture: Path | str | None = None,
+) -> CrawlStats:
     """Discover and fetch ``source`` into the WARC ``capture`` (written atomically).
+
+    ``window``: the run's [start, end) (tz-aware): listings stop paging once a page holds only
+    items older than ``start``, and date-archive templates are fetched for each local day in
+    it (without a window: no early stop, templates skipped with an error). ``previous_capture``:
+    the source's capture of an earlier day, for conditional GET validators.
 
     Returns :class:`CrawlStats`. HTTP and network errors are recorded, not raised; so is a list
     page the parser cannot read (the parse stage quarantines it from the capture). An error
@@ -57,35 +176,270 @@ def crawl(source: Source, capture: Path, *, session: requests.Session | None = N
     session = session or make_session()
     stats = CrawlStats()
     candidates: list[str] = []
+    previous = previous_validators([previous_capture]) if source.conditional_get else {}
     with CaptureWriter(capture) as writer:
+        fetcher = Fetcher(session, writer, stats, source, policy or FetchPolicy(), previous)
         for feed in source.feeds:
-            page = _get(session, writer, stats, feed.url, kind="feed", list_id=feed.id)
+            page = fetcher.get(feed.url, kind="feed", list_id=feed.id)
             result = page and _discover(stats, page, parse_feed, source=source, list_id=feed.id)
             candidates += _links(result.headlines if result else [])
         for listing in source.listings:
-            url, offset = listing.url, 0
-            for _ in range(listing.max_pages):
-                page = _get(session, writer, stats, url, kind="listing", list_id=listing.id)
-                result = page and _discover(
-                    stats, page, parse_listing, source=source, listing=listing,
-                    position_offset=offset,
-                )  # fmt: skip
-                if not result:
-                    break
-                candidates += _links(result.headlines)
-                offset += len(result.headlines) + len(result.skipped)
-                url = result.next_page_url
-                if not url:
-                    break
+            candidates += _walk_listing(fetcher, source, listing, window)
         for sitemap in source.sitemaps:
-            page = _get(session, writer, stats, sitemap.url, kind="sitemap", list_id=sitemap.id)
-            found = page and _discover(
-                stats, page, parse_sitemap, source=source, list_id=sitemap.id
-            )
-            candidates += _links(found or [])
+            candidates += _walk_sitemap(fetcher, source, sitemap)
         for url in _article_urls(source, candidates, stats):
-            _get(session, writer, stats, url, kind="article")
+            fetcher.get(url, kind="article")
     return stats
+
+
+def window_days(source: Source, window: tuple[datetime, datetime]) -> list:
+    """The local days (in the source's zone) that [start, end) touches, oldest first."""
+    start, end = window
+    first = start.astimezone(source.zone).date()
+    last = (end - timedelta(microseconds=1)).astimezone(source.zone).date()
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)][:31]
+
+
+def _walk_listing(fetcher: Fetcher, source: Source, listing, window) -> list[str]:
+    stats = fetcher.stats
+    if listing.is_template:
+        if window is None:
+            stats.errors.append(f"{listing.id}: date-archive template needs the run's window")
+            return []
+        starts = [listing.url.format(date=day) for day in reversed(window_days(source, window))]
+    else:
+        starts = [listing.url]
+    found: list[str] = []
+    offset = 0
+    for start in starts:
+        url = start
+        for _ in range(listing.max_pages):
+            page = fetcher.get(url, kind="listing", list_id=listing.id)
+            result = page and _discover(
+                stats, page, parse_listing, source=source, listing=listing,
+                position_offset=offset,
+            )  # fmt: skip
+            if not result:
+                break
+            stats.pages[listing.id] = stats.pages.get(listing.id, 0) + 1
+            found += _links(result.headlines)
+            offset += len(result.headlines) + len(result.skipped)
+            url = result.next_page_url
+            if not url or (window is not None and _all_older(result.headlines, window[0])):
+                break
+    return found
+
+
+def _walk_sitemap(fetcher: Fetcher, source: Source, sitemap) -> list[str]:
+    """A sitemap's URLs; a sitemap index is followed one level, at most
+    :data:`MAX_CHILD_SITEMAPS` children in index order (each recorded as the same list)."""
+    page = fetcher.get(sitemap.url, kind="sitemap", list_id=sitemap.id)
+    if page is None:
+        return []
+    children = sitemap_children(page.body)
+    if not children:
+        found = _discover(fetcher.stats, page, parse_sitemap, source=source, list_id=sitemap.id)
+        return _links(found or [])
+    if len(children) > MAX_CHILD_SITEMAPS:
+        fetcher.stats.errors.append(
+            f"{sitemap.url}: sitemap index lists {len(children)} sitemaps, "
+            f"following the first {MAX_CHILD_SITEMAPS}"
+        )
+    links: list[str] = []
+    for child in children[:MAX_CHILD_SITEMAPS]:
+        child_page = fetcher.get(child, kind="sitemap", list_id=sitemap.id)
+        found = child_page and _discover(
+            fetcher.stats, child_page, parse_sitemap, source=source, list_id=sitemap.id
+        )
+        links += _links(found or [])
+    return links
+
+
+def _all_older(headlines: list[dict], start: datetime) -> bool:
+    """True when the page has dated items and every one is older than ``start``."""
+    dated = [h["published_at"] for h in headlines if h.get("published_at")]
+    return bool(dated) and all(d < start for d in dated)
+
+
+class Fetcher:
+    """GETs for one crawl: guard, robots, per-host delay, caps, redirects, recording."""
+
+    def __init__(self, session, writer, stats, source, policy, previous=None):
+        self.session, self.writer, self.stats, self.source = session, writer, stats, source
+        self.policy = policy
+        self.replaying = is_replaying(session)
+        self.allowed = {*source.allowed_hosts, *policy.allowed_hosts, *allowed_hosts()}
+        self.min_delay = (
+            policy.min_delay if policy.min_delay is not None else min_delay(self.replaying)
+        )
+        obey = policy.obey_robots if policy.obey_robots is not None else not self.replaying
+        agent = str(session.headers.get("User-Agent", "mediamon"))
+        self.robots = RobotsCache(self._robots_fetch, agent) if obey else None
+        self.previous = previous or {}
+        self._last: dict[str, float] = {}
+
+    # -- politeness ---------------------------------------------------------------------------
+    def _wait(self, url: str) -> None:
+        host = (urlsplit(url).netloc or "").lower()
+        delay = self.min_delay
+        if self.robots is not None and urlsplit(url).path != "/robots.txt":
+            delay = max(delay, self.robots.crawl_delay(url))
+        last = self._last.get(host)
+        if last is not None and delay > 0:
+            pause = last + delay - time.monotonic()
+            if pause > 0:
+                time.sleep(pause)
+        self._last[host] = time.monotonic()
+
+    def _robots_fetch(self, url: str) -> RobotsAnswer:
+        page, status = self._exchange(url, kind="robots", list_id=None, check_robots=False)
+        return RobotsAnswer(status, page.body if page else b"")
+
+    def _refusal(self, url: str, check_robots: bool) -> str | None:
+        reason = refusal(url, allowed=self.allowed, resolve=not self.replaying)
+        if reason is None and check_robots and self.robots is not None:
+            reason = self.robots.refusal(url)
+        return reason
+
+    # -- requests -----------------------------------------------------------------------------
+    def get(self, url: str, *, kind: str, list_id: str | None = None) -> Fetched | None:
+        """GET ``url`` and record every hop; the final 2xx page, or None on any failure."""
+        page, _ = self._exchange(url, kind=kind, list_id=list_id, check_robots=True)
+        return page
+
+    def _exchange(self, url, *, kind, list_id, check_robots):
+        """(the final 2xx page or None, the final HTTP status or None)."""
+        policy = self.policy
+        max_bytes = policy.max_bytes if policy.max_bytes is not None else MAX_BODY_BYTES
+        first = url
+        for hop in range(policy.max_redirects + 1):
+            fetched_at = datetime.now(UTC)
+            reason = self._refusal(url, check_robots)
+            if reason:
+                self.stats.refused += 1
+                return self._failed(url, reason, fetched_at, kind, list_id), None
+            self._wait(url)
+            headers = {}
+            previous = self.previous.get(url) if hop == 0 else None
+            if previous is not None:
+                if previous.etag:
+                    headers["If-None-Match"] = previous.etag
+                if previous.last_modified:
+                    headers["If-Modified-Since"] = previous.last_modified
+            started = time.monotonic()
+            try:
+                response = self.session.get(
+                    url, timeout=policy.timeout, stream=True, allow_redirects=False,
+                    headers=headers,
+                )  # fmt: skip
+            except requests.RequestException as exc:
+                elapsed_ms = round((time.monotonic() - started) * 1000)
+                return self._failed(url, _err(exc), fetched_at, kind, list_id, elapsed_ms), None
+            try:
+                # the cap runs from the response's arrival: urllib3's retries and their
+                # Retry-After sleeps before it are bounded by the retry policy instead
+                deadline = time.monotonic() + policy.total_timeout
+                raw, error = _read_capped(response, max_bytes, deadline)
+            finally:
+                response.close()
+            elapsed_ms = round((time.monotonic() - started) * 1000)
+            self._record_retries(url, response, fetched_at, kind, list_id)
+            if error:
+                return self._failed(url, error, fetched_at, kind, list_id, elapsed_ms), None
+            fetched_at = archived_at(response.headers) or fetched_at
+            self.writer.write_response(
+                url, response.status_code, response.reason, list(response.raw.headers.items()),
+                raw, fetched_at=fetched_at, kind=kind, list_id=list_id, elapsed_ms=elapsed_ms,
+            )  # fmt: skip
+            self.stats.exchanges += 1
+            status = response.status_code
+            location = response.headers.get("Location")
+            if status in REDIRECT_CODES and location:
+                url = urljoin(url, location.strip())
+                continue
+            if status == 304 and previous is not None:
+                self.stats.not_modified += 1
+                return self._revisit(url, previous, fetched_at, kind, list_id), status
+            if not 200 <= status < 300:
+                log.info("%s %s -> HTTP %s", kind, url, status)
+                return None, status
+            body = decode_payload(raw, response.headers.get("Content-Encoding"))
+            content_type = response.headers.get("Content-Type")
+            return Fetched(url, status, content_type, body, fetched_at), status
+        error = f"more than {policy.max_redirects} redirects from {first}"
+        return self._failed(url, error, datetime.now(UTC), kind, list_id), None
+
+    def _record_retries(self, url, response, fetched_at, kind, list_id) -> None:
+        """Record the attempts urllib3 retried before ``response``: a 5xx/429 as a response
+        record with that status and no body (urllib3 drains it), a connection error as a
+        failure record. The answer that ends the exchange is recorded after them."""
+        retries = getattr(response.raw, "retries", None)
+        history = getattr(retries, "history", None) or ()
+        for attempt in history:
+            if attempt.status:
+                self.writer.write_response(
+                    url, attempt.status, "(retried; body not kept)", [], b"",
+                    fetched_at=fetched_at, kind=kind, list_id=list_id,
+                )  # fmt: skip
+            else:
+                self.writer.write_failure(
+                    url, f"retried after {attempt.error}", fetched_at=fetched_at, kind=kind,
+                    list_id=list_id,
+                )  # fmt: skip
+            self.stats.exchanges += 1
+            log.info("%s %s retried after %s", kind, url, attempt.status or attempt.error)
+        self.stats.retries += len(history)
+
+    def _revisit(self, url, previous: _Previous, fetched_at, kind, list_id) -> Fetched | None:
+        """A 304 for a list: write the previous body again (marked) so the day keeps it."""
+        if previous.body is None:
+            return None
+        headers = [*previous.headers, (REVISIT_HEADER, "304 Not Modified")]
+        self.writer.write_response(
+            url, 200, "OK", headers, previous.body, fetched_at=fetched_at, kind=kind,
+            list_id=list_id,
+        )  # fmt: skip
+        self.stats.exchanges += 1
+        content_type = dict((k.lower(), v) for k, v in previous.headers).get("content-type")
+        return Fetched(url, 200, content_type, previous.body, fetched_at)
+
+    def _failed(self, url, error, fetched_at, kind, list_id, elapsed_ms=None) -> None:
+        log.warning("%s %s failed: %s", kind, url, error)
+        self.writer.write_failure(
+            url, error, fetched_at=fetched_at, kind=kind, list_id=list_id, elapsed_ms=elapsed_ms
+        )
+        self.stats.exchanges += 1
+        self.stats.failures += 1
+        self.stats.errors.append(f"{url}: {error}")
+        return None
+
+
+def _err(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _read_capped(response, max_bytes: int, deadline: float) -> tuple[bytes, str | None]:
+    """Stream the body as received (no decoding); (bytes, None), or (b"", error) when it is
+    larger than ``max_bytes``, outlives ``deadline`` (monotonic) or the read fails. A stalled
+    read ends at the read timeout, so the worst case is the deadline plus one read timeout."""
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        while True:
+            if time.monotonic() > deadline:
+                return b"", "total time cap exceeded while reading the body"
+            chunk = response.raw.read1(64 * 1024, decode_content=False)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > max_bytes:
+                return b"", f"body larger than {max_bytes} bytes"
+            chunks.append(chunk)
+    except (OSError, urllib3.exceptions.HTTPError, requests.RequestException) as exc:
+        return b"", _err(exc)
+    if time.monotonic() > deadline:
+        return b"", "total time cap exceeded while reading the body"
+    return b"".join(chunks), None
 
 
 def _discover(stats: CrawlStats, page: Fetched, parse, **kwargs):
@@ -120,55 +474,6 @@ def _article_urls(source: Source, candidates: list[str], stats: CrawlStats) -> l
     return list(seen.values())[: source.max_articles]
 
 
-def _get(
-    session,
-    writer: CaptureWriter,
-    stats: CrawlStats,
-    url: str,
-    *,
-    kind: str,
-    list_id: str | None = None,
-) -> Fetched | None:
-    """GET ``url`` and record every hop; the final 2xx page, or None on any failure."""
-    fetched_at = datetime.now(UTC)
-    try:
-        response = session.get(url, timeout=TIMEOUT, stream=True)
-    except requests.RequestException as exc:
-        return _failed(
-            writer, stats, url, f"{type(exc).__name__}: {exc}", fetched_at, kind, list_id
-        )
-    try:
-        raw = response.raw.read(MAX_BODY_BYTES + 1, decode_content=False)
-    except (OSError, urllib3.exceptions.HTTPError) as exc:
-        return _failed(
-            writer, stats, url, f"{type(exc).__name__}: {exc}", fetched_at, kind, list_id
-        )
-    finally:
-        response.close()
-    if len(raw) > MAX_BODY_BYTES:
-        error = f"body larger than {MAX_BODY_BYTES} bytes"
-        return _failed(writer, stats, url, error, fetched_at, kind, list_id)
-    for hop in response.history:
-        headers = [(k, v) for k, v in hop.headers.items() if k.lower() != "content-encoding"]
-        writer.write_response(
-            hop.url, hop.status_code, hop.reason, headers, hop.content,
-            fetched_at=archived_at(hop.headers) or fetched_at, kind=kind, list_id=list_id,
-        )  # fmt: skip
-        stats.exchanges += 1
-    fetched_at = archived_at(response.headers) or fetched_at
-    writer.write_response(
-        response.url, response.status_code, response.reason, list(response.raw.headers.items()),
-        raw, fetched_at=fetched_at, kind=kind, list_id=list_id,
-    )  # fmt: skip
-    stats.exchanges += 1
-    if not 200 <= response.status_code < 300:
-        log.info("%s %s -> HTTP %s", kind, url, response.status_code)
-        return None
-    body = decode_payload(raw, response.headers.get("Content-Encoding"))
-    content_type = response.headers.get("Content-Type")
-    return Fetched(response.url, response.status_code, content_type, body, fetched_at)
-
-
 def archived_at(headers) -> datetime | None:
     """The ``Memento-Datetime`` of a replayed response (RFC 7089), else None.
 
@@ -182,12 +487,3 @@ def archived_at(headers) -> datetime | None:
         return parsedate_to_datetime(value).astimezone(UTC)
     except (TypeError, ValueError):
         return None
-
-
-def _failed(writer, stats, url, error, fetched_at, kind, list_id) -> None:
-    log.warning("%s %s failed: %s", kind, url, error)
-    writer.write_failure(url, error, fetched_at=fetched_at, kind=kind, list_id=list_id)
-    stats.exchanges += 1
-    stats.failures += 1
-    stats.errors.append(f"{url}: {error}")
-    return None

@@ -1,8 +1,11 @@
 """The HTTP session: timeouts, retries with backoff, a User-Agent, and replay routing.
 
-Retries use urllib3's ``Retry`` (exponential backoff, ``Retry-After`` honoured) on connection
-errors and on 429/500/502/503/504, for GET and HEAD only. Every request has a (connect, read)
-timeout in seconds.
+Retries use urllib3's ``Retry`` (exponential backoff, ``Retry-After`` honoured but capped at
+``max_retry_after`` seconds so a server cannot park the crawler) on connection errors and on
+429/500/502/503/504, for GET and HEAD only. Every request has a (connect, read) timeout in
+seconds; the crawler (:mod:`mediamon.fetch.crawl`) adds a total time cap, a size cap and a
+redirect cap per response. The User-Agent names the project and a contact address
+(``MEDIAMON_CONTACT``, :func:`mediamon.config.contact`).
 
 When a replay server is configured (``MEDIAMON_REPLAY``), :class:`ReplayAdapter` sends every
 request to it over loopback, keeping the original URL: the request line carries the original
@@ -20,17 +23,44 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from mediamon import __version__
-from mediamon.config import replay_url
+from mediamon.config import contact, replay_url
 
-USER_AGENT = f"mediamon/{__version__} (media monitoring; +https://github.com/mediamon)"
-TIMEOUT = (5.0, 20.0)  # seconds: connect, read
+TIMEOUT = (5.0, 20.0)  # seconds: connect, read (between two bytes)
+TOTAL_TIMEOUT = 60.0  # seconds: one whole response, headers to last byte
 MAX_BODY_BYTES = 20 * 1024 * 1024
+MAX_REDIRECTS = 5
+MAX_RETRY_AFTER = 60.0  # seconds: a longer Retry-After is cut to this
 SCHEME_HEADER = "X-Mediamon-Scheme"
 
 
-def retry_policy(total: int = 3, backoff_factor: float = 0.5) -> Retry:
-    """urllib3 Retry: ``total`` retries, sleeping ``backoff_factor * 2**n`` seconds between."""
-    return Retry(
+def user_agent(address: str | None = None) -> str:
+    """``mediamon/<version> (media monitoring; +<project URL>; <contact>)``."""
+    return (
+        f"mediamon/{__version__} (media monitoring; +https://github.com/mediamon; "
+        f"{address or contact()})"
+    )
+
+
+USER_AGENT = user_agent()
+
+
+class CappedRetry(Retry):
+    """urllib3 Retry whose ``Retry-After`` sleep is at most ``max_retry_after`` seconds."""
+
+    max_retry_after: float = MAX_RETRY_AFTER
+
+    def get_retry_after(self, response) -> float | None:
+        value = super().get_retry_after(response)
+        return None if value is None else min(value, self.max_retry_after)
+
+
+def retry_policy(
+    total: int = 3, backoff_factor: float = 0.5, max_retry_after: float = MAX_RETRY_AFTER
+) -> Retry:
+    """urllib3 Retry: ``total`` retries, sleeping ``backoff_factor * 2**n`` seconds between,
+    or the server's ``Retry-After`` (429/503) when it says so, capped at ``max_retry_after``."""
+    cls = type("CappedRetry", (CappedRetry,), {"max_retry_after": float(max_retry_after)})
+    return cls(
         total=total,
         backoff_factor=backoff_factor,
         status_forcelist=(429, 500, 502, 503, 504),
@@ -69,7 +99,7 @@ def make_session(replay: str | None = None, retries: Retry | None = None) -> req
     ``replay`` defaults to ``MEDIAMON_REPLAY``.
     """
     session = requests.Session()
-    session.headers["User-Agent"] = USER_AGENT
+    session.headers["User-Agent"] = user_agent()
     retries = retries or retry_policy()
     replay = replay if replay is not None else replay_url()
     adapter = (
@@ -78,3 +108,8 @@ def make_session(replay: str | None = None, retries: Retry | None = None) -> req
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
+
+
+def is_replaying(session: requests.Session) -> bool:
+    """True when ``session`` sends its requests to a replay server (:class:`ReplayAdapter`)."""
+    return isinstance(session.get_adapter("http://example.invalid/"), ReplayAdapter)

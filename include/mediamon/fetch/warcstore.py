@@ -7,7 +7,8 @@ has a capture is never fetched again unless asked (``force``).
 
 ``response`` records hold the payload bytes as received (Content-Encoding intact, chunking
 removed). Two extension fields say why the page was fetched: ``Mediamon-Kind`` (``feed``,
-``listing``, ``sitemap`` or ``article``) and ``Mediamon-List`` (the list id, for lists).
+``listing``, ``sitemap``, ``article`` or ``robots``), ``Mediamon-List`` (the list id, for
+lists) and ``Mediamon-Elapsed-Ms`` (request start to last byte, when measured).
 A request that got no HTTP response is kept as a ``metadata`` record whose JSON payload holds
 the error, so the failure is not lost either.
 """
@@ -32,6 +33,7 @@ from warcio.warcwriter import WARCWriter
 
 KIND_HEADER = "Mediamon-Kind"
 LIST_HEADER = "Mediamon-List"
+ELAPSED_HEADER = "Mediamon-Elapsed-Ms"
 HOP_BY_HOP = {"transfer-encoding", "connection", "keep-alive"}
 
 
@@ -56,6 +58,7 @@ class Exchange:
     warc_path: str
     offset: int
     error: str | None = None
+    elapsed_ms: int | None = None
 
     @property
     def content_type(self) -> str | None:
@@ -96,6 +99,7 @@ class CaptureWriter:
         fetched_at: datetime,
         kind: str,
         list_id: str | None = None,
+        elapsed_ms: int | None = None,
     ) -> None:
         """Record one HTTP response; ``payload`` is the body as received (bytes)."""
         kept = [(k, v) for k, v in headers if k.lower() not in HOP_BY_HOP]
@@ -106,16 +110,23 @@ class CaptureWriter:
             payload=io.BytesIO(payload),
             length=len(payload),
             http_headers=http_headers,
-            warc_headers_dict=self._extension(fetched_at, kind, list_id),
+            warc_headers_dict=self._extension(fetched_at, kind, list_id, elapsed_ms),
         )
         self._writer.write_record(record)
 
     def write_failure(
-        self, url: str, error: str, *, fetched_at: datetime, kind: str, list_id: str | None = None
+        self,
+        url: str,
+        error: str,
+        *,
+        fetched_at: datetime,
+        kind: str,
+        list_id: str | None = None,
+        elapsed_ms: int | None = None,
     ) -> None:
         """Record a request that got no HTTP response (timeout, refused, too large...)."""
         payload = json.dumps({"error": error}).encode()
-        headers = self._extension(fetched_at, kind, list_id)
+        headers = self._extension(fetched_at, kind, list_id, elapsed_ms)
         record = self._writer.create_warc_record(
             url,
             "metadata",
@@ -133,11 +144,15 @@ class CaptureWriter:
         os.replace(self._tmp, self.path)
 
     @staticmethod
-    def _extension(fetched_at: datetime, kind: str, list_id: str | None) -> dict[str, str]:
+    def _extension(
+        fetched_at: datetime, kind: str, list_id: str | None, elapsed_ms: int | None = None
+    ) -> dict[str, str]:
         stamp = fetched_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         headers = {"WARC-Date": stamp, KIND_HEADER: kind}
         if list_id:
             headers[LIST_HEADER] = list_id
+        if elapsed_ms is not None:
+            headers[ELAPSED_HEADER] = str(int(elapsed_ms))
         return headers
 
 
@@ -161,6 +176,8 @@ def read_capture(path: Path | str) -> Iterator[Exchange]:
             fetched_at = _parse_warc_date(record.rec_headers.get_header("WARC-Date"))
             kind = record.rec_headers.get_header(KIND_HEADER) or "article"
             list_id = record.rec_headers.get_header(LIST_HEADER)
+            elapsed = record.rec_headers.get_header(ELAPSED_HEADER)
+            elapsed_ms = int(elapsed) if elapsed and elapsed.isdigit() else None
             if record.rec_type == "metadata":
                 if not record.rec_headers.get_header(KIND_HEADER):
                     continue
@@ -179,6 +196,7 @@ def read_capture(path: Path | str) -> Iterator[Exchange]:
                     str(path),
                     offset,
                     error=detail.get("error", "unknown error"),
+                    elapsed_ms=elapsed_ms,
                 )
                 continue
             raw = record.raw_stream.read()
@@ -198,6 +216,7 @@ def read_capture(path: Path | str) -> Iterator[Exchange]:
                 fetched_at,
                 str(path),
                 offset,
+                elapsed_ms=elapsed_ms,
             )
 
 

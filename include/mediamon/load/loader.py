@@ -6,7 +6,8 @@ One source-day batch is written in one transaction. Keys follow the idempotency 
 - ``fetches``: by (warc_path, warc_offset): the same raw record is the same exchange.
 - ``articles``: by canonical URL; ``first_seen``/``last_seen`` take LEAST/GREATEST of the fetch
   times, so loading a day twice converges.
-- ``headlines``: by (source, list, canonical URL) with first/last seen day LEAST/GREATEST.
+- ``headlines``: by (source, list, canonical URL) with first/last seen day LEAST/GREATEST;
+  ``headline_revisions``: by (source, list, canonical URL, title), the same way.
 - ``sightings``, ``dq_results``, ``quarantine``: replaced for (run, source): delete then insert.
 
 Rows that share a key inside one batch are merged first (the last one wins): PostgreSQL refuses
@@ -23,6 +24,8 @@ from psycopg2.extensions import connection as Connection
 from psycopg2.extras import Json, execute_values
 
 from mediamon.config import Source
+from mediamon.parse.language import detect_headline_language
+from mediamon.parse.normalize import normalize_title
 
 
 def dedupe(rows: Iterable[dict], key: Callable[[dict], tuple]) -> list[dict]:
@@ -44,10 +47,12 @@ def load_batch(
     headlines: list[dict],
     quarantine: list[dict],
     dq_results: list[dict],
+    metrics: dict | None = None,
 ) -> dict[str, int]:
     """Write one source-day batch; returns counts of rows written per table.
 
-    Commits on success, rolls back and re-raises psycopg2 errors on failure.
+    ``metrics`` is the day's :class:`mediamon.quality.drift.DayMetrics` row (upserted by
+    source and day). Commits on success, rolls back and re-raises psycopg2 errors on failure.
     """
     try:
         with conn.cursor() as cur:
@@ -60,11 +65,41 @@ def load_batch(
             counts["sightings"] = _sightings(cur, source, day, headlines)
             counts["quarantine"] = _quarantine(cur, source, day, run_key, quarantine)
             counts["dq_results"] = _dq_results(cur, source, day, run_key, dq_results)
+            if metrics is not None:
+                _metrics(cur, source, day, metrics)
         conn.commit()
     except Exception:
         conn.rollback()
         raise
     return counts
+
+
+def baseline_metrics(conn: Connection, source_id: str, first: date, last: date) -> list[dict]:
+    """``source_day_metrics`` rows of ``source_id`` for days in [first, last], oldest first."""
+    with conn.cursor() as cur:
+        cur.execute(
+            f"select {', '.join(METRIC_COLUMNS)} from source_day_metrics "
+            "where source_id = %s and day between %s and %s order by day",
+            (source_id, first, last),
+        )
+        return [dict(zip(METRIC_COLUMNS, row, strict=True)) for row in cur.fetchall()]
+
+
+METRIC_COLUMNS = (
+    "articles", "headlines", "author_fill_rate", "date_hit_rate", "median_body_chars",
+    "duplicate_rate",
+)  # fmt: skip
+
+
+def _metrics(cur, source: Source, day: date, metrics: dict) -> None:
+    columns = ", ".join(METRIC_COLUMNS)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in METRIC_COLUMNS)
+    cur.execute(
+        f"insert into source_day_metrics (source_id, day, {columns}) "
+        f"values (%s, %s, {', '.join(['%s'] * len(METRIC_COLUMNS))}) "
+        f"on conflict (source_id, day) do update set {updates}",
+        (source.id, day, *(metrics[c] for c in METRIC_COLUMNS)),
+    )
 
 
 def _upsert_source(cur, source: Source) -> None:
@@ -93,11 +128,12 @@ def _fetches(cur, source: Source, day: date, rows: list[dict]) -> int:
         cur,
         """
         insert into fetches (source_id, day, url, kind, list_id, status, error, bytes, sha256,
-                             content_type, fetched_at, warc_path, warc_offset)
+                             content_type, fetched_at, warc_path, warc_offset, elapsed_ms)
         values %s
         on conflict (warc_path, warc_offset) do update set
             status = excluded.status, error = excluded.error, bytes = excluded.bytes,
-            sha256 = excluded.sha256, content_type = excluded.content_type
+            sha256 = excluded.sha256, content_type = excluded.content_type,
+            elapsed_ms = excluded.elapsed_ms
         """,
         [
             (
@@ -114,6 +150,7 @@ def _fetches(cur, source: Source, day: date, rows: list[dict]) -> int:
                 r["fetched_at"],
                 r["warc_path"],
                 r["warc_offset"],
+                r.get("elapsed_ms"),
             )
             for r in rows
         ],
@@ -129,9 +166,20 @@ def _articles(cur, source: Source, rows: list[dict]) -> int:
         """
         insert into articles as a (canonical_url, url, source_id, title, title_source, authors,
             authors_status, authors_source, published_at, published_day, date_source,
-            modified_at, section, language, body_text, parser_version, first_seen, last_seen)
+            modified_at, section, language, body_text, parser_version, first_seen, last_seen,
+            byline_kind, published_at_reason, dates_disagree, published_at_alt,
+            published_at_alt_source, title_language, encoding, encoding_repaired,
+            parse_warnings)
         values %s
         on conflict (canonical_url) do update set
+            byline_kind = excluded.byline_kind,
+            published_at_reason = excluded.published_at_reason,
+            dates_disagree = excluded.dates_disagree,
+            published_at_alt = excluded.published_at_alt,
+            published_at_alt_source = excluded.published_at_alt_source,
+            title_language = excluded.title_language, encoding = excluded.encoding,
+            encoding_repaired = excluded.encoding_repaired,
+            parse_warnings = excluded.parse_warnings,
             url = excluded.url, source_id = excluded.source_id, title = excluded.title,
             title_source = excluded.title_source, authors = excluded.authors,
             authors_status = excluded.authors_status, authors_source = excluded.authors_source,
@@ -162,6 +210,15 @@ def _articles(cur, source: Source, rows: list[dict]) -> int:
                 r["parser_version"],
                 r["fetched_at"],
                 r["fetched_at"],
+                r.get("byline_kind"),
+                None if r.get("published_at") else r.get("published_at_reason"),
+                bool(r.get("dates_disagree")),
+                r.get("published_at_alt"),
+                r.get("published_at_alt_source"),
+                r.get("title_language"),
+                r.get("encoding"),
+                bool(r.get("encoding_repaired")),
+                list(r.get("warnings") or []),
             )
             for r in rows
         ],
@@ -169,17 +226,52 @@ def _articles(cur, source: Source, rows: list[dict]) -> int:
     return len(rows)
 
 
+def _site_names(source: Source) -> list[str]:
+    return [source.name, source.id, *source.hosts]
+
+
 def _headlines(cur, source: Source, day: date, rows: list[dict]) -> int:
+    """Upsert headlines by (source, list, canonical URL) and their title revisions.
+
+    first/last seen day take LEAST/GREATEST; the descriptive columns (url, title, normalized
+    title, byline, position, date flag) take the newest day's values, so loading an older day
+    after a newer one does not roll them back; ``published_at`` keeps a known value. Every
+    title a headline is seen with is kept in ``headline_revisions`` (LEAST/GREATEST days).
+    """
     rows = dedupe(rows, lambda r: (r["list_id"], r["canonical_url"]))
+    names = _site_names(source)
     execute_values(
         cur,
         """
         insert into headlines as h (source_id, list_id, list_kind, canonical_url, url, title,
-            byline, published_at, first_seen_day, last_seen_day)
+            byline, published_at, first_seen_day, last_seen_day, title_normalized, last_position,
+            date_flag, published_at_assumed_zone, language)
         values %s
         on conflict (source_id, list_id, canonical_url) do update set
-            url = excluded.url, title = excluded.title, byline = excluded.byline,
-            published_at = coalesce(excluded.published_at, h.published_at),
+            url = case when excluded.last_seen_day >= h.last_seen_day
+                       then excluded.url else h.url end,
+            title = case when excluded.last_seen_day >= h.last_seen_day
+                         then excluded.title else h.title end,
+            title_normalized = case when excluded.last_seen_day >= h.last_seen_day
+                                    then excluded.title_normalized else h.title_normalized end,
+            byline = case when excluded.last_seen_day >= h.last_seen_day
+                          then excluded.byline else h.byline end,
+            language = case when excluded.last_seen_day >= h.last_seen_day
+                            then excluded.language else h.language end,
+            last_position = case when excluded.last_seen_day >= h.last_seen_day
+                                 then excluded.last_position else h.last_position end,
+            date_flag = case when excluded.published_at is not null
+                                  and (excluded.last_seen_day >= h.last_seen_day
+                                       or h.published_at is null)
+                             then excluded.date_flag else h.date_flag end,
+            published_at_assumed_zone = case
+                when excluded.published_at is not null
+                     and (excluded.last_seen_day >= h.last_seen_day or h.published_at is null)
+                then excluded.published_at_assumed_zone else h.published_at_assumed_zone end,
+            published_at = case
+                when excluded.published_at is not null
+                     and (excluded.last_seen_day >= h.last_seen_day or h.published_at is null)
+                then excluded.published_at else h.published_at end,
             first_seen_day = least(h.first_seen_day, excluded.first_seen_day),
             last_seen_day = greatest(h.last_seen_day, excluded.last_seen_day)
         """,
@@ -195,23 +287,69 @@ def _headlines(cur, source: Source, day: date, rows: list[dict]) -> int:
                 r.get("published_at"),
                 day,
                 day,
+                r.get("title_normalized") or normalize_title(r.get("title"), names),
+                r.get("position"),
+                r.get("date_flag")
+                if r.get("published_at") or r.get("date_flag") == "unparsed"
+                else None,
+                bool(r.get("published_at_assumed_zone")) and r.get("published_at") is not None,
+                r.get("language") or detect_headline_language(r.get("title"), source.languages),
             )
             for r in rows
         ],
     )
+    revisions = [r for r in rows if r.get("title")]
+    if revisions:
+        execute_values(
+            cur,
+            """
+            insert into headline_revisions as v (source_id, list_id, canonical_url, title,
+                title_normalized, first_seen_day, last_seen_day)
+            values %s
+            on conflict (source_id, list_id, canonical_url, title) do update set
+                title_normalized = excluded.title_normalized,
+                first_seen_day = least(v.first_seen_day, excluded.first_seen_day),
+                last_seen_day = greatest(v.last_seen_day, excluded.last_seen_day)
+            """,
+            [
+                (
+                    source.id,
+                    r["list_id"],
+                    r["canonical_url"],
+                    r["title"],
+                    normalize_title(r["title"], names),
+                    day,
+                    day,
+                )
+                for r in revisions
+            ],  # fmt: skip
+        )
     return len(rows)
 
 
 def _sightings(cur, source: Source, day: date, rows: list[dict]) -> int:
+    """Replace the source's sightings of ``day``: one per (list, canonical URL), with the
+    position, title, normalized title and published_at seen that day."""
     rows = dedupe(rows, lambda r: (r["list_id"], r["canonical_url"]))
+    names = _site_names(source)
     cur.execute("delete from sightings where day = %s and source_id = %s", (day, source.id))
     execute_values(
         cur,
-        "insert into sightings (day, source_id, list_id, canonical_url, position, title) values %s",
+        "insert into sightings (day, source_id, list_id, canonical_url, position, title, "
+        "title_normalized, published_at) values %s",
         [
-            (day, source.id, r["list_id"], r["canonical_url"], r["position"], r.get("title"))
+            (
+                day,
+                source.id,
+                r["list_id"],
+                r["canonical_url"],
+                r["position"],
+                r.get("title"),
+                r.get("title_normalized") or normalize_title(r.get("title"), names),
+                r.get("published_at"),
+            )
             for r in rows
-        ],
+        ],  # fmt: skip
     )
     return len(rows)
 
@@ -249,7 +387,7 @@ def _dq_results(cur, source: Source, day: date, run_key: str, rows: list[dict]) 
     execute_values(
         cur,
         "insert into dq_results (run_key, check_name, source_id, day, success, severity, "
-        "evaluated, unexpected) values %s",
+        "evaluated, unexpected, observed, unexpected_sample) values %s",
         [
             (
                 run_key,
@@ -260,6 +398,8 @@ def _dq_results(cur, source: Source, day: date, run_key: str, rows: list[dict]) 
                 r["severity"],
                 r["evaluated"],
                 r["unexpected"],
+                Json(r.get("observed")) if r.get("observed") is not None else None,
+                Json(r.get("unexpected_sample") or []),
             )
             for r in rows
         ],

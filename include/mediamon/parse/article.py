@@ -6,21 +6,40 @@ its name is recorded in the matching ``*_source`` field:
 ==============  ============================================================================
 rule            where the value comes from
 ==============  ============================================================================
-profile         the source's own CSS selectors (``source.article``)
+profile         CSS selectors: the registry entry's ``article:``, else the packaged site
+                profile of the page's host (:mod:`mediamon.parse.profiles`)
 jsonld          a schema.org NewsArticle/Article/ReportageNewsArticle/... object in JSON-LD
-                (also inside ``@graph``, ``mainEntity``, lists; ``@id`` references resolved)
-meta            ``<meta>``: OpenGraph, ``article:published_time``, ``name=author``, Dublin Core
+                (also inside ``@graph``, ``mainEntity``, lists, CDATA; ``@id`` references
+                resolved; authors from ``name`` or ``givenName`` + ``familyName``)
+meta            ``<meta>``: OpenGraph, ``article:published_time``, ``name=author`` (repeated
+                tags are several people), Dublin Core
 microdata       ``itemprop`` attributes (datePublished, author)
-time            a ``<time datetime>`` outside site chrome, the one nearest to the headline
-byline_pattern  ``<a rel=author>`` / class "byline" outside site chrome
-h1              the first ``<h1>`` outside site chrome
+time            a ``<time datetime>`` outside site chrome and headline lists, nearest the
+                headline
+visible         (dates) short text next to the headline: "30 Июля 2015", "8 қыркүйек 2024",
+                "Сегодня, 14:30", "3 часа назад", "кеше 18:20" -- relative ones resolved
+                against the fetch time in the source's zone
+url             (dates) a full day in the URL path (/2024/09/08/); a year/month path
+                (/news/2021/04/92713) never gives a day
+byline_pattern  ``<a rel=author>`` / class "byline" outside chrome, nearest the headline
+h1              the first ``<h1>`` outside site chrome; also wins over a JSON-LD/og title
+                that is a rewritten variant of it (the headline the reader sees)
 trafilatura     trafilatura's metadata (title, author) and, for the date, htmldate run on the
                 ``<head>`` and the URL only (never the page text, so never the site chrome)
 title_tag       ``<title>`` with the site-name part cut off
 ==============  ============================================================================
 
-Dates are never guessed from page text: the masthead of many outlets prints the day the page
-was viewed, and article text mentions other days. When no rule gives a date,
+Titles are cleaned by :func:`mediamon.parse.titles.clean_title` (entities, whitespace, the
+outlet's name, "X X"). Template placeholders leaked into saved pages ("{{$article->title}}")
+are never a value. Bylines are cleaned by :func:`mediamon.parse.authors.clean_authors` and
+classified (:func:`~mediamon.parse.authors.byline_kind`: person / editorial / agency /
+press_service); the outlet's own name next to a person is dropped.
+
+Dates are never guessed from running text: the masthead of many outlets prints the day the
+page was viewed, and article text mentions other days. Every date rule is tried; the most
+reliable one wins, and when a less reliable one disagrees (more than an hour apart, or another
+local day when one has no clock time) ``dates_disagree`` is set and the other is kept in
+``published_at_alt`` / ``published_at_alt_source``. When no rule gives a date,
 ``published_at`` is None and ``published_at_reason`` says why.
 """
 
@@ -31,14 +50,17 @@ import json
 import re
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup, Tag
 
 from mediamon.parse._html import in_chrome, make_soup, text_of
-from mediamon.parse.authors import authors_status, clean_authors
-from mediamon.parse.dates import local_day, parse_date
-from mediamon.parse.decode import decode_html
-from mediamon.parse.language import detect_language
+from mediamon.parse.authors import authors_status, byline_kind, clean_authors, name_kind
+from mediamon.parse.dates import local_day, parse_date, url_date
+from mediamon.parse.decode import decode_page
+from mediamon.parse.language import detect_headline_language, detect_language
+from mediamon.parse.profiles import profile_for
+from mediamon.parse.titles import clean_title
 from mediamon.parse.urls import absolute_url, canonicalize_url, same_site
 from mediamon.parse.version import PARSER_VERSION
 
@@ -68,6 +90,14 @@ META_SECTION = ("article:section", "og:article:section", "section")
 
 _TITLE_SEPARATORS = re.compile(r"\s+(?:[|—–-]|::|»)\s+")
 _FUTURE_TOLERANCE = timedelta(days=1)
+# Two date rules whose instants are further apart than this (or on different local days when
+# one has no clock time) disagree: the more reliable one is kept, the other recorded.
+DATES_DISAGREE_AFTER = timedelta(hours=1)
+# Template code leaked into a saved page ("{{$article->title}}", "{!! ... !!}", "<?php").
+_PLACEHOLDER = re.compile(r"\{\{.*?\}\}|\{!!.*?!!\}|<\?php|\{%.*?%\}|\$\{[^}]*\}")
+# A visible date printed near the headline: short text, a digit, no sentence.
+_VISIBLE_DATE_MAX = 60
+_VISIBLE_WINDOW = 25
 _BODY_BLOCKS = ("p", "h2", "h3", "h4", "li", "blockquote", "pre")
 
 
@@ -91,7 +121,8 @@ def _types(node: dict) -> set[str]:
 
 
 def _load_json(raw: str) -> Any:
-    raw = raw.strip().removeprefix("<!--").removesuffix("-->").strip().rstrip(";")
+    raw = raw.strip().removeprefix("//").strip().removeprefix("<!--").removesuffix("-->").strip()
+    raw = re.sub(r"^(?://\s*)?<!\[CDATA\[|(?://\s*)?\]\]>$", "", raw.strip()).strip().rstrip(";")
     try:
         return json.loads(raw, strict=False)
     except ValueError:
@@ -233,7 +264,13 @@ class _Page:
         nodes = _jsonld_nodes(self.soup)
         self.ids = {n["@id"]: n for n in nodes if isinstance(n.get("@id"), str)}
         self.ld = _article_node(nodes) or {}
-        self.profile: dict[str, str] = dict(getattr(source, "article", None) or {})
+        registry = dict(getattr(source, "article", None) or {})
+        packaged = None if registry else profile_for(url)
+        if packaged is None and not registry:
+            packaged = profile_for(str(getattr(source, "homepage", "") or ""))
+        self.profile: dict[str, str] = registry or dict((packaged or {}).get("article") or {})
+        self.profile_site_names: list[str] = list((packaged or {}).get("site_names") or [])
+        self.warnings: list[str] = []
         self._positions: dict[int, int] | None = None
         self._traf_meta: Any = None
         self._h1: Tag | None | bool = False
@@ -244,9 +281,14 @@ class _Page:
         if not selector:
             return []
         try:
-            return list(self.soup.select(selector))
+            found = list(self.soup.select(selector))
         except Exception:  # soupsieve raises its own error types for bad selectors
             return []
+        value = _element_value if key == "date" else text_of
+        kept = [el for el in found if not _PLACEHOLDER.search(value(el))]
+        if len(kept) < len(found):
+            self.warnings.append(f"template placeholder in profile {key}: skipped")
+        return kept
 
     def position(self, el: Tag) -> int:
         if self._positions is None:
@@ -256,7 +298,12 @@ class _Page:
     def h1(self) -> Tag | None:
         if self._h1 is False:
             self._h1 = next(
-                (h for h in self.soup.find_all("h1") if text_of(h) and not in_chrome(h)), None
+                (
+                    h
+                    for h in self.soup.find_all("h1")
+                    if text_of(h) and not in_chrome(h) and not _PLACEHOLDER.search(text_of(h))
+                ),
+                None,
             )
         return self._h1  # type: ignore[return-value]
 
@@ -285,25 +332,52 @@ class _Page:
 
 
 def _title(page: _Page) -> tuple[str | None, str | None]:
+    """The first usable title of the chain, cleaned (:func:`clean_title`: entities,
+    whitespace, the outlet's name cut off, "X X" repaired); template placeholders refused."""
+    names = _site_names(page) + _host_names(page)
+
+    def usable(raw: Any) -> str | None:
+        text = _clean_text(raw) if not isinstance(raw, str) else raw
+        if not text or _PLACEHOLDER.search(text):
+            return None
+        return clean_title(text, names)
+
     for el in page.select("title"):
-        if text_of(el):
-            return text_of(el), "profile"
-    ld = _clean_text(page.ld.get("headline") or page.ld.get("name"))
-    if ld:
-        return ld, "jsonld"
-    meta = _clean_text(_first_meta(page.meta, META_TITLE))
-    if meta:
-        return meta, "meta"
+        if title := usable(text_of(el)):
+            return title, "profile"
     h1 = page.h1()
-    if h1 is not None:
-        return text_of(h1), "h1"
+    visible = usable(text_of(h1)) if h1 is not None else None
+    if title := usable(_clean_text(page.ld.get("headline") or page.ld.get("name"))):
+        return (visible, "h1") if _rewritten_for_social(title, visible) else (title, "jsonld")
+    if title := usable(_clean_text(_first_meta(page.meta, META_TITLE))):
+        return (visible, "h1") if _rewritten_for_social(title, visible) else (title, "meta")
+    if h1 is not None and (title := usable(text_of(h1))):
+        return title, "h1"
     traf = page.trafilatura_meta()
-    if traf is not None and traf.title:
-        return _clean_text(traf.title), "trafilatura"
-    tag = _title_from_tag(page.soup)
-    if tag:
-        return tag, "title_tag"
+    if traf is not None and traf.title and (title := usable(_clean_text(traf.title))):
+        return title, "trafilatura"
+    if title := usable(_title_from_tag(page.soup)):
+        return title, "title_tag"
     return None, None
+
+
+_WORD_RE = re.compile(r"\w+")
+
+
+def _rewritten_for_social(meta_title: str, visible: str | None) -> bool:
+    """True when the page's visible ``<h1>`` is a variant of the metadata headline (at least
+    half of the shorter one's words shared) that neither contains the other: outlets rewrite
+    the og/JSON-LD headline for social media and search, the analyst sees the ``<h1>``. An
+    ``<h1>`` that merely decorates the headline ("Politics | ...") contains it and loses."""
+    if not visible or visible == meta_title:
+        return False
+    a, b = meta_title.casefold(), visible.casefold()
+    if a in b or b in a:
+        return False
+    wa, wb = set(_WORD_RE.findall(a)), set(_WORD_RE.findall(b))
+    if not wa or not wb:
+        return False
+    return len(wa & wb) / min(len(wa), len(wb)) >= 0.5
 
 
 _HEADLINE_LINK_MIN = 20
@@ -329,6 +403,55 @@ def _in_listing_item(el: Tag, name: str) -> bool:
     return False
 
 
+_BYLINE_LABEL = re.compile(
+    r"(?i)^(?:автор(?:ы)?|текст|материал\s+подготовил[аи]?|подготовил[аи]?|авторлар|мәтін"
+    r"|by|posted\s+by|written\s+by|reporting\s+by|par|von|por)\b\s*:?\s*\S"
+)
+_BYLINE_MAX = 120
+
+
+def _labelled_byline(page: _Page) -> list[str]:
+    """A short element next to the headline that starts with a byline label ("Автор:",
+    "Текст:", "By", "Par"), outside chrome and headline lists: [its text] or []."""
+    anchor = _title_anchor(page)
+    if anchor is None:
+        return []
+    elements = page.soup.find_all(True)
+    at = next((i for i, el in enumerate(elements) if el is anchor), None)
+    if at is None:
+        return []
+    inside = {id(d) for d in anchor.find_all(True)}
+    window = list(range(at + 1, min(len(elements), at + 1 + _VISIBLE_WINDOW)))
+    window += list(range(at - 1, max(-1, at - 1 - _VISIBLE_WINDOW // 3), -1))
+    window.sort(key=lambda i: (abs(i - at), i < at))
+    for i in window:
+        el = elements[i]
+        if id(el) in inside or el.name in ("script", "style"):
+            continue
+        text = text_of(el)
+        if not text or len(text) > _BYLINE_MAX or not _BYLINE_LABEL.match(text):
+            continue
+        if in_chrome(el) or _in_listing_item(el, text):
+            continue
+        return [text]
+    return []
+
+
+def _meta_authors(page: _Page) -> list[str]:
+    """Every value of the first author ``<meta>`` name the page uses (repeated tags such as
+    several ``citation_author`` / ``author`` are several people); profile URLs refused."""
+    for key in (*META_AUTHOR, "citation_author"):
+        values = [
+            str(m.get("content") or "").strip()
+            for m in page.soup.find_all("meta")
+            if str(m.get("name") or m.get("property") or "").strip().lower() == key
+        ]
+        values = [v for v in values if v and not re.match(r"(?i)https?://|www\.", v)]
+        if values:
+            return values
+    return []
+
+
 def _byline_in_article(page: _Page, el: Tag, name: str) -> bool:
     return not in_chrome(el) and not _in_listing_item(el, name)
 
@@ -350,10 +473,33 @@ def _site_names(page: _Page) -> list[str]:
     publisher = page.ld.get("publisher") if page.ld else None
     names += _ld_people(publisher, page.ids)[0]
     names.append(getattr(page.source, "name", None))
+    names += page.profile_site_names
     return [n for n in (_clean_text(x) for x in names) if n]
 
 
-def _authors(page: _Page) -> tuple[list[str], str, str | None]:
+def _host_names(page: _Page) -> list[str]:
+    """The page's and the source's host names ("www.nur.kz" -> "nur.kz"): a title piece
+    equal to one of them (with or without its TLD) is the outlet's name."""
+    hosts = [
+        urlsplit(page.url).hostname,
+        urlsplit(str(getattr(page.source, "homepage", "") or "")).hostname,
+    ]
+    return [h.removeprefix("www.") for h in hosts if h and "." in h and not h.endswith(".invalid")]
+
+
+def _authors(page: _Page) -> tuple[list[str], str, str | None, str | None]:
+    """(names, authors_status, authors_source, byline_kind)."""
+    names, status, source_name, orgs = _authors_chain(page)
+    known = orgs + _site_names(page)
+    kinds = [name_kind(n, known) for n in names]
+    if "person" in kinds and "editorial" in kinds:
+        # "Rob Picheta, CNN": the outlet's own name next to a person is not an author
+        names = [n for n, k in zip(names, kinds, strict=True) if k != "editorial"]
+        status = authors_status(names, known)
+    return names, status, source_name, byline_kind(names, known)
+
+
+def _authors_chain(page: _Page) -> tuple[list[str], str, str | None, list[str]]:
     site_names = _site_names(page)
     candidates: list[tuple[str, list[str], list[str]]] = []
     profile = [text_of(el) for el in page.select("byline")]
@@ -361,14 +507,12 @@ def _authors(page: _Page) -> tuple[list[str], str, str | None]:
     if page.ld:
         names, orgs = _ld_people(page.ld.get("author"), page.ids)
         candidates.append(("jsonld", names, orgs))
-    meta = [page.meta[k] for k in META_AUTHOR if page.meta.get(k)]
-    meta = [m for m in meta if not re.match(r"(?i)https?://|www\.", m)]
-    candidates.append(("meta", meta[:1], []))
+    candidates.append(("meta", _meta_authors(page), []))
     for source_name, raw, orgs in candidates:
         names = clean_authors(raw)
         if names:
             status = authors_status(names, clean_authors(orgs) + site_names)
-            return names, status, source_name
+            return names, status, source_name, clean_authors(orgs)
 
     micro: list[str] = []
     micro_orgs: list[str] = []
@@ -383,54 +527,199 @@ def _authors(page: _Page) -> tuple[list[str], str, str | None]:
     names = clean_authors(micro)
     if names:
         status = authors_status(names, clean_authors(micro_orgs) + site_names)
-        return names, status, "microdata"
-    pattern = [
-        text_of(el)
+        return names, status, "microdata", clean_authors(micro_orgs)
+    found = [
+        el
         for el in page.soup.select('a[rel~="author"], [class~="byline"], [class~="Byline"]')
-        if _byline_in_article(page, el, text_of(el))
+        if text_of(el) and _byline_in_article(page, el, text_of(el))
     ]
-    names = clean_authors(pattern[:1])
+    anchor = _title_anchor(page)
+    if anchor is not None and len(found) > 1:
+        at = page.position(anchor)
+        found.sort(key=lambda el: abs(page.position(el) - at))
+    names = clean_authors([text_of(el) for el in found[:1]])
     if names:
-        return names, authors_status(names, site_names), "byline_pattern"
+        return names, authors_status(names, site_names), "byline_pattern", []
+    names = clean_authors(_labelled_byline(page))
+    if names:
+        return names, authors_status(names, site_names), "byline_pattern", []
     traf = page.trafilatura_meta()
     if traf is not None and traf.author:
         names = [n for n in clean_authors(traf.author.split(";")) if _text_in_article(page, n)]
         if names:
-            return names, authors_status(names, site_names), "trafilatura"
-    return [], "absent", None
+            return names, authors_status(names, site_names), "trafilatura", []
+    return [], "absent", None, []
 
 
-def _published(page: _Page) -> tuple[datetime | None, str | None, str | None]:
-    """Returns (published_at, date_source, reason-when-None)."""
-    for el in page.select("date"):
-        dt = page.date(_element_value(el), relative=True)
+_HAS_CLOCK = re.compile(r"\d{1,2}:\d{2}|^\d{9,13}(?:\.\d+)?$")
+_RELATIVE_WORDS = re.compile(
+    r"(?i)сегодня|вчера|позавчера|назад|бүгін|кеше|бұрын|today|yesterday|ago|^\s*\d{1,2}:\d{2}\s*$"
+)
+_NOT_PUBLICATION_LABEL = re.compile(
+    r"(?i)обновл|изменен|редакт|жаңарт|өзгерт|updated|modified|edited|просмотр|views"
+)
+_YEAR_IN_TEXT = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
+
+
+class _Candidate:
+    __slots__ = ("dt", "rule", "has_time")
+
+    def __init__(self, dt: datetime, rule: str, raw: Any):
+        self.dt = dt
+        self.rule = rule
+        self.has_time = bool(_HAS_CLOCK.search(str(raw)))
+
+
+def _first(page: _Page, rule: str, values: Any, relative: bool = False) -> _Candidate | None:
+    for raw in values:
+        dt = page.date(raw, relative=relative)
         if dt:
-            return dt, "profile", None
-    if page.ld:
-        for key in ("datePublished", "dateCreated"):
-            dt = page.date(page.ld.get(key))
-            if dt:
-                return dt, "jsonld", None
-    for key in META_PUBLISHED:
-        dt = page.date(page.meta.get(key))
-        if dt:
-            return dt, "meta", None
-    for el in page.soup.select("[itemprop~=datePublished]"):
-        if in_chrome(el):
+            return _Candidate(dt, rule, raw)
+    return None
+
+
+def _title_anchor(page: _Page) -> Tag | None:
+    """The headline element: the profile's title, else the first ``<h1>`` outside chrome
+    (template placeholders allowed: only its position counts)."""
+    for el in page.select("title"):
+        return el
+    return next((h for h in page.soup.find_all("h1") if not in_chrome(h)), None)
+
+
+def _visible_date(page: _Page) -> _Candidate | None:
+    """A date printed as short text next to the headline ("30 Июля 2015",
+    "Сегодня, 14:30", "Опубликовано: 8 қыркүйек 2024"): the nearest element within a few
+    elements of the headline, outside chrome and headline lists, whose whole text (at most
+    60 characters) is a date with a year, or a relative one ("вчера, 09:15", "3 часа
+    назад", "бүгін 10:00") resolved against the fetch time in the source's zone. "Updated"
+    labels are skipped, and so is an undated-clock day equal to the fetch day printed
+    *above* the headline (what a masthead "today" looks like)."""
+    anchor = _title_anchor(page)
+    if anchor is None:
+        return None
+    elements = page.soup.find_all(True)
+    index = {id(el): i for i, el in enumerate(elements)}
+    at = index.get(id(anchor))
+    if at is None:
+        return None
+    inside = {id(d) for d in anchor.find_all(True)}
+    ancestors = {id(p) for p in anchor.parents}
+    window = list(range(at + 1, min(len(elements), at + 1 + _VISIBLE_WINDOW)))
+    window += list(range(at - 1, max(-1, at - 1 - _VISIBLE_WINDOW // 3), -1))
+    window.sort(key=lambda i: (abs(i - at), i < at))
+    fetch_day = local_day(page.fetched_at, page.tz) if page.fetched_at else None
+    for i in window:
+        el = elements[i]
+        if id(el) in inside or id(el) in ancestors or el.name in ("script", "style", "a"):
             continue
-        dt = page.date(_element_value(el))
-        if dt:
-            return dt, "microdata", None
+        text = text_of(el)
+        if not text or len(text) > _VISIBLE_DATE_MAX or not any(ch.isdigit() for ch in text):
+            continue
+        if _PLACEHOLDER.search(text):
+            continue
+        label = _NOT_PUBLICATION_LABEL.search(text)
+        if label:
+            # "Written: 2023-11-07 15:03 / Updated: 2023-11-07 15:30": the part before
+            text = text[: label.start()].strip(" /|·,;(")
+            if not any(ch.isdigit() for ch in text):
+                continue
+        relative = bool(_RELATIVE_WORDS.search(text))
+        if not relative and not _YEAR_IN_TEXT.search(text):
+            continue
+        if in_chrome(el) or _in_listing_item(el, text):
+            continue
+        dt = page.date(text, relative=relative)
+        if dt is None:
+            continue
+        has_clock = bool(_HAS_CLOCK.search(text))
+        if i < at and not relative and not has_clock and local_day(dt, page.tz) == fetch_day:
+            continue
+        return _Candidate(dt, "visible", text)
+    return None
+
+
+def _date_candidates(page: _Page) -> list[_Candidate]:
+    """One candidate per rule that yields a date, most reliable first."""
+    found: list[_Candidate | None] = [
+        _first(page, "profile", (_element_value(el) for el in page.select("date")), True)
+    ]
+    if page.ld:
+        found.append(
+            _first(page, "jsonld", (page.ld.get(k) for k in ("datePublished", "dateCreated")))
+        )
+    found.append(_first(page, "meta", (page.meta.get(k) for k in META_PUBLISHED)))
+    found.append(
+        _first(
+            page,
+            "microdata",
+            (
+                _element_value(el)
+                for el in page.soup.select("[itemprop~=datePublished]")
+                if not in_chrome(el)
+            ),
+        )
+    )
     times = [t for t in page.soup.find_all("time") if t.get("datetime") and not in_chrome(t)]
-    h1 = page.h1()
-    if h1 is not None and len(times) > 1:
-        anchor = page.position(h1)
-        times.sort(key=lambda t: abs(page.position(t) - anchor))
-    for el in times:
-        dt = page.date(el["datetime"])
-        if dt:
-            return dt, "time", None
-    return _published_trafilatura(page)
+    times = [t for t in times if not _in_listing_item(t, text_of(t) or "-")]
+    anchor = _title_anchor(page)
+    if anchor is not None and len(times) > 1:
+        at = page.position(anchor)
+        times.sort(key=lambda t: abs(page.position(t) - at))
+    found.append(_first(page, "time", (t["datetime"] for t in times)))
+    found.append(_visible_date(page))
+    day, _month = url_date(page.url)
+    if day is not None:
+        found.append(_first(page, "url", [day.isoformat()]))
+    return [c for c in found if c is not None]
+
+
+def _disagree(a: _Candidate, b: _Candidate, tz: str) -> bool:
+    if a.has_time and b.has_time:
+        return abs(a.dt - b.dt) > DATES_DISAGREE_AFTER
+    return local_day(a.dt, tz) != local_day(b.dt, tz)
+
+
+def _published(page: _Page) -> dict[str, Any]:
+    """The publication date and its provenance: ``published_at``, ``date_source``,
+    ``published_at_reason`` (when None), ``dates_disagree`` with ``published_at_alt`` /
+    ``published_at_alt_source`` (the first less reliable rule that disagrees)."""
+    out: dict[str, Any] = {
+        "published_at": None,
+        "date_source": None,
+        "published_at_reason": None,
+        "dates_disagree": False,
+        "published_at_alt": None,
+        "published_at_alt_source": None,
+    }
+    candidates = _date_candidates(page)
+    if not candidates:
+        dt, rule, reason = _published_trafilatura(page)
+        if dt is not None:
+            out.update(published_at=dt, date_source=rule)
+            return out
+        _day, month = url_date(page.url)
+        if month:
+            reason = (
+                f"no publication date found; the URL gives only the month {month} "
+                "(a day is never inferred from a year/month path)"
+            )
+        out["published_at_reason"] = reason
+        return out
+    best = candidates[0]
+    out.update(published_at=best.dt, date_source=best.rule)
+    for other in candidates[1:]:
+        if _disagree(best, other, page.tz):
+            out.update(
+                dates_disagree=True,
+                published_at_alt=other.dt,
+                published_at_alt_source=other.rule,
+            )
+            page.warnings.append(
+                f"dates disagree: {best.rule} {best.dt.isoformat()} vs "
+                f"{other.rule} {other.dt.isoformat()}; kept {best.rule}"
+            )
+            break
+    return out
 
 
 _DATE_META_WORDS = ("date", "time", "publish", "created", "issued")
@@ -473,7 +762,10 @@ def _published_trafilatura(page: _Page) -> tuple[datetime | None, str | None, st
     from htmldate import find_date
 
     head = page.soup.head
-    nothing = "no publication date found in profile, JSON-LD, meta, <time> or URL"
+    nothing = (
+        "no publication date found in profile, JSON-LD, meta, microdata, <time>, "
+        "visible text near the headline or URL"
+    )
     if head is None:
         return None, None, nothing
     try:
@@ -568,6 +860,25 @@ def _body(page: _Page) -> str:
     return "\n\n".join(b for b in blocks if b)
 
 
+_BLADE_COMMENT = re.compile(r"\{\{--.*?--\}\}|\{\{--|--\}\}", re.S)
+_LABEL_ONLY = re.compile(r"^[^\W\d_][^:]{0,30}:$")
+
+
+def _clean_body(body_text: str) -> str:
+    """Template placeholders removed ("{{$article->title}}", "{!! ... !!}", "{{-- --}}"),
+    then paragraphs with no letter left, or only a label ("Опубликовано:"), dropped."""
+    if "{" not in body_text and not any(p.endswith(":") for p in body_text.split("\n\n")):
+        return body_text
+    text = _BLADE_COMMENT.sub(" ", body_text)
+    kept = []
+    for para in text.split("\n\n"):
+        para = " ".join(_PLACEHOLDER.sub(" ", para).split())
+        if not any(ch.isalpha() for ch in para) or _LABEL_ONLY.match(para):
+            continue
+        kept.append(para)
+    return "\n\n".join(kept)
+
+
 def _drop_leading_title(body_text: str, title: str | None) -> str:
     """Extractors often keep the headline as the first paragraph; the record has it apart."""
     if title:
@@ -589,7 +900,8 @@ def _language(page: _Page, body_text: str, title: str | None) -> str | None:
     for meta in page.soup.find_all("meta", attrs={"http-equiv": True}):
         if str(meta["http-equiv"]).lower() == "content-language":
             declared.append(meta.get("content"))
-    return detect_language(declared, f"{title or ''}\n{body_text}")
+    text = re.sub(r"(?:https?://|www\.)\S+", " ", f"{title or ''}\n{body_text}")
+    return detect_language(declared, text)
 
 
 def parse_article(
@@ -621,10 +933,16 @@ def parse_article(
       are kept in the list); ``authors_status``: "present" (a person), "editorial" (only
       organisations, e.g. "Редакция Exclusive", "Kazinform"), "absent"; ``authors_source``
       (profile, jsonld, meta, microdata, byline_pattern, trafilatura, or None).
+    - ``title_language``: language of the headline alone (:func:`detect_headline_language`).
+    - ``byline_kind``: person / editorial / agency / press_service, None without authors.
     - ``published_at``: tz-aware datetime (offset as the page gave it; naive page values are
       read in ``source.timezone``), or None; ``date_source`` (profile, jsonld, meta,
-      microdata, time, trafilatura, or None); ``published_at_reason``: None when a date was
-      found, else a short reason. Dates later than ``fetched_at`` + 1 day are refused.
+      microdata, time, visible, url, trafilatura, or None); ``published_at_reason``: None
+      when a date was found, else a short reason. Dates later than ``fetched_at`` + 1 day
+      are refused. ``dates_disagree`` (bool), ``published_at_alt`` and
+      ``published_at_alt_source``: the first less reliable rule that disagrees, or None.
+    - ``encoding`` (codec used) and ``encoding_repaired`` (the declared charset did not fit
+      the bytes, see :func:`decode_page`); ``warnings``: list of what the parser noticed.
     - ``modified_at``: tz-aware datetime or None (JSON-LD dateModified, meta, microdata).
     - ``section``: str or None (profile, JSON-LD articleSection, ``article:section``).
     - ``language``: ISO 639-1 code or None (declared ``<html lang>``/og:locale/
@@ -640,27 +958,37 @@ def parse_article(
     Raises nothing for malformed HTML (fields just come out empty); raises
     :class:`zoneinfo.ZoneInfoNotFoundError` for an unknown ``source.timezone``.
     """
-    html = decode_html(body, content_type)
-    page = _Page(html, url, source, fetched_at)
+    decoded = decode_page(body, content_type)
+    page = _Page(decoded.text, url, source, fetched_at)
+    if decoded.repaired:
+        page.warnings.append(
+            f"encoding repaired: declared {decoded.declared}, decoded as {decoded.encoding}"
+        )
     title, title_source = _title(page)
-    authors, status, authors_source = _authors(page)
-    published_at, date_source, reason = _published(page)
-    body_text = _drop_leading_title(_body(page), title)
+    authors, status, authors_source, kind = _authors(page)
+    dates = _published(page)
+    if dates["published_at"] is None:
+        page.warnings.append(f"no publication date: {dates['published_at_reason']}")
+    body_text = _drop_leading_title(_clean_body(_body(page)), title)
+    languages = tuple(getattr(source, "languages", ()) or ())
     return {
         "url": url,
         "canonical_url": _canonical(page),
         "source_id": source.id,
         "title": title or None,
         "title_source": title_source if title else None,
+        "title_language": detect_headline_language(title, languages),
         "authors": authors,
         "authors_status": status,
         "authors_source": authors_source,
-        "published_at": published_at,
-        "published_at_reason": None if published_at else reason,
-        "date_source": date_source if published_at else None,
+        "byline_kind": kind,
+        **dates,
         "modified_at": _modified(page),
         "section": _section(page),
         "language": _language(page, body_text, title),
         "body_text": body_text,
+        "encoding": decoded.encoding,
+        "encoding_repaired": decoded.repaired,
+        "warnings": list(dict.fromkeys(page.warnings)),
         "parser_version": PARSER_VERSION,
     }

@@ -20,30 +20,48 @@ _DATE_PATTERNS = [
     re.compile(r"\b\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?", re.I),
     re.compile(r"\b\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b"),
     re.compile(
-        rf"(?:\b\d{{1,2}}\s+)?\b(?:{_MONTHS})[^\W\d_]*\.?\s*(?:\d{{1,2}}(?!\d))?,?\s*\d{{4}}"
+        rf"(?:\b\d{{1,2}}\.?\s+)?\b(?:{_MONTHS})[^\W\d_]*\.?\s*(?:\d{{1,2}}(?!\d))?,?\s*\d{{4}}"
         r"(?:\s*(?:г\.|года|ж\.|жылы))?",
         re.I,
     ),
     re.compile(rf"\b(?:{_MONTHS})[^\W\d_]*\.?\s+\d{{1,2}}(?!\d)", re.I),
     re.compile(rf"\b\d{{1,2}}\s+(?:{_MONTHS})[^\W\d_]*\b", re.I),
     re.compile(r"\b\d{1,2}:\d{2}(?::\d{2})?\b"),
+    re.compile(r"\b(?:сегодня|вчера|позавчера|today|yesterday|бүгін|кеше)\b", re.I),
 ]
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.I)
 _EMAIL_WITH_NAME = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+\s*\(([^)]*)\)")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 _LABELS = re.compile(
     r"^(?:автор(?:ы)?(?:\s+материала)?|текст|подготовил[аи]?|материал\s+подготовил[аи]?"
-    r"|авторы|автор|редактор|корреспондент|written\s+by|posted\s+by|by|from|par|von|por"
+    r"|авторы|автор|редактор|корреспондент|written\s+by|posted\s+by|by|from|par|von|por|от"
+    r"|авторлар|авторы|мәтін|дайындаған|reporting\s+by|words\s+by|story\s+by"
     r"|last\s+updated|updated|published|обновлено|опубликовано|жарияланды)\b\s*:?\s*",
     re.I,
 )
 _LEADING_CONNECTOR = re.compile(r"^(?:and|и|және|та|і|&)\s+")
-_SPLIT = re.compile(r"\s*[,;|\n/]\s*(?=\S)|\s+(?:и|and|AND|And|&|және|та|і)\s+")
+# A preposition left dangling where a date was cut out: "Moritz Gathmann am", "Иван Петров от".
+_TRAILING_PREPOSITION = re.compile(r"\s+(?:am|on|le|den|el|at|в|от|updated|обновлено)$", re.I)
+_SPLIT = re.compile(
+    r"\s*[,;|\n/]\s*(?=\S)|\s+(?:и|and|AND|And|&|және|та|і)\s+"
+    r"|\s+(?:im\s+gespräch\s+mit|in\s+conversation\s+with|в\s+беседе\s+с|в\s+разговоре\s+с)\s+",
+    re.I,
+)
 _SUFFIXES = frozenset({"phd", "md", "jr", "sr", "ii", "iii", "mba", "msc", "ph.d"})
 _JUNK = frozenset(
     {"username", "user", "submitted", "guest", "гость", "anonymous", "аноним", "admin",
-     "administrator", "администратор", "unknown", "null", "none"}
+     "administrator", "администратор", "unknown", "null", "none",
+     # navigation words that sit next to bylines in page chrome
+     "главная", "новости", "все новости", "home", "menu", "меню", "подписаться", "subscribe",
+     "читать далее", "читать также", "read more", "комментарии", "comments", "поделиться",
+     "share", "басты бет", "жаңалықтар", "толығырақ", "next", "previous", "назад", "далее"}
 )  # fmt: skip
+# A sidebar / "latest news" item: "2 часа назад · Имя Фамилия", "5 minutes ago", "2 сағат бұрын".
+_RELATIVE_TIME = re.compile(
+    r"\b(?:\d+\s+)?(?:секунд|минут|час|дн|день|недел|месяц|second|minute|hour|day|week|month"
+    r"|сағат|минут|күн|апта|ай)[^\W\d_]*\s+(?:назад|ago|бұрын)\b",
+    re.I,
+)
 _PHOTO = re.compile(r"^(?:фото|photo|фотограф|иллюстрац|видео|video)", re.I)
 _STRIP = " \t\r\n-–—|:·•,;()[]«»\"'"
 _MAX_NAME_LENGTH = 80
@@ -101,10 +119,21 @@ def _clean_piece(piece: str) -> str:
     piece = " ".join(piece.split()).strip(_STRIP)
     for _ in range(3):
         stripped = _LEADING_CONNECTOR.sub("", _LABELS.sub("", piece)).strip(_STRIP)
+        stripped = _TRAILING_PREPOSITION.sub("", stripped).strip(_STRIP)
         if stripped == piece:
             break
         piece = stripped
     return piece
+
+
+def _fix_caps(name: str) -> str:
+    """ "ABBY EXAMPLE" -> "Abby Example"; acronyms of organisations ("ТАСС", "AFP") stay."""
+    letters = [ch for ch in name if ch.isalpha()]
+    if len(letters) < 2 or not all(ch.isupper() for ch in letters) or is_organisation(name):
+        return name
+    if len(name.split()) == 1 and len(letters) <= 4:
+        return name  # a short single upper-case word is more likely an acronym
+    return name.title()
 
 
 def clean_authors(raw: str | Iterable[str] | None) -> list[str]:
@@ -116,7 +145,12 @@ def clean_authors(raw: str | Iterable[str] | None) -> list[str]:
     words "и", "and", "&", "және", "та", "і"; labels such as "Автор:", "Авторы:", "Текст:",
     "By", "Written by", "Updated" are stripped from each piece. Pieces that are empty, have
     no letter, are degree suffixes ("PhD"), photo/video credits, longer than 80 characters or
-    8 words are dropped. Organisation names are kept (see :func:`authors_status`).
+    8 words are dropped, and so are navigation words ("Главная", "Read more"). A raw string
+    holding a relative time ("2 часа назад · Имя Фамилия", "5 minutes ago", "2 сағат бұрын")
+    is a "latest news" sidebar item and gives no name at all. A name in ALL CAPS becomes
+    title case ("JOHN DOE" -> "John Doe") unless it is an organisation or a short acronym.
+    Labels are stripped only as whole words ("By", "от": "Bystrov", "Федот" stay).
+    Organisation names are kept (see :func:`authors_status`, :func:`byline_kind`).
     Never raises; None gives [].
     """
     if raw is None:
@@ -128,6 +162,8 @@ def clean_authors(raw: str | Iterable[str] | None) -> list[str]:
         if not item:
             continue
         text = str(item).replace("\u00a0", " ")
+        if _RELATIVE_TIME.search(text):
+            continue  # a "latest news" item, not a byline
         text = _EMAIL_WITH_NAME.sub(r"\1", text)
         text = _EMAIL.sub(" ", text)
         text = _URL.sub(" ", text)
@@ -142,11 +178,54 @@ def clean_authors(raw: str | Iterable[str] | None) -> list[str]:
                 continue
             if len(name) > _MAX_NAME_LENGTH or len(name.split()) > _MAX_NAME_WORDS:
                 continue
+            name = _fix_caps(name)
             key = name.casefold()
             if key not in seen:
                 seen.add(key)
                 names.append(name)
     return names
+
+
+_AGENCY_SUBSTRINGS = (
+    "агентств", "агенттіг", "agency", "kazinform", "казинформ", "қазинформ", "қазақпарат",
+    "kazakhstan today", "kaztag", "казтаг", "interfax", "интерфакс", "риа новости",
+    "ria novosti", "reuters", "рейтер", "associated press", "bloomberg", "xinhua", "синьхуа",
+    "sputnik", "спутник", "regnum", "новости-казахстан", "ukrinform", "укринформ", "укрінформ",
+    "итар-тасс", "ria ",
+)  # fmt: skip
+_AGENCY_WORDS = re.compile(r"\b(?:тасс|tass|ap|afp|dpa|ians|pti|efe|ansa|kyodo)\b", re.I)
+_PRESS_SERVICE = re.compile(
+    r"пресс[- ]?служб|пресс[- ]?центр|баспасөз\s+қызмет|баспасөз\s+орталығ"
+    r"|press\s+(?:service|office)|\bpress\s+release|пресс[- ]?релиз",
+    re.I,
+)
+
+BYLINE_KINDS = ("person", "editorial", "agency", "press_service")
+
+
+def name_kind(name: str, organisations: Iterable[str] = ()) -> str:
+    """Kind of one byline name: ``"press_service"`` (пресс-служба, баспасөз қызметі, press
+    office), ``"agency"`` (a news agency: Kazinform, ТАСС, РИА Новости, Reuters, AFP ...),
+    ``"editorial"`` (the newsroom or outlet itself: "Редакция Exclusive", "Staff", a domain,
+    a name in ``organisations``), else ``"person"``."""
+    if _PRESS_SERVICE.search(name):
+        return "press_service"
+    low = name.casefold()
+    if any(s in low for s in _AGENCY_SUBSTRINGS) or _AGENCY_WORDS.search(name):
+        return "agency"
+    orgs = {o.casefold() for o in organisations}
+    if low in orgs or is_organisation(name):
+        return "editorial"
+    return "person"
+
+
+def byline_kind(names: list[str], organisations: Iterable[str] = ()) -> str | None:
+    """Kind of a whole byline: None without names; ``"person"`` when any name is a person;
+    else the kind of the first name (agency, press_service or editorial)."""
+    if not names:
+        return None
+    kinds = [name_kind(n, organisations) for n in names]
+    return "person" if "person" in kinds else kinds[0]
 
 
 def is_organisation(name: str) -> bool:
@@ -157,7 +236,7 @@ def is_organisation(name: str) -> bool:
     AFP, Interfax, Xinhua, BBC, CNN, Tengrinews ...), or a bare domain name ("exclusive.kz").
     """
     low = name.casefold()
-    if any(s in low for s in _ORG_SUBSTRINGS):
+    if any(s in low for s in _ORG_SUBSTRINGS) or _PRESS_SERVICE.search(name):
         return True
     if _ORG_WORDS.search(name):
         return True

@@ -46,9 +46,14 @@ _KK_YEAR_SUFFIX = re.compile(r"(?<=\d)\s*ж(?:ылы|ыл|\.)(?=\W|$)")
 # A label before a colon ("Опубликовано:", "Жарияланды:", "Published:").
 _LABEL = re.compile(r"^[^\d:|]{1,40}:\s*(?=\S)")
 # Pieces for the last-resort reassembly of a date found inside a longer string.
-_DAY_MONTH_YEAR = re.compile(r"(?<!\d)(\d{1,2})\s+([^\W\d_]{3,})\.?,?\s+((?:19|20)\d{2})(?!\d)")
+_DAY_MONTH_YEAR = re.compile(r"(?<!\d)(\d{1,2})\.?\s+([^\W\d_]{3,})\.?,?\s+((?:19|20)\d{2})(?!\d)")
 _NUMERIC_DMY = re.compile(r"(?<!\d)(\d{1,2})[./](\d{1,2})[./]((?:19|20)\d{2})(?!\d)")
 _ISO_DAY = re.compile(r"(?<!\d)((?:19|20)\d{2})-(\d{2})-(\d{2})(?!\d)")
+# Kazakh month names with a case ending ("ақпанда", "қыркүйектің") -> the bare name.
+_KK_MONTH_CASE = re.compile(
+    r"(?i)\b(қаңтар|ақпан|наурыз|сәуір|мамыр|маусым|шілде|тамыз|қыркүйек|қазан|қараша|желтоқсан)"
+    r"(?:да|де|та|те|ның|нің|дың|дің|тың|тің|ы|і|нан|нен|дан|ден|тан|тен)\b"
+)
 _BARE_CLOCK = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
 _CLOCK = re.compile(r"(?<!\d)([01]?\d|2[0-3]):([0-5]\d)(?!\d)")
 
@@ -211,6 +216,7 @@ def parse_date(text: str, *, tz: str, relative_base: datetime | None = None) -> 
     cleaned = _LABEL.sub("", text)
     cleaned = _KK_YEAR_FIRST.sub(r"\2 \3 \1", cleaned)
     cleaned = _KK_YEAR_SUFFIX.sub("", cleaned)
+    cleaned = _KK_MONTH_CASE.sub(r"\1", cleaned)
     if re.fullmatch(r"\d{1,8}", cleaned):  # a bare number is not a date
         return None
     if relative_base is None and not _YEAR.search(cleaned):
@@ -226,3 +232,40 @@ def parse_date(text: str, *, tz: str, relative_base: datetime | None = None) -> 
 def local_day(dt: datetime, tz: str) -> date:
     """Calendar day of the tz-aware instant ``dt`` in the IANA zone ``tz``."""
     return dt.astimezone(_zone(tz)).date()
+
+
+# Dates in URL paths: /2024/09/08/, /2024-09-08, /20240908, /08-09-2024; and year + month only.
+_URL_DAY = (
+    re.compile(r"(?<!\d)((?:19|20)\d{2})[/-](0[1-9]|1[0-2])[/-](0[1-9]|[12]\d|3[01])(?!\d)"),
+    re.compile(r"(?<![\d.])((?:19|20)\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?![\d])"),
+)
+_URL_DMY = re.compile(r"(?<!\d)(0[1-9]|[12]\d|3[01])-(0[1-9]|1[0-2])-((?:19|20)\d{2})(?!\d)")
+_URL_MONTH = re.compile(r"/((?:19|20)\d{2})/(0[1-9]|1[0-2])(?:/|$)")
+
+
+def url_date(url: str) -> tuple[date | None, str | None]:
+    """The day a URL path states, and failing that its year-month.
+
+    Returns ``(day, None)`` for /2024/09/08/, /2024-09-08-..., /20240908..., /08-09-2024;
+    ``(None, "2021-04")`` for a path holding only a year and a month (/news/2021/04/92713:
+    the number after the month is an article id, never a day); ``(None, None)`` otherwise.
+    """
+    from urllib.parse import urlsplit
+
+    path = urlsplit(url).path
+    for pattern in _URL_DAY:
+        for m in pattern.finditer(path):
+            try:
+                return date(int(m[1]), int(m[2]), int(m[3])), None
+            except ValueError:
+                continue
+    m = _URL_DMY.search(path)
+    if m:
+        try:
+            return date(int(m[3]), int(m[2]), int(m[1])), None
+        except ValueError:
+            pass
+    m = _URL_MONTH.search(path)
+    if m:
+        return None, f"{m[1]}-{m[2]}"
+    return None, None

@@ -1,14 +1,47 @@
-"""Turning fetched bytes into text: charset from HTTP, then the document, then detection."""
+"""Turning fetched bytes into text: BOM, then the HTTP charset, then the document, then detection.
+
+The HTTP header is the first authority but not a blind one: servers and proxies often say one
+charset while the bytes are another (``text/html; charset=windows-1251`` on a UTF-8 page,
+``ISO-8859-1`` added by a default config). :func:`decode_page` checks the declared charset
+against the bytes and, when they disagree, decodes with the charset that fits and says so
+(``repaired``). Never ``response.text``: requests decodes ``text/html`` without a charset as
+ISO-8859-1.
+"""
 
 from __future__ import annotations
 
 import codecs
 import re
+from dataclasses import dataclass
 
 from bs4 import UnicodeDammit
 
 _CHARSET = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9._:-]+)""", re.I)
-_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
+_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]{0,100}encoding\s*=\s*["']([A-Za-z0-9._:-]+)""", re.I)
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+# Charsets that decode any byte sequence "successfully": a UTF-8 page declared as one of these
+# comes out as mojibake without an error, so valid non-ASCII UTF-8 wins over them.
+_SINGLE_BYTE = frozenset(
+    {"latin-1", "iso8859-1", "cp1252", "cp1251", "koi8-r", "koi8-u", "iso8859-5", "cp866",
+     "mac-cyrillic", "iso8859-15", "ascii"}
+)  # fmt: skip
+_C1_CONTROLS = re.compile("[\u0080-\u009f]")
+
+
+def _codec(name: str | bytes | None) -> str | None:
+    if not name:
+        return None
+    if isinstance(name, bytes):
+        name = name.decode("ascii", "ignore")
+    try:
+        return codecs.lookup(name.strip()).name
+    except LookupError:
+        return None
 
 
 def charset_from_content_type(content_type: str | None) -> str | None:
@@ -16,28 +49,146 @@ def charset_from_content_type(content_type: str | None) -> str | None:
     if not content_type:
         return None
     m = _CHARSET.search(content_type)
-    if not m:
-        return None
+    return _codec(m[1]) if m else None
+
+
+def _declared_in_document(body: bytes) -> str | None:
+    head = body[:4096]
+    m = _XML_ENCODING.search(head) or _META_CHARSET.search(head)
+    return _codec(m[1]) if m else None
+
+
+def _whatwg_single_byte(error: UnicodeDecodeError) -> tuple[str, int]:
+    # Bytes a legacy code page leaves undefined (0x98 in windows-1251) map to the control
+    # character of the same number, as browsers do; they are stripped afterwards.
+    return "".join(chr(b) for b in error.object[error.start : error.end]), error.end
+
+
+codecs.register_error("mediamon-c1", _whatwg_single_byte)
+
+
+def _strict(body: bytes, codec: str) -> str | None:
     try:
-        return codecs.lookup(m[1]).name
-    except LookupError:
+        return body.decode(codec)
+    except (UnicodeDecodeError, LookupError):
         return None
 
 
-def decode_html(body: bytes, content_type: str | None = None) -> str:
-    """Decode an HTML page to ``str``.
+def _lenient_single_byte(body: bytes, codec: str) -> str | None:
+    """A single-byte page with a few undefined bytes (windows-1251 0x98) still decodes."""
+    if codec not in _SINGLE_BYTE:
+        return None
+    text = body.decode(codec, errors="mediamon-c1")
+    undefined = len(_C1_CONTROLS.findall(text))
+    if undefined > max(3, len(body) // 1000):
+        return None
+    return _C1_CONTROLS.sub("", text)
 
-    Order (the HTML standard's, minus a byte-order mark winning over everything): the charset
-    of the HTTP ``content_type`` if it decodes the bytes without error; then the document's own
-    declaration (``<meta charset>``, ``http-equiv``, XML declaration); then statistical
-    detection; then UTF-8/windows-1252 -- all done by BeautifulSoup's :class:`UnicodeDammit`.
-    Never raises; undecodable bytes become U+FFFD as a last resort.
+
+def _is_utf8_with_non_ascii(body: bytes) -> bool:
+    if body.isascii():
+        return False
+    return _strict(body, "utf-8") is not None
+
+
+_WORD = re.compile(r"[^\W\d_]+")
+_CANDIDATES = ("cp1251", "koi8-r", "cp1252")
+
+
+def _word_score(text: str) -> float:
+    """Share of the non-ASCII letters that sit in plausible words: one script (all Cyrillic
+    or all Latin) and one case pattern (lower, Capitalised, UPPER). Mojibake mixes both."""
+    good = total = 0
+    for word in _WORD.findall(text):
+        non_ascii = sum(1 for ch in word if not ch.isascii())
+        if not non_ascii:
+            continue
+        total += non_ascii
+        cyrillic = sum(1 for ch in word if "\u0400" <= ch <= "\u04ff")
+        one_script = cyrillic in (0, len(word))
+        cased = word.islower() or word.isupper() or (word[0].isupper() and word[1:].islower())
+        if one_script and cased:
+            good += non_ascii
+    return good / total if total else 0.0
+
+
+def _guess_single_byte(body: bytes) -> tuple[str, str] | None:
+    """For undeclared non-UTF-8 bytes: windows-1251, KOI8-R or windows-1252, whichever gives
+    the most plausible words (at least 90% of the non-ASCII letters); None when unsure."""
+    best: tuple[float, str, str] | None = None
+    for codec in _CANDIDATES:
+        text = _strict(body, codec) or _lenient_single_byte(body, codec)
+        if text is None:
+            continue
+        score = _word_score(text)
+        if best is None or score > best[0]:
+            best = (score, codec, text)
+    if best is None or best[0] < 0.9:
+        return None
+    return best[1], best[2]
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """A decoded page: ``text``, the ``encoding`` used (a Python codec name), whether the
+    declared charset was wrong and another was used (``repaired``), and ``declared`` (the
+    HTTP charset, else the document's own, else None)."""
+
+    text: str
+    encoding: str
+    repaired: bool
+    declared: str | None
+
+
+def decode_page(body: bytes | str, content_type: str | None = None) -> Decoded:
+    """Decode an HTML page, checking the declared charset against the bytes.
+
+    Order: a byte-order mark; the ``charset`` of the HTTP ``content_type``; the document's
+    ``<meta charset>`` / ``http-equiv`` / XML declaration; statistical detection
+    (BeautifulSoup's :class:`UnicodeDammit`, charset-normalizer); UTF-8 with U+FFFD.
+
+    A declared charset is used only when it fits the bytes: a page that is valid UTF-8 with
+    non-ASCII bytes is read as UTF-8 even when declared as a single-byte code page (those
+    decode anything, as mojibake), and a page that does not decode strictly with its declared
+    charset is read with the document's declaration or detection instead -- both count as
+    ``repaired``. Undefined bytes of a single-byte code page (0x98 in windows-1251) are
+    dropped, not an error, and not a repair. Never raises.
     """
     if isinstance(body, str):
-        return body
-    http_charset = charset_from_content_type(content_type)
-    known = [http_charset] if http_charset and not body.startswith(_BOMS) else []
-    dammit = UnicodeDammit(body, known_definite_encodings=known, is_html=True)
-    if dammit.unicode_markup is not None:
-        return dammit.unicode_markup
-    return body.decode("utf-8", errors="replace")
+        return Decoded(body, "utf-8", False, None)
+    for bom, codec in _BOMS:
+        if body.startswith(bom):
+            text = body.decode(codec, errors="replace")
+            return Decoded(text, codec, False, charset_from_content_type(content_type))
+    http = charset_from_content_type(content_type)
+    document = _declared_in_document(body)
+    declared = http or document
+    if declared:
+        if declared in _SINGLE_BYTE and declared != "ascii" and _is_utf8_with_non_ascii(body):
+            return Decoded(body.decode("utf-8"), "utf-8", True, declared)
+        text = _strict(body, declared)
+        if text is None:
+            text = _lenient_single_byte(body, declared)
+        if text is not None:
+            return Decoded(text, declared, False, declared)
+        # the declared charset does not fit: the document's own, then detection
+        if http and document and document != http:
+            text = _strict(body, document) or _lenient_single_byte(body, document)
+            if text is not None:
+                return Decoded(text, document, True, declared)
+    if _is_utf8_with_non_ascii(body):
+        return Decoded(body.decode("utf-8"), "utf-8", bool(declared), declared)
+    guess = _guess_single_byte(body)
+    if guess is not None:
+        codec, text = guess
+        return Decoded(text, codec, bool(declared) and codec != declared, declared)
+    dammit = UnicodeDammit(body, is_html=True)
+    if dammit.unicode_markup is not None and dammit.original_encoding:
+        codec = _codec(dammit.original_encoding) or dammit.original_encoding
+        return Decoded(dammit.unicode_markup, codec, bool(declared) and codec != declared, declared)
+    return Decoded(body.decode("utf-8", errors="replace"), "utf-8", bool(declared), declared)
+
+
+def decode_html(body: bytes | str, content_type: str | None = None) -> str:
+    """The text of :func:`decode_page` (kept for callers that need only the text)."""
+    return decode_page(body, content_type).text

@@ -1,13 +1,30 @@
-"""RSS/Atom feeds to headline dicts, with feedparser."""
+"""RSS/Atom feeds to headline dicts, with feedparser, never trusting it blindly.
+
+- Encodings: a BOM or an XML-prolog ``encoding`` is left to feedparser (windows-1251 in the
+  prolog, UTF-16 with BOM). Bytes with no declaration that are not UTF-8 are detected here
+  (:func:`sniff_encoding`: KOI8-R vs windows-1251 by letter case, Latin-1/windows-1252
+  otherwise) and handed over as UTF-8, with a warning: feedparser would read them as
+  windows-1252 and turn Russian into mojibake without a word.
+- A "feed" that is an HTML page is refused with a reason (``refused_reason``), never an empty
+  success; an empty or unreadable document loads nothing and says so in ``warnings``. A malformed
+  ("bozo") feed keeps what was read and says why (``bozo: <Exception>: <message>``).
+- Dates: the raw string is parsed here first (:func:`feed_date`), because feedparser reads
+  unknown zone abbreviations such as "ALMT" as UTC, drops two-digit offsets ("+03") and gives
+  up on localized names ("Пн, 25 июн 2018", "Mo, 25 Jun 2018"). An item with no zone gets the
+  source's IANA zone and ``published_at_assumed_zone=True`` / ``date_flag="zone_assumed"``.
+"""
 
 from __future__ import annotations
 
 import calendar
+import codecs
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import charset_normalizer
 import feedparser
 from bs4 import BeautifulSoup
 
@@ -21,24 +38,81 @@ class FeedResult:
 
     ``headlines``: one dict per entry with a link, in feed order. ``refused_reason``: None, or
     why the document was not treated as a feed at all (then ``headlines`` is empty).
-    ``warnings``: problems that did not stop parsing (bozo feeds, entries without a link).
-    ``skipped``: entries that could not become headlines, as ``{"position", "title",
-    "reason"}`` dicts, so the caller can quarantine them instead of losing them.
+    ``warnings``: problems that did not stop parsing (bozo feeds, entries without a link,
+    encodings guessed). ``skipped``: entries that could not become headlines, as
+    ``{"position", "title", "reason"}`` dicts, so the caller can quarantine them instead of
+    losing them. ``feed``: the channel: title, link, language, version, encoding, bozo.
     """
 
     headlines: list[dict] = field(default_factory=list)
     refused_reason: str | None = None
     warnings: list[str] = field(default_factory=list)
     skipped: list[dict] = field(default_factory=list)
+    feed: dict = field(default_factory=dict)
 
 
 _HTML_MARKERS = (b"<html", b"<!doctype html", b"<head", b"<body")
+_PROLOG = re.compile(rb"<\?xml[^>]{0,200}?\?>", re.I)
+_PROLOG_ENCODING = re.compile(rb"""encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""", re.I)
+_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE,
+         codecs.BOM_UTF32_BE)  # fmt: skip
 
 
 def _looks_like_html(body: bytes) -> bool:
     """True when the start of ``body`` has an HTML root, doctype, ``<head>`` or ``<body>``."""
     head = body[:2048].lower()
     return any(marker in head for marker in _HTML_MARKERS)
+
+
+# charset_normalizer confuses these with each other on short texts; the rule below decides.
+_LEFT_TO_HEURISTIC = frozenset(
+    {"cp1250", "cp1251", "cp1252", "cp1257", "koi8_r", "koi8_u", "latin_1", "iso8859_1",
+     "iso8859_2", "iso8859_5", "iso8859_15", "mac_cyrillic", "mac_latin2", "mac_roman", "cp866",
+     "cp850", "cp437", "utf_8", "ascii"}
+)  # fmt: skip
+
+
+def sniff_encoding(body: bytes) -> tuple[str | None, str]:
+    """(charset to transcode from, how it was found) for a feed's bytes.
+
+    None when feedparser can be trusted: a BOM, an ``encoding`` in the XML prolog, or bytes
+    that are valid UTF-8 (or ASCII). Otherwise the bytes are single-byte text with no
+    declaration: runs of high bytes are Cyrillic (KOI8-R when most letters decode lowercase in
+    KOI8-R, windows-1251 when they do in windows-1251), isolated high bytes between ASCII
+    letters are Latin-1 (read as windows-1252, its superset for printable characters).
+    """
+    if body.startswith(_BOMS):
+        return None, "bom"
+    prolog = _PROLOG.search(body[:512])
+    if prolog and _PROLOG_ENCODING.search(prolog.group(0)):
+        return None, "declared"
+    try:
+        body.decode("utf-8")
+        return None, "utf-8"
+    except UnicodeDecodeError:
+        pass
+    guess = charset_normalizer.from_bytes(body[:65536]).best()
+    if guess is not None and guess.encoding not in _LEFT_TO_HEURISTIC:
+        return guess.encoding, f"undeclared, detected {guess.encoding}"
+    high = [i for i, b in enumerate(body) if b >= 0x80]
+    paired = sum(1 for i in high if (i + 1 < len(body) and body[i + 1] >= 0x80)
+                 or (i > 0 and body[i - 1] >= 0x80))  # fmt: skip
+    if high and paired / len(high) >= 0.5:
+        scores = {}
+        for charset in ("cp1251", "koi8-r"):
+            text = body.decode(charset, errors="replace")
+            letters = [c for c in text if "\u0400" <= c <= "\u04ff"]
+            scores[charset] = sum(c.islower() for c in letters) / max(1, len(letters))
+        best = max(scores, key=scores.get)
+        return best, f"undeclared, detected {best}"
+    return "cp1252", "undeclared, detected latin-1"
+
+
+def _transcode(body: bytes, charset: str) -> bytes:
+    text = body.decode(charset, errors="replace")
+    if charset == "cp1252" and "\ufffd" in text:
+        text = body.decode("latin-1")
+    return text.encode("utf-8")
 
 
 def _plain(text: str | None) -> str | None:
@@ -50,7 +124,115 @@ def _plain(text: str | None) -> str | None:
     return text or None
 
 
-def _entry_date(entry: Any, tz: str) -> datetime | None:
+# --- dates -----------------------------------------------------------------------------------
+
+_MONTHS = {
+    # Russian (genitive and nominative abbreviations), Kazakh, Ukrainian
+    "янв": 1, "фев": 2, "мар": 3, "апр": 4, "мая": 5, "май": 5, "июн": 6, "июл": 7, "авг": 8,
+    "сен": 9, "окт": 10, "ноя": 11, "дек": 12,
+    "қаң": 1, "ақп": 2, "нау": 3, "сәу": 4, "мам": 5, "мау": 6, "шіл": 7, "там": 8, "қыр": 9,
+    "қаз": 10, "қар": 11, "жел": 12,
+    "січ": 1, "лют": 2, "бер": 3, "кві": 4, "тра": 5, "чер": 6, "лип": 7, "сер": 8, "вер": 9,
+    "жов": 10, "лис": 11, "гру": 12,
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
+    "oct": 10, "nov": 11, "dec": 12,
+    "mär": 3, "mai": 5, "okt": 10, "dez": 12, "fév": 2, "avr": 4, "jui": 7, "aoû": 8, "déc": 12,
+    "ene": 1, "abr": 4, "ago": 8, "dic": 12, "fev": 2, "set": 9, "out": 10,
+}  # fmt: skip
+# Zone abbreviations an RFC 822 date may carry, to IANA zones (historical offsets stay right)
+# or fixed offsets in minutes. feedparser knows only the US/UT ones and reads the rest as UTC.
+ZONE_ABBREVIATIONS: dict[str, str | int] = {
+    "UT": 0, "UTC": 0, "GMT": 0, "Z": 0,
+    "ALMT": "Asia/Almaty", "QYZT": "Asia/Qyzylorda", "AQTT": "Asia/Aqtau",
+    "ORAT": "Asia/Oral", "MSK": "Europe/Moscow", "MSD": 240, "UZT": "Asia/Tashkent",
+    "KGT": "Asia/Bishkek", "EET": "Europe/Kyiv", "EEST": 180, "CET": 60, "CEST": 120,
+    "BST": 60, "IST": 330, "JST": 540,
+    "EST": -300, "EDT": -240, "CST": -360, "CDT": -300, "MST": -420, "MDT": -360,
+    "PST": -480, "PDT": -420,
+}  # fmt: skip
+_FEED_DATE = re.compile(
+    r"^(?:[^\W\d_]{2,12}\.?,?\s*)?"  # a weekday in any language, with or without a comma
+    r"(?P<day>\d{1,2})[\s.-]+(?P<mon>[^\W\d_]{3,12})\.?[\s.-]+(?P<year>\d{2}|\d{4})"
+    r"(?:\s+(?P<h>\d{1,2}):?(?P<m>\d{2})(?::(?P<s>\d{1,2}))?)?"
+    r"(?:\s*(?P<zone>(?:GMT|UTC|UT)?[+-]\d{1,2}(?::?\d{2})?|[A-Za-z]{1,5}))?\s*$"
+)
+
+
+_ZONE_AT_END = re.compile(r"(?:\d[Zz]|[+-]\d{2}(?::?\d{2})?|\b(?:GMT|UTC|UT|[A-Z]{3,5}))$")
+
+
+def zone_flag(raw: str | None, parsed: datetime | None) -> str | None:
+    """``"zone_assumed"`` when ``raw`` was parsed into ``parsed`` without a zone of its own
+    (the source zone was applied), None otherwise."""
+    if parsed is None or not raw:
+        return None
+    text = " ".join(str(raw).split())
+    if re.fullmatch(r"\d{9,13}(?:\.\d+)?", text):  # Unix epoch: an instant, no zone needed
+        return None
+    return None if _ZONE_AT_END.search(text) else "zone_assumed"
+
+
+def _month(name: str) -> int | None:
+    return _MONTHS.get(name.lower()[:3])
+
+
+def _zone_of(token: str, fallback: str) -> tuple[Any, bool]:
+    """(tzinfo, assumed) for an RFC 822 zone token; unknown/missing -> ``fallback`` zone."""
+    if not token:
+        return ZoneInfo(fallback), True
+    token = re.sub(r"^(?:GMT|UTC|UT)(?=[+-])", "", token, flags=re.I)
+    if token[0] in "+-":
+        digits = token[1:].replace(":", "")
+        if len(digits) in (1, 3):  # "GMT+9", "+930"
+            digits = "0" + digits
+        hours, minutes = int(digits[:2]), int(digits[2:4] or 0)
+        if hours > 14 or minutes > 59:
+            return None, False
+        sign = -1 if token[0] == "-" else 1
+        return timezone(sign * timedelta(hours=hours, minutes=minutes)), False
+    value = ZONE_ABBREVIATIONS.get(token.upper())
+    if value is None:
+        return ZoneInfo(fallback), True
+    if isinstance(value, str):
+        return ZoneInfo(value), False
+    return timezone(timedelta(minutes=value)), False
+
+
+def feed_date(raw: str | None, tz: str) -> tuple[datetime | None, str | None]:
+    """Parse a feed's date string: (tz-aware datetime or None, flag).
+
+    Handles RFC 822 with a weekday or month in any of ru/kk/uk/en/de/fr/es/pt ("Пн, 25 июн 2018
+    11:41:36 +0300", "Mo, 25 Jun 2018 11:41:36"), two-digit offsets ("+03"), two-digit years,
+    and zone abbreviations feedparser ignores (ALMT, MSK, ...: IANA zones). Anything else goes
+    to :func:`mediamon.parse.dates.parse_date` (ISO 8601 and friends). ``flag`` is
+    ``"zone_assumed"`` when the string has no zone and the source zone ``tz`` was used, None
+    otherwise (also when nothing could be parsed).
+    """
+    if not raw:
+        return None, None
+    text = " ".join(str(raw).split())
+    m = _FEED_DATE.match(text)
+    if m and (month := _month(m["mon"])):
+        year = int(m["year"])
+        if year < 100:
+            year += 2000 if year < 70 else 1900
+        zone, assumed = _zone_of(m["zone"] or "", tz)
+        if zone is not None:
+            try:
+                dt = datetime(year, month, int(m["day"]), int(m["h"] or 0), int(m["m"] or 0),
+                              int(m["s"] or 0), tzinfo=zone)  # fmt: skip
+            except ValueError:
+                dt = None
+            if dt is not None and 1900 <= dt.year <= 2100:
+                return dt, "zone_assumed" if assumed else None
+    dt = parse_date(text, tz=tz)
+    if dt is None:
+        return None, None
+    return dt, None if _ZONE_AT_END.search(text) else "zone_assumed"
+
+
+def _entry_date(entry: Any, tz: str) -> tuple[datetime | None, str | None, str | None]:
+    """(published_at, flag, raw string) of an entry: published, else updated, else created."""
     for raw_key, parsed_key in (
         ("published", "published_parsed"),
         ("updated", "updated_parsed"),
@@ -58,13 +240,15 @@ def _entry_date(entry: Any, tz: str) -> datetime | None:
     ):
         raw = entry.get(raw_key)
         if raw:
-            dt = parse_date(raw, tz=tz)
+            dt, flag = feed_date(raw, tz)
             if dt is not None:
-                return dt
+                return dt, flag, raw
         parsed = entry.get(parsed_key)
         if parsed:
-            return datetime.fromtimestamp(calendar.timegm(parsed), UTC)
-    return None
+            return datetime.fromtimestamp(calendar.timegm(parsed), UTC), "feedparser_utc", raw
+        if raw:
+            return None, "unparsed", raw
+    return None, None, None
 
 
 _RSS_AUTHOR = re.compile(r"^\s*[^\s@()]+@[^\s()]+\s*\((?P<name>[^()]+)\)\s*$")
@@ -87,6 +271,23 @@ def _entry_byline(entry: Any) -> str | None:
     return _plain(name or raw)
 
 
+def _entry_authors(entry: Any) -> list[str]:
+    names = []
+    for author in entry.get("authors") or []:
+        name = _plain(author.get("name") if hasattr(author, "get") else None)
+        if name and name not in names:
+            names.append(name)
+    byline = _entry_byline(entry)
+    if byline and not names:
+        names.append(byline)
+    return names
+
+
+def _bozo(parsed) -> str:
+    exc = parsed.get("bozo_exception")
+    return f"bozo: {type(exc).__name__}: {exc}" if exc is not None else "bozo"
+
+
 def parse_feed(
     body: bytes,
     url: str,
@@ -97,35 +298,62 @@ def parse_feed(
 ) -> FeedResult:
     """Parse an RSS 0.9x/1.0/2.0 or Atom document (raw bytes) into headlines.
 
-    feedparser reads the bytes itself (XML declaration, BOM, or detection for the charset).
-    A document that feedparser does not recognise as any feed version and whose first 2 KB
-    hold ``<html``, ``<!doctype html``, ``<head`` or ``<body`` is refused:
-    ``refused_reason="not a feed: HTML page"``, no headlines. A malformed ("bozo") feed keeps
-    whatever entries were read and adds ``"bozo: <exception>"`` to ``warnings``. Entries
-    without an http(s) link (after resolving it against ``url``; an http(s) ``id``/guid stands
-    in for a missing link) are skipped with a warning.
+    Refused (``refused_reason``, no headlines): a document feedparser recognises as no feed
+    version whose first 2 KB hold ``<html``, ``<!doctype html``, ``<head`` or ``<body``
+    ("not a feed: HTML page"). A document with no feed version and no entries (an empty file)
+    loads nothing with the warning "no feed format recognised and no entries" (plus the bozo
+    reason), and a feed without entries says "feed has no entries". A malformed ("bozo") feed
+    keeps whatever entries were read and adds ``"bozo: <Exception>: <message>"`` to
+    ``warnings``. Entries without an http(s) link (after resolving it against ``url``; an
+    http(s) ``id``/guid stands in for a missing link) are skipped with a warning.
 
     Each headline dict has: ``source_id``, ``list_id``, ``list_kind="feed"``, ``list_url``
     (``url``), ``position`` (1-based index of the entry in the feed, so a skipped entry leaves
     a gap), ``title`` (plain text, whitespace collapsed, or None), ``url`` (the entry link made
-    absolute against ``url``), ``canonical_url``, ``published_at`` (tz-aware or None: the raw
-    published/updated string parsed with :func:`parse_date` in ``source.timezone`` so that
-    offsets feedparser drops, such as "+03", are kept; feedparser's own UTC parse otherwise),
-    ``byline`` (author name / dc:creator, or None) and ``fetched_at`` (as given).
+    absolute against ``url``), ``canonical_url``, ``published_at`` (tz-aware or None, see
+    :func:`feed_date`), ``published_raw`` (the string it came from), ``date_flag`` (None,
+    ``"zone_assumed"``, ``"feedparser_utc"`` or ``"unparsed"``),
+    ``published_at_assumed_zone`` (bool), ``byline`` (author name / dc:creator, or None),
+    ``authors`` (list of names) and ``fetched_at`` (as given).
 
     Never raises for bad input: an exception inside feedparser becomes a refusal.
     """
-    try:
-        parsed = feedparser.parse(body)
-    except Exception as exc:  # feedparser is robust, but a crash must not stop the run
-        return FeedResult([], f"feed parser error: {exc}", [])
     warnings: list[str] = []
+    charset, how = sniff_encoding(body)
+    data = body
+    headers = None
+    if charset:
+        data = _transcode(body, charset)
+        headers = {"content-type": "application/xml; charset=utf-8"}
+        warnings.append(f"encoding: {how}")
+    try:
+        parsed = (
+            feedparser.parse(data, response_headers=headers)
+            if headers
+            else (feedparser.parse(data))
+        )
+    except Exception as exc:  # feedparser is robust, but a crash must not stop the run
+        return FeedResult([], f"feed parser error: {type(exc).__name__}: {exc}", [])
+    channel = parsed.get("feed") or {}
+    info = {
+        "title": _plain(channel.get("title")),
+        "link": channel.get("link"),
+        "language": channel.get("language"),
+        "version": parsed.get("version") or None,
+        "encoding": charset or parsed.get("encoding"),
+        "encoding_source": how,
+        "bozo": bool(parsed.get("bozo")),
+    }
     if not parsed.get("version") and _looks_like_html(body):
-        return FeedResult([], "not a feed: HTML page", [])
+        return FeedResult([], "not a feed: HTML page", warnings, [], info)
     if parsed.get("bozo"):
-        warnings.append(f"bozo: {parsed.get('bozo_exception')}")
+        warnings.append(_bozo(parsed))
     if not parsed.get("version") and not parsed.get("entries"):
+        # not refused (yet): an empty or unreadable document loads nothing and says why
         warnings.append("no feed format recognised and no entries")
+    elif not parsed.get("entries"):
+        warnings.append("feed has no entries")
+    tz = source.timezone
     headlines: list[dict] = []
     skipped: list[dict] = []
     for position, entry in enumerate(parsed.get("entries") or [], start=1):
@@ -133,7 +361,7 @@ def parse_feed(
         if not link:
             guid = entry.get("id") or ""
             link = guid if guid.startswith(("http://", "https://")) else None
-        link = absolute_url(url, link)
+        link = absolute_url(url, link.strip() if link else link)
         if link and not link.startswith(("http://", "https://")):
             link = None  # e.g. an Atom "tag:" id: not a page anyone can fetch
         title = _plain(entry.get("title"))
@@ -143,6 +371,9 @@ def parse_feed(
                 {"position": position, "title": title, "reason": "feed entry has no link"}
             )
             continue
+        published_at, flag, raw = _entry_date(entry, tz)
+        if flag == "unparsed":
+            warnings.append(f"entry {position}: unparsed date {raw[:60]!r}")
         headlines.append(
             {
                 "source_id": source.id,
@@ -153,9 +384,13 @@ def parse_feed(
                 "title": title,
                 "url": link,
                 "canonical_url": canonicalize_url(link),
-                "published_at": _entry_date(entry, source.timezone),
+                "published_at": published_at,
+                "published_raw": raw,
+                "date_flag": flag,
+                "published_at_assumed_zone": flag == "zone_assumed",
                 "byline": _entry_byline(entry),
+                "authors": _entry_authors(entry),
                 "fetched_at": fetched_at,
             }
         )
-    return FeedResult(headlines, None, warnings, skipped)
+    return FeedResult(headlines, None, warnings, skipped, info)

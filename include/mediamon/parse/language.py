@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # Letters used by Kazakh but not by Russian. "і" is left out: Ukrainian and Belarusian use it.
 _KAZAKH_LETTERS = frozenset("әғқңөұүһӘҒҚҢӨҰҮҺ")
@@ -59,6 +60,46 @@ def guess_from_script(text: str) -> str | None:
     return "en"
 
 
+_LIBRARY_MIN_PROBABILITY = 0.5
+
+
+@lru_cache(maxsize=1)
+def _identifier():
+    """py3langid's identifier (97 languages, Kazakh among them), loaded once; None when the
+    library is not installed (then the script guess alone decides)."""
+    try:
+        from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+    except ImportError:
+        return None
+    return LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE, norm_probs=True)
+
+
+def identify(text: str) -> tuple[str, float] | None:
+    """(ISO 639-1 code, probability) from py3langid, or None without the library/letters."""
+    ident = _identifier()
+    if ident is None or not any(ch.isalpha() for ch in text or ""):
+        return None
+    code, prob = ident.classify(text[:5000])
+    return str(code), float(prob)
+
+
+def guess_language(text: str) -> str | None:
+    """The language of a text: Kazakh-only letters decide "kk" (:func:`guess_from_script`);
+    otherwise py3langid's answer when it is confident (>= 0.5) and fits the script (a
+    Cyrillic text is never called Kazakh without Kazakh letters); else the script guess."""
+    script = guess_from_script(text)
+    if script is None or script == "kk":
+        return script
+    found = identify(text)
+    if found is None or found[1] < _LIBRARY_MIN_PROBABILITY:
+        return script
+    code = found[0]
+    cyr, lat, _ = _counts(text)
+    if code == "kk" or (cyr >= lat) != (code in _CYRILLIC_LANGUAGES):
+        return script
+    return code
+
+
 def detect_language(declared: list[str | None], text: str) -> str | None:
     """Language of a page as an ISO 639-1 code, or None when nothing can be said.
 
@@ -69,7 +110,7 @@ def detect_language(declared: list[str | None], text: str) -> str | None:
     :func:`guess_from_script` decides.
     """
     code = next((c for c in map(normalize_code, declared) if c), None)
-    guess = guess_from_script(text)
+    guess = guess_language(text)
     if code is None or guess is None:
         return code or guess
     cyr, lat, _ = _counts(text)
@@ -81,3 +122,55 @@ def detect_language(declared: list[str | None], text: str) -> str | None:
     if code == "ru" and guess == "kk":
         return "kk"
     return code
+
+
+# Letters of Kazakh Cyrillic that Russian lacks ("і" is shared with Ukrainian/Belarusian and
+# counts only when py3langid also says Kazakh).
+_KAZAKH_HINT = frozenset("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
+_COMMON_KAZAKH_WORDS = frozenset(
+    {"және", "мен", "бен", "пен", "үшін", "туралы", "жылы", "бойынша", "облысы", "облысында",
+     "қала", "қаласы", "жаңа", "бір", "бұл", "деп", "кезінде", "арқылы"}
+)  # fmt: skip
+
+
+def detect_headline_language(
+    text: str | None, languages: tuple[str, ...] | list[str] = ()
+) -> str | None:
+    """Language of a short headline (a few words, often mixed: Kazakh headlines quote Russian
+    names and the reverse; Russian ones quote Latin brand names).
+
+    Kazakh first, from its letters: Cyrillic with a Kazakh-only letter (ә ғ қ ң ө ұ ү һ і)
+    or a common Kazakh word is ``"kk"`` when the source publishes in Kazakh (``languages``
+    empty means unknown: allowed) -- at least two such letters, or one in a headline of at
+    most six words, so that one quoted place name ("Қонаев") does not make a long Russian
+    headline Kazakh. Otherwise py3langid decides when confident (>= 0.9; "uk", "bg", "uz",
+    "de" ...), except that it never says Kazakh; else Cyrillic is ``"ru"``, Latin ``"en"``.
+    None without letters."""
+    if not text:
+        return None
+    cyr, lat, _ = _counts(text)
+    if cyr + lat == 0:
+        found = identify(text)
+        return found[0] if found and found[1] >= 0.9 else None
+    kazakh_allowed = not languages or "kk" in languages
+    hints = sum(1 for ch in text if ch in _KAZAKH_HINT and ch not in "іІ")
+    if "і" in text.casefold():
+        # "і" is Ukrainian and Belarusian too: it counts only when the library agrees
+        found = identify(text)
+        hints += text.casefold().count("і") if found and found[0] == "kk" else 0
+    if any(ch in "їєґЇЄҐўЎ" for ch in text):
+        hints = 0  # Ukrainian / Belarusian / Uzbek letters Kazakh does not use
+    words = {w.strip(".,:;!?«»\"'()").casefold() for w in text.split()}
+    if (
+        cyr
+        and kazakh_allowed
+        and (hints >= 2 or (hints == 1 and len(words) <= 6) or words & _COMMON_KAZAKH_WORDS)
+    ):
+        return "kk"
+    found = identify(text)
+    if found and found[1] >= 0.9 and found[0] != "kk":
+        code = found[0]
+        # a Cyrillic headline quoting Latin names stays Cyrillic, and the reverse
+        if (code in _CYRILLIC_LANGUAGES) == (cyr > 0 and cyr >= lat / 2):
+            return code
+    return "ru" if cyr and cyr >= lat / 2 else "en"

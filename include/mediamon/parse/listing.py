@@ -13,6 +13,7 @@ from bs4 import NavigableString, Tag
 from mediamon.parse._html import make_soup, text_of
 from mediamon.parse.dates import parse_date
 from mediamon.parse.decode import decode_html
+from mediamon.parse.feed import zone_flag
 from mediamon.parse.urls import absolute_url, canonicalize_url
 
 
@@ -123,7 +124,9 @@ def parse_listing(
 
     ``listing.selectors`` has ``item`` (each headline's container), ``title`` and ``link``
     (looked up inside the item, or the item itself), and optionally ``byline``, ``date``
-    (inside the item) and ``next_page`` (in the whole page). ``body`` is decoded with the
+    (inside the item), ``position`` (a rank printed in the item, text or ``data-position``:
+    used instead of the item's index when it is a number) and ``next_page`` (in the whole
+    page). ``body`` is decoded with the
     page's ``<meta charset>`` or detection.
 
     Each headline dict has: ``source_id``, ``list_id`` (``listing.id``),
@@ -166,8 +169,15 @@ def parse_listing(
                 {"position": position_offset + index, "title": title, "reason": "item has no link"}
             )
             continue
+        position = position_offset + index
+        position_el = _select_one(item, selectors.get("position"))
+        if position_el is not None:
+            printed = str(position_el.get("data-position") or text_of(position_el)).strip(" .#")
+            if printed.isdigit() and 0 < int(printed) < 100_000:
+                position = position_offset + int(printed)
         byline = text_of(byline_el) or None
         published_at = None
+        raw = None
         if date_el is not None:
             raw = str(date_el.get("datetime") or date_el.get("content") or text_of(date_el))
             published_at = parse_date(raw, tz=source.timezone, relative_base=fetched_at)
@@ -184,12 +194,14 @@ def parse_listing(
                 "list_id": listing.id,
                 "list_kind": "listing",
                 "list_url": url,
-                "position": position_offset + index,
+                "position": position,
                 "title": title,
                 "url": link,
                 "canonical_url": canonicalize_url(link),
                 "published_at": published_at,
                 "byline": byline,
+                "date_flag": zone_flag(raw, published_at),
+                "published_at_assumed_zone": zone_flag(raw, published_at) is not None,
                 "fetched_at": fetched_at,
             }
         )

@@ -10,6 +10,7 @@ from typing import Any
 from lxml import etree
 
 from mediamon.parse.dates import parse_date
+from mediamon.parse.feed import zone_flag
 from mediamon.parse.urls import canonicalize_url
 
 _MAX_GZIP = 64 * 1024 * 1024
@@ -89,6 +90,8 @@ def parse_sitemap(
             continue
         published = _text(node, "news", "publication_date")
         lastmod = _text(node, "lastmod")
+        published_at = parse_date(published, tz=source.timezone) if published else None
+        flag = zone_flag(published, published_at)
         headlines.append(
             {
                 "source_id": source.id,
@@ -99,7 +102,9 @@ def parse_sitemap(
                 "title": _text(node, "news", "title"),
                 "url": loc,
                 "canonical_url": canonicalize_url(loc),
-                "published_at": parse_date(published, tz=source.timezone) if published else None,
+                "published_at": published_at,
+                "date_flag": flag,
+                "published_at_assumed_zone": flag is not None,
                 "byline": None,
                 "fetched_at": fetched_at,
                 "lastmod": parse_date(lastmod, tz=source.timezone) if lastmod else None,

@@ -4,8 +4,8 @@
 runs one suite per record kind (``<source>.articles``, ``<source>.headlines``) through a GX
 Checkpoint on pandas DataFrames, and splits the rows: a row that fails any expectation goes to
 quarantine with every reason; the others are accepted. Each expectation also yields one
-``dq_results`` row (check name, rows evaluated, rows failing, observed value, a sample of the
-unexpected values). Rows are never dropped silently: accepted + quarantined = parsed.
+``dq_results`` row (check name, rows evaluated, rows failing, the failing share in percent, the
+URLs of up to five failing rows). Rows are never dropped silently: accepted + quarantined = parsed.
 
 Validation results are kept under ``<data dir>/gx/validations`` and rendered as GX Data Docs
 in ``<data dir>/data_docs/index.html`` (one page per suite and run).
@@ -90,6 +90,7 @@ class Outcome:
     headlines: list[dict] = field(default_factory=list)
     quarantine: list[dict] = field(default_factory=list)
     dq_results: list[dict] = field(default_factory=list)
+    validation_ids: list = field(default_factory=list)  # GX ValidationResultIdentifiers
 
 
 def normalize_title(title: str | None) -> str:
@@ -225,8 +226,10 @@ def validate_batch(
                 outcome.articles.append(record)
             else:
                 outcome.headlines.append(record)
-    if docs_dir:
-        context.build_data_docs(site_names=["mediamon"])
+    if docs_dir and outcome.validation_ids:  # render this batch's pages and the index only
+        context.build_data_docs(
+            site_names=["mediamon"], resource_identifiers=outcome.validation_ids
+        )
     return outcome
 
 
@@ -243,6 +246,7 @@ def _run(context, suite, records, checks, frame, source, run_name, outcome) -> l
     result = checkpoint.run(
         batch_parameters={"dataframe": df}, run_id=RunIdentifier(run_name=run_name)
     )
+    outcome.validation_ids.extend(result.run_results)
     by_check = {}
     for validation in result.run_results.values():
         for expectation_result in validation.results:
@@ -254,19 +258,11 @@ def _run(context, suite, records, checks, frame, source, run_name, outcome) -> l
             failing = _later_duplicates(df, check, failing)
         for index in failing:
             reasons[int(index)].append(check.reason)
-        sample = [_plain(v) for v in (found.get("partial_unexpected_list") or [])][:SAMPLE_SIZE]
-        observed = found.get("unexpected_percent")
-        outcome.dq_results.append(
-            _dq(check, not failing, len(df), len(failing), observed, sample if failing else [])
-        )
+        # the sample names the failing rows (their URLs): what an analyst opens next
+        sample = [records[int(i)].get("url") for i in failing[:SAMPLE_SIZE]]
+        observed = 100.0 * len(failing) / len(df)
+        outcome.dq_results.append(_dq(check, not failing, len(df), len(failing), observed, sample))
     return reasons
-
-
-def _plain(value):
-    """A JSON-safe rendering of an unexpected value (NaN → None, other types → str)."""
-    if value is None or (isinstance(value, float) and value != value):
-        return None
-    return value if isinstance(value, int | float | str | bool) else str(value)
 
 
 def _later_duplicates(df: pd.DataFrame, check: Check, failing: list) -> list[int]:

@@ -14,7 +14,7 @@ import yaml
 from mediamon.config import load_sources
 from mediamon.fetch import crawl as crawl_module
 from mediamon.fetch.capture import build_capture
-from mediamon.fetch.crawl import crawl
+from mediamon.fetch.crawl import FetchPolicy, crawl
 from mediamon.fetch.http import make_session, retry_policy
 from mediamon.fetch.replay import ReplayServer
 from mediamon.fetch.warcstore import CaptureWriter, read_capture
@@ -366,12 +366,13 @@ def test_unreachable_feed_is_recorded_as_a_failure(tmp_path, monkeypatch):
             "languages": ["en"],
             "timezone": "UTC",
             "feeds": [{"id": "rss", "url": feed_url}],
+            "allowed_hosts": ["127.0.0.1"],  # past the SSRF guard
         },
     )
     path = tmp_path / "offline.warc.gz"
     retries = retry_policy(total=1, backoff_factor=0.01)
     with make_session(replay=None, retries=retries) as session:
-        stats = crawl(source, path, session=session)
+        stats = crawl(source, path, session=session, policy=FetchPolicy(obey_robots=False))
     (failure,) = read_capture(path)
     assert (failure.url, failure.kind, failure.list_id, failure.status) == (
         feed_url,

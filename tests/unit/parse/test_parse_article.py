@@ -13,7 +13,9 @@ ALMATY = ZoneInfo("Asia/Almaty")
 KEYS = {
     "url", "canonical_url", "source_id", "title", "title_source", "authors", "authors_status",
     "authors_source", "published_at", "published_at_reason", "date_source", "modified_at",
-    "section", "language", "body_text", "parser_version",
+    "section", "language", "body_text", "parser_version", "byline_kind", "title_language",
+    "dates_disagree", "published_at_alt", "published_at_alt_source", "encoding",
+    "encoding_repaired", "warnings",
 }  # fmt: skip
 
 

@@ -19,8 +19,10 @@ from support import make_source
 ALMATY = ZoneInfo("Asia/Almaty")
 HEADLINE_KEYS = {
     "source_id", "list_id", "list_kind", "list_url", "position", "title", "url",
-    "canonical_url", "published_at", "byline", "fetched_at",
+    "canonical_url", "published_at", "byline", "fetched_at", "date_flag",
+    "published_at_assumed_zone",
 }  # fmt: skip
+FEED_KEYS = HEADLINE_KEYS | {"published_raw", "authors"}
 
 
 @pytest.fixture
@@ -59,7 +61,7 @@ def test_feed_entries(source, fetched_at):
     assert result.refused_reason is None
     assert [h["position"] for h in result.headlines] == [1, 3, 4]
     first = result.headlines[0]
-    assert set(first) == HEADLINE_KEYS
+    assert set(first) == FEED_KEYS
     assert first["title"] == "Тенге остается во власти эмоций"
     assert first["url"] == "https://exclusive.kz/finance/tenge/?utm_source=rss"
     assert first["canonical_url"] == "https://exclusive.kz/finance/tenge"

@@ -1,0 +1,348 @@
+"""Per-field accuracy of our article extractor against trafilatura, htmldate and newspaper4k.
+
+    .venv/bin/python bench/bench_extraction.py [REAL_FIXTURES] [--misses]
+
+Runs every extractor on the same pages: the gold rows of ``../shared/fixtures/real/MANIFEST.tsv``
+plus its gold side files, and prints one table:
+
+- ``day``: publication day in the outlet's zone equals the gold day (rows with a gold date;
+  also split into Cyrillic and other pages). htmldate gives a day only.
+- ``title``: equal to the gold title after normalisation (NFKC, quotes, dashes, case,
+  whitespace, edge punctuation).
+- ``byline P/R/F1``: names against human gold -- trafilatura's eval set (``gold/*.json``
+  authors) and mozilla readability's raw byline strings cleaned by a minimal rule of this
+  script (labels "By"/"Par" cut, split on "," ";" "and"/"et", "Last Updated" lines dropped);
+  micro-averaged over names, case- and punctuation-insensitive. newspaper4k's snapshots are
+  not truth and are left out.
+- ``body F1``: bag-of-words token F1 against the hand-labelled ScrapingHub bodies.
+
+This is a benchmark, not a test: nothing asserts; the numbers go in reports. newspaper4k is an
+optional extra (``pip install -e '.[bench]'``); its column is "n/a" when it is not installed.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import sys
+import time
+import unicodedata
+import warnings
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "unit" / "parse"))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from mediamon.parse import parse_article  # noqa: E402
+from mediamon.parse.decode import decode_html  # noqa: E402
+from test_parse_real_fixtures import page_url, zone_for  # noqa: E402
+
+FETCHED_AT = datetime(2026, 1, 1, tzinfo=UTC)
+_ESCAPES = {"\\": "\\", "t": "\t", "r": "\r", "n": "\n"}
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
+_TOKEN = re.compile(r"\w+")
+
+
+def _unescape(value: str) -> str:
+    return re.sub(r"\\(.)", lambda m: _ESCAPES.get(m[1], m[0]), value)
+
+
+def manifest(root: Path) -> list[dict[str, str]]:
+    with open(root / "MANIFEST.tsv", newline="", encoding="utf-8") as fh:
+        reader = csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
+        header = next(reader)
+        return [dict(zip(header, map(_unescape, row), strict=False)) for row in reader]
+
+
+# ------------------------------------------------------------------ normalisation
+
+
+def norm_title(text: str | None) -> str:
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = re.sub(r"[\"'«»„“”‘’‚‹›`]", "", text)
+    text = re.sub(r"[‐-―−]", "-", text)
+    return " ".join(text.split()).strip(" .:-|")
+
+
+def norm_name(name: str) -> str:
+    name = unicodedata.normalize("NFKC", name).casefold()
+    return " ".join(re.sub(r"[^\w\s]", " ", name).split())
+
+
+def gold_names(raw: str | list | None) -> list[str]:
+    """Minimal, library-independent cleaning of a gold byline."""
+    if raw is None:
+        return []
+    items = raw if isinstance(raw, list) else [raw]
+    names: list[str] = []
+    for item in items:
+        if re.match(r"(?i)\s*(?:last updated|updated|published)\b", item):
+            continue
+        for piece in re.split(r"\s*[,;]\s*|\s+(?:and|et|und|y|и)\s+", " ".join(item.split())):
+            piece = re.sub(r"(?i)^(?:by|par|von|por)\s+", "", piece).strip()
+            if not any(ch.isalpha() for ch in piece):
+                continue
+            if re.fullmatch(r"(?i)ph\.?d|md|jr", piece):
+                continue
+            piece = re.sub(r"(?i),?\s+ph\.?d$", "", piece)
+            names.append(piece)
+    return names
+
+
+def _joined(names: set[str]) -> list[str]:
+    words = " ".join(sorted(names)).split()
+    return sorted(w for w in words if w not in ("and", "и", "et", "und"))
+
+
+def token_f1(found: str | None, gold: str) -> float:
+    a = Counter(t.casefold() for t in _TOKEN.findall(found or ""))
+    b = Counter(t.casefold() for t in _TOKEN.findall(gold))
+    common = sum((a & b).values())
+    if not common:
+        return 0.0
+    p, r = common / sum(a.values()), common / sum(b.values())
+    return 2 * p * r / (p + r)
+
+
+def same_day(gold: str, found: datetime | str | None, zone: str) -> bool:
+    if found is None:
+        return False
+    if isinstance(found, str):  # a day only (htmldate)
+        return found[:10] == gold[:10]
+    if found.tzinfo is None:
+        found = found.replace(tzinfo=ZoneInfo(zone))
+    if found.astimezone(ZoneInfo(zone)).date().isoformat() == gold[:10]:
+        return True
+    gold_dt = datetime.fromisoformat(gold) if "T" in gold else None
+    if gold_dt is not None and gold_dt.tzinfo is not None:
+        return found.astimezone(gold_dt.tzinfo).date() == gold_dt.date()
+    return False
+
+
+# ------------------------------------------------------------------ extractors
+
+
+def ours(html: bytes, url: str, zone: str, language: str) -> dict:
+    source = SimpleNamespace(
+        id="bench", name=None, timezone=zone, languages=(language,), homepage=url, article=None
+    )
+    rec = parse_article(html, url, source=source, fetched_at=FETCHED_AT)
+    return {
+        "date": rec["published_at"],
+        "title": rec["title"],
+        "authors": rec["authors"],
+        "body": rec["body_text"],
+    }
+
+
+def trafilatura_fields(html: bytes, url: str, zone: str, language: str) -> dict:
+    from trafilatura import bare_extraction
+
+    doc = bare_extraction(decode_html(html), url=url, with_metadata=True)
+    if doc is None:
+        return {"date": None, "title": None, "authors": [], "body": ""}
+    author = getattr(doc, "author", None) or ""
+    return {
+        "date": getattr(doc, "date", None),
+        "title": getattr(doc, "title", None),
+        "authors": [a.strip() for a in author.split(";") if a.strip()],
+        "body": getattr(doc, "text", None) or "",
+    }
+
+
+def htmldate_fields(html: bytes, url: str, zone: str, language: str) -> dict:
+    from htmldate import find_date
+
+    try:
+        found = find_date(decode_html(html), url=url, original_date=True)
+    except Exception:  # the library's own failures count as a miss
+        found = None
+    return {"date": found}
+
+
+def newspaper_available() -> bool:
+    try:
+        import newspaper  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def newspaper_fields(html: bytes, url: str, zone: str, language: str) -> dict:
+    from newspaper import Article
+
+    article = Article(url, language=language if len(language) == 2 else "en", fetch_images=False)
+    article.download(input_html=decode_html(html))
+    article.parse()
+    return {
+        "date": article.publish_date,
+        "title": article.title,
+        "authors": list(article.authors),
+        "body": article.text,
+    }
+
+
+# ------------------------------------------------------------------ the run
+
+
+def rows_with_gold(root: Path) -> list[dict]:
+    out = []
+    for row in manifest(root):
+        if row["kind"] != "article" or row["local_path"].startswith("dzhiblavi"):
+            continue
+        path = root / row["local_path"]
+        item = {
+            "path": path,
+            "name": row["local_path"],
+            "language": row["language"],
+            "url": page_url(row) or f"https://fixtures.invalid/{row['local_path']}",
+            "zone": zone_for(page_url(row)),
+            "gold_date": row["gold_date"] or None,
+            "gold_title": row["gold_title"] or None,
+            "gold_authors": None,
+            "gold_body": None,
+        }
+        folder = row["local_path"].split("/")[0]
+        if folder == "adbar_trafilatura":
+            side = root / "adbar_trafilatura" / "gold" / (path.name + ".json")
+            if side.is_file():
+                gold = json.loads(side.read_text(encoding="utf-8"))
+                item["gold_authors"] = gold_names(gold.get("author"))
+        elif folder == "mozilla_readability":
+            side = path.with_name("expected-metadata.json")
+            if side.is_file():
+                gold = json.loads(side.read_text(encoding="utf-8"))
+                item["gold_authors"] = gold_names(gold.get("byline"))
+        elif folder == "scrapinghub_article-extraction-benchmark":
+            side = root / folder / "gold" / (path.stem + ".body.txt")
+            if side.is_file():
+                item["gold_body"] = side.read_text(encoding="utf-8")
+        if any(
+            item[k] is not None for k in ("gold_date", "gold_title", "gold_authors", "gold_body")
+        ):
+            out.append(item)
+    return out
+
+
+def evaluate(rows: list[dict], name: str, extract, show_misses: bool) -> dict:
+    days = {"all": [0, 0], "cyrillic": [0, 0], "other": [0, 0]}
+    titles = [0, 0]
+    tp = fp = fn = 0
+    bodies: list[float] = []
+    started = time.perf_counter()
+    for row in rows:
+        html = row["path"].read_bytes()
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                got = extract(html, row["url"], row["zone"], row["language"])
+        except Exception as exc:  # a library crashing on a page is a miss, not a stop
+            got = {"date": None, "title": None, "authors": [], "body": ""}
+            if show_misses:
+                print(f"  {name} crashed on {row['name']}: {exc!r}"[:200])
+        if row["gold_date"] and "date" in got:
+            ok = same_day(row["gold_date"], got["date"], row["zone"])
+            cyr = bool(_CYRILLIC.search(row["gold_title"] or "")) or row["language"] in (
+                "ru", "uk", "bg", "kk", "uz",
+            )  # fmt: skip
+            for key in ("all", "cyrillic" if cyr else "other"):
+                days[key][0] += ok
+                days[key][1] += 1
+            if show_misses and not ok:
+                print(f"  {name} day miss {row['name']}: gold {row['gold_date']} got {got['date']}")
+        if row["gold_title"] and "title" in got:
+            ok = norm_title(got["title"]) == norm_title(row["gold_title"])
+            titles[0] += ok
+            titles[1] += 1
+            if show_misses and not ok:
+                print(f"  {name} title miss: {got['title']!r} vs {row['gold_title']!r}"[:220])
+        if row["gold_authors"] is not None and "authors" in got:
+            found = {norm_name(a) for a in got["authors"] or []}
+            gold = {norm_name(a) for a in row["gold_authors"]}
+            if found != gold and _joined(found) == _joined(gold):
+                found = gold  # "AFP/The Local" vs "AFP", "The Local": the same words
+            tp += len(found & gold)
+            fp += len(found - gold)
+            fn += len(gold - found)
+            if show_misses and found != gold:
+                print(f"  {name} byline miss {row['name']}: {sorted(found)} vs {sorted(gold)}")
+        if row["gold_body"] is not None and "body" in got:
+            bodies.append(token_f1(got["body"], row["gold_body"]))
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    return {
+        "name": name,
+        "days": days,
+        "titles": titles,
+        "byline": (p, r, 2 * p * r / (p + r) if p + r else 0.0, tp + fn),
+        "body": (sum(bodies) / len(bodies), len(bodies)) if bodies else None,
+        "seconds": time.perf_counter() - started,
+    }
+
+
+def _ratio(pair: list[int]) -> str:
+    hit, total = pair
+    return f"{hit / total:.3f} ({hit}/{total})" if total else "n/a"
+
+
+def print_table(results: list[dict]) -> None:
+    header = ["extractor", "day (all)", "day (Cyrillic)", "day (other)", "title exact",
+              "byline P", "byline R", "byline F1", "body F1", "seconds"]  # fmt: skip
+    lines = [header]
+    for res in results:
+        has_authors = res["byline"][3] and res["name"] != "htmldate"
+        p, r, f1, _ = res["byline"]
+        lines.append(
+            [
+                res["name"],
+                _ratio(res["days"]["all"]),
+                _ratio(res["days"]["cyrillic"]),
+                _ratio(res["days"]["other"]),
+                _ratio(res["titles"]),
+                f"{p:.3f}" if has_authors else "n/a",
+                f"{r:.3f}" if has_authors else "n/a",
+                f"{f1:.3f}" if has_authors else "n/a",
+                f"{res['body'][0]:.3f} ({res['body'][1]})" if res["body"] else "n/a",
+                f"{res['seconds']:.1f}",
+            ]
+        )
+    widths = [max(len(str(line[i])) for line in lines) for i in range(len(header))]
+    for line in lines:
+        print("  ".join(str(cell).ljust(w) for cell, w in zip(line, widths, strict=True)))
+
+
+def main(argv: list[str]) -> int:
+    show_misses = "--misses" in argv
+    args = [a for a in argv if not a.startswith("--")]
+    root = Path(args[0]) if args else (ROOT / ".." / "shared" / "fixtures" / "real").resolve()
+    if not (root / "MANIFEST.tsv").is_file():
+        print(f"no MANIFEST.tsv under {root}", file=sys.stderr)
+        return 2
+    rows = rows_with_gold(root)
+    print(
+        f"{len(rows)} pages with gold: {sum(bool(r['gold_date']) for r in rows)} dates, "
+        f"{sum(bool(r['gold_title']) for r in rows)} titles, "
+        f"{sum(r['gold_authors'] is not None for r in rows)} bylines, "
+        f"{sum(r['gold_body'] is not None for r in rows)} bodies\n"
+    )
+    extractors = [("mediamon", ours), ("trafilatura", trafilatura_fields),
+                  ("htmldate", htmldate_fields)]  # fmt: skip
+    if newspaper_available():
+        extractors.append(("newspaper4k", newspaper_fields))
+    results = [evaluate(rows, name, fn, show_misses) for name, fn in extractors]
+    if not newspaper_available():
+        print("newspaper4k not installed (pip install -e '.[bench]'): column left out")
+    print_table(results)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

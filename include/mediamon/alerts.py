@@ -1,0 +1,64 @@
+"""Alerts: drift alarms and failed runs, to the log and, when configured, a webhook.
+
+The channel is the Airflow connection ``mediamon_alerts`` (off when it does not exist), an HTTP
+connection whose extra holds the webhook URL::
+
+    AIRFLOW_CONN_MEDIAMON_ALERTS='{"conn_type": "http", "extra": {"url": "https://hooks.example/T0"}}'
+
+Each alert is POSTed as JSON ``{"text": ...}`` (the shape Slack- and Mattermost-style incoming
+webhooks accept) with a 10-second timeout. A failing channel is logged, never raised: an alert
+must not fail the run it reports on.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import requests
+from airflow.sdk import BaseNotifier
+
+CONN_ID = "mediamon_alerts"
+TIMEOUT_S = 10
+log = logging.getLogger(__name__)
+
+
+def webhook_url() -> str | None:
+    """The webhook URL of the ``mediamon_alerts`` connection, or None (alerts only logged)."""
+    from airflow.sdk import Connection
+    from airflow.sdk.exceptions import AirflowNotFoundException
+
+    try:
+        conn = Connection.get(CONN_ID)
+    except AirflowNotFoundException:
+        return None
+    return conn.extra_dejson.get("url") or None
+
+
+def send_alert(text: str) -> bool:
+    """Log ``text`` as a warning and POST it to the webhook if one is configured.
+
+    Returns True when a webhook accepted it (2xx), False otherwise (none configured, or it
+    failed: the failure is logged).
+    """
+    log.warning("ALERT: %s", text)
+    url = webhook_url()
+    if not url:
+        return False
+    try:
+        response = requests.post(url, json={"text": text}, timeout=TIMEOUT_S)
+        response.raise_for_status()
+    except requests.RequestException as exc:
+        log.error("alert webhook %s failed: %s", url, exc)
+        return False
+    return True
+
+
+class FailureNotifier(BaseNotifier):
+    """An Airflow notifier for ``on_failure_callback``: names the DAG, run and task."""
+
+    def notify(self, context) -> None:
+        ti = context.get("ti") or context.get("task_instance")
+        task = getattr(ti, "task_id", "?")
+        run = context.get("run_id") or getattr(context.get("dag_run"), "run_id", "?")
+        dag = getattr(context.get("dag"), "dag_id", "mediamon")
+        send_alert(f"{dag} {run}: task {task} failed")

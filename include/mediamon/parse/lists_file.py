@@ -1,0 +1,122 @@
+"""Saved feeds and listing pages to JSON-ready dicts: what ``mediamon parse-feed`` and
+``mediamon parse-listing`` print.
+
+Output: ``{"feed": {...}, "items": [...], "warnings": [...], "skipped": [...],
+"refused_reason": None | str}``. Each item has ``title``, ``title_normalized``, ``url``,
+``canonical_url``, ``published_at`` (ISO 8601 with offset, or null), ``date_flag``,
+``published_at_assumed_zone``, ``authors`` (list), ``byline``, ``position``.
+"""
+
+from __future__ import annotations
+
+import gzip
+from datetime import UTC, date, datetime
+from pathlib import Path
+from types import SimpleNamespace
+
+from mediamon.config import load_sources
+from mediamon.parse.feed import parse_feed
+from mediamon.parse.listing import parse_listing
+from mediamon.parse.normalize import normalize_title
+
+DEFAULT_ZONE = "Asia/Almaty"
+ITEM_KEYS = (
+    "position", "title", "title_normalized", "url", "canonical_url", "published_at",
+    "published_raw", "date_flag", "published_at_assumed_zone", "authors", "byline",
+)  # fmt: skip
+
+
+class InputError(ValueError):
+    """The file or the source cannot be used; the message says why."""
+
+
+def _read(path: Path) -> bytes:
+    try:
+        body = Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    if body[:2] == b"\x1f\x8b":
+        try:
+            body = gzip.decompress(body)
+        except OSError as exc:
+            raise InputError(f"{path}: broken gzip: {exc}") from exc
+    return body
+
+
+def _source(source_id: str | None):
+    if source_id is None:
+        return None
+    sources = load_sources()
+    if source_id not in sources:
+        raise InputError(f"unknown source {source_id!r} (registry has {sorted(sources)})")
+    return sources[source_id]
+
+
+def _json(value):
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def _items(headlines: list[dict], site_names: list[str]) -> list[dict]:
+    out = []
+    for h in headlines:
+        item = {k: h.get(k) for k in ITEM_KEYS}
+        item["title_normalized"] = normalize_title(h.get("title"), site_names)
+        if item["authors"] is None:
+            item["authors"] = [h["byline"]] if h.get("byline") else []
+        out.append({k: _json(v) for k, v in item.items()})
+    return out
+
+
+def parse_feed_file(path: Path, *, url: str | None = None, source_id: str | None = None) -> dict:
+    """Parse a saved RSS/Atom file. Without a source, dates with no zone are read in
+    Asia/Almaty (and flagged)."""
+    body = _read(path)
+    source = _source(source_id) or SimpleNamespace(id="cli", name="", timezone=DEFAULT_ZONE,
+                                                   hosts=())  # fmt: skip
+    url = url or Path(path).resolve().as_uri().replace("file://", "https://file.invalid", 1)
+    result = parse_feed(body, url, source=source, list_id="feed", fetched_at=datetime.now(UTC))
+    names = [source.name, *source.hosts]
+    return {
+        "feed": {**result.feed, "url": url, "source": source.id},
+        "items": _items(result.headlines, names),
+        "warnings": result.warnings,
+        "skipped": result.skipped,
+        "refused_reason": result.refused_reason,
+    }
+
+
+def parse_listing_file(
+    path: Path, *, source_id: str, url: str | None = None, list_id: str | None = None
+) -> dict:
+    """Parse a saved HTML listing page with a registry listing's selectors: ``list_id``, else
+    the listing whose URL is ``url``, else the source's first listing."""
+    source = _source(source_id)
+    if not source.listings:
+        raise InputError(f"source {source_id!r} has no listings")
+    listing = None
+    if list_id:
+        listing = next((x for x in source.listings if x.id == list_id), None)
+        if listing is None:
+            ids = [x.id for x in source.listings]
+            raise InputError(f"source {source_id!r} has no listing {list_id!r} (has {ids})")
+    elif url:
+        listing = next((x for x in source.listings if x.url == url), None)
+    listing = listing or source.listings[0]
+    body = _read(path)
+    url = url or listing.url
+    result = parse_listing(body, url, source=source, listing=listing, fetched_at=datetime.now(UTC))
+    return {
+        "feed": {
+            "kind": "listing",
+            "list_id": listing.id,
+            "url": url,
+            "source": source.id,
+            "next_page_url": result.next_page_url,
+        },  # fmt: skip
+        "items": _items(result.headlines, [source.name, *source.hosts]),
+        "warnings": result.warnings,
+        "skipped": result.skipped,
+        "refused_reason": None,
+    }

@@ -1,0 +1,139 @@
+"""Drift: a source's day compared with its own trailing baseline, to catch layout changes.
+
+When an outlet changes its templates, nothing fails: bylines quietly stop being found, dates
+go missing, bodies shrink. Each source-day gets a row of :class:`DayMetrics`; each metric is
+compared with the median of the source's previous :data:`BASELINE_DAYS` days (at least
+:data:`MIN_BASELINE_DAYS` of them), and a drop beyond the metric's threshold becomes a failing
+``drift.<metric>`` row in ``dq_results`` (severity ``warn``: the data still lands) and an alert
+(:mod:`mediamon.alerts`).
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import asdict, dataclass
+from datetime import date, timedelta
+
+BASELINE_DAYS = 14
+MIN_BASELINE_DAYS = 3
+
+
+@dataclass(frozen=True)
+class DayMetrics:
+    """What one source's day looked like, over every parsed row (accepted or quarantined).
+
+    Rates are fractions in [0, 1]; None where there was nothing to measure.
+    """
+
+    articles: int
+    headlines: int
+    author_fill_rate: float | None  # articles with a byline (person or editorial)
+    date_hit_rate: float | None  # articles with a publication date
+    median_body_chars: float | None
+    duplicate_rate: float | None  # headlines quarantined as duplicates
+
+    def as_row(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A drop is alarming when today < baseline * (1 - relative) and by more than absolute."""
+
+    metric: str
+    relative: float
+    absolute: float
+    higher_is_worse: bool = False
+
+
+RULES = (
+    Rule("author_fill_rate", relative=0.5, absolute=0.2),
+    Rule("date_hit_rate", relative=0.3, absolute=0.2),
+    Rule("median_body_chars", relative=0.5, absolute=200),
+    Rule("articles", relative=0.7, absolute=3),
+    Rule("headlines", relative=0.7, absolute=5),
+    Rule("duplicate_rate", relative=1.0, absolute=0.2, higher_is_worse=True),
+)
+
+
+def day_metrics(articles: list[dict], headlines: list[dict], quarantine: list[dict]) -> DayMetrics:
+    """Metrics of one source-day from the validate stage's output.
+
+    ``articles``/``headlines`` are the accepted rows; ``quarantine`` rows carry
+    ``record_kind``, ``record`` and ``reasons``.
+    """
+    all_articles = articles + [q["record"] for q in quarantine if q["record_kind"] == "article"]
+    quarantined_headlines = [q for q in quarantine if q["record_kind"] == "headline"]
+    n_headlines = len(headlines) + len(quarantined_headlines)
+    duplicates = sum(
+        1 for q in quarantined_headlines if any(r.startswith("duplicate") for r in q["reasons"])
+    )
+    bodies = [len(a.get("body_text") or "") for a in all_articles]
+    return DayMetrics(
+        articles=len(all_articles),
+        headlines=n_headlines,
+        author_fill_rate=_share(all_articles, lambda a: bool(a.get("authors"))),
+        date_hit_rate=_share(all_articles, lambda a: a.get("published_at") is not None),
+        median_body_chars=statistics.median(bodies) if bodies else None,
+        duplicate_rate=duplicates / n_headlines if n_headlines else None,
+    )
+
+
+def drift_checks(today: DayMetrics, baseline: list[dict]) -> list[dict]:
+    """``dq_results`` rows (``drift.<metric>``) for ``today`` against ``baseline`` rows.
+
+    ``baseline`` holds earlier days' :meth:`DayMetrics.as_row` dicts. With fewer than
+    :data:`MIN_BASELINE_DAYS` days every row passes with ``observed.baseline`` None.
+    """
+    rows = []
+    for rule in RULES:
+        value = getattr(today, rule.metric)
+        history = [b[rule.metric] for b in baseline if b.get(rule.metric) is not None]
+        reference = statistics.median(history) if len(history) >= MIN_BASELINE_DAYS else None
+        alarm = reference is not None and value is not None and _drifted(rule, value, reference)
+        rows.append(
+            {
+                "check_name": f"drift.{rule.metric}",
+                "success": not alarm,
+                "evaluated": len(history),
+                "unexpected": int(alarm),
+                "severity": "warn",
+                "observed": {"today": value, "baseline": reference, "days": len(history)},
+                "unexpected_sample": [],
+            }
+        )
+    return rows
+
+
+def baseline_window(day: date) -> tuple[date, date]:
+    """The [first, last] days whose metrics form ``day``'s baseline (the day itself excluded)."""
+    return day - timedelta(days=BASELINE_DAYS), day - timedelta(days=1)
+
+
+def describe(source_id: str, day: date, rows: list[dict]) -> str | None:
+    """A one-paragraph alert text for the failing drift rows, or None when there are none."""
+    failing = [r for r in rows if r["check_name"].startswith("drift.") and not r["success"]]
+    if not failing:
+        return None
+    parts = [
+        f"{r['check_name'][6:]} {_fmt(r['observed']['today'])} "
+        f"(baseline {_fmt(r['observed']['baseline'])} over {r['observed']['days']} days)"
+        for r in failing
+    ]
+    return f"{source_id} {day}: possible layout change: " + "; ".join(parts)
+
+
+def _drifted(rule: Rule, value: float, reference: float) -> bool:
+    if rule.higher_is_worse:
+        return value > reference * (1 + rule.relative) and value - reference > rule.absolute
+    return value < reference * (1 - rule.relative) and reference - value > rule.absolute
+
+
+def _share(rows: list[dict], test) -> float | None:
+    return sum(1 for r in rows if test(r)) / len(rows) if rows else None
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:.0%}" if isinstance(value, float) and value <= 1 else f"{value:g}"

@@ -1,0 +1,108 @@
+"""Drift: a source's day against its trailing baseline; a layout change raises an alert."""
+
+import json
+import threading
+from datetime import UTC, date, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import yaml
+from mediamon import pipeline
+from mediamon.quality.drift import DayMetrics, day_metrics, describe, drift_checks
+
+FETCHED = datetime(2024, 9, 8, 9, 0, tzinfo=UTC)
+
+
+def article(n, authors=("Айгуль Сапарова",), published=True, body="Текст. " * 60):
+    url = f"https://demo.kz/{n}"
+    return {
+        "url": url, "canonical_url": url, "title": f"Новость {n}", "title_source": "h1",
+        "authors": list(authors), "authors_status": "present" if authors else "absent",
+        "published_at": FETCHED - timedelta(hours=n) if published else None,
+        "modified_at": None, "section": None, "language": "ru", "body_text": body,
+        "parser_version": "test", "fetched_at": FETCHED,
+    }  # fmt: skip
+
+
+def test_day_metrics_count_accepted_and_quarantined_rows():
+    quarantine = [
+        {"record_kind": "article", "record": article(3, authors=()), "reasons": ["x"]},
+        {"record_kind": "headline", "record": {}, "reasons": ["duplicate headline (same URL…)"]},
+    ]
+    metrics = day_metrics([article(1), article(2, published=False)], [{}, {}, {}], quarantine)
+    assert metrics == DayMetrics(
+        articles=3, headlines=4, author_fill_rate=2 / 3, date_hit_rate=2 / 3,
+        median_body_chars=len("Текст. " * 60), duplicate_rate=0.25,
+    )  # fmt: skip
+
+
+def baseline(days, **over):
+    row = {"articles": 10, "headlines": 40, "author_fill_rate": 0.9, "date_hit_rate": 1.0,
+           "median_body_chars": 2000.0, "duplicate_rate": 0.0}  # fmt: skip
+    return [{**row, **over} for _ in range(days)]
+
+
+def test_bylines_vanishing_is_an_alarm_and_names_the_numbers():
+    today = DayMetrics(10, 40, 0.05, 1.0, 2000.0, 0.0)
+    rows = drift_checks(today, baseline(5))
+    failing = {r["check_name"]: r["observed"] for r in rows if not r["success"]}
+    assert failing == {"drift.author_fill_rate": {"today": 0.05, "baseline": 0.9, "days": 5}}
+    assert describe("demo", date(2024, 9, 8), rows) == (
+        "demo 2024-09-08: possible layout change: author_fill_rate 5% (baseline 90% over 5 days)"
+    )
+
+
+def test_small_wobbles_and_short_history_raise_nothing():
+    assert all(r["success"] for r in drift_checks(DayMetrics(8, 35, 0.8, 0.95, 1700.0, 0.02),
+                                                  baseline(5)))  # fmt: skip
+    assert all(r["success"] for r in drift_checks(DayMetrics(0, 0, 0.0, 0.0, 0.0, 1.0),
+                                                  baseline(2)))  # fmt: skip
+
+
+@pytest.fixture
+def webhook():
+    received = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/hook", received
+    server.shutdown()
+    server.server_close()
+
+
+def test_layout_change_fires_the_drift_alarm_through_the_load(db, monkeypatch, tmp_path, webhook):
+    url, received = webhook
+    registry = {"sources": [{
+        "id": "demo", "homepage": "https://demo.kz/", "languages": ["ru"],
+        "timezone": "Asia/Almaty", "feeds": [{"id": "rss", "url": "https://demo.kz/rss"}],
+    }]}  # fmt: skip
+    (tmp_path / "sources.yaml").write_text(yaml.safe_dump(registry), encoding="utf-8")
+    monkeypatch.setenv("MEDIAMON_SOURCES", str(tmp_path / "sources.yaml"))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_MEDIAMON_ALERTS", json.dumps({"conn_type": "http", "extra": {"url": url}})
+    )
+    first = date(2024, 9, 1)
+    for offset in range(5):  # five normal days, then bylines vanish from the layout
+        day = first + timedelta(days=offset)
+        authors = ("Айгуль Сапарова",) if offset < 4 else ()
+        batch = tmp_path / f"{day}.jsonl"
+        pipeline._write_jsonl(batch, [("article", article(n, authors=authors)) for n in range(6)])
+        written = pipeline.load_stage("demo", day.isoformat(), str(batch), db)
+    assert written["alerts"] == [
+        "demo 2024-09-05: possible layout change: author_fill_rate 0% (baseline 100% over 4 days)"
+    ]
+    assert received == [{"text": written["alerts"][0]}]
+    with db.cursor() as cur:
+        cur.execute("select day, success from dq_results where check_name = "
+                    "'drift.author_fill_rate' order by day")  # fmt: skip
+        assert cur.fetchall() == [(first + timedelta(days=d), d < 4) for d in range(5)]
+    db.rollback()
