@@ -118,6 +118,9 @@ def _parse_exchange(source: Source, ex: Exchange, offsets: dict[str, int]):
         )
         if result.refused_reason:
             return [("refused", _refused("page", ex.url, ex, result.refused_reason))]
+        if not result.headlines and not result.skipped:  # nothing to load: say why, visibly
+            why = "; ".join(result.warnings) or "the document holds no item"
+            return [("refused", _refused("page", ex.url, ex, f"feed has no items: {why}"))]
     elif ex.kind == "listing":
         listing = next(x for x in source.listings if x.id == ex.list_id)
         offset = offsets.get(ex.list_id, 0)

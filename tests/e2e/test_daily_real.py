@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from mediamon.cli import run_daily
+from mediamon.config import load_sources
 from support import REAL_FIXTURES, snapshot
 
 pytestmark = pytest.mark.skipif(
@@ -54,8 +55,26 @@ def test_real_pages_run_end_to_end(airflow_db, warehouse, db, replay):
         assert published.astimezone(ZoneInfo("Asia/Almaty")).date() == date(2020, 12, 1)
         assert language == "ru"
         # the rss-parser "feed" that is really an HTML page is refused with its reason
-        cur.execute("select reasons from quarantine where record_kind = 'page'")
-        assert cur.fetchall() == [(["not a feed: HTML page"],)]
+        cur.execute("select record_key, reasons from quarantine where record_kind = 'page'")
+        pages = {key.rsplit("/", 1)[-1]: reasons for key, reasons in cur.fetchall()}
+        assert pages.pop("unrecognized.rss") == ["not a feed: HTML page"]
+        # feeds that hold no item are refused too, with the parser's reason
+        assert sorted(pages) == [
+            "aaa_illformed.xml", "always_strip_doctype.xml", "bozo_bogus_encoding.xml",
+            "http_high_bit_date.xml", "rss_empty_document.xml", "undeclared_namespace.xml",
+            "utf-16le-bom.xml",
+        ]  # fmt: skip
+        assert all(r[0].startswith("feed has no items") for r in pages.values())
+        # every fixture feed either loads headlines or is quarantined with a reason
+        for source in load_sources().values():
+            for feed in source.feeds:
+                cur.execute(
+                    "select (select count(*) from headlines where source_id = %(s)s "
+                    "and list_id = %(f)s) + (select count(*) from quarantine where "
+                    "source_id = %(s)s and (record_key = %(u)s or record_key like %(p)s))",
+                    {"s": source.id, "f": feed.id, "u": feed.url, "p": f"{feed.id}|%"},
+                )
+                assert cur.fetchone()[0] > 0, feed.url
         # mediacloud's two real feeds: 69 and 195 entries, all kept as headlines
         cur.execute(
             "select count(*) from headlines "
