@@ -63,7 +63,7 @@ def report(root: Path) -> list[dict]:
         elif result.skipped:
             verdict = "entries quarantined"
         else:
-            verdict = "loaded, empty"
+            verdict = "refused: no items"  # the pipeline quarantines it as a page
         notes = [w for w in result.warnings if not w.startswith("entry ")] + skipped_why
         out.append(
             {
