@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 CAPTURE ?= include/mediamon/demo/exclusive
 DATE    ?= 2024-09-08
 
-.PHONY: install run test lint format db-stop clean
+.PHONY: install run test lint format lock db-stop clean
 
 install: $(VENV)/.installed
 

@@ -4,15 +4,17 @@
 
 CAPTURE defaults to ../shared/fixtures/real (else the demo). The capture is replayed on
 loopback; every source of its registry goes through fetch → parse → validate → load into a
-scratch warehouse database (MEDIAMON_DATABASE_URL's server, else the embedded one), dropped at
-the end. Prints wall seconds per stage and pages per second. Figures are single runs on a
-shared machine: repeat and compare medians before drawing conclusions.
+scratch warehouse database (MEDIAMON_DATABASE_URL's server, else the project's embedded one),
+dropped at the end with the scratch folder. Prints wall seconds per stage and pages per
+second. Figures are single runs on a shared machine: repeat and compare medians before drawing
+conclusions.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import tempfile
 import time
 import uuid
@@ -31,9 +33,6 @@ def main() -> None:
     parser.add_argument("--date", default="2024-09-08")
     args = parser.parse_args()
 
-    scratch = Path(tempfile.mkdtemp(prefix="mediamon-bench-"))
-    os.environ["MEDIAMON_DATA_DIR"] = str(scratch / "var")
-
     import psycopg2
     from mediamon import pipeline
     from mediamon.fetch.capture import build_capture
@@ -41,7 +40,11 @@ def main() -> None:
     from mediamon.load.db import ensure_database, warehouse_url, with_database
     from mediamon.load.schema import upgrade
 
-    server_url = os.environ.get("MEDIAMON_DATABASE_URL") or warehouse_url()
+    # the server first (the project's embedded one unless MEDIAMON_DATABASE_URL is set), then
+    # a scratch data folder for captures and batches, removed at the end
+    server_url = warehouse_url()
+    scratch = Path(tempfile.mkdtemp(prefix="mediamon-bench-"))
+    os.environ["MEDIAMON_DATA_DIR"] = str(scratch / "var")
     name = f"mediamon_bench_{uuid.uuid4().hex[:8]}"
     url = with_database(server_url, name)
     ensure_database(url)
@@ -81,6 +84,7 @@ def main() -> None:
         admin.autocommit = True
         admin.cursor().execute(f'drop database "{name}" with (force)')
         admin.close()
+        shutil.rmtree(scratch, ignore_errors=True)
 
     print(f"capture {args.capture}: {len(sources)} sources, {pages} HTTP exchanges")
     for stage, value in seconds.items():

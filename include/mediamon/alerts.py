@@ -1,9 +1,10 @@
 """Alerts: drift alarms and failed runs, to the log and, when configured, a webhook.
 
 The channel is the Airflow connection ``mediamon_alerts`` (off when it does not exist), an HTTP
-connection whose extra holds the webhook URL::
+connection naming the webhook, in JSON form (the URL in its extra) or URI form::
 
     AIRFLOW_CONN_MEDIAMON_ALERTS='{"conn_type": "http", "extra": {"url": "https://hooks.example/T0"}}'
+    AIRFLOW_CONN_MEDIAMON_ALERTS='https://hooks.example/T0'
 
 Each alert is POSTed as JSON ``{"text": ...}`` (the shape Slack- and Mattermost-style incoming
 webhooks accept) with a 10-second timeout. A failing channel is logged, never raised: an alert
@@ -31,7 +32,15 @@ def webhook_url() -> str | None:
         conn = Connection.get(CONN_ID)
     except AirflowNotFoundException:
         return None
-    return conn.extra_dejson.get("url") or None
+    url = conn.extra_dejson.get("url")
+    if url:
+        return url
+    if conn.host:  # URI form: AIRFLOW_CONN_MEDIAMON_ALERTS='https://hooks.example/T0'
+        scheme = conn.conn_type if conn.conn_type in ("http", "https") else "https"
+        port = f":{conn.port}" if conn.port else ""
+        return f"{scheme}://{conn.host}{port}/{conn.schema or ''}"
+    log.warning("connection %s has no webhook URL (extra.url or host): alerts only logged", CONN_ID)
+    return None
 
 
 def send_alert(text: str) -> bool:

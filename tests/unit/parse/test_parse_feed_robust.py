@@ -150,7 +150,7 @@ def test_every_fixture_feed_loads_or_says_why():
     for name, row in rows.items():
         assert row["items"] or row["why"], name  # loaded, or a reason
     assert rows["unrecognized.rss"]["verdict"] == "refused"
-    assert rows["rss_empty_document.xml"]["verdict"] == "loaded, empty"
+    assert rows["rss_empty_document.xml"]["verdict"] == "refused: no items"
     assert "no feed format recognised" in rows["rss_empty_document.xml"]["why"]
     assert rows["stub_pravda_rss.xml"]["items"] == 20
     assert rows["real-korean-times.rss"]["items"] == 195
