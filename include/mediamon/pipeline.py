@@ -23,7 +23,7 @@ from mediamon.config import Source, data_dir, load_sources
 from mediamon.fetch.crawl import crawl
 from mediamon.fetch.warcstore import Exchange, read_capture
 from mediamon.parse import parse_article, parse_feed, parse_listing, parse_sitemap
-from mediamon.quality.checks import validate_batch
+from mediamon.quality.checks import new_today, validate_batch
 from mediamon.window import local_day_window
 
 log = logging.getLogger(__name__)
@@ -179,6 +179,7 @@ def validate_stage(source_id: str, day: str, batch: str) -> str:
         quarantine.append({**row, "record_key": key})
     fetches = [r for kind, r in records if kind == "fetch"]
     outcome.dq_results.append(reconcile(fetches, outcome.articles, quarantine))
+    outcome.dq_results.append(new_today(outcome.headlines, date.fromisoformat(day), source.zone))
     out = [("fetch", r) for r in fetches]
     out += [("article", r) for r in outcome.articles]
     out += [("headline", r) for r in outcome.headlines]

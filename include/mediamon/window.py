@@ -69,3 +69,11 @@ def day_from_context(context: dict, *, now: datetime | None = None) -> tuple[dat
     instant = context.get("logical_date") or context.get("data_interval_start")
     day = (instant or now).astimezone(zone).date()
     return day, now.astimezone(zone).date() <= day
+
+
+def is_new_on(published_at: datetime | None, day: date, zone: ZoneInfo) -> bool | None:
+    """Whether an item published at ``published_at`` is new on local ``day`` in ``zone``:
+    True on that day, False before (an older story still listed), None when undated."""
+    if published_at is None:
+        return None
+    return published_at.astimezone(zone).date() >= day

@@ -54,6 +54,11 @@ def test_demo_day_loads_exact_rows_and_is_idempotent(airflow_db, warehouse, db, 
             if not (list_id == "rss" and i["url"] == FUTURE_ITEM)
         ]
         assert got == want, list_id
+    with db.cursor() as cur:  # new today: the feed's 8 September items; older ones labelled
+        cur.execute("select list_id, is_new, count(*) from sightings group by 1, 2 order by 1, 2")
+        assert cur.fetchall() == [
+            ("rss", False, 4), ("rss", True, 3), ("society", None, 13), ("ticker", None, 12),
+        ]  # fmt: skip
     bylines = {(lid, u): b for lid, _, _, u, b in sightings}
     for item in EXPECTED["lists"]["society"]:
         assert bylines["society", canonicalize_url(item["url"])] == item["byline"]

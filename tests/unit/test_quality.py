@@ -160,3 +160,20 @@ def test_results_are_rendered_as_data_docs(tmp_path):
 def test_normalize_title_ignores_case_quotes_spacing_and_yo():
     assert normalize_title("«Тенге»  остаётся!") == normalize_title("тенге остается")
     assert normalize_title(None) == ""
+
+
+def test_older_headlines_are_counted_not_failed():
+    from datetime import date
+    from zoneinfo import ZoneInfo
+
+    from mediamon.quality.checks import new_today
+
+    items = [
+        headline(1, "Сегодня", "https://a.kz/1", published_at=datetime(2024, 9, 8, 5, tzinfo=UTC)),
+        headline(2, "Вчера", "https://a.kz/2", published_at=datetime(2024, 9, 7, 5, tzinfo=UTC)),
+        headline(3, "Без даты", "https://a.kz/3"),
+    ]
+    row = new_today(items, date(2024, 9, 8), ZoneInfo("Asia/Almaty"))
+    assert row["success"] is True and row["severity"] == "info"
+    assert row["observed"] == {"new": 1, "older": 1, "undated": 1}
+    assert row["unexpected_sample"] == ["https://a.kz/2"]

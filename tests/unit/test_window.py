@@ -40,3 +40,13 @@ def test_manual_run_without_logical_date_covers_today_so_far():
     now = datetime(2024, 9, 8, 20, 30, tzinfo=UTC)  # already 9 September in Almaty
     assert day_from_context({}, now=now) == (date(2024, 9, 9), True)
     assert day_from_context({"logical_date": None}, now=now) == (date(2024, 9, 9), True)
+
+
+def test_new_on_a_local_day_is_read_in_the_sources_zone():
+    from mediamon.window import is_new_on
+
+    day = date(2024, 9, 8)
+    # 20:30 UTC on the 7th is already the 8th in Almaty: new; 18:00 UTC on the 7th is not
+    assert is_new_on(datetime(2024, 9, 7, 20, 30, tzinfo=UTC), day, ALMATY) is True
+    assert is_new_on(datetime(2024, 9, 7, 18, 0, tzinfo=UTC), day, ALMATY) is False
+    assert is_new_on(None, day, ALMATY) is None

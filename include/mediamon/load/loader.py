@@ -26,6 +26,7 @@ from psycopg2.extras import Json, execute_values
 from mediamon.config import Source
 from mediamon.parse.language import detect_headline_language
 from mediamon.parse.normalize import normalize_title
+from mediamon.window import is_new_on
 
 
 def dedupe(rows: Iterable[dict], key: Callable[[dict], tuple]) -> list[dict]:
@@ -329,14 +330,15 @@ def _headlines(cur, source: Source, day: date, rows: list[dict]) -> int:
 
 def _sightings(cur, source: Source, day: date, rows: list[dict]) -> int:
     """Replace the source's sightings of ``day``: one per (list, canonical URL), with the
-    position, title, normalized title and published_at seen that day."""
+    position, title, normalized title and published_at seen that day, and ``is_new``
+    (:func:`mediamon.window.is_new_on`)."""
     rows = dedupe(rows, lambda r: (r["list_id"], r["canonical_url"]))
     names = _site_names(source)
     cur.execute("delete from sightings where day = %s and source_id = %s", (day, source.id))
     execute_values(
         cur,
         "insert into sightings (day, source_id, list_id, canonical_url, position, title, "
-        "title_normalized, published_at) values %s",
+        "title_normalized, published_at, is_new) values %s",
         [
             (
                 day,
@@ -347,6 +349,7 @@ def _sightings(cur, source: Source, day: date, rows: list[dict]) -> int:
                 r.get("title"),
                 r.get("title_normalized") or normalize_title(r.get("title"), names),
                 r.get("published_at"),
+                is_new_on(r.get("published_at"), day, source.zone),
             )
             for r in rows
         ],  # fmt: skip

@@ -34,14 +34,16 @@ import logging
 import os
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
 from mediamon.config import Source
+from mediamon.window import is_new_on
 
 FUTURE_TOLERANCE_S = 600
 MIN_BODY_CHARS = 150
@@ -97,6 +99,31 @@ def normalize_title(title: str | None) -> str:
     """Casefolded title with quotes, punctuation and repeated spaces removed (for dedupe)."""
     text = re.sub(r"[\W_]+", " ", (title or "").casefold().replace("ё", "е"))
     return " ".join(text.split())
+
+
+def new_today(headlines: list[dict], day: date, zone: ZoneInfo) -> dict:
+    """A ``dq_results`` row counting the day's accepted headlines as new, older or undated.
+
+    Older items are not failures (a front page keeps yesterday's stories): they are loaded and
+    labelled (``sightings.is_new``); this row says how many, for drift and for analysts.
+    """
+    labels = [is_new_on(h.get("published_at"), day, zone) for h in headlines]
+    observed = {
+        "new": labels.count(True),
+        "older": labels.count(False),
+        "undated": labels.count(None),
+    }
+    return {
+        "check_name": "headline.new_today",
+        "success": True,
+        "evaluated": len(labels),
+        "unexpected": observed["older"],
+        "severity": "info",
+        "observed": observed,
+        "unexpected_sample": [
+            h.get("url") for h, new in zip(headlines, labels, strict=True) if new is False
+        ][:SAMPLE_SIZE],
+    }
 
 
 def _date_checks(kind: str, first_year: int) -> list[Check]:
