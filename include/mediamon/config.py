@@ -96,6 +96,9 @@ class Source:
     ``syndication_hosts``: other hosts whose links may appear on the source's lists and pages
     (a partner agency); ``"*"`` allows any host (an aggregator, or saved feeds without their
     site). Links elsewhere are quarantined by the quality checks.
+    ``fail_on``: batch-level checks (names or prefixes, e.g. ``drift.``,
+    ``batch.reconciliation``) whose failure fails the source's load task and the run; by
+    default they only warn. The data lands either way.
     """
 
     id: str
@@ -113,6 +116,7 @@ class Source:
     allowed_hosts: tuple[str, ...] = ()
     conditional_get: bool = True
     syndication_hosts: tuple[str, ...] = ()
+    fail_on: tuple[str, ...] = ()
 
     @property
     def zone(self) -> ZoneInfo:
@@ -239,6 +243,7 @@ def _source(raw: object, where: str) -> Source:
         allowed_hosts=_host_list(raw.get("allowed_hosts"), f"{where}.allowed_hosts"),
         conditional_get=_bool(raw.get("conditional_get", True), f"{where}.conditional_get"),
         syndication_hosts=_host_list(raw.get("syndication_hosts"), f"{where}.syndication_hosts"),
+        fail_on=_check_names(raw.get("fail_on"), f"{where}.fail_on"),
     )
     list_ids = [x.id for x in (*source.feeds, *source.listings, *source.sitemaps)]
     if len(list_ids) != len(set(list_ids)):
@@ -252,6 +257,14 @@ def _max_articles(value: object, where: str) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 100_000:
         raise RegistryError(f"{where}: max_articles must be an integer from 0 to 100000")
     return value
+
+
+def _check_names(value: object, where: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(x, str) and x.strip() for x in value):
+        raise RegistryError(f"{where}: must be a list of check names or prefixes")
+    return tuple(x.strip() for x in value)
 
 
 def _host_list(value: object, where: str) -> tuple[str, ...]:

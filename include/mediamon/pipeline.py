@@ -235,6 +235,7 @@ def load_stage(source_id: str, day: str, validated: str, conn) -> dict:
     quarantine = by_kind.get("quarantine", [])
     metrics = day_metrics(articles, headlines, quarantine)
     drift = drift_checks(metrics, baseline_metrics(conn, source_id, *baseline_window(local_day)))
+    dq = _gate(by_kind.get("dq", []) + drift, source.fail_on)
     counts = load_batch(
         conn, source, local_day, run_key(day),
         fetches=by_kind.get("fetch", []), articles=articles, headlines=headlines,
@@ -242,12 +243,29 @@ def load_stage(source_id: str, day: str, validated: str, conn) -> dict:
             {**q, "record": json.loads(json.dumps(q["record"], default=_json_default))}
             for q in quarantine
         ],
-        dq_results=by_kind.get("dq", []) + drift, metrics=metrics.as_row(),
+        dq_results=dq, metrics=metrics.as_row(),
     )  # fmt: skip
     alert = describe(source_id, local_day, drift)
     if alert:
         send_alert(alert)
+    gated = [r["check_name"] for r in dq if r["severity"] == "fail" and not r["success"]]
+    if gated:  # after the commit: the data lands, flagged, and the task says so
+        raise QualityGateFailed(f"{source_id} {day}: failing checks configured to fail: {gated}")
     return {"source": source_id, "day": day, **counts, "alerts": [alert] if alert else []}
+
+
+class QualityGateFailed(RuntimeError):
+    """A batch-level check listed in the source's ``fail_on`` failed (the data was loaded)."""
+
+
+def _gate(rows: list[dict], fail_on: tuple[str, ...]) -> list[dict]:
+    """``rows`` with severity ``fail`` for the batch-level checks matching ``fail_on``."""
+    return [
+        {**r, "severity": "fail"}
+        if r["severity"] != "quarantine" and any(r["check_name"].startswith(p) for p in fail_on)
+        else r
+        for r in rows
+    ]
 
 
 def cluster_stage(day: str, conn) -> dict:

@@ -59,3 +59,14 @@ def format_summary(rows: list[dict]) -> str:
     for row in [*rows, total]:
         lines.append("  ".join(str(row[c]).ljust(widths[c]) for c in COLUMNS))
     return "\n".join(lines)
+
+
+def failed_gates(conn, day: str) -> list[tuple[str, str]]:
+    """``(source, check)`` pairs of the day whose failing check has severity ``fail``."""
+    with conn.cursor() as cur:
+        cur.execute(
+            "select source_id, check_name from dq_results where day = %s and severity = 'fail' "
+            "and not success order by 1, 2",
+            (day,),
+        )
+        return cur.fetchall()

@@ -86,11 +86,15 @@ def validate(source_id: str, day: str, batch: str) -> str:
 
 def load(source_id: str, day: str, validated: str) -> dict:
     """Load one validated batch into the warehouse; returns the source-day summary."""
+    from airflow.sdk.exceptions import AirflowFailException
+
     from mediamon import pipeline
 
     conn = connect()
     try:
         return pipeline.load_stage(source_id, day, validated, conn)
+    except pipeline.QualityGateFailed as exc:  # retrying would load the same data again
+        raise AirflowFailException(str(exc)) from exc
     finally:
         conn.close()
 
@@ -114,12 +118,13 @@ def summarize(planned: list[dict]) -> list[dict]:
     """Log the per-source summary of the day, read back from the warehouse, and return it.
 
     Raises AirflowFailException (no retry) when nothing was planned (``migrate`` or ``plan``
-    failed) or when a planned source has no data-quality results for the day, i.e. its chain
-    did not reach the load: the run must not look green then.
+    failed), when a planned source has no data-quality results for the day (its chain did not
+    reach the load), or when a check of severity ``fail`` failed (registry ``fail_on``): the
+    run must not look green then.
     """
     from airflow.sdk.exceptions import AirflowFailException
 
-    from mediamon.report import day_summary, format_summary
+    from mediamon.report import day_summary, failed_gates, format_summary
 
     if not planned:  # plan failed (or never ran): the run must not look green
         raise AirflowFailException("no source was planned: see the migrate and plan tasks")
@@ -127,6 +132,7 @@ def summarize(planned: list[dict]) -> list[dict]:
     conn = connect()
     try:
         rows = day_summary(conn, day)
+        gated = failed_gates(conn, day)
     finally:
         conn.close()
     log.info("mediamon %s\n%s", day, format_summary(rows))
@@ -134,4 +140,6 @@ def summarize(planned: list[dict]) -> list[dict]:
     missing = sorted({p["source_id"] for p in planned} - loaded)
     if missing:
         raise AirflowFailException(f"{len(missing)} source(s) did not load for {day}: {missing}")
+    if gated:
+        raise AirflowFailException(f"checks configured to fail failed for {day}: {gated}")
     return rows

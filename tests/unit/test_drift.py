@@ -79,24 +79,49 @@ def webhook():
     server.server_close()
 
 
-def test_layout_change_fires_the_drift_alarm_through_the_load(db, monkeypatch, tmp_path, webhook):
-    url, received = webhook
+def use_registry(monkeypatch, tmp_path, **extra):
     registry = {"sources": [{
         "id": "demo", "homepage": "https://demo.kz/", "languages": ["ru"],
         "timezone": "Asia/Almaty", "feeds": [{"id": "rss", "url": "https://demo.kz/rss"}],
+        **extra,
     }]}  # fmt: skip
     (tmp_path / "sources.yaml").write_text(yaml.safe_dump(registry), encoding="utf-8")
     monkeypatch.setenv("MEDIAMON_SOURCES", str(tmp_path / "sources.yaml"))
+
+
+def load_days(db, tmp_path, days=5):
+    """Five days of six articles; bylines vanish on the last day. Returns the last result."""
+    first = date(2024, 9, 1)
+    for offset in range(days):
+        day = first + timedelta(days=offset)
+        authors = ("Айгуль Сапарова",) if offset < days - 1 else ()
+        batch = tmp_path / f"{day}.jsonl"
+        pipeline._write_jsonl(batch, [("article", article(n, authors=authors)) for n in range(6)])
+        written = pipeline.load_stage("demo", day.isoformat(), str(batch), db)
+    return written
+
+
+def test_a_gated_check_fails_the_load_after_the_data_landed(db, monkeypatch, tmp_path):
+    use_registry(monkeypatch, tmp_path, fail_on=["drift."])
+    with pytest.raises(pipeline.QualityGateFailed, match="drift.author_fill_rate"):
+        load_days(db, tmp_path)
+    with db.cursor() as cur:
+        cur.execute("select count(*) from articles where authors = '{}'")
+        assert cur.fetchone() == (6,)  # the data landed, flagged
+        cur.execute("select severity, success from dq_results where check_name = "
+                    "'drift.author_fill_rate' and day = '2024-09-05'")  # fmt: skip
+        assert cur.fetchone() == ("fail", False)
+    db.rollback()
+
+
+def test_layout_change_fires_the_drift_alarm_through_the_load(db, monkeypatch, tmp_path, webhook):
+    url, received = webhook
+    use_registry(monkeypatch, tmp_path)
     monkeypatch.setenv(
         "AIRFLOW_CONN_MEDIAMON_ALERTS", json.dumps({"conn_type": "http", "extra": {"url": url}})
     )
     first = date(2024, 9, 1)
-    for offset in range(5):  # five normal days, then bylines vanish from the layout
-        day = first + timedelta(days=offset)
-        authors = ("Айгуль Сапарова",) if offset < 4 else ()
-        batch = tmp_path / f"{day}.jsonl"
-        pipeline._write_jsonl(batch, [("article", article(n, authors=authors)) for n in range(6)])
-        written = pipeline.load_stage("demo", day.isoformat(), str(batch), db)
+    written = load_days(db, tmp_path)  # four normal days, then bylines vanish from the layout
     assert written["alerts"] == [
         "demo 2024-09-05: possible layout change: author_fill_rate 0% (baseline 100% over 4 days)"
     ]
