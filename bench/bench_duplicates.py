@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import csv
 import itertools
-import re
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 from mediamon.config import Source
+from mediamon.fetch.capture import manifest_url
 from mediamon.parse import parse_article
 from mediamon.quality.duplicates import same_story, story_key
 
@@ -36,8 +36,7 @@ def main() -> None:
                 if r["kind"] == "article"]  # fmt: skip
     items = []
     for row in rows:
-        match = re.search(r"url=(\S+?)(?:;|$)", row["notes"])
-        url = match.group(1) if match else f"https://fixture.invalid/{row['local_path']}"
+        url = manifest_url(row["notes"]) or f"https://fixture.invalid/{row['local_path']}"
         source = Source(id="s", name="s", homepage=url, languages=("ru",), timezone="UTC",
                         first_year=1990, hosts=())  # fmt: skip
         record = parse_article((folder / row["local_path"]).read_bytes(), url, source=source,

@@ -101,54 +101,51 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def cmd_parse_feed(args) -> int:
-    """JSON on stdout; exit 1 when the document is refused as a feed, 2 for unusable input."""
+def _print_parsed(command: str, parse, **kwargs) -> dict | None:
+    """Run a ``parse-*`` command: its JSON on stdout, or its input error on stderr (None)."""
     import json
 
-    from mediamon.parse.lists_file import InputError, parse_feed_file
+    from mediamon.parse.input_file import InputError
 
     try:
-        out = parse_feed_file(args.path, url=args.url, source_id=args.source)
+        out = parse(**kwargs)
     except InputError as exc:
-        print(f"mediamon parse-feed: {exc}", file=sys.stderr)
-        return 2
+        print(f"mediamon {command}: {exc}", file=sys.stderr)
+        return None
     print(json.dumps(out, ensure_ascii=False, indent=2))
-    return 1 if out["refused_reason"] else 0
+    return out
+
+
+def cmd_parse_feed(args) -> int:
+    """JSON on stdout; exit 1 when the document is refused as a feed, 2 for unusable input."""
+    from mediamon.parse.lists_file import parse_feed_file
+
+    out = _print_parsed(
+        "parse-feed", parse_feed_file, path=args.path, url=args.url, source_id=args.source
+    )
+    return 2 if out is None else 1 if out["refused_reason"] else 0
 
 
 def cmd_parse_listing(args) -> int:
     """JSON on stdout; exit 2 with a message on stderr for unusable input."""
-    import json
+    from mediamon.parse.lists_file import parse_listing_file
 
-    from mediamon.parse.lists_file import InputError, parse_listing_file
-
-    try:
-        out = parse_listing_file(
-            args.path, source_id=args.source, url=args.url, list_id=args.list_id
-        )
-    except InputError as exc:
-        print(f"mediamon parse-listing: {exc}", file=sys.stderr)
-        return 2
-    print(json.dumps(out, ensure_ascii=False, indent=2))
-    return 0
+    out = _print_parsed(
+        "parse-listing", parse_listing_file, path=args.path, source_id=args.source,
+        url=args.url, list_id=args.list_id,
+    )  # fmt: skip
+    return 2 if out is None else 0
 
 
 def cmd_parse_article(args) -> int:
     """One JSON object on stdout; exit 2 with a message on stderr for unreadable input."""
-    import json
+    from mediamon.parse.article_file import parse_article_file
 
-    from mediamon.parse.article_file import InputError, parse_article_file
-
-    try:
-        record = parse_article_file(
-            args.path, url=args.url, fetched_at=args.fetched_at, source_id=args.source,
-            content_type=args.content_type,
-        )  # fmt: skip
-    except InputError as exc:
-        print(f"mediamon parse-article: {exc}", file=sys.stderr)
-        return 2
-    print(json.dumps(record, ensure_ascii=False, indent=2))
-    return 0
+    out = _print_parsed(
+        "parse-article", parse_article_file, path=args.path, url=args.url,
+        fetched_at=args.fetched_at, source_id=args.source, content_type=args.content_type,
+    )  # fmt: skip
+    return 2 if out is None else 0
 
 
 def cmd_db_uri(args) -> None:

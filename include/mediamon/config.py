@@ -243,7 +243,7 @@ def _source(raw: object, where: str) -> Source:
         allowed_hosts=_host_list(raw.get("allowed_hosts"), f"{where}.allowed_hosts"),
         conditional_get=_bool(raw.get("conditional_get", True), f"{where}.conditional_get"),
         syndication_hosts=_host_list(raw.get("syndication_hosts"), f"{where}.syndication_hosts"),
-        fail_on=_check_names(raw.get("fail_on"), f"{where}.fail_on"),
+        fail_on=_strings(raw.get("fail_on"), f"{where}.fail_on", "check names or prefixes"),
     )
     list_ids = [x.id for x in (*source.feeds, *source.listings, *source.sitemaps)]
     if len(list_ids) != len(set(list_ids)):
@@ -259,20 +259,17 @@ def _max_articles(value: object, where: str) -> int:
     return value
 
 
-def _check_names(value: object, where: str) -> tuple[str, ...]:
+def _strings(value: object, where: str, what: str) -> tuple[str, ...]:
+    """A registry list of non-empty strings (``what`` names them in the error), stripped."""
     if value is None:
         return ()
     if not isinstance(value, list) or not all(isinstance(x, str) and x.strip() for x in value):
-        raise RegistryError(f"{where}: must be a list of check names or prefixes")
+        raise RegistryError(f"{where}: must be a list of {what}")
     return tuple(x.strip() for x in value)
 
 
 def _host_list(value: object, where: str) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, list) or not all(isinstance(x, str) and x.strip() for x in value):
-        raise RegistryError(f"{where}: must be a list of host names")
-    return tuple(x.strip().lower() for x in value)
+    return tuple(h.lower() for h in _strings(value, where, "host names"))
 
 
 def _bool(value: object, where: str) -> bool:

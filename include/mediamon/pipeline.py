@@ -373,13 +373,15 @@ def _read_jsonl(path: Path) -> list[tuple[str, dict]]:
     with open(path, encoding="utf-8") as f:
         for line in f:
             kind, record = json.loads(line)
-            for name in DATETIME_FIELDS:
-                if isinstance(record.get(name), str):
-                    record[name] = datetime.fromisoformat(record[name])
+            _revive_datetimes(record)
             if kind == "quarantine" and isinstance(record.get("record"), dict):
-                inner = record["record"]
-                for name in DATETIME_FIELDS:
-                    if isinstance(inner.get(name), str):
-                        inner[name] = datetime.fromisoformat(inner[name])
+                _revive_datetimes(record["record"])
             records.append((kind, record))
     return records
+
+
+def _revive_datetimes(record: dict) -> None:
+    """Turn the ISO strings of :data:`DATETIME_FIELDS` back into datetimes, in place."""
+    for name in DATETIME_FIELDS:
+        if isinstance(record.get(name), str):
+            record[name] = datetime.fromisoformat(record[name])

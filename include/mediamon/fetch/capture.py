@@ -218,8 +218,7 @@ def _pages_from_manifest(folder: Path):
     for row in rows:
         local_path = row[col["local_path"]]
         kind = row[col["kind"]]
-        match = re.search(r"url=(\S+?)(?:;|$)", row[col["notes"]])
-        url = match.group(1) if match else _synthetic_url(local_path)
+        url = manifest_url(row[col["notes"]]) or _synthetic_url(local_path)
         content_type = "application/xml" if kind == "feed" else "text/html"
         language = row[col["language"]] or None
         yield Page(
@@ -230,6 +229,12 @@ def _pages_from_manifest(folder: Path):
             fetched_at=DEFAULT_FETCHED_AT,
             language=language,
         )
+
+
+def manifest_url(notes: str) -> str | None:
+    """The original URL a shared-fixtures MANIFEST row gives in its notes (``url=...;``)."""
+    match = re.search(r"url=(\S+?)(?:;|$)", notes)
+    return match.group(1) if match else None
 
 
 def _synthetic_url(local_path: str) -> str:

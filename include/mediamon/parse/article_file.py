@@ -12,7 +12,6 @@ URL's host in Asia/Almaty with the packaged site profile of that host, if any.
 
 from __future__ import annotations
 
-import gzip
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +20,7 @@ from urllib.parse import urlsplit
 
 from mediamon.parse.article import parse_article
 from mediamon.parse.dates import local_day
+from mediamon.parse.input_file import InputError, read_input
 
 DEFAULT_TIMEZONE = "Asia/Almaty"
 _CANONICAL = re.compile(
@@ -28,29 +28,6 @@ _CANONICAL = re.compile(
     re.I,
 )
 _HREF = re.compile(rb"""(?:href|content)\s*=\s*["'](https?://[^"']+)["']""", re.I)
-
-
-class InputError(Exception):
-    """The input cannot be read at all (missing, a folder, empty, unknown source ...)."""
-
-
-def _read(path: Path) -> bytes:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise InputError(f"{path}: no such file") from exc
-    except IsADirectoryError as exc:
-        raise InputError(f"{path}: is a directory, not a page") from exc
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    if data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as exc:
-            raise InputError(f"{path}: broken gzip data") from exc
-    if not data.strip():
-        raise InputError(f"{path}: empty file")
-    return data
 
 
 def _page_url(data: bytes) -> str | None:
@@ -113,7 +90,7 @@ def parse_article_file(
     else a ``file://`` URL; without ``fetched_at`` the file's modification time (both say
     so in ``warnings``). Raises :class:`InputError` for unreadable input."""
     path = Path(path)
-    data = _read(path)
+    data = read_input(path)
     notes: list[str] = []
     if not url:
         url = _page_url(data)

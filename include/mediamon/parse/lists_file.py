@@ -9,13 +9,13 @@ Output: ``{"feed": {...}, "items": [...], "warnings": [...], "skipped": [...],
 
 from __future__ import annotations
 
-import gzip
 from datetime import UTC, date, datetime
 from pathlib import Path
 from types import SimpleNamespace
 
 from mediamon.config import load_sources
 from mediamon.parse.feed import parse_feed
+from mediamon.parse.input_file import InputError, read_input
 from mediamon.parse.listing import parse_listing
 from mediamon.parse.normalize import normalize_title
 
@@ -24,23 +24,6 @@ ITEM_KEYS = (
     "position", "title", "title_normalized", "url", "canonical_url", "published_at",
     "published_raw", "date_flag", "published_at_assumed_zone", "authors", "byline",
 )  # fmt: skip
-
-
-class InputError(ValueError):
-    """The file or the source cannot be used; the message says why."""
-
-
-def _read(path: Path) -> bytes:
-    try:
-        body = Path(path).read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    if body[:2] == b"\x1f\x8b":
-        try:
-            body = gzip.decompress(body)
-        except OSError as exc:
-            raise InputError(f"{path}: broken gzip: {exc}") from exc
-    return body
 
 
 def _source(source_id: str | None):
@@ -72,7 +55,7 @@ def _items(headlines: list[dict], site_names: list[str]) -> list[dict]:
 def parse_feed_file(path: Path, *, url: str | None = None, source_id: str | None = None) -> dict:
     """Parse a saved RSS/Atom file. Without a source, dates with no zone are read in
     Asia/Almaty (and flagged)."""
-    body = _read(path)
+    body = read_input(path, allow_empty=True)
     source = _source(source_id) or SimpleNamespace(id="cli", name="", timezone=DEFAULT_ZONE,
                                                    hosts=())  # fmt: skip
     url = url or Path(path).resolve().as_uri().replace("file://", "https://file.invalid", 1)
@@ -104,7 +87,7 @@ def parse_listing_file(
     elif url:
         listing = next((x for x in source.listings if x.url == url), None)
     listing = listing or source.listings[0]
-    body = _read(path)
+    body = read_input(path, allow_empty=True)
     url = url or listing.url
     result = parse_listing(body, url, source=source, listing=listing, fetched_at=datetime.now(UTC))
     return {

@@ -1,0 +1,40 @@
+"""Reading a saved page or feed from disk for the ``parse-*`` commands.
+
+:func:`read_input` returns the bytes (gunzipped when the file is gzip) or raises
+:class:`InputError` with a message naming the file and what is wrong with it.
+"""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+
+class InputError(ValueError):
+    """The input cannot be used at all (missing, a folder, unreadable, broken gzip, empty,
+    unknown source ...); the message says why."""
+
+
+def read_input(path: Path | str, *, allow_empty: bool = False) -> bytes:
+    """The file's bytes, gunzipped if they are gzip (magic 1f 8b).
+
+    An empty (or blank) file is an error unless ``allow_empty`` (a feed parser says itself
+    why an empty document holds no items).
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise InputError(f"{path}: no such file") from exc
+    except IsADirectoryError as exc:
+        raise InputError(f"{path}: is a directory, not a file") from exc
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as exc:
+            raise InputError(f"{path}: broken gzip data") from exc
+    if not allow_empty and not data.strip():
+        raise InputError(f"{path}: empty file")
+    return data
