@@ -5,7 +5,9 @@
     mediamon summary [--date YYYY-MM-DD]                           a day's per-source summary
     mediamon env                                                   shell exports for `airflow`
     mediamon capture build SRC OUT                                 a capture from saved pages
-    mediamon capture serve CAPTURE [--port N]                      a replay server on loopback
+    mediamon capture serve CAPTURE [--port N] [--latency-ms MS]    a replay server on loopback
+    mediamon capture synth --articles N [--days D] [--hosts H] [--end YYYY-MM-DD] OUT
+                                                                   a synthetic many-outlet capture
     mediamon parse-article PATH [--url U] [--fetched-at T] [--source ID] [--content-type V]
                                                                    one page as JSON
     mediamon parse-feed PATH [--url U] [--source ID]               one feed's items as JSON
@@ -74,7 +76,20 @@ def _parser() -> argparse.ArgumentParser:
     serve = capture.add_parser("serve", help="serve a capture on 127.0.0.1")
     serve.add_argument("capture", type=Path, help="a built capture folder or a WARC file")
     serve.add_argument("--port", type=int, default=8765)
+    serve.add_argument(
+        "--latency-ms", type=float, default=0.0, help="delay every answer (a slow site)"
+    )
     serve.set_defaults(func=cmd_capture_serve)
+    synth = capture.add_parser(
+        "synth", help="a synthetic capture: many outlets and days built from the demo pages"
+    )
+    synth.add_argument("out", type=Path)
+    synth.add_argument("--articles", type=int, required=True, help="article pages in total")
+    synth.add_argument("--days", type=int, default=1, help="local days, ending on --end")
+    synth.add_argument("--hosts", type=int, default=10, help="outlets (one host each), 1-99")
+    synth.add_argument("--end", type=date.fromisoformat, default=date(2024, 9, 8))
+    synth.add_argument("--seed", type=int, default=0)
+    synth.set_defaults(func=cmd_capture_synth)
 
     article = sub.add_parser(
         "parse-article", help="parse one saved article page and print it as JSON"
@@ -207,11 +222,21 @@ def cmd_capture_build(args) -> None:
     print(f"capture: {warc}\nregistry: {args.out / 'sources.yaml'}")
 
 
+def cmd_capture_synth(args) -> None:
+    from mediamon.fetch.synth import synth_capture
+
+    warc = synth_capture(
+        args.out, articles=args.articles, days=args.days, hosts=args.hosts, end=args.end,
+        seed=args.seed,
+    )  # fmt: skip
+    print(f"capture: {warc}\nregistry: {args.out / 'sources.yaml'}")
+
+
 def cmd_capture_serve(args) -> None:
     from mediamon.fetch.replay import ReplayServer
 
     warc = args.capture / "capture.warc.gz" if args.capture.is_dir() else args.capture
-    server = ReplayServer(warc, port=args.port)
+    server = ReplayServer(warc, port=args.port, latency=args.latency_ms / 1000)
     print(f"serving {server.size} recorded URLs from {warc} at {server.url} (Ctrl-C stops)")
     print(f"use it: export MEDIAMON_REPLAY={server.url}")
     try:
@@ -248,11 +273,17 @@ def airflow_env() -> dict[str, str]:
 
 
 def prepare_capture(source: Path) -> Path:
-    """Build (into the data folder) the capture for ``source``; returns the built folder."""
+    """Build (into the data folder) the capture for ``source``; returns the built folder.
+
+    A folder that already is a capture (``capture.warc.gz`` and ``sources.yaml``, as written
+    by ``mediamon capture build`` or ``synth``) is used as it is.
+    """
     from mediamon.config import data_dir
     from mediamon.fetch.capture import build_capture
 
     source = source.resolve()
+    if (source / "capture.warc.gz").is_file() and (source / "sources.yaml").is_file():
+        return source
     name = f"{source.name}-{hashlib.sha1(str(source).encode()).hexdigest()[:8]}"
     out = data_dir() / "captures" / name
     build_capture(source, out)
