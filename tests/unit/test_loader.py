@@ -147,3 +147,24 @@ def test_a_failing_batch_leaves_nothing_behind(db):
     else:
         raise AssertionError("the NOT NULL violation was not raised")
     assert rows(db, "select count(*) from fetches") == [(0,)]
+
+
+def test_copy_keeps_awkward_text_exactly(db):
+    # the loader streams rows with COPY (text format): escapes must round-trip
+    awkward = 'таб\tперевод\nстроки\r\\n не перевод, "кавычки", {скобки}, NULL, \\N'
+    a = article("https://demo.kz/awkward", title=awkward)
+    a["body_text"] = awkward * 3
+    a["authors"] = ['Имя "Прозвище" Фамилия', "back\\slash", "запятая, и {скобка}"]
+    q = {
+        "record_kind": "article",
+        "record_key": "https://demo.kz/q\t1",
+        "record": {"title": awkward, "n": 1.5, "list": [None, True]},
+        "reasons": ["причина, с запятой", 'и "кавычки"'],
+    }
+    load(db, articles=[a], quarantine=[q])
+    assert rows(db, "select title, body_text, authors from articles") == [
+        (awkward, awkward * 3, a["authors"])
+    ]
+    assert rows(db, "select record_key, record, reasons from quarantine") == [
+        (q["record_key"], q["record"], q["reasons"])
+    ]

@@ -1,0 +1,154 @@
+"""Load: rows per second through our loader vs a raw COPY of the same rows (issue 9, item 2).
+
+    .venv/bin/python bench/bench_load.py [--articles N] [--repeat R] [--quick]
+
+One source-day batch of N articles, N headlines and N fetch records (bodies of about 2,500
+characters) goes through :func:`mediamon.load.loader.load_batch` (COPY into staging tables,
+merge of duplicate keys, one upsert per table, sightings and revisions, one transaction) into
+an empty warehouse ("first load"), then again over itself ("reload": every row conflicts and
+is updated). The limit is a raw ``COPY`` of the same rows, encoded by the same function, into
+empty copies of the three tables (``create table ... (like ... including all)``: same
+indexes), in one transaction. The figure is the median of R runs; ratio = ours / raw COPY
+(target >= 0.5). Writes bench/results/load.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import row, save, scratch_database  # noqa: E402
+
+DAY = date(2024, 9, 8)
+T0 = datetime(2024, 9, 8, 12, 0, tzinfo=UTC)
+WORDS = "акимат города объявил начало ремонта дорог в центре и на окраинах бюджет вырос".split()
+
+
+def batch(n: int, seed: int = 1) -> dict[str, list[dict]]:
+    """A validated batch of ``n`` articles, headlines and fetches (dicts as the validate stage
+    writes them)."""
+    rng = random.Random(seed)
+    articles, headlines, fetches = [], [], []
+    for i in range(n):
+        url = f"https://bench.kz.example/news/{i:07d}.html"
+        title = " ".join(rng.choices(WORDS, k=8)) + f" {i}"
+        published = T0 - timedelta(minutes=rng.randrange(600))
+        articles.append({
+            "url": url, "canonical_url": url, "title": title, "title_source": "profile",
+            "authors": ["Айгуль Сапарова"], "authors_status": "present",
+            "authors_source": "profile", "byline_kind": "person", "published_at": published,
+            "date_source": "profile", "modified_at": None, "section": "Общество",
+            "language": "ru", "title_language": "ru",
+            "body_text": " ".join(rng.choices(WORDS, k=330)), "encoding": "utf-8",
+            "encoding_repaired": False, "warnings": [], "parser_version": "bench",
+            "fetched_at": T0,
+        })  # fmt: skip
+        headlines.append({
+            "list_id": "archive", "list_kind": "listing", "url": url, "canonical_url": url,
+            "position": i + 1, "title": title, "title_normalized": title.lower(),
+            "byline": "Айгуль Сапарова", "published_at": published, "date_flag": None,
+            "language": "ru",
+        })  # fmt: skip
+        fetches.append({
+            "url": url, "kind": "article", "list_id": None, "status": 200, "error": None,
+            "bytes": 9000, "sha256": f"{i:064x}", "content_type": "text/html", "fetched_at": T0,
+            "warc_path": "/raw/bench/2024-09-08.warc.gz", "warc_offset": i * 9000,
+            "elapsed_ms": 12,
+        })  # fmt: skip
+    return {"articles": articles, "headlines": headlines, "fetches": fetches}
+
+
+def raw_copy(conn, source, data: dict[str, list[dict]]) -> None:
+    """COPY the rows the loader would write, into empty copies of the tables (one commit)."""
+    from mediamon.load import loader
+
+    zone = source.zone
+    tables = {
+        "fetches": (loader.FETCH_COLUMNS, [
+            (source.id, DAY, r["url"], r["kind"], r["list_id"], r["status"], r["error"],
+             r["bytes"], r["sha256"], r["content_type"], r["fetched_at"], r["warc_path"],
+             r["warc_offset"], r["elapsed_ms"]) for r in data["fetches"]]),
+        "articles": (loader.ARTICLE_COLUMNS, [
+            (r["canonical_url"], r["url"], source.id, r["title"], r["title_source"],
+             r["authors"], r["authors_status"], r["authors_source"], r["published_at"],
+             r["published_at"].astimezone(zone).date(), r["date_source"], r["modified_at"],
+             r["section"], r["language"], r["body_text"], r["parser_version"], r["fetched_at"],
+             r["fetched_at"], r["byline_kind"], None, False, None, None, r["title_language"],
+             r["encoding"], False, r["warnings"]) for r in data["articles"]]),
+        "headlines": (loader.HEADLINE_COLUMNS, [
+            (source.id, r["list_id"], r["list_kind"], r["canonical_url"], r["url"], r["title"],
+             r["byline"], r["published_at"], DAY, DAY, r["title_normalized"], r["position"],
+             None, False, r["language"]) for r in data["headlines"]]),
+    }  # fmt: skip
+    with conn.cursor() as cur:
+        for table, (columns, rows) in tables.items():
+            lines = ("\t".join(map(loader.copy_value, r)) + "\n" for r in rows)
+            cur.copy_expert(
+                f"copy raw_{table} ({', '.join(columns)}) from stdin", loader._Lines(lines)
+            )
+    conn.commit()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=20000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="tiny input (smoke test)")
+    args = parser.parse_args()
+    n, repeat = (200, 1) if args.quick else (args.articles, args.repeat)
+
+    import psycopg2
+    from mediamon.config import Source
+    from mediamon.load.loader import load_batch
+
+    source = Source(
+        id="bench", name="Bench", homepage="https://bench.kz.example/", languages=("ru",),
+        timezone="Asia/Almaty", first_year=2010, hosts=("bench.kz.example",),
+    )  # fmt: skip
+    data = batch(n)
+    total = 3 * n
+    first, again, raw = [], [], []
+    with scratch_database() as url:
+        conn = psycopg2.connect(url)
+        with conn.cursor() as cur:
+            for table in ("fetches", "articles", "headlines"):
+                cur.execute(f"create table raw_{table} (like {table} including all)")
+        conn.commit()
+        wipe = "truncate fetches, articles, headlines, headline_revisions, sightings"
+        for _ in range(repeat):
+            with conn.cursor() as cur:
+                cur.execute(wipe + ", raw_fetches, raw_articles, raw_headlines")
+            conn.commit()
+            kwargs = dict(quarantine=[], dq_results=[], **data)
+            t = time.perf_counter()
+            load_batch(conn, source, DAY, "bench:2024-09-08", **kwargs)
+            first.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            load_batch(conn, source, DAY, "bench:2024-09-08", **kwargs)
+            again.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            raw_copy(conn, source, data)
+            raw.append(time.perf_counter() - t)
+        with conn.cursor() as cur:
+            cur.execute("select count(*) from articles")
+            assert cur.fetchone()[0] == n
+        conn.close()
+    raw_rate = total / statistics.median(raw)
+    rows = [row("load", f"raw COPY, {n} articles+headlines+fetches", raw_rate, "rows/s")]
+    for label, times in (("first load", first), ("reload (all upserts)", again)):
+        rate = total / statistics.median(times)
+        rows.append(row(
+            "load", f"loader {label}", rate, "rows/s", limit=raw_rate, ratio=rate / raw_rate,
+            target="ratio >= 0.5", met=rate / raw_rate >= 0.5,
+        ))  # fmt: skip
+    save("load", rows, quick=args.quick)
+
+
+if __name__ == "__main__":
+    main()
