@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -83,26 +84,30 @@ def parse_stage(source_id: str, day: str, capture: str) -> str:
     """Parse every exchange of a capture into records; returns the batch file path.
 
     The batch holds ``fetch``, ``article``, ``headline`` and ``refused`` records (JSON lines).
-    A page that cannot be parsed becomes a ``refused`` record with the reason.
+    A page that cannot be parsed becomes a ``refused`` record with the reason. Streams: one
+    exchange is read from the capture, parsed and written at a time, so memory does not grow
+    with the day.
     """
     source = get_source(source_id)
-    records: list[tuple[str, dict]] = []
+    path = batch_dir(source_id, day) / "parsed.jsonl"
+    _write_jsonl(path, _parsed_records(source, capture))
+    return str(path)
+
+
+def _parsed_records(source: Source, capture: str) -> Iterator[tuple[str, dict]]:
     offsets: dict[str, int] = {}
     for exchange in read_capture(capture):
-        records.append(("fetch", _fetch_row(exchange)))
+        yield "fetch", _fetch_row(exchange)
         if exchange.kind == "robots":  # politeness, not content
             continue
         if exchange.status is None or not 200 <= exchange.status < 300:
             continue
         try:
-            records += _parse_exchange(source, exchange, offsets)
+            yield from _parse_exchange(source, exchange, offsets)
         except Exception as exc:  # one bad page must not sink the day: keep it with a reason
-            log.exception("%s: cannot parse %s", source_id, exchange.url)
+            log.exception("%s: cannot parse %s", source.id, exchange.url)
             reason = f"parse error: {type(exc).__name__}: {exc}"
-            records.append(("refused", _refused("page", exchange.url, exchange, reason)))
-    path = batch_dir(source_id, day) / "parsed.jsonl"
-    _write_jsonl(path, records)
-    return str(path)
+            yield "refused", _refused("page", exchange.url, exchange, reason)
 
 
 def _parse_exchange(source: Source, ex: Exchange, offsets: dict[str, int]):
@@ -228,21 +233,33 @@ def load_stage(source_id: str, day: str, validated: str, conn) -> dict:
 
     source = get_source(source_id)
     local_day = date.fromisoformat(day)
-    by_kind: dict[str, list[dict]] = {}
-    for kind, record in _read_jsonl(Path(validated)):
-        by_kind.setdefault(kind, []).append(record)
-    articles, headlines = by_kind.get("article", []), by_kind.get("headline", [])
-    quarantine = by_kind.get("quarantine", [])
+    path = Path(validated)
+    # one pass for the day's metrics and results (small: no page bodies), then the rows are
+    # streamed from the file to the loader kind by kind: memory does not grow with the day
+    articles, headlines, quarantine, dq = [], [], [], []
+    for kind, record in _read_jsonl_kinds(path, ("article", "headline", "quarantine", "dq")):
+        if kind == "article":
+            articles.append(_metric_fields(record))
+        elif kind == "headline":
+            headlines.append(record)
+        elif kind == "quarantine":
+            if record["record_kind"] == "article":
+                record = {**record, "record": _metric_fields(record["record"])}
+            quarantine.append(record)
+        else:
+            dq.append(record)
     metrics = day_metrics(articles, headlines, quarantine)
+    del articles, headlines, quarantine
     drift = drift_checks(metrics, baseline_metrics(conn, source_id, *baseline_window(local_day)))
-    dq = _gate(by_kind.get("dq", []) + drift, source.fail_on)
+    dq = _gate(dq + drift, source.fail_on)
     counts = load_batch(
         conn, source, local_day, run_key(day),
-        fetches=by_kind.get("fetch", []), articles=articles, headlines=headlines,
-        quarantine=[
+        fetches=_records(path, "fetch"), articles=_records(path, "article"),
+        headlines=_records(path, "headline"),
+        quarantine=(
             {**q, "record": json.loads(json.dumps(q["record"], default=_json_default))}
-            for q in quarantine
-        ],
+            for q in _records(path, "quarantine")
+        ),
         dq_results=dq, metrics=metrics.as_row(),
     )  # fmt: skip
     alert = describe(source_id, local_day, drift)
@@ -359,25 +376,67 @@ def _json_default(value):
     raise TypeError(f"not JSON serializable: {type(value).__name__}")
 
 
-def _write_jsonl(path: Path, records: list[tuple[str, dict]]) -> None:
+def _write_jsonl(path: Path, records: Iterable[tuple[str, dict]]) -> None:
+    """Write ``(kind, record)`` pairs as JSON lines, one at a time; the file appears whole
+    (renamed from ``.part``) or not at all."""
     tmp = path.with_name(path.name + ".part")
-    with open(tmp, "w", encoding="utf-8") as f:
-        for kind, record in records:
-            f.write(json.dumps([kind, record], ensure_ascii=False, default=_json_default))
-            f.write("\n")
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            for kind, record in records:
+                f.write(json.dumps([kind, record], ensure_ascii=False, default=_json_default))
+                f.write("\n")
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     tmp.replace(path)
 
 
 def _read_jsonl(path: Path) -> list[tuple[str, dict]]:
-    records = []
+    return list(_read_jsonl_kinds(path))
+
+
+def _read_jsonl_kinds(
+    path: Path, kinds: tuple[str, ...] | None = None
+) -> Iterator[tuple[str, dict]]:
+    """``(kind, record)`` pairs of a batch file, datetimes revived, one line at a time; with
+    ``kinds``, lines of other kinds are skipped without being decoded."""
+    prefixes = tuple(f'["{k}",' for k in kinds) if kinds else None
     with open(path, encoding="utf-8") as f:
         for line in f:
+            if prefixes and not line.startswith(prefixes):
+                continue
             kind, record = json.loads(line)
             _revive_datetimes(record)
             if kind == "quarantine" and isinstance(record.get("record"), dict):
                 _revive_datetimes(record["record"])
-            records.append((kind, record))
-    return records
+            yield kind, record
+
+
+def _records(path: Path, kind: str) -> Iterator[dict]:
+    """The records of one kind of a batch file, streamed."""
+    return (record for _, record in _read_jsonl_kinds(path, (kind,)))
+
+
+class _Length:
+    """Stands for a text of ``n`` characters where only its length is read (``len``, truth)."""
+
+    __slots__ = ("n",)
+
+    def __init__(self, n: int):
+        self.n = n
+
+    def __len__(self) -> int:
+        return self.n
+
+
+def _metric_fields(article: dict) -> dict:
+    """What :func:`mediamon.quality.drift.day_metrics` reads of an article, without its body
+    (``body_text`` becomes its length)."""
+    return {
+        "authors": article.get("authors"),
+        "published_at": article.get("published_at"),
+        "body_text": _Length(len(article.get("body_text") or "")),
+    }
 
 
 def _revive_datetimes(record: dict) -> None:
