@@ -20,7 +20,11 @@ Every request goes through :class:`Fetcher`, which is polite and cannot be wedge
   recorded as kind ``robots``; ``Crawl-delay`` honoured. On by default live, off when
   replaying (a capture was recorded under the robots.txt of its day).
 - a minimum delay between two requests to one host (``MEDIAMON_MIN_DELAY``: 1 s live, 0 when
-  replaying); one source is crawled serially, sources run in parallel (mapped tasks).
+  replaying). Discovery (feeds, listings, sitemaps) is serial; the article pages are fetched
+  by a thread pool keyed by host: each host's pages one after the other (politeness), hosts
+  side by side (``MEDIAMON_FETCH_WORKERS`` threads at most, default
+  :data:`DEFAULT_FETCH_WORKERS`), so a day's fetch takes about (pages per host x delay), not
+  (all pages x delay). Sources run in parallel as mapped tasks.
 - redirects followed by hand, at most :data:`MAX_REDIRECTS`, each hop guarded and recorded.
 - a total time cap (from the response headers to its last byte) and a size cap per response,
   streamed and stopped when exceeded; a stalled read ends at the read timeout.
@@ -32,9 +36,13 @@ Every request goes through :class:`Fetcher`, which is polite and cannot be wedge
 
 from __future__ import annotations
 
+import copy
 import logging
+import os
+import threading
 import time
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -69,6 +77,17 @@ REDIRECT_CODES = (301, 302, 303, 307, 308)
 REVISIT_HEADER = "X-Mediamon-Revisit"
 MAX_CHILD_SITEMAPS = 10
 LIST_KINDS = ("feed", "listing", "sitemap", "robots")  # bodies kept for a 304
+DEFAULT_FETCH_WORKERS = 64
+
+
+def fetch_workers() -> int:
+    """Threads fetching article pages of different hosts at once: ``MEDIAMON_FETCH_WORKERS``
+    (default :data:`DEFAULT_FETCH_WORKERS`; 1 fetches every page in turn)."""
+    raw = os.environ.get("MEDIAMON_FETCH_WORKERS")
+    try:
+        return max(1, int(raw)) if raw else DEFAULT_FETCH_WORKERS
+    except ValueError as exc:
+        raise ValueError(f"MEDIAMON_FETCH_WORKERS must be an integer, not {raw!r}") from exc
 
 
 @dataclass
@@ -105,9 +124,10 @@ class Fetched:
 class FetchPolicy:
     """Limits and politeness of one crawl. ``None`` fields take the mode's default:
     ``max_bytes`` the module's :data:`MAX_BODY_BYTES`, ``min_delay`` :func:`config.min_delay`,
-    ``obey_robots`` True live / False when replaying."""
+    ``obey_robots`` True live / False when replaying, ``workers`` :func:`fetch_workers`."""
 
     timeout: tuple[float, float] = TIMEOUT
+    workers: int | None = None  # None: fetch_workers()
     total_timeout: float = TOTAL_TIMEOUT
     max_bytes: int | None = None
     max_redirects: int = MAX_REDIRECTS
@@ -187,9 +207,44 @@ def crawl(
             candidates += _walk_listing(fetcher, source, listing, window)
         for sitemap in source.sitemaps:
             candidates += _walk_sitemap(fetcher, source, sitemap)
-        for url in _article_urls(source, candidates, stats):
-            fetcher.get(url, kind="article")
+        _fetch_articles(fetcher, _article_urls(source, candidates, stats))
     return stats
+
+
+def _fetch_articles(fetcher: Fetcher, urls: list[str]) -> None:
+    """GET every article URL: one host's URLs in turn, different hosts side by side.
+
+    ``www.x`` and ``x`` count as one host (one site, one politeness budget). With one host the
+    capture keeps the candidates' order; with several, hosts' records interleave as they
+    arrive (each host's in order).
+    """
+    by_host: dict[str, list[str]] = {}
+    for url in urls:
+        host = (urlsplit(url).hostname or "").removeprefix("www.")
+        by_host.setdefault(host, []).append(url)
+    workers = fetcher.policy.workers or fetch_workers()
+    if workers <= 1 or len(by_host) <= 1:
+        for url in urls:
+            fetcher.get(url, kind="article")
+        return
+    _widen_pools(fetcher.session, min(workers, len(by_host)))
+
+    def fetch_host(host_urls: list[str]) -> None:
+        twin = fetcher.twin()
+        for url in host_urls:
+            twin.get(url, kind="article")
+
+    with ThreadPoolExecutor(min(workers, len(by_host)), thread_name_prefix="fetch") as pool:
+        for _ in pool.map(fetch_host, by_host.values()):  # re-raises a worker's error
+            pass
+
+
+def _widen_pools(session: requests.Session, size: int) -> None:
+    """Let each adapter keep ``size`` connections per pool (requests' default is 10): when
+    replaying, every host shares the replay server's one pool."""
+    for adapter in set(session.adapters.values()):
+        if getattr(adapter, "_pool_maxsize", size) < size:
+            adapter.init_poolmanager(size, size)
 
 
 def window_days(source: Source, window: tuple[datetime, datetime]) -> list:
@@ -261,11 +316,33 @@ def _all_older(headlines: list[dict], start: datetime) -> bool:
     return bool(dated) and all(d < start for d in dated)
 
 
+class _Serialized:
+    """A capture writer whose writes run one thread at a time (WARC records must not mix)."""
+
+    def __init__(self, writer, lock: threading.Lock):
+        self._writer, self._lock = writer, lock
+
+    def write_response(self, *args, **kwargs) -> None:
+        with self._lock:
+            self._writer.write_response(*args, **kwargs)
+
+    def write_failure(self, *args, **kwargs) -> None:
+        with self._lock:
+            self._writer.write_failure(*args, **kwargs)
+
+
 class Fetcher:
-    """GETs for one crawl: guard, robots, per-host delay, caps, redirects, recording."""
+    """GETs for one crawl: guard, robots, per-host delay, caps, redirects, recording.
+
+    Thread-safe through :meth:`twin`: twins share the session, the capture (writes
+    serialized), the counts, robots.txt rules and the per-host clock; give each host to one
+    thread so its requests stay in turn.
+    """
 
     def __init__(self, session, writer, stats, source, policy, previous=None):
-        self.session, self.writer, self.stats, self.source = session, writer, stats, source
+        self._lock = threading.Lock()
+        self.session, self.stats, self.source = session, stats, source
+        self.writer = _Serialized(writer, self._lock)
         self.policy = policy
         self.replaying = is_replaying(session)
         self.allowed = {*source.allowed_hosts, *policy.allowed_hosts, *allowed_hosts()}
@@ -277,6 +354,15 @@ class Fetcher:
         self.robots = RobotsCache(self._robots_fetch, agent) if obey else None
         self.previous = previous or {}
         self._last: dict[str, float] = {}
+
+    def twin(self) -> Fetcher:
+        """A Fetcher sharing everything with this one, for another thread."""
+        return copy.copy(self)
+
+    def _count(self, **deltas: int) -> None:
+        with self._lock:
+            for name, n in deltas.items():
+                setattr(self.stats, name, getattr(self.stats, name) + n)
 
     # -- politeness ---------------------------------------------------------------------------
     def _wait(self, url: str) -> None:
@@ -316,7 +402,7 @@ class Fetcher:
             fetched_at = datetime.now(UTC)
             reason = self._refusal(url, check_robots)
             if reason:
-                self.stats.refused += 1
+                self._count(refused=1)
                 return self._failed(url, reason, fetched_at, kind, list_id), None
             self._wait(url)
             headers = {}
@@ -351,14 +437,14 @@ class Fetcher:
                 url, response.status_code, response.reason, list(response.raw.headers.items()),
                 raw, fetched_at=fetched_at, kind=kind, list_id=list_id, elapsed_ms=elapsed_ms,
             )  # fmt: skip
-            self.stats.exchanges += 1
+            self._count(exchanges=1)
             status = response.status_code
             location = response.headers.get("Location")
             if status in REDIRECT_CODES and location:
                 url = urljoin(url, location.strip())
                 continue
             if status == 304 and previous is not None:
-                self.stats.not_modified += 1
+                self._count(not_modified=1)
                 return self._revisit(url, previous, fetched_at, kind, list_id), status
             if not 200 <= status < 300:
                 log.info("%s %s -> HTTP %s", kind, url, status)
@@ -386,9 +472,9 @@ class Fetcher:
                     url, f"retried after {attempt.error}", fetched_at=fetched_at, kind=kind,
                     list_id=list_id,
                 )  # fmt: skip
-            self.stats.exchanges += 1
+            self._count(exchanges=1)
             log.info("%s %s retried after %s", kind, url, attempt.status or attempt.error)
-        self.stats.retries += len(history)
+        self._count(retries=len(history))
 
     def _revisit(self, url, previous: _Previous, fetched_at, kind, list_id) -> Fetched | None:
         """A 304 for a list: write the previous body again (marked) so the day keeps it."""
@@ -399,7 +485,7 @@ class Fetcher:
             url, 200, "OK", headers, previous.body, fetched_at=fetched_at, kind=kind,
             list_id=list_id,
         )  # fmt: skip
-        self.stats.exchanges += 1
+        self._count(exchanges=1)
         content_type = dict((k.lower(), v) for k, v in previous.headers).get("content-type")
         return Fetched(url, 200, content_type, previous.body, fetched_at)
 
@@ -408,8 +494,7 @@ class Fetcher:
         self.writer.write_failure(
             url, error, fetched_at=fetched_at, kind=kind, list_id=list_id, elapsed_ms=elapsed_ms
         )
-        self.stats.exchanges += 1
-        self.stats.failures += 1
+        self._count(exchanges=1, failures=1)
         self.stats.errors.append(f"{url}: {error}")
         return None
 
