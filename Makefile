@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 CAPTURE ?= include/mediamon/demo/exclusive
 DATE    ?= 2024-09-08
 
-.PHONY: install run test lint format lock db-stop clean
+.PHONY: install run test bench lint format lock db-stop clean
 
 install: $(VENV)/.installed
 
@@ -22,6 +22,16 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest -q
+
+# Every bench script that follows the results contract (it takes --quick and writes
+# bench/results/<name>.json), then one table of every result file present.
+BENCH_SCRIPTS = $(shell grep -l -e '--quick' bench/bench_*.py)
+
+bench: install
+	@failed=""; for script in $(BENCH_SCRIPTS); do \
+	  echo "== $$script"; $(BIN)/python $$script || failed="$$failed $$script"; \
+	done; echo; $(BIN)/python bench/report.py; \
+	if [ -n "$$failed" ]; then echo "failed:$$failed"; exit 1; fi
 
 lint: install
 	$(BIN)/ruff check .

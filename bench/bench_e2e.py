@@ -1,0 +1,245 @@
+"""End to end: a daily run over generated captures, through Airflow and as plain Python
+(issue 9, item 3).
+
+    .venv/bin/python bench/bench_e2e.py [--sizes 1000,10000] [--hosts 10]
+                                        [--plain-sizes 1000] [--quick]
+
+For each size, a synthetic capture (``mediamon capture synth --articles SIZE --hosts HOSTS``:
+HOSTS outlets, one local day, no server delay) is replayed on loopback and ``mediamon_daily``
+runs for 2024-09-08 through ``dag.test()`` (tasks in turn in one process, as ``make run``
+does) into a fresh warehouse database: wall time, and time per stage summed over the mapped
+source tasks (from the task instances' durations). For the sizes in --plain-sizes the same
+work runs again as plain Python calls of the same stage functions (migrate, per source
+fetch -> parse -> validate -> load, cluster, summary) into another fresh database: Airflow's
+overhead is the difference. Target: 10,000 articles in <= 300 s. Writes
+bench/results/e2e.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import defaultdict
+from datetime import date, datetime
+from datetime import time as dtime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import ROOT, row, save, scratch_database, server_url  # noqa: E402
+
+DAY = date(2024, 9, 8)
+STAGES = ("fetch", "parse", "validate", "load")
+
+
+def child_airflow() -> dict:
+    """Run mediamon_daily for DAY with dag.test(); wall and per-task-kind seconds."""
+    from airflow.dag_processing.dagbag import DagBag
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+
+    bag = DagBag(dag_folder=str(ROOT / "dags"))
+    dag = bag.get_dag("mediamon_daily")
+    logical = datetime.combine(DAY, dtime.min, tzinfo=ZoneInfo("Asia/Almaty"))
+    t = time.perf_counter()
+    run = dag.test(logical_date=logical)
+    wall = time.perf_counter() - t
+    stages: dict[str, float] = defaultdict(float)
+    with create_session() as session:
+        tis = session.query(TaskInstance).filter(
+            TaskInstance.dag_id == "mediamon_daily", TaskInstance.run_id == run.run_id
+        )
+        for ti in tis:
+            stages[ti.task_id.rsplit(".", 1)[-1]] += ti.duration or 0.0
+    state = str(getattr(run.state, "value", run.state))
+    return {"wall": wall, "stages": dict(stages), "state": state}
+
+
+def child_plain() -> dict:
+    """The same work as plain calls of the stage functions."""
+    import psycopg2
+    from mediamon import pipeline
+    from mediamon.config import load_sources
+    from mediamon.load.schema import upgrade
+    from mediamon.report import day_summary
+
+    url = os.environ["MEDIAMON_DATABASE_URL"]
+    stages: dict[str, float] = defaultdict(float)
+    t0 = time.perf_counter()
+    upgrade(url)
+    stages["migrate"] = time.perf_counter() - t0
+    day = DAY.isoformat()
+    conn = psycopg2.connect(url)
+    try:
+        for sid in load_sources():
+            t = time.perf_counter()
+            capture = pipeline.fetch_stage(sid, day)
+            stages["fetch"] += time.perf_counter() - t
+            t = time.perf_counter()
+            batch = pipeline.parse_stage(sid, day, capture)
+            stages["parse"] += time.perf_counter() - t
+            t = time.perf_counter()
+            validated = pipeline.validate_stage(sid, day, batch)
+            stages["validate"] += time.perf_counter() - t
+            t = time.perf_counter()
+            pipeline.load_stage(sid, day, validated, conn)
+            stages["load"] += time.perf_counter() - t
+        t = time.perf_counter()
+        pipeline.cluster_stage(day, conn)
+        stages["cluster_stories"] = time.perf_counter() - t
+        t = time.perf_counter()
+        day_summary(conn, day)
+        stages["summarize"] = time.perf_counter() - t
+    finally:
+        conn.close()
+    return {"wall": time.perf_counter() - t0, "stages": dict(stages), "state": "success"}
+
+
+def run_child(mode: str, env: dict) -> dict:
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", mode], env=env, capture_output=True, text=True,
+        check=False, cwd=ROOT,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise RuntimeError(f"{mode} failed:\n{done.stderr[-4000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def articles_loaded(url: str) -> int:
+    import psycopg2
+
+    conn = psycopg2.connect(url)
+    with conn.cursor() as cur:
+        cur.execute("select count(*) from articles")
+        n = cur.fetchone()[0]
+    conn.close()
+    return n
+
+
+def airflow_env(tmp: Path) -> tuple[dict, str | None]:
+    """Environment for Airflow: ``AIRFLOW__DATABASE__SQL_ALCHEMY_CONN`` when set (a migrated
+    metadata database, e.g. the test session's), else a scratch one, created and migrated
+    (its name is returned, to drop at the end)."""
+    base = {
+        **os.environ,
+        "AIRFLOW_HOME": str(tmp / "airflow"),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+    }
+    if os.environ.get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"):
+        return base, None
+    from mediamon.load.db import ensure_database, with_database
+
+    name = f"airflow_bench_{uuid.uuid4().hex[:8]}"
+    url = with_database(server_url(), name)
+    ensure_database(url)
+    env = {
+        **base,
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": url.replace(
+            "postgresql://", "postgresql+psycopg2://", 1
+        ),
+    }
+    airflow = Path(sys.executable).with_name("airflow")
+    subprocess.run([str(airflow), "db", "migrate"], env=env, check=True, capture_output=True)
+    return env, name
+
+
+def drop(name: str) -> None:
+    import psycopg2
+
+    admin = psycopg2.connect(server_url())
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f'drop database if exists "{name}" with (force)')
+    admin.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000")
+    parser.add_argument("--hosts", type=int, default=10)
+    parser.add_argument("--plain-sizes", default="1000", help="sizes also run as plain Python")
+    parser.add_argument("--quick", action="store_true", help="tiny input (smoke test)")
+    parser.add_argument("--child", choices=("airflow", "plain"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        found = child_airflow() if args.child == "airflow" else child_plain()
+        print(json.dumps(found))
+        return
+    if args.quick:
+        sizes, hosts, plain = [10], 2, set()  # the plain path runs in the full bench
+    else:
+        sizes, hosts = [int(s) for s in args.sizes.split(",")], args.hosts
+        plain = {int(s) for s in args.plain_sizes.split(",") if s}
+
+    from mediamon.fetch.replay import ReplayServer
+    from mediamon.fetch.synth import synth_capture
+    from mediamon.load.db import airflow_connection_json
+
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="mediamon-bench-e2e-") as tmp:
+        tmp = Path(tmp)
+        env, airflow_db = airflow_env(tmp)
+        try:
+            for size in sizes:
+                capture = tmp / f"capture-{size}"
+                synth_capture(capture, articles=size, days=1, hosts=hosts, end=DAY)
+                with ReplayServer(capture / "capture.warc.gz") as server:
+                    results = {}
+                    for mode in ("airflow", "plain") if size in plain else ("airflow",):
+                        with scratch_database() as url:
+                            run_env = {
+                                **env,
+                                "MEDIAMON_REPLAY": server.url,
+                                "MEDIAMON_SOURCES": str(capture / "sources.yaml"),
+                                "MEDIAMON_DATA_DIR": str(tmp / f"var-{size}-{mode}"),
+                                "MEDIAMON_DATABASE_URL": url,
+                                "AIRFLOW_CONN_MEDIAMON_DB": airflow_connection_json(url),
+                            }
+                            results[mode] = found = run_child(mode, run_env)
+                            found["articles"] = articles_loaded(url)
+                        print(f"{size} articles, {mode}: {found}", flush=True)
+                rows += _rows(size, hosts, results)
+        finally:
+            if airflow_db:
+                drop(airflow_db)
+    save("e2e", rows, quick=args.quick)
+
+
+def _rows(size: int, hosts: int, results: dict) -> list[dict]:
+    bench = f"e2e {size} articles / {hosts} outlets"
+    air = results["airflow"]
+    ok = air["state"] == "success"
+    rows = [
+        row(bench, f"dag.test() wall ({air['articles']} articles loaded, run {air['state']})",
+            air["wall"], "s", limit=300 if size >= 10000 else None,
+            ratio=air["wall"] / 300 if size >= 10000 else None,
+            target="<= 300 s" if size >= 10000 else None,
+            met=(ok and air["wall"] <= 300) if size >= 10000 else None),
+        row(bench, "articles per second (dag.test())", air["articles"] / air["wall"], "articles/s"),
+    ]  # fmt: skip
+    for stage in (*STAGES, "cluster_stories", "summarize"):
+        if stage in air["stages"]:
+            rows.append(row(bench, f"stage {stage} (Airflow tasks)", air["stages"][stage], "s"))
+    if "plain" in results:
+        plain = results["plain"]
+        for stage in STAGES:
+            rows.append(row(bench, f"stage {stage} (plain Python)", plain["stages"][stage], "s"))
+        rows.append(row(bench, "plain Python wall (same work)", plain["wall"], "s"))
+        overhead = air["wall"] - plain["wall"]
+        rows.append(row(
+            bench, "Airflow overhead (dag.test() - plain)", overhead, "s",
+            ratio=air["wall"] / plain["wall"],
+        ))  # fmt: skip
+    return rows
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,48 @@
+"""Every benchmark runs on a tiny input (--quick) and writes well-formed result rows.
+
+No timing is asserted: the figures are for `make bench`, not for tests.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from support import ROOT
+
+BENCH = ROOT / "bench"
+SCRIPTS = sorted(p for p in BENCH.glob("bench_*.py") if "--quick" in p.read_text("utf-8"))
+ROW_KEYS = {"benchmark", "metric", "value", "unit", "limit", "ratio", "target", "met"}
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.stem)
+def test_bench_runs_quick_and_writes_rows(script, airflow_db, tmp_path):
+    before = {p: p.stat().st_mtime for p in (BENCH / "results").glob("*.quick.json")}
+    done = subprocess.run(
+        [sys.executable, str(script), "--quick"], capture_output=True, text=True, cwd=tmp_path,
+        timeout=600, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    written = [
+        p for p in (BENCH / "results").glob("*.quick.json")
+        if p not in before or p.stat().st_mtime > before[p]
+    ]  # fmt: skip
+    assert len(written) == 1, written
+    rows = json.loads(written[0].read_text("utf-8"))
+    assert rows and all(set(r) == ROW_KEYS for r in rows)
+    assert all(isinstance(r["value"], float | int) for r in rows)
+    assert all(r["met"] in (True, False, None) for r in rows)
+
+
+def test_report_prints_one_table_of_every_result_file():
+    done = subprocess.run(
+        [sys.executable, str(BENCH / "report.py"), "--quick"], capture_output=True, text=True,
+        check=False,
+    )  # fmt: skip
+    if done.returncode == 1 and "no results" in done.stderr:
+        pytest.skip("no quick results yet (the smoke runs above write them)")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0].split()[:4] == ["benchmark", "metric", "value", "unit"]
+    assert "targets met:" in done.stdout
