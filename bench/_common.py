@@ -116,5 +116,17 @@ def scratch_database(prefix: str = "mediamon_bench") -> Iterator[str]:
 
 
 def peak_rss_mb() -> float:
-    """This process's peak resident set size so far, in MiB (Linux ru_maxrss is KiB)."""
+    """This process's peak resident set size so far, in MiB.
+
+    Linux: ``VmHWM`` of /proc/self/status (the high-water mark of this address space, which
+    starts afresh at exec; ``ru_maxrss`` would carry over the RSS of the parent at fork).
+    Elsewhere ``ru_maxrss`` (KiB on Linux, bytes on macOS: only Linux is measured here).
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
