@@ -64,8 +64,12 @@ def load_batch(
     ``fetches``, ``articles``, ``headlines`` and ``quarantine`` are iterated once each, in
     that order (generators are fine: the batch is streamed to the server). ``metrics`` is the
     day's :class:`mediamon.quality.drift.DayMetrics` row (upserted by source and day). Commits
-    on success, rolls back and re-raises psycopg2 errors on failure.
+    on success, rolls back and re-raises psycopg2 errors on failure. ``conn`` must not be in
+    autocommit mode (ValueError): the batch is one transaction and its staging tables live
+    until its commit.
     """
+    if conn.autocommit:
+        raise ValueError("load_batch needs a connection outside autocommit mode")
     try:
         with conn.cursor() as cur:
             _upsert_source(cur, source)
