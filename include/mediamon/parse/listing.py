@@ -8,9 +8,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bs4 import NavigableString, Tag
+from bs4 import BeautifulSoup, NavigableString, Tag
 
-from mediamon.parse._html import make_soup, text_of
 from mediamon.parse.dates import parse_date
 from mediamon.parse.decode import decode_html
 from mediamon.parse.feed import zone_flag
@@ -31,6 +30,13 @@ class ListingResult:
     next_page_url: str | None = None
     warnings: list[str] = field(default_factory=list)
     skipped: list[dict] = field(default_factory=list)
+
+
+def text_of(el: Tag | None) -> str:
+    """Visible text of ``el`` with whitespace collapsed to single spaces ('' for None)."""
+    if el is None:
+        return ""
+    return " ".join(el.get_text(" ", strip=True).split())
 
 
 _BARE_CLOCK = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
@@ -146,7 +152,7 @@ def parse_listing(
     an invalid CSS selector raises soupsieve's ``SelectorSyntaxError`` (a config error).
     """
     selectors: dict[str, str] = dict(listing.selectors)
-    soup = make_soup(decode_html(body))
+    soup = BeautifulSoup(decode_html(body), "lxml")
     base_el = soup.find("base", href=True)
     base = absolute_url(url, base_el["href"]) if base_el is not None else url
     base = base or url
