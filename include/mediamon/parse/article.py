@@ -1038,8 +1038,15 @@ def parse_article(
     :class:`zoneinfo.ZoneInfoNotFoundError` for an unknown ``source.timezone``.
     """
     decoded = decode_page(body, content_type)
-    page = _Page(decoded.text, url, source, fetched_at)
-    if decoded.repaired:
+    text, nuls = _without_nul(decoded.text)
+    page = _Page(text, url, source, fetched_at)
+    if not body.strip():
+        page.warnings.append(f"empty response: {len(body)} byte(s), no markup")
+    if nuls:
+        page.warnings.append(f"NUL characters stripped: {nuls} (PostgreSQL text refuses U+0000)")
+    if decoded.warning:
+        page.warnings.append(f"encoding repaired: {decoded.warning}")
+    elif decoded.repaired:
         page.warnings.append(
             f"encoding repaired: declared {decoded.declared}, decoded as {decoded.encoding}"
         )
@@ -1050,8 +1057,10 @@ def parse_article(
         page.warnings.append(f"no publication date: {dates['published_at_reason']}")
     body_text, _body_rule = _body(page)
     body_text = _drop_leading_title(_clean_body(body_text), title)
+    if not body_text:
+        page.warnings.append("no article text found")
     languages = tuple(getattr(source, "languages", ()) or ())
-    return {
+    record = {
         "url": url,
         "canonical_url": _canonical(page),
         "source_id": source.id,
@@ -1069,6 +1078,34 @@ def parse_article(
         "body_text": body_text,
         "encoding": decoded.encoding,
         "encoding_repaired": decoded.repaired,
-        "warnings": list(dict.fromkeys(page.warnings)),
+        "warnings": page.warnings,
         "parser_version": PARSER_VERSION,
     }
+    stripped = _strip_nul_fields(record)
+    if stripped:
+        page.warnings.append(f"NUL characters stripped from {', '.join(stripped)}")
+    record["warnings"] = list(dict.fromkeys(page.warnings))
+    return record
+
+
+def _without_nul(text: str) -> tuple[str, int]:
+    """``text`` without U+0000 and how many there were."""
+    count = text.count("\x00")
+    return (text.replace("\x00", ""), count) if count else (text, 0)
+
+
+def _strip_nul_fields(record: dict) -> list[str]:
+    """Remove U+0000 from every string field (and string list) of ``record`` in place --
+    JSON-LD escapes (``\\u0000``) bring them back after the page text was cleaned; the
+    names of the fields that held one."""
+    stripped = []
+    for key, value in record.items():
+        if key == "warnings":
+            continue
+        if isinstance(value, str) and "\x00" in value:
+            record[key] = value.replace("\x00", "")
+            stripped.append(key)
+        elif isinstance(value, list) and any(isinstance(v, str) and "\x00" in v for v in value):
+            record[key] = [v.replace("\x00", "") if isinstance(v, str) else v for v in value]
+            stripped.append(key)
+    return stripped
