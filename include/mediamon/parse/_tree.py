@@ -15,9 +15,12 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 from lxml import etree
-from lxml.html import HtmlElement, HTMLParser
 
-_PARSER = HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True)
+# Plain lxml elements (not lxml.html's classes, whose Python-level class lookup costs a call
+# per element): the helpers below need only iter/get/getparent/itertext.
+_PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True,
+                           no_network=True)  # fmt: skip
+HtmlElement = etree._Element
 _EMPTY = b"<html><head></head><body></body></html>"
 
 # Class/id words that mark site chrome (masthead, menus, tickers, widgets, footers) ...
@@ -38,6 +41,18 @@ _CHROME_TAGS = frozenset({"nav", "aside"})
 _SECTIONING_CHROME = frozenset({"header", "footer"})
 _SPLIT = re.compile(r"[-_]+")
 CODE_TAGS = ("script", "style", "template", "noscript")
+# More tags than this in one feed or listing page is refused: pure-Python tree builders
+# (feedparser, BeautifulSoup) spend ~60 us per tag, so 100,000 tags bound a document to a
+# few seconds whatever its size (a real feed or section page has a few thousand).
+MAX_TAGS = 100_000
+
+
+def too_many_tags(body: bytes | str) -> str | None:
+    """A refusal reason when ``body`` holds more than :data:`MAX_TAGS` "<", else None."""
+    count = body.count(b"<" if isinstance(body, bytes) else "<")
+    if count > MAX_TAGS:
+        return f"{count} tags, more than the {MAX_TAGS} a list page may hold: not parsed"
+    return None
 
 
 def make_tree(html: str) -> HtmlElement:

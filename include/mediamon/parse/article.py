@@ -51,6 +51,7 @@ local day when one has no clock time) ``dates_disagree`` is set and the other is
 from __future__ import annotations
 
 import html as html_lib
+import itertools
 import json
 import re
 from datetime import datetime, timedelta
@@ -67,11 +68,13 @@ from mediamon.parse._tree import (
     make_tree,
     select,
     text_of,
+    too_many_tags,
 )
 from mediamon.parse.authors import authors_status, byline_kind, clean_authors, name_kind
 from mediamon.parse.dates import local_day, parse_date, url_date
 from mediamon.parse.decode import decode_page
 from mediamon.parse.language import detect_headline_language, detect_language
+from mediamon.parse.normalize import strip_nul
 from mediamon.parse.profiles import profile_for
 from mediamon.parse.titles import clean_title
 from mediamon.parse.urls import absolute_url, canonicalize_url, same_site
@@ -295,6 +298,7 @@ class _Page:
         self._elements: list[HtmlElement] | None = None
         self._positions: dict[HtmlElement, int] | None = None
         self._traf_meta: Any = None
+        self.oversized: str | None = None
         self._h1: HtmlElement | None | bool = False
 
     # -- selectors
@@ -351,7 +355,18 @@ class _Page:
             )
         return self._h1  # type: ignore[return-value]
 
+    def heavy_allowed(self) -> bool:
+        """Whether trafilatura/htmldate may run: not on a page with more than
+        :data:`MAX_TAGS` tags, where they would take minutes (said once in warnings)."""
+        if self.oversized is None:
+            self.oversized = too_many_tags(self.html) or ""
+            if self.oversized:
+                self.warnings.append(f"fallback extractors skipped: {self.oversized}")
+        return not self.oversized
+
     def trafilatura_meta(self) -> Any:
+        if self._traf_meta is None and not self.heavy_allowed():
+            self._traf_meta = False
         if self._traf_meta is None:
             from trafilatura.metadata import extract_metadata
 
@@ -796,7 +811,7 @@ def _published_trafilatura(page: _Page) -> tuple[datetime | None, str | None, st
         "no publication date found in profile, JSON-LD, meta, microdata, <time>, "
         "visible text near the headline or URL"
     )
-    if head is None:
+    if head is None or not page.heavy_allowed():
         return None, None, nothing
     try:
         found = find_date(
@@ -915,6 +930,8 @@ def _body(page: _Page) -> tuple[str, str]:
     from trafilatura import bare_extraction
 
     try:
+        if not page.heavy_allowed():
+            raise ValueError("page too large for trafilatura")
         doc = bare_extraction(
             page.html,
             url=page.url,
@@ -928,8 +945,16 @@ def _body(page: _Page) -> tuple[str, str]:
     text = getattr(doc, "text", None) if doc is not None else None
     if text:
         return _paragraphs(text), "trafilatura"
-    blocks = [text_of(p) for p in page.root.iter("p") if not in_chrome(p)]
-    return "\n\n".join(b for b in blocks if b), "paragraphs"
+    scanned = itertools.islice(page.root.iter("p"), _FALLBACK_SCAN)
+    blocks = (text_of(p) for p in scanned if not in_chrome(p))
+    return "\n\n".join(itertools.islice((b for b in blocks if b), _FALLBACK_PARAGRAPHS)), (
+        "paragraphs"
+    )
+
+
+# Paragraphs the last-resort body looks at and keeps (bounded time on hostile pages).
+_FALLBACK_SCAN = 20_000
+_FALLBACK_PARAGRAPHS = 2000
 
 
 _BLADE_COMMENT = re.compile(r"\{\{--.*?--\}\}|\{\{--|--\}\}", re.S)
@@ -1038,7 +1063,7 @@ def parse_article(
     :class:`zoneinfo.ZoneInfoNotFoundError` for an unknown ``source.timezone``.
     """
     decoded = decode_page(body, content_type)
-    text, nuls = _without_nul(decoded.text)
+    text, nuls = strip_nul(decoded.text)
     page = _Page(text, url, source, fetched_at)
     if not body.strip():
         page.warnings.append(f"empty response: {len(body)} byte(s), no markup")
@@ -1081,31 +1106,12 @@ def parse_article(
         "warnings": page.warnings,
         "parser_version": PARSER_VERSION,
     }
-    stripped = _strip_nul_fields(record)
+    stripped = []
+    for key, value in record.items():
+        record[key], found = strip_nul(value) if key != "warnings" else (value, 0)
+        if found:
+            stripped.append(key)
     if stripped:
         page.warnings.append(f"NUL characters stripped from {', '.join(stripped)}")
     record["warnings"] = list(dict.fromkeys(page.warnings))
     return record
-
-
-def _without_nul(text: str) -> tuple[str, int]:
-    """``text`` without U+0000 and how many there were."""
-    count = text.count("\x00")
-    return (text.replace("\x00", ""), count) if count else (text, 0)
-
-
-def _strip_nul_fields(record: dict) -> list[str]:
-    """Remove U+0000 from every string field (and string list) of ``record`` in place --
-    JSON-LD escapes (``\\u0000``) bring them back after the page text was cleaned; the
-    names of the fields that held one."""
-    stripped = []
-    for key, value in record.items():
-        if key == "warnings":
-            continue
-        if isinstance(value, str) and "\x00" in value:
-            record[key] = value.replace("\x00", "")
-            stripped.append(key)
-        elif isinstance(value, list) and any(isinstance(v, str) and "\x00" in v for v in value):
-            record[key] = [v.replace("\x00", "") if isinstance(v, str) else v for v in value]
-            stripped.append(key)
-    return stripped
