@@ -40,7 +40,8 @@ _ARTICLE_WORDS = frozenset(
 _CHROME_TAGS = frozenset({"nav", "aside"})
 _SECTIONING_CHROME = frozenset({"header", "footer"})
 _SPLIT = re.compile(r"[-_]+")
-CODE_TAGS = ("script", "style", "template", "noscript")
+# <noscript> stays: it is what a reader without scripts sees (some blogs print the post there).
+CODE_TAGS = ("script", "style", "template")
 # More tags than this in one feed or listing page is refused: pure-Python tree builders
 # (feedparser, BeautifulSoup) spend ~60 us per tag, so 100,000 tags bound a document to a
 # few seconds whatever its size (a real feed or section page has a few thousand).
@@ -71,8 +72,8 @@ def make_tree(html: str) -> HtmlElement:
 
 
 def drop_code(root: HtmlElement) -> None:
-    """Remove ``<script>``, ``<style>``, ``<template>`` and ``<noscript>`` elements (their
-    tails, the text after them, stay)."""
+    """Remove ``<script>``, ``<style>`` and ``<template>`` elements (their tails, the text
+    after them, stay)."""
     etree.strip_elements(root, *CODE_TAGS, with_tail=False)
 
 
@@ -140,7 +141,8 @@ def _chrome_attr(value: str | None) -> bool:
 def _is_boundary(node: HtmlElement) -> bool:
     if node.tag in ("article", "main"):
         return True
-    if "Article" in (node.get("itemtype") or "") or node.get("itemprop") == "articleBody":
+    itemtype = node.get("itemtype") or ""
+    if "Article" in itemtype or "BlogPosting" in itemtype or node.get("itemprop") == "articleBody":
         return True
     names = [*classes(node), node.get("id") or ""]
     return any("article" in _SPLIT.split(n.lower()) for n in names if n)
@@ -150,12 +152,12 @@ def in_chrome(el: HtmlElement) -> bool:
     """True when ``el`` sits in site chrome rather than in the article.
 
     Walking up from ``el`` to the nearest article boundary (``<article>``, ``<main>``, an
-    element with a schema.org ``*Article`` itemtype or ``itemprop=articleBody``, or a class/id
-    named "article"), chrome is: a ``<nav>`` or ``<aside>``; a ``<header>``/``<footer>`` not
-    inside an ``<article>``; or an element whose class or id starts or ends with a chrome
-    word (header, footer, menu, sidebar, ticker, widget, related, comments, currency, ...;
-    words split on "-" and "_") and has no article word (article, post, entry, story,
-    content, ...) in the same class name.
+    element with a schema.org ``*Article`` or ``BlogPosting`` itemtype or
+    ``itemprop=articleBody``, or a class/id named "article"), chrome is: a ``<nav>`` or
+    ``<aside>``; a ``<header>``/``<footer>`` not inside an ``<article>``; or an element whose
+    class or id starts or ends with a chrome word (header, footer, menu, sidebar, ticker,
+    widget, related, comments, currency, ...; words split on "-" and "_") and has no article
+    word (article, post, entry, story, content, ...) in the same class name.
     Ancestors above the boundary do not count (some outlets wrap the whole article column in
     an ``<aside>``).
     """

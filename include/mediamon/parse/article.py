@@ -405,13 +405,17 @@ def _title(page: _Page) -> tuple[str | None, str | None]:
         if title := usable(text_of(el)):
             return title, "profile"
     h1 = page.h1()
-    visible = usable(text_of(h1)) if h1 is not None else None
-    if title := usable(_clean_text(page.ld.get("headline") or page.ld.get("name"))):
-        return (visible, "h1") if _rewritten_for_social(title, visible) else (title, "jsonld")
-    if title := usable(_clean_text(_first_meta(page.meta, META_TITLE))):
-        return (visible, "h1") if _rewritten_for_social(title, visible) else (title, "meta")
-    if h1 is not None and (title := usable(text_of(h1))):
-        return title, "h1"
+    visible = usable(_headline_text(h1)) if h1 is not None else None
+    for rule, raw in (
+        ("jsonld", page.ld.get("headline") or page.ld.get("name")),
+        ("meta", _first_meta(page.meta, META_TITLE)),
+    ):
+        if title := usable(_clean_text(raw)):
+            if _rewritten_for_social(title, visible) or _decorates(title, visible):
+                return visible, "h1"
+            return title, rule
+    if visible:
+        return visible, "h1"
     traf = page.trafilatura_meta()
     if traf is not None and traf.title and (title := usable(_clean_text(traf.title))):
         return title, "trafilatura"
@@ -421,6 +425,54 @@ def _title(page: _Page) -> tuple[str | None, str | None]:
 
 
 _WORD_RE = re.compile(r"\w+")
+# Class words of the small line printed inside or above a headline ("Die Zukunft der Arbeit",
+# "Corona-Pandemie"): a kicker / overline, not part of the headline; and text hidden from
+# sighted readers.
+_KICKER_WORDS = frozenset(
+    {"kicker", "overline", "dachzeile", "topline", "eyebrow", "rubric", "rubrika", "supertitle",
+     "pretitle", "overtitle", "roofline", "spitzmarke", "hidden", "sr", "visuallyhidden"}
+)  # fmt: skip
+_CLASS_SPLIT = re.compile(r"[-_\s]+")
+_TITLE_SEPARATOR_END = re.compile(r"[:|—–\-·•/»]\s*$")
+
+
+def _headline_text(h1: HtmlElement) -> str:
+    """Text of the headline element without a kicker/overline child (class "kicker",
+    "overline", "dachzeile", "topline", "eyebrow", ...) or visually hidden text
+    ("visually-hidden", "sr-only"): the headline as the page prints it large."""
+    kickers = [
+        el
+        for el in h1.iterdescendants()
+        if {w for c in (el.get("class") or "").lower().split() for w in _CLASS_SPLIT.split(c)}
+        & _KICKER_WORDS
+    ]
+    if not kickers:
+        return text_of(h1)
+    pieces = []
+    skip = set(kickers)
+    for el in h1.iter():
+        inside_kicker = el in skip or any(a in skip for a in el.iterancestors())
+        if el is not h1 and not inside_kicker and el.text:
+            pieces.append(el.text)
+        if el is h1 and el.text:
+            pieces.append(el.text)
+        if el is not h1 and el.tail and not any(a in skip for a in el.iterancestors()):
+            pieces.append(el.tail)
+    text = " ".join(" ".join(pieces).split())
+    return text or text_of(h1)
+
+
+def _decorates(meta_title: str, visible: str | None) -> bool:
+    """True when the metadata title is a kicker, a separator, then the visible ``<h1>`` of at
+    least three words ("Siemens und die Kohlemine Adani: Kaeser verarscht Neubauer"): the
+    analyst sees the ``<h1>``. (The other way round, "<h1>: more words", the ``<h1>`` is
+    more likely a rubric than the headline.)"""
+    if not visible or len(visible.split()) < 3 or visible == meta_title:
+        return False
+    a, b = meta_title.casefold(), visible.casefold()
+    if a.endswith(b) and len(a) > len(b):
+        return bool(_TITLE_SEPARATOR_END.search(meta_title[: len(a) - len(b)]))
+    return False
 
 
 def _rewritten_for_social(meta_title: str, visible: str | None) -> bool:
@@ -444,8 +496,8 @@ _HEADLINE_LINK_MIN = 20
 
 def _in_listing_item(el: HtmlElement, name: str) -> bool:
     """True when ``el`` (holding a byline) sits in a headline list item: ``el`` or its parent
-    holds a link whose text looks like a headline (20+ characters, not the name itself, not
-    an inline link inside a paragraph) -- e.g. "related articles" blocks with bylines."""
+    holds a link whose text looks like a headline (20+ characters and 3+ words, not the name
+    itself, not an inline link inside a paragraph), e.g. "related articles" with bylines."""
     node: HtmlElement | None = el
     for _ in range(2):
         if node is None or node.tag in ("body", "html", "article", "main"):
@@ -456,6 +508,7 @@ def _in_listing_item(el: HtmlElement, name: str) -> bool:
             text = text_of(link)
             if (
                 len(text) >= _HEADLINE_LINK_MIN
+                and len(text.split()) >= 3  # "Follow @StevenMufson" is no headline
                 and name.casefold() not in text.casefold()
                 and find_parent(link, "p") is None
             ):
@@ -550,6 +603,34 @@ def _authors(page: _Page) -> tuple[list[str], str, str | None, str | None]:
     return names, status, source_name, byline_kind(names, known)
 
 
+_BYLINE_XPATH = (
+    "//a[contains(concat(' ', normalize-space(@rel), ' '), ' author ')]"
+    " | //*[contains(translate(@class, 'BYLINE', 'byline'), 'byline')]"
+)
+_NOT_BYLINE_PARTS = frozenset({"date", "time", "dateline", "photo", "img", "image", "label"})
+
+
+def _byline_elements(page: _Page) -> list[HtmlElement]:
+    """``<a rel=author>`` and elements with a class naming a byline: the word "byline" in a
+    class split on "-"/"_" ("byline", "pb-byline", "byline-author", "article__byline"),
+    not a date/photo part of it ("byline__date"); outermost only (a byline's inner
+    "byline-name" adds nothing)."""
+    out: list[HtmlElement] = []
+    for el in page.root.xpath(_BYLINE_XPATH):
+        if el.tag != "a" or "author" not in (el.get("rel") or "").lower().split():
+            parts = [
+                set(_CLASS_SPLIT.split(c))
+                for c in (el.get("class") or "").lower().split()
+                if "byline" in c
+            ]
+            if not any("byline" in p and not p & _NOT_BYLINE_PARTS for p in parts):
+                continue
+        if any(a in out for a in el.iterancestors()):
+            continue
+        out.append(el)
+    return out
+
+
 def _authors_chain(page: _Page) -> tuple[list[str], str, str | None, list[str]]:
     site_names = _site_names(page)
     candidates: list[tuple[str, list[str], list[str]]] = []
@@ -559,8 +640,13 @@ def _authors_chain(page: _Page) -> tuple[list[str], str, str | None, list[str]]:
         names, orgs = _ld_people(page.ld.get("author"), page.ids)
         candidates.append(("jsonld", names, orgs))
     candidates.append(("meta", _meta_authors(page), []))
+    outlet = {n.casefold() for n in site_names}
     for source_name, raw, orgs in candidates:
         names = clean_authors(raw)
+        if source_name != "profile":
+            # metadata naming the outlet itself as author (BBC's JSON-LD author = publisher)
+            # is the CMS default, not a byline: look further down the chain
+            names = [n for n in names if n.casefold() not in outlet]
         if names:
             status = authors_status(names, clean_authors(orgs) + site_names)
             return names, status, source_name, clean_authors(orgs)
@@ -581,7 +667,7 @@ def _authors_chain(page: _Page) -> tuple[list[str], str, str | None, list[str]]:
         return names, status, "microdata", clean_authors(micro_orgs)
     found = [
         el
-        for el in select(page.root, 'a[rel~="author"], [class~="byline"], [class~="Byline"]')
+        for el in _byline_elements(page)
         if text_of(el) and _byline_in_article(page, el, text_of(el))
     ]
     anchor = _title_anchor(page)
