@@ -1,16 +1,16 @@
 """Full-size fuzzing of the ``parse-article``, ``parse-feed`` and ``parse-listing`` entry points.
 
     .venv/bin/python bench/fuzz_parsers.py [--inputs N] [--workers W] [--quick]
-        [--timeout SECONDS] [--seed S]
+        [--timeout SECONDS] [--seed S] [--window BYTES]
 
-The strategies of ``tests/fuzz_support.py`` (hypothesis: real fixtures, else demo pages,
-cut and mutated) generate N inputs (default 100,000; 300 with ``--quick``), spread evenly
-over the three entry points and over W worker processes (default 1). Each worker runs
-hypothesis in batches of 500 examples with its own seed, in generate-only mode; the checked
-function never fails, so nothing is shrunk: every exception (other than a clear
-``InputError`` refusal of empty input), every broken output contract and every input
-slower than ``--timeout`` (default 20 s, enforced with SIGALRM) is recorded as a crash,
-its input saved under ``bench/results/fuzz_crashes/``.
+The strategies of ``tests/fuzz_support.py`` (hypothesis: real fixtures, else demo pages, cut
+to a window of at most ``--window`` bytes, then mutated) generate N inputs (default 100,000;
+300 with ``--quick``), spread evenly over the three entry points and over W worker processes
+(default 1). Each worker runs hypothesis in batches of 500 examples with its own seed, in
+generate-only mode; the checked function never fails, so nothing is shrunk: every exception
+(other than a clear ``InputError`` refusal of empty input), every broken output contract and
+every input slower than ``--timeout`` (default 20 s, enforced with SIGALRM) is recorded as a
+crash, its input saved under ``bench/results/fuzz_crashes/``.
 
 Results: ``bench/results/fuzz_parsers.json`` -- inputs run per entry point, crashes,
 refusals, mean and slowest time per input (and which seed it came from).
@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import multiprocessing
-import os
 import signal
 import sys
 import tempfile
@@ -34,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from fuzz_support import KINDS, load_seeds, mutated, run_one  # noqa: E402
+from fuzz_support import KINDS, WINDOW, load_seeds, mutated, run_one  # noqa: E402
 from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
 from hypothesis import seed as hypothesis_seed  # noqa: E402
 from results_json import RESULTS, row, write_results  # noqa: E402
@@ -51,75 +50,77 @@ def _alarm(signum, frame):
     raise _Timeout()
 
 
-def _worker(args: tuple[int, int, int, float]) -> dict:
-    """Run ``count`` inputs (all three kinds in turn) with hypothesis seed ``seed``."""
-    worker, count, seed, timeout = args
+def _worker(args: tuple[int, int, int, float, int]) -> dict:
+    """Run ``count`` inputs, batches of the three kinds in turn, with hypothesis seed
+    ``seed``; a progress line to stderr after every round of batches."""
+    worker, count, seed, timeout, window = args
     warnings.simplefilter("ignore")
-    os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
     seeds = load_seeds()
     stats = {k: {"inputs": 0, "refused": 0, "seconds": 0.0, "slowest": 0.0, "slowest_seed": ""}
              for k in KINDS}  # fmt: skip
     crashes: list[dict] = []
     signal.signal(signal.SIGALRM, _alarm)
     workdir = Path(tempfile.mkdtemp(prefix=f"fuzz-{worker}-"))
-    per_kind = max(1, count // len(KINDS))
+    remaining = {k: max(1, count // len(KINDS)) for k in KINDS}
     batch_no = 0
-    for kind in KINDS:
-        remaining = per_kind
-        while remaining > 0:
-            n = min(BATCH, remaining)
-            done = _batch(kind, n, seed * 100_003 + batch_no, seeds, stats, crashes, workdir,
-                          timeout)  # fmt: skip
-            remaining -= max(done, 1)
+    while any(remaining.values()):
+        for kind in KINDS:
+            n = min(BATCH, remaining[kind])
+            if not n:
+                continue
+            strategy = mutated(seeds[kind], window)
+            done = _batch(kind, n, seed * 100_003 + batch_no, strategy, stats, crashes,
+                          workdir, timeout)  # fmt: skip
+            remaining[kind] = max(0, remaining[kind] - max(done, 1))
             batch_no += 1
+        ran = sum(st["inputs"] for st in stats.values())
+        print(f"worker {worker}: {ran} inputs, {len(crashes)} crashes", file=sys.stderr,
+              flush=True)  # fmt: skip
     return {"stats": stats, "crashes": crashes}
 
 
-def _batch(kind, n, batch_seed, seeds, stats, crashes, workdir, timeout) -> int:
+def _batch(kind, n, batch_seed, strategy, stats, crashes, workdir, timeout) -> int:
     """Run one hypothesis batch of ``n`` inputs of ``kind``; how many ran."""
     done = [0]
 
-    if True:
-        if True:
+    @hypothesis_seed(batch_seed)
+    @settings(
+        max_examples=n, deadline=None, database=None, phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )  # fmt: skip
+    @given(case=strategy)
+    def one(case):
+        name, data = case
+        done[0] += 1
+        st = stats[kind]
+        started = time.perf_counter()
+        signal.setitimer(signal.ITIMER_REAL, timeout)
+        try:
+            outcome = run_one(kind, data, workdir)
+        except BaseException as exc:  # every failure is recorded, none stops the run
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            digest = hashlib.sha1(data).hexdigest()[:16]
+            CRASHES.mkdir(parents=True, exist_ok=True)
+            (CRASHES / f"{kind}-{digest}.bin").write_bytes(data)
+            what = "timeout" if isinstance(exc, _Timeout) else type(exc).__name__
+            crashes.append({
+                "kind": kind, "seed": name, "error": what,
+                "message": str(exc)[:300], "input": f"{kind}-{digest}.bin",
+                "where": traceback.format_exc().strip().splitlines()[-3:],
+            })  # fmt: skip
+            outcome = "crash"
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        took = time.perf_counter() - started
+        st["inputs"] += 1
+        st["refused"] += outcome == "refused"
+        st["seconds"] += took
+        if took > st["slowest"]:
+            st["slowest"], st["slowest_seed"] = took, name
 
-            @hypothesis_seed(batch_seed)
-            @settings(
-                max_examples=n, deadline=None, database=None, phases=[Phase.generate],
-                suppress_health_check=list(HealthCheck),
-            )  # fmt: skip
-            @given(case=mutated(seeds[kind]))
-            def one(case):
-                name, data = case
-                done[0] += 1
-                st = stats[kind]
-                started = time.perf_counter()
-                signal.setitimer(signal.ITIMER_REAL, timeout)
-                try:
-                    outcome = run_one(kind, data, workdir)
-                except BaseException as exc:  # every failure is recorded, none stops the run
-                    signal.setitimer(signal.ITIMER_REAL, 0)
-                    if isinstance(exc, KeyboardInterrupt):
-                        raise
-                    digest = hashlib.sha1(data).hexdigest()[:16]
-                    CRASHES.mkdir(parents=True, exist_ok=True)
-                    (CRASHES / f"{kind}-{digest}.bin").write_bytes(data)
-                    what = "timeout" if isinstance(exc, _Timeout) else type(exc).__name__
-                    crashes.append({
-                        "kind": kind, "seed": name, "error": what,
-                        "message": str(exc)[:300], "input": f"{kind}-{digest}.bin",
-                        "where": traceback.format_exc().strip().splitlines()[-3:],
-                    })  # fmt: skip
-                    outcome = "crash"
-                finally:
-                    signal.setitimer(signal.ITIMER_REAL, 0)
-                took = time.perf_counter() - started
-                st["inputs"] += 1
-                st["refused"] += outcome == "refused"
-                st["seconds"] += took
-                if took > st["slowest"]:
-                    st["slowest"], st["slowest_seed"] = took, name
-
-            one()
+    one()
     return done[0]
 
 
@@ -129,11 +130,18 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--timeout", type=float, default=20.0)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--window",
+        type=int,
+        default=WINDOW,
+        help="bytes of a seed kept before the edits (default %(default)s)",
+    )
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args(argv)
     total = 300 if args.quick else args.inputs
     started = time.perf_counter()
-    jobs = [(w, total // args.workers, args.seed + w, args.timeout) for w in range(args.workers)]
+    jobs = [(w, total // args.workers, args.seed + w, args.timeout, args.window)
+            for w in range(args.workers)]  # fmt: skip
     if args.workers == 1:
         results = [_worker(jobs[0])]
     else:

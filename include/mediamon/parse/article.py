@@ -56,11 +56,9 @@ import json
 import re
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
-
-from lxml.html import HtmlElement
 
 from mediamon.parse._tree import (
+    HtmlElement,
     drop_code,
     elements,
     find_parent,
@@ -77,7 +75,7 @@ from mediamon.parse.language import detect_headline_language, detect_language
 from mediamon.parse.normalize import strip_nul
 from mediamon.parse.profiles import profile_for
 from mediamon.parse.titles import clean_title
-from mediamon.parse.urls import absolute_url, canonicalize_url, same_site
+from mediamon.parse.urls import absolute_url, bare_host, canonicalize_url, same_site
 from mediamon.parse.version import PARSER_VERSION
 
 ARTICLE_TYPES = frozenset(
@@ -584,11 +582,8 @@ def _site_names(page: _Page) -> list[str]:
 def _host_names(page: _Page) -> list[str]:
     """The page's and the source's host names ("www.nur.kz" -> "nur.kz"): a title piece
     equal to one of them (with or without its TLD) is the outlet's name."""
-    hosts = [
-        urlsplit(page.url).hostname,
-        urlsplit(str(getattr(page.source, "homepage", "") or "")).hostname,
-    ]
-    return [h.removeprefix("www.") for h in hosts if h and "." in h and not h.endswith(".invalid")]
+    hosts = [bare_host(page.url), bare_host(str(getattr(page.source, "homepage", "") or ""))]
+    return [h for h in hosts if h and "." in h and not h.endswith(".invalid")]
 
 
 def _authors(page: _Page) -> tuple[list[str], str, str | None, str | None]:
