@@ -6,7 +6,7 @@
 The strategies of ``tests/fuzz_support.py`` (hypothesis: real fixtures, else demo pages, cut
 to a window of at most ``--window`` bytes, then mutated) generate N inputs (default 100,000;
 300 with ``--quick``), spread evenly over the three entry points and over W worker processes
-(default 1). Each worker runs hypothesis in batches of 500 examples with its own seed, in
+(default 1). Each worker runs hypothesis in batches of 100 examples with its own seed, in
 generate-only mode; the checked function never fails, so nothing is shrunk: every exception
 (other than a clear ``InputError`` refusal of empty input), every broken output contract and
 every input slower than ``--timeout`` (default 20 s, enforced with SIGALRM) is recorded as a
@@ -38,7 +38,7 @@ from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
 from hypothesis import seed as hypothesis_seed  # noqa: E402
 from results_json import RESULTS, row, write_results  # noqa: E402
 
-BATCH = 500
+BATCH = 100
 CRASHES = RESULTS / "fuzz_crashes"
 
 
@@ -50,10 +50,10 @@ def _alarm(signum, frame):
     raise _Timeout()
 
 
-def _worker(args: tuple[int, int, int, float, int]) -> dict:
+def _worker(args: tuple[int, int, int, float, int, float]) -> dict:
     """Run ``count`` inputs, batches of the three kinds in turn, with hypothesis seed
     ``seed``; a progress line to stderr after every round of batches."""
-    worker, count, seed, timeout, window = args
+    worker, count, seed, timeout, window, deadline = args
     warnings.simplefilter("ignore")
     seeds = load_seeds()
     stats = {k: {"inputs": 0, "refused": 0, "seconds": 0.0, "slowest": 0.0, "slowest_seed": ""}
@@ -63,7 +63,7 @@ def _worker(args: tuple[int, int, int, float, int]) -> dict:
     workdir = Path(tempfile.mkdtemp(prefix=f"fuzz-{worker}-"))
     remaining = {k: max(1, count // len(KINDS)) for k in KINDS}
     batch_no = 0
-    while any(remaining.values()):
+    while any(remaining.values()) and time.time() < deadline:
         for kind in KINDS:
             n = min(BATCH, remaining[kind])
             if not n:
@@ -126,7 +126,9 @@ def _batch(kind, n, batch_seed, strategy, stats, crashes, workdir, timeout) -> i
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--inputs", type=int, default=100_000)
+    parser.add_argument(
+        "--inputs", type=int, default=None, help="inputs in all (default 100,000; 300 with --quick)"
+    )
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--timeout", type=float, default=20.0)
     parser.add_argument("--seed", type=int, default=1)
@@ -136,11 +138,18 @@ def main(argv: list[str]) -> int:
         default=WINDOW,
         help="bytes of a seed kept before the edits (default %(default)s)",
     )
+    parser.add_argument(
+        "--max-seconds",
+        type=float,
+        default=None,
+        help="stop (and report what ran) after this many seconds",
+    )
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args(argv)
-    total = 300 if args.quick else args.inputs
+    total = args.inputs or (300 if args.quick else 100_000)
     started = time.perf_counter()
-    jobs = [(w, total // args.workers, args.seed + w, args.timeout, args.window)
+    deadline = time.time() + (args.max_seconds or 10**9)
+    jobs = [(w, total // args.workers, args.seed + w, args.timeout, args.window, deadline)
             for w in range(args.workers)]  # fmt: skip
     if args.workers == 1:
         results = [_worker(jobs[0])]

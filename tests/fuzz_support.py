@@ -159,12 +159,36 @@ def check_output(out: object) -> None:
             raise Crash(f"U+0000 in output string {text[:80]!r}")
 
 
+_REGISTRIES: dict[str, dict] = {}
+
+
+def _cache_registry() -> None:
+    """Read each sources registry once per process: the entry points read it on every call
+    (cheap for one command, most of the time of a fuzz input). Parsing is unchanged."""
+    import mediamon.config as config
+    import mediamon.parse.lists_file as lists_file
+
+    if getattr(config.load_sources, "fuzz_cached", False):
+        return
+    original = config.load_sources
+
+    def load_sources(path=None):
+        key = str(path or config.registry_path())
+        if key not in _REGISTRIES:
+            _REGISTRIES[key] = original(path)
+        return _REGISTRIES[key]
+
+    load_sources.fuzz_cached = True
+    config.load_sources = lists_file.load_sources = load_sources
+
+
 def run_one(kind: str, data: bytes, workdir: Path) -> str:
     """Run the ``parse-<kind>`` entry point on ``data`` written to a file in ``workdir``;
     "ok" or "refused" (an :class:`InputError`), else raise (a crash)."""
     from mediamon.parse.article_file import parse_article_file
     from mediamon.parse.lists_file import parse_feed_file, parse_listing_file
 
+    _cache_registry()
     path = workdir / f"input.{kind}"
     path.write_bytes(data)
     try:
