@@ -188,6 +188,8 @@ def _mixed_or_damaged_utf8(body: bytes, declared: str | None) -> tuple[str, str,
     encodings", at least 8 invalid bytes); when none does and they are few (at most 5% of
     the non-ASCII bytes), they become U+FFFD ("invalid UTF-8"). None when the page is not
     mostly UTF-8."""
+    if _valid_utf8(body):
+        return None  # all of it is UTF-8 (the common case, decided at C speed)
     good, bad, bad_bytes = _utf8_runs(body)
     if not good or not bad:
         return None
