@@ -144,6 +144,7 @@ def main(argv: list[str]) -> int:
         default=None,
         help="stop (and report what ran) after this many seconds",
     )
+    parser.add_argument("--tag", default="", help="suffix of the results file name")
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args(argv)
     total = args.inputs or (300 if args.quick else 100_000)
@@ -158,7 +159,7 @@ def main(argv: list[str]) -> int:
             results = pool.map(_worker, jobs)
     wall = time.perf_counter() - started
     crashes = [c for r in results for c in r["crashes"]]
-    name = "fuzz_parsers" + ("_quick" if args.quick else "")
+    name = "fuzz_parsers" + ("_quick" if args.quick else "") + (f"_{args.tag}" if args.tag else "")
     rows = []
     inputs_all = 0
     for kind in KINDS:
