@@ -148,6 +148,7 @@ def ours(html: bytes, url: str, zone: str, language: str) -> dict:
         "title": rec["title"],
         "authors": rec["authors"],
         "body": rec["body_text"],
+        "language": rec["language"],
     }
 
 
@@ -243,6 +244,7 @@ def rows_with_gold(root: Path) -> list[dict]:
 def evaluate(rows: list[dict], name: str, extract, show_misses: bool) -> dict:
     days = {"all": [0, 0], "cyrillic": [0, 0], "other": [0, 0]}
     titles = [0, 0]
+    languages = [0, 0]
     tp = fp = fn = 0
     bodies: list[float] = []
     started = time.perf_counter()
@@ -266,6 +268,13 @@ def evaluate(rows: list[dict], name: str, extract, show_misses: bool) -> dict:
                 days[key][1] += 1
             if show_misses and not ok:
                 print(f"  {name} day miss {row['name']}: gold {row['gold_date']} got {got['date']}")
+        if got.get("language") is not None or "language" in got:
+            if len(row["language"]) == 2:  # the manifest's language of the page
+                languages[0] += got.get("language") == row["language"]
+                languages[1] += 1
+                if show_misses and got.get("language") != row["language"]:
+                    print(f"  {name} language miss {row['name']}: {got.get('language')} vs "
+                          f"{row['language']}")  # fmt: skip
         if row["gold_title"] and "title" in got:
             ok = norm_title(got["title"]) == norm_title(row["gold_title"])
             titles[0] += ok
@@ -290,6 +299,7 @@ def evaluate(rows: list[dict], name: str, extract, show_misses: bool) -> dict:
         "name": name,
         "days": days,
         "titles": titles,
+        "languages": languages,
         "byline": (p, r, 2 * p * r / (p + r) if p + r else 0.0, tp + fn),
         "body": (sum(bodies) / len(bodies), len(bodies)) if bodies else None,
         "seconds": time.perf_counter() - started,
@@ -303,7 +313,7 @@ def _ratio(pair: list[int]) -> str:
 
 def print_table(results: list[dict]) -> None:
     header = ["extractor", "day (all)", "day (Cyrillic)", "day (other)", "title exact",
-              "byline P", "byline R", "byline F1", "body F1", "seconds"]  # fmt: skip
+              "byline P", "byline R", "byline F1", "body F1", "language", "seconds"]  # fmt: skip
     lines = [header]
     for res in results:
         has_authors = res["byline"][3] and res["name"] != "htmldate"
@@ -319,6 +329,7 @@ def print_table(results: list[dict]) -> None:
                 f"{r:.3f}" if has_authors else "n/a",
                 f"{f1:.3f}" if has_authors else "n/a",
                 f"{res['body'][0]:.3f} ({res['body'][1]})" if res["body"] else "n/a",
+                _ratio(res["languages"]),
                 f"{res['seconds']:.1f}",
             ]
         )
@@ -345,6 +356,7 @@ def result_rows(results: list[dict], groups: list[dict]) -> list[dict]:
             ("title exact", _share(res["titles"]), 0.97),
             ("byline F1", res["byline"][2] if res["byline"][3] else None, 0.95),
             ("body F1", res["body"][0] if res["body"] else None, traf_body),
+            ("language", _share(res["languages"]), None),
         ]
         for metric, value, target in figures:
             if value is None or (res["name"] == "htmldate" and metric != "day (all)"

@@ -162,3 +162,12 @@ def test_microdata_article_body_element_is_the_body():
     )))  # fmt: skip
     assert rec["body_text"].startswith("Городской совет обсудил план ремонта дорог")
     assert "Курс доллара" not in rec["body_text"] and "Читайте также" not in rec["body_text"]
+
+
+# -- language of a page in neither Cyrillic nor Latin script, with no declaration
+
+
+def test_language_of_a_page_in_another_script_comes_from_the_library():
+    text = "城市议会讨论了明年的道路维修计划，并决定从郊区开始施工。工程将在春季开始。"
+    rec = parse(f"<html><body><h1>道路维修计划</h1><p>{text}</p></body></html>")
+    assert rec["language"] == "zh"
