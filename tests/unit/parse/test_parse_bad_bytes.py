@@ -132,3 +132,32 @@ def test_html_without_body_keeps_what_the_head_says():
     assert rec["title"] == "Only a head"
     assert rec["published_at"].isoformat() == "2024-09-07T10:00:00+05:00"
     assert rec["body_text"] == "" and _warned(rec, "no article text found")
+
+
+def test_feed_and_listing_with_too_many_tags_are_refused_with_a_reason():
+    from types import SimpleNamespace
+
+    from mediamon.parse import parse_feed, parse_listing
+
+    data = b"<rss version='2.0'><channel>" + b"<x>" * 150_000
+    src = make_source()
+    feed = parse_feed(data, "https://exclusive.kz/feed/", source=src, list_id="rss",
+                      fetched_at=FETCHED)  # fmt: skip
+    assert feed.headlines == [] and "150002 tags" in feed.refused_reason
+    listing = SimpleNamespace(id="news", selectors={"item": "li", "title": "a", "link": "a"})
+    result = parse_listing(b"<ul>" + b"<li>" * 150_000, "https://exclusive.kz/news/",
+                           source=src, listing=listing, fetched_at=FETCHED)  # fmt: skip
+    assert result.headlines == [] and "tags" in result.skipped[0]["reason"]
+
+
+def test_feed_item_with_nul_in_its_link_and_title_is_cleaned():
+    from mediamon.parse import parse_feed
+
+    data = (
+        b"<rss version='2.0'><channel><item><title>Bud\x00get</title>"
+        b"<link>https://exclusive.kz/news/a\x00b</link></item></channel></rss>"
+    )
+    feed = parse_feed(data, "https://exclusive.kz/feed/", source=make_source(), list_id="rss",
+                      fetched_at=FETCHED)  # fmt: skip
+    assert json.dumps([feed.headlines, feed.warnings], default=str).count("\\u0000") == 0
+    assert any("NUL" in w for w in feed.warnings)

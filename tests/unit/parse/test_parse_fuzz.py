@@ -42,6 +42,12 @@ def test_known_hostile_inputs(tmp_path):
         b"<html>" + b"<div>" * 100_000,
         b'<script type="application/ld+json">{"@type":"NewsArticle","headline":"\\u0000"}</script>',
         b"<?xml version='1.0' encoding='utf-16'?><rss><channel><item><title>x",
+        # found by bench/fuzz_parsers.py: a canonical link with a broken IPv6 literal made
+        # urljoin raise ValueError
+        b'<html><head><link rel="canonical" href="http://[::1"></head><body><h1>Title</h1>',
+        # found by the fuzz test: U+0000 inside a feed item's link reached the output
+        b"<rss version='2.0'><channel><item><title>T</title>"
+        b"<link>https://example.kz/a\x00b</link></item></channel></rss>",
     ]
     for data in hostile:
         for kind in KINDS:
