@@ -1,6 +1,6 @@
 """Per-field accuracy of our article extractor against trafilatura, htmldate and newspaper4k.
 
-    .venv/bin/python bench/bench_extraction.py [REAL_FIXTURES] [--misses]
+    .venv/bin/python bench/bench_extraction.py [REAL_FIXTURES] [--misses] [--quick]
 
 Runs every extractor on the same pages: the gold rows of ``../shared/fixtures/real/MANIFEST.tsv``
 plus its gold side files, and prints one table:
@@ -15,6 +15,11 @@ plus its gold side files, and prints one table:
   micro-averaged over names, case- and punctuation-insensitive. newspaper4k's snapshots are
   not truth and are left out.
 - ``body F1``: bag-of-words token F1 against the hand-labelled ScrapingHub bodies.
+
+A second table gives our figures per fixture group (folder): each group's gold comes from
+its own repository, so a rule tuned on one group shows up as a gap between groups. Results
+(with issue 3's targets) go to ``bench/results/extraction.json``; ``--quick`` runs our
+extractor alone on five pages.
 
 This is a benchmark, not a test: nothing asserts; the numbers go in reports. newspaper4k is an
 optional extra (``pip install -e '.[bench]'``); its column is "n/a" when it is not installed.
@@ -38,9 +43,12 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "unit" / "parse"))
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "bench"))
 
 from mediamon.parse import parse_article  # noqa: E402
 from mediamon.parse.decode import decode_html  # noqa: E402
+from results_json import row as result_row  # noqa: E402
+from results_json import write_results  # noqa: E402
 from test_parse_real_fixtures import page_url, zone_for  # noqa: E402
 
 FETCHED_AT = datetime(2026, 1, 1, tzinfo=UTC)
@@ -140,6 +148,7 @@ def ours(html: bytes, url: str, zone: str, language: str) -> dict:
         "title": rec["title"],
         "authors": rec["authors"],
         "body": rec["body_text"],
+        "language": rec["language"],
     }
 
 
@@ -235,6 +244,7 @@ def rows_with_gold(root: Path) -> list[dict]:
 def evaluate(rows: list[dict], name: str, extract, show_misses: bool) -> dict:
     days = {"all": [0, 0], "cyrillic": [0, 0], "other": [0, 0]}
     titles = [0, 0]
+    languages = [0, 0]
     tp = fp = fn = 0
     bodies: list[float] = []
     started = time.perf_counter()
@@ -258,6 +268,13 @@ def evaluate(rows: list[dict], name: str, extract, show_misses: bool) -> dict:
                 days[key][1] += 1
             if show_misses and not ok:
                 print(f"  {name} day miss {row['name']}: gold {row['gold_date']} got {got['date']}")
+        if got.get("language") is not None or "language" in got:
+            if len(row["language"]) == 2:  # the manifest's language of the page
+                languages[0] += got.get("language") == row["language"]
+                languages[1] += 1
+                if show_misses and got.get("language") != row["language"]:
+                    print(f"  {name} language miss {row['name']}: {got.get('language')} vs "
+                          f"{row['language']}")  # fmt: skip
         if row["gold_title"] and "title" in got:
             ok = norm_title(got["title"]) == norm_title(row["gold_title"])
             titles[0] += ok
@@ -282,6 +299,7 @@ def evaluate(rows: list[dict], name: str, extract, show_misses: bool) -> dict:
         "name": name,
         "days": days,
         "titles": titles,
+        "languages": languages,
         "byline": (p, r, 2 * p * r / (p + r) if p + r else 0.0, tp + fn),
         "body": (sum(bodies) / len(bodies), len(bodies)) if bodies else None,
         "seconds": time.perf_counter() - started,
@@ -295,7 +313,7 @@ def _ratio(pair: list[int]) -> str:
 
 def print_table(results: list[dict]) -> None:
     header = ["extractor", "day (all)", "day (Cyrillic)", "day (other)", "title exact",
-              "byline P", "byline R", "byline F1", "body F1", "seconds"]  # fmt: skip
+              "byline P", "byline R", "byline F1", "body F1", "language", "seconds"]  # fmt: skip
     lines = [header]
     for res in results:
         has_authors = res["byline"][3] and res["name"] != "htmldate"
@@ -311,6 +329,7 @@ def print_table(results: list[dict]) -> None:
                 f"{r:.3f}" if has_authors else "n/a",
                 f"{f1:.3f}" if has_authors else "n/a",
                 f"{res['body'][0]:.3f} ({res['body'][1]})" if res["body"] else "n/a",
+                _ratio(res["languages"]),
                 f"{res['seconds']:.1f}",
             ]
         )
@@ -319,28 +338,86 @@ def print_table(results: list[dict]) -> None:
         print("  ".join(str(cell).ljust(w) for cell, w in zip(line, widths, strict=True)))
 
 
+def _share(pair: list[int]) -> float | None:
+    return pair[0] / pair[1] if pair[1] else None
+
+
+def result_rows(results: list[dict], groups: list[dict]) -> list[dict]:
+    """The JSON rows: per extractor day/title/byline/body, with issue 3's targets on ours;
+    then ours per fixture group (folder)."""
+    traf = next((r for r in results if r["name"] == "trafilatura"), None)
+    traf_body = traf["body"][0] if traf and traf["body"] else None
+    out = []
+    for res in results:
+        ours_ = res["name"] == "mediamon"
+        figures = [
+            ("day (Cyrillic)", _share(res["days"]["cyrillic"]), 0.99),
+            ("day (all)", _share(res["days"]["all"]), None),
+            ("title exact", _share(res["titles"]), 0.97),
+            ("byline F1", res["byline"][2] if res["byline"][3] else None, 0.95),
+            ("body F1", res["body"][0] if res["body"] else None, traf_body),
+            ("language", _share(res["languages"]), None),
+        ]
+        for metric, value, target in figures:
+            if value is None or (res["name"] == "htmldate" and metric != "day (all)"
+                                 and not metric.startswith("day")):  # fmt: skip
+                continue
+            goal = target if ours_ else None
+            out.append(result_row(
+                f"extraction {res['name']}", metric, value, "share",
+                target=None if goal is None else f">= {goal:.3f}",
+                met=None if goal is None else value >= goal,
+            ))  # fmt: skip
+    for res in groups:
+        for metric, value in (
+            ("day", _share(res["days"]["all"])), ("title exact", _share(res["titles"])),
+            ("byline F1", res["byline"][2] if res["byline"][3] else None),
+            ("body F1", res["body"][0] if res["body"] else None),
+        ):  # fmt: skip
+            if value is not None:
+                out.append(
+                    result_row(f"extraction mediamon [{res['name']}]", metric, value, "share")
+                )
+    return out
+
+
 def main(argv: list[str]) -> int:
     show_misses = "--misses" in argv
+    quick = "--quick" in argv
     args = [a for a in argv if not a.startswith("--")]
     root = Path(args[0]) if args else (ROOT / ".." / "shared" / "fixtures" / "real").resolve()
     if not (root / "MANIFEST.tsv").is_file():
         print(f"no MANIFEST.tsv under {root}", file=sys.stderr)
         return 2
     rows = rows_with_gold(root)
+    if quick:  # a few pages of each gold kind, our extractor only
+        rows = [r for r in rows if r["gold_authors"] is not None][:3] + [
+            r for r in rows if r["gold_body"] is not None
+        ][:2]
     print(
         f"{len(rows)} pages with gold: {sum(bool(r['gold_date']) for r in rows)} dates, "
         f"{sum(bool(r['gold_title']) for r in rows)} titles, "
         f"{sum(r['gold_authors'] is not None for r in rows)} bylines, "
         f"{sum(r['gold_body'] is not None for r in rows)} bodies\n"
     )
-    extractors = [("mediamon", ours), ("trafilatura", trafilatura_fields),
-                  ("htmldate", htmldate_fields)]  # fmt: skip
-    if newspaper_available():
-        extractors.append(("newspaper4k", newspaper_fields))
+    extractors = [("mediamon", ours)]
+    if not quick:
+        extractors += [("trafilatura", trafilatura_fields), ("htmldate", htmldate_fields)]
+        if newspaper_available():
+            extractors.append(("newspaper4k", newspaper_fields))
     results = [evaluate(rows, name, fn, show_misses) for name, fn in extractors]
-    if not newspaper_available():
+    if not newspaper_available() and not quick:
         print("newspaper4k not installed (pip install -e '.[bench]'): column left out")
     print_table(results)
+    folders = sorted({r["name"].split("/")[0] for r in rows})
+    groups = [
+        evaluate([r for r in rows if r["name"].startswith(f + "/")], f, ours, False)
+        for f in folders
+    ]
+    print("\nmediamon per fixture group (gold from each group's own repository):")
+    print_table(groups)
+    print()
+    write_results("extraction" + ("_quick" if quick else ""), result_rows(results, groups))
     return 0
 
 

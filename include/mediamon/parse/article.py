@@ -10,10 +10,11 @@ profile         CSS selectors: the registry entry's ``article:``, else the packa
                 profile of the page's host (:mod:`mediamon.parse.profiles`)
 jsonld          a schema.org NewsArticle/Article/ReportageNewsArticle/... object in JSON-LD
                 (also inside ``@graph``, ``mainEntity``, lists, CDATA; ``@id`` references
-                resolved; authors from ``name`` or ``givenName`` + ``familyName``)
+                resolved; authors from ``name`` or ``givenName`` + ``familyName``; the
+                body from ``articleBody`` unless it is a teaser)
 meta            ``<meta>``: OpenGraph, ``article:published_time``, ``name=author`` (repeated
                 tags are several people), Dublin Core
-microdata       ``itemprop`` attributes (datePublished, author)
+microdata       ``itemprop`` attributes (datePublished, author, articleBody)
 time            a ``<time datetime>`` outside site chrome and headline lists, nearest the
                 headline
 visible         (dates) short text next to the headline: "30 Июля 2015", "8 қыркүйек 2024",
@@ -28,6 +29,10 @@ trafilatura     trafilatura's metadata (title, author) and, for the date, htmlda
                 ``<head>`` and the URL only (never the page text, so never the site chrome)
 title_tag       ``<title>`` with the site-name part cut off
 ==============  ============================================================================
+
+The page is parsed once, with lxml (:mod:`mediamon.parse._tree`); the heavy fallbacks
+(trafilatura's body extraction and metadata, htmldate) run only when the cheaper rules above
+them found nothing, so a page with a site profile or schema.org markup never pays for them.
 
 Titles are cleaned by :func:`mediamon.parse.titles.clean_title` (entities, whitespace, the
 outlet's name, "X X"). Template placeholders leaked into saved pages ("{{$article->title}}")
@@ -46,22 +51,31 @@ local day when one has no clock time) ``dates_disagree`` is set and the other is
 from __future__ import annotations
 
 import html as html_lib
+import itertools
 import json
 import re
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
-from bs4 import BeautifulSoup, Tag
-
-from mediamon.parse._html import in_chrome, make_soup, text_of
+from mediamon.parse._tree import (
+    HtmlElement,
+    drop_code,
+    elements,
+    find_parent,
+    in_chrome,
+    make_tree,
+    select,
+    text_of,
+    too_many_tags,
+)
 from mediamon.parse.authors import authors_status, byline_kind, clean_authors, name_kind
 from mediamon.parse.dates import local_day, parse_date, url_date
 from mediamon.parse.decode import decode_page
 from mediamon.parse.language import detect_headline_language, detect_language
+from mediamon.parse.normalize import strip_nul
 from mediamon.parse.profiles import profile_for
 from mediamon.parse.titles import clean_title
-from mediamon.parse.urls import absolute_url, canonicalize_url, same_site
+from mediamon.parse.urls import absolute_url, bare_host, canonicalize_url, same_site
 from mediamon.parse.version import PARSER_VERSION
 
 ARTICLE_TYPES = frozenset(
@@ -129,9 +143,10 @@ def _load_json(raw: str) -> Any:
         return None
 
 
-def _jsonld_nodes(soup: BeautifulSoup) -> list[dict]:
-    """All JSON-LD objects of the page, flattened through lists, ``@graph`` and
-    ``mainEntity``; scripts that are not valid JSON are skipped."""
+def _jsonld_nodes(scripts: list[str]) -> list[dict]:
+    """All JSON-LD objects of the page (``scripts``: the texts of its ``ld+json`` scripts),
+    flattened through lists, ``@graph`` and ``mainEntity``; texts that are not valid JSON are
+    skipped."""
     nodes: list[dict] = []
 
     def walk(value: Any, depth: int = 0) -> None:
@@ -146,10 +161,8 @@ def _jsonld_nodes(soup: BeautifulSoup) -> list[dict]:
                 if key in value:
                     walk(value[key], depth + 1)
 
-    for script in soup.find_all("script"):
-        kind = (script.get("type") or "").lower()
-        if "ld+json" in kind:
-            walk(_load_json(script.string or script.get_text()))
+    for text in scripts:
+        walk(_load_json(text))
     return nodes
 
 
@@ -189,10 +202,10 @@ def _ld_people(value: Any, ids: dict[str, dict], depth: int = 0) -> tuple[list[s
     return names, orgs
 
 
-def _meta_map(soup: BeautifulSoup) -> dict[str, str]:
+def _meta_map(root: HtmlElement) -> dict[str, str]:
     """First ``content`` per lower-cased ``property`` / ``name`` of the page's ``<meta>``."""
     found: dict[str, str] = {}
-    for meta in soup.find_all("meta"):
+    for meta in root.iter("meta"):
         content = meta.get("content")
         if content is None or not str(content).strip():
             continue
@@ -210,19 +223,15 @@ def _first_meta(meta: dict[str, str], keys: tuple[str, ...]) -> str | None:
     return None
 
 
-def _element_value(el: Tag) -> str:
+def _element_value(el: HtmlElement) -> str:
     for attr in ("datetime", "content"):
         if el.get(attr):
-            return str(el[attr])
+            return str(el.get(attr))
     return text_of(el)
 
 
-def _doc_positions(soup: BeautifulSoup) -> dict[int, int]:
-    return {id(el): i for i, el in enumerate(soup.find_all(True))}
-
-
-def _title_from_tag(soup: BeautifulSoup) -> str:
-    raw = text_of(soup.title) if soup.title else ""
+def _title_from_tag(root: HtmlElement) -> str:
+    raw = text_of(next(root.iter("title"), None))
     if not raw:
         return ""
     parts = [p.strip() for p in _TITLE_SEPARATORS.split(raw) if p.strip()]
@@ -234,12 +243,16 @@ def _paragraphs(text: str) -> str:
     return "\n\n".join(line for line in lines if line)
 
 
-def _body_from_element(el: Tag) -> str:
-    blocks = [text_of(b) for b in el.find_all(_BODY_BLOCKS) if not b.find(_BODY_BLOCKS)]
+def _body_from_element(el: HtmlElement) -> str:
+    blocks = [
+        text_of(b)
+        for b in el.iterdescendants(*_BODY_BLOCKS)
+        if next(b.iterdescendants(*_BODY_BLOCKS), None) is None
+    ]
     blocks = [b for b in blocks if b]
     if blocks:
         return "\n\n".join(blocks)
-    return _paragraphs(el.get_text("\n"))
+    return _paragraphs("\n".join(el.itertext()))
 
 
 def _day_in_url(day: datetime, url: str) -> bool:
@@ -251,7 +264,8 @@ def _day_in_url(day: datetime, url: str) -> bool:
 
 
 class _Page:
-    """One page being parsed: decoded text, soup, JSON-LD, meta, and lazy trafilatura."""
+    """One page being parsed: decoded text, its lxml tree (parsed once; scripts read, then
+    removed), JSON-LD, meta, and lazy trafilatura."""
 
     def __init__(self, html: str, url: str, source: Any, fetched_at: datetime):
         self.html = html
@@ -259,9 +273,17 @@ class _Page:
         self.source = source
         self.tz: str = source.timezone
         self.fetched_at = fetched_at
-        self.soup = make_soup(html)
-        self.meta = _meta_map(self.soup)
-        nodes = _jsonld_nodes(self.soup)
+        self.root = make_tree(html)
+        ld_scripts: list[str] = []
+        self.scripts: list[str] = []
+        for script in self.root.iter("script"):
+            text = script.text or ""
+            self.scripts.append(text)
+            if "ld+json" in (script.get("type") or "").lower():
+                ld_scripts.append(text)
+        drop_code(self.root)
+        self.meta = _meta_map(self.root)
+        nodes = _jsonld_nodes(ld_scripts)
         self.ids = {n["@id"]: n for n in nodes if isinstance(n.get("@id"), str)}
         self.ld = _article_node(nodes) or {}
         registry = dict(getattr(source, "article", None) or {})
@@ -271,43 +293,78 @@ class _Page:
         self.profile: dict[str, str] = registry or dict((packaged or {}).get("article") or {})
         self.profile_site_names: list[str] = list((packaged or {}).get("site_names") or [])
         self.warnings: list[str] = []
-        self._positions: dict[int, int] | None = None
+        self._elements: list[HtmlElement] | None = None
+        self._positions: dict[HtmlElement, int] | None = None
         self._traf_meta: Any = None
-        self._h1: Tag | None | bool = False
+        self.oversized: str | None = None
+        self._h1: HtmlElement | None | bool = False
 
     # -- selectors
-    def select(self, key: str) -> list[Tag]:
+    def select(self, key: str) -> list[HtmlElement]:
         selector = self.profile.get(key)
         if not selector:
             return []
-        try:
-            found = list(self.soup.select(selector))
-        except Exception:  # soupsieve raises its own error types for bad selectors
-            return []
+        found = select(self.root, selector)
         value = _element_value if key == "date" else text_of
         kept = [el for el in found if not _PLACEHOLDER.search(value(el))]
         if len(kept) < len(found):
             self.warnings.append(f"template placeholder in profile {key}: skipped")
         return kept
 
-    def position(self, el: Tag) -> int:
-        if self._positions is None:
-            self._positions = _doc_positions(self.soup)
-        return self._positions.get(id(el), 0)
+    def elements(self) -> list[HtmlElement]:
+        """Every element in document order (computed once)."""
+        if self._elements is None:
+            self._elements = list(elements(self.root))
+        return self._elements
 
-    def h1(self) -> Tag | None:
+    def index_of(self, el: HtmlElement) -> int | None:
+        """Index of ``el`` in :meth:`elements`, None when it is not in the tree."""
+        if self._positions is None:
+            self._positions = {e: i for i, e in enumerate(self.elements())}
+        return self._positions.get(el)
+
+    def position(self, el: HtmlElement) -> int:
+        """Index of ``el`` in :meth:`elements` (0 when not found)."""
+        return self.index_of(el) or 0
+
+    def near(self, anchor: HtmlElement) -> list[tuple[HtmlElement, bool]]:
+        """(element, before the anchor?) for elements near ``anchor`` (the headline),
+        nearest first: up to ``_VISIBLE_WINDOW`` after it and a third of that before it
+        (after wins a tie); neither its descendants nor its ancestors."""
+        at = self.index_of(anchor)
+        if at is None:
+            return []
+        all_elements = self.elements()
+        window = list(range(at + 1, min(len(all_elements), at + 1 + _VISIBLE_WINDOW)))
+        window += list(range(at - 1, max(-1, at - 1 - _VISIBLE_WINDOW // 3), -1))
+        window.sort(key=lambda i: (abs(i - at), i < at))
+        skip = {*anchor.iterdescendants(), *anchor.iterancestors()}
+        return [(all_elements[i], i < at) for i in window if all_elements[i] not in skip]
+
+    def h1(self) -> HtmlElement | None:
         if self._h1 is False:
             self._h1 = next(
                 (
                     h
-                    for h in self.soup.find_all("h1")
+                    for h in self.root.iter("h1")
                     if text_of(h) and not in_chrome(h) and not _PLACEHOLDER.search(text_of(h))
                 ),
                 None,
             )
         return self._h1  # type: ignore[return-value]
 
+    def heavy_allowed(self) -> bool:
+        """Whether trafilatura/htmldate may run: not on a page with more than
+        :data:`MAX_TAGS` tags, where they would take minutes (said once in warnings)."""
+        if self.oversized is None:
+            self.oversized = too_many_tags(self.html) or ""
+            if self.oversized:
+                self.warnings.append(f"fallback extractors skipped: {self.oversized}")
+        return not self.oversized
+
     def trafilatura_meta(self) -> Any:
+        if self._traf_meta is None and not self.heavy_allowed():
+            self._traf_meta = False
         if self._traf_meta is None:
             from trafilatura.metadata import extract_metadata
 
@@ -346,22 +403,74 @@ def _title(page: _Page) -> tuple[str | None, str | None]:
         if title := usable(text_of(el)):
             return title, "profile"
     h1 = page.h1()
-    visible = usable(text_of(h1)) if h1 is not None else None
-    if title := usable(_clean_text(page.ld.get("headline") or page.ld.get("name"))):
-        return (visible, "h1") if _rewritten_for_social(title, visible) else (title, "jsonld")
-    if title := usable(_clean_text(_first_meta(page.meta, META_TITLE))):
-        return (visible, "h1") if _rewritten_for_social(title, visible) else (title, "meta")
-    if h1 is not None and (title := usable(text_of(h1))):
-        return title, "h1"
+    visible = usable(_headline_text(h1)) if h1 is not None else None
+    for rule, raw in (
+        ("jsonld", page.ld.get("headline") or page.ld.get("name")),
+        ("meta", _first_meta(page.meta, META_TITLE)),
+    ):
+        if title := usable(_clean_text(raw)):
+            if _rewritten_for_social(title, visible) or _decorates(title, visible):
+                return visible, "h1"
+            return title, rule
+    if visible:
+        return visible, "h1"
     traf = page.trafilatura_meta()
     if traf is not None and traf.title and (title := usable(_clean_text(traf.title))):
         return title, "trafilatura"
-    if title := usable(_title_from_tag(page.soup)):
+    if title := usable(_title_from_tag(page.root)):
         return title, "title_tag"
     return None, None
 
 
 _WORD_RE = re.compile(r"\w+")
+# Class words of the small line printed inside or above a headline ("Die Zukunft der Arbeit",
+# "Corona-Pandemie"): a kicker / overline, not part of the headline; and text hidden from
+# sighted readers.
+_KICKER_WORDS = frozenset(
+    {"kicker", "overline", "dachzeile", "topline", "eyebrow", "rubric", "rubrika", "supertitle",
+     "pretitle", "overtitle", "roofline", "spitzmarke", "hidden", "sr", "visuallyhidden"}
+)  # fmt: skip
+_CLASS_SPLIT = re.compile(r"[-_\s]+")
+_TITLE_SEPARATOR_END = re.compile(r"[:|—–\-·•/»]\s*$")
+
+
+def _headline_text(h1: HtmlElement) -> str:
+    """Text of the headline element without a kicker/overline child (class "kicker",
+    "overline", "dachzeile", "topline", "eyebrow", ...) or visually hidden text
+    ("visually-hidden", "sr-only"): the headline as the page prints it large."""
+    kickers = [
+        el
+        for el in h1.iterdescendants()
+        if {w for c in (el.get("class") or "").lower().split() for w in _CLASS_SPLIT.split(c)}
+        & _KICKER_WORDS
+    ]
+    if not kickers:
+        return text_of(h1)
+    pieces = []
+    skip = set(kickers)
+    for el in h1.iter():
+        inside_kicker = el in skip or any(a in skip for a in el.iterancestors())
+        if el is not h1 and not inside_kicker and el.text:
+            pieces.append(el.text)
+        if el is h1 and el.text:
+            pieces.append(el.text)
+        if el is not h1 and el.tail and not any(a in skip for a in el.iterancestors()):
+            pieces.append(el.tail)
+    text = " ".join(" ".join(pieces).split())
+    return text or text_of(h1)
+
+
+def _decorates(meta_title: str, visible: str | None) -> bool:
+    """True when the metadata title is a kicker, a separator, then the visible ``<h1>`` of at
+    least three words ("Siemens und die Kohlemine Adani: Kaeser verarscht Neubauer"): the
+    analyst sees the ``<h1>``. (The other way round, "<h1>: more words", the ``<h1>`` is
+    more likely a rubric than the headline.)"""
+    if not visible or len(visible.split()) < 3 or visible == meta_title:
+        return False
+    a, b = meta_title.casefold(), visible.casefold()
+    if a.endswith(b) and len(a) > len(b):
+        return bool(_TITLE_SEPARATOR_END.search(meta_title[: len(a) - len(b)]))
+    return False
 
 
 def _rewritten_for_social(meta_title: str, visible: str | None) -> bool:
@@ -383,23 +492,26 @@ def _rewritten_for_social(meta_title: str, visible: str | None) -> bool:
 _HEADLINE_LINK_MIN = 20
 
 
-def _in_listing_item(el: Tag, name: str) -> bool:
+def _in_listing_item(el: HtmlElement, name: str) -> bool:
     """True when ``el`` (holding a byline) sits in a headline list item: ``el`` or its parent
-    holds a link whose text looks like a headline (20+ characters, not the name itself, not
-    an inline link inside a paragraph) -- e.g. "related articles" blocks with bylines."""
-    node: Tag | None = el
+    holds a link whose text looks like a headline (20+ characters and 3+ words, not the name
+    itself, not an inline link inside a paragraph), e.g. "related articles" with bylines."""
+    node: HtmlElement | None = el
     for _ in range(2):
-        if node is None or node.name in ("body", "html", "article", "main"):
+        if node is None or node.tag in ("body", "html", "article", "main"):
             return False
-        for link in node.find_all("a", href=True):
+        for link in node.iter("a"):
+            if link.get("href") is None:
+                continue
             text = text_of(link)
             if (
                 len(text) >= _HEADLINE_LINK_MIN
+                and len(text.split()) >= 3  # "Follow @StevenMufson" is no headline
                 and name.casefold() not in text.casefold()
-                and link.find_parent("p") is None
+                and find_parent(link, "p") is None
             ):
                 return True
-        node = node.parent
+        node = node.getparent()
     return False
 
 
@@ -416,18 +528,7 @@ def _labelled_byline(page: _Page) -> list[str]:
     anchor = _title_anchor(page)
     if anchor is None:
         return []
-    elements = page.soup.find_all(True)
-    at = next((i for i, el in enumerate(elements) if el is anchor), None)
-    if at is None:
-        return []
-    inside = {id(d) for d in anchor.find_all(True)}
-    window = list(range(at + 1, min(len(elements), at + 1 + _VISIBLE_WINDOW)))
-    window += list(range(at - 1, max(-1, at - 1 - _VISIBLE_WINDOW // 3), -1))
-    window.sort(key=lambda i: (abs(i - at), i < at))
-    for i in window:
-        el = elements[i]
-        if id(el) in inside or el.name in ("script", "style"):
-            continue
+    for el, _before in page.near(anchor):
         text = text_of(el)
         if not text or len(text) > _BYLINE_MAX or not _BYLINE_LABEL.match(text):
             continue
@@ -443,7 +544,7 @@ def _meta_authors(page: _Page) -> list[str]:
     for key in (*META_AUTHOR, "citation_author"):
         values = [
             str(m.get("content") or "").strip()
-            for m in page.soup.find_all("meta")
+            for m in page.root.iter("meta")
             if str(m.get("name") or m.get("property") or "").strip().lower() == key
         ]
         values = [v for v in values if v and not re.match(r"(?i)https?://|www\.", v)]
@@ -452,17 +553,18 @@ def _meta_authors(page: _Page) -> list[str]:
     return []
 
 
-def _byline_in_article(page: _Page, el: Tag, name: str) -> bool:
+def _byline_in_article(page: _Page, el: HtmlElement, name: str) -> bool:
     return not in_chrome(el) and not _in_listing_item(el, name)
 
 
 def _text_in_article(page: _Page, name: str) -> bool:
     """True when ``name`` is printed somewhere outside site chrome and headline lists."""
     key = name.casefold()
-    for string in page.soup.find_all(string=lambda s: s and key in s.casefold()):
-        parent = string.parent
-        if parent is not None and parent.name not in ("script", "style", "title", "meta"):
-            if _byline_in_article(page, parent, name):
+    for el in page.elements():
+        for text, parent in ((el.text, el), (el.tail, el.getparent())):
+            if not text or key not in text.casefold() or parent is None:
+                continue
+            if parent.tag not in ("title", "head") and _byline_in_article(page, parent, name):
                 return True
     return False
 
@@ -480,11 +582,8 @@ def _site_names(page: _Page) -> list[str]:
 def _host_names(page: _Page) -> list[str]:
     """The page's and the source's host names ("www.nur.kz" -> "nur.kz"): a title piece
     equal to one of them (with or without its TLD) is the outlet's name."""
-    hosts = [
-        urlsplit(page.url).hostname,
-        urlsplit(str(getattr(page.source, "homepage", "") or "")).hostname,
-    ]
-    return [h.removeprefix("www.") for h in hosts if h and "." in h and not h.endswith(".invalid")]
+    hosts = [bare_host(page.url), bare_host(str(getattr(page.source, "homepage", "") or ""))]
+    return [h for h in hosts if h and "." in h and not h.endswith(".invalid")]
 
 
 def _authors(page: _Page) -> tuple[list[str], str, str | None, str | None]:
@@ -499,6 +598,34 @@ def _authors(page: _Page) -> tuple[list[str], str, str | None, str | None]:
     return names, status, source_name, byline_kind(names, known)
 
 
+_BYLINE_XPATH = (
+    "//a[contains(concat(' ', normalize-space(@rel), ' '), ' author ')]"
+    " | //*[contains(translate(@class, 'BYLINE', 'byline'), 'byline')]"
+)
+_NOT_BYLINE_PARTS = frozenset({"date", "time", "dateline", "photo", "img", "image", "label"})
+
+
+def _byline_elements(page: _Page) -> list[HtmlElement]:
+    """``<a rel=author>`` and elements with a class naming a byline: the word "byline" in a
+    class split on "-"/"_" ("byline", "pb-byline", "byline-author", "article__byline"),
+    not a date/photo part of it ("byline__date"); outermost only (a byline's inner
+    "byline-name" adds nothing)."""
+    out: list[HtmlElement] = []
+    for el in page.root.xpath(_BYLINE_XPATH):
+        if el.tag != "a" or "author" not in (el.get("rel") or "").lower().split():
+            parts = [
+                set(_CLASS_SPLIT.split(c))
+                for c in (el.get("class") or "").lower().split()
+                if "byline" in c
+            ]
+            if not any("byline" in p and not p & _NOT_BYLINE_PARTS for p in parts):
+                continue
+        if any(a in out for a in el.iterancestors()):
+            continue
+        out.append(el)
+    return out
+
+
 def _authors_chain(page: _Page) -> tuple[list[str], str, str | None, list[str]]:
     site_names = _site_names(page)
     candidates: list[tuple[str, list[str], list[str]]] = []
@@ -508,18 +635,23 @@ def _authors_chain(page: _Page) -> tuple[list[str], str, str | None, list[str]]:
         names, orgs = _ld_people(page.ld.get("author"), page.ids)
         candidates.append(("jsonld", names, orgs))
     candidates.append(("meta", _meta_authors(page), []))
+    outlet = {n.casefold() for n in site_names}
     for source_name, raw, orgs in candidates:
         names = clean_authors(raw)
+        if source_name != "profile":
+            # metadata naming the outlet itself as author (BBC's JSON-LD author = publisher)
+            # is the CMS default, not a byline: look further down the chain
+            names = [n for n in names if n.casefold() not in outlet]
         if names:
             status = authors_status(names, clean_authors(orgs) + site_names)
             return names, status, source_name, clean_authors(orgs)
 
     micro: list[str] = []
     micro_orgs: list[str] = []
-    for el in page.soup.select("[itemprop~=author]"):
+    for el in select(page.root, "[itemprop~=author]"):
         if not _byline_in_article(page, el, text_of(el)):
             continue
-        inner = el.select_one("[itemprop~=name]")
+        inner = next(iter(select(el, "[itemprop~=name]")), None)
         value = _element_value(inner) if inner is not None else _element_value(el)
         micro.append(value)
         if str(el.get("itemtype") or "").rsplit("/", 1)[-1] in ORGANISATION_TYPES:
@@ -530,7 +662,7 @@ def _authors_chain(page: _Page) -> tuple[list[str], str, str | None, list[str]]:
         return names, status, "microdata", clean_authors(micro_orgs)
     found = [
         el
-        for el in page.soup.select('a[rel~="author"], [class~="byline"], [class~="Byline"]')
+        for el in _byline_elements(page)
         if text_of(el) and _byline_in_article(page, el, text_of(el))
     ]
     anchor = _title_anchor(page)
@@ -578,12 +710,12 @@ def _first(page: _Page, rule: str, values: Any, relative: bool = False) -> _Cand
     return None
 
 
-def _title_anchor(page: _Page) -> Tag | None:
+def _title_anchor(page: _Page) -> HtmlElement | None:
     """The headline element: the profile's title, else the first ``<h1>`` outside chrome
     (template placeholders allowed: only its position counts)."""
     for el in page.select("title"):
         return el
-    return next((h for h in page.soup.find_all("h1") if not in_chrome(h)), None)
+    return next((h for h in page.root.iter("h1") if not in_chrome(h)), None)
 
 
 def _visible_date(page: _Page) -> _Candidate | None:
@@ -597,20 +729,9 @@ def _visible_date(page: _Page) -> _Candidate | None:
     anchor = _title_anchor(page)
     if anchor is None:
         return None
-    elements = page.soup.find_all(True)
-    index = {id(el): i for i, el in enumerate(elements)}
-    at = index.get(id(anchor))
-    if at is None:
-        return None
-    inside = {id(d) for d in anchor.find_all(True)}
-    ancestors = {id(p) for p in anchor.parents}
-    window = list(range(at + 1, min(len(elements), at + 1 + _VISIBLE_WINDOW)))
-    window += list(range(at - 1, max(-1, at - 1 - _VISIBLE_WINDOW // 3), -1))
-    window.sort(key=lambda i: (abs(i - at), i < at))
     fetch_day = local_day(page.fetched_at, page.tz) if page.fetched_at else None
-    for i in window:
-        el = elements[i]
-        if id(el) in inside or id(el) in ancestors or el.name in ("script", "style", "a"):
+    for el, before in page.near(anchor):
+        if el.tag == "a":
             continue
         text = text_of(el)
         if not text or len(text) > _VISIBLE_DATE_MAX or not any(ch.isdigit() for ch in text):
@@ -632,7 +753,7 @@ def _visible_date(page: _Page) -> _Candidate | None:
         if dt is None:
             continue
         has_clock = bool(_HAS_CLOCK.search(text))
-        if i < at and not relative and not has_clock and local_day(dt, page.tz) == fetch_day:
+        if before and not relative and not has_clock and local_day(dt, page.tz) == fetch_day:
             continue
         return _Candidate(dt, "visible", text)
     return None
@@ -654,18 +775,18 @@ def _date_candidates(page: _Page) -> list[_Candidate]:
             "microdata",
             (
                 _element_value(el)
-                for el in page.soup.select("[itemprop~=datePublished]")
+                for el in select(page.root, "[itemprop~=datePublished]")
                 if not in_chrome(el)
             ),
         )
     )
-    times = [t for t in page.soup.find_all("time") if t.get("datetime") and not in_chrome(t)]
+    times = [t for t in page.root.iter("time") if t.get("datetime") and not in_chrome(t)]
     times = [t for t in times if not _in_listing_item(t, text_of(t) or "-")]
     anchor = _title_anchor(page)
     if anchor is not None and len(times) > 1:
         at = page.position(anchor)
         times.sort(key=lambda t: abs(page.position(t) - at))
-    found.append(_first(page, "time", (t["datetime"] for t in times)))
+    found.append(_first(page, "time", (t.get("datetime") for t in times)))
     found.append(_visible_date(page))
     day, _month = url_date(page.url)
     if day is not None:
@@ -738,19 +859,24 @@ def _head_supports(page: _Page, day: str) -> str | None:
         dt = parse_date(raw or "", tz=page.tz)
         return dt is not None and day in (dt.date().isoformat(), local_day(dt, page.tz).isoformat())
 
-    for meta in page.soup.find_all("meta", content=True):
+    for meta in page.root.iter("meta"):
+        if meta.get("content") is None:
+            continue
         name = " ".join(str(meta.get(a) or "") for a in ("name", "property", "itemprop")).lower()
         if (
             any(w in name for w in _DATE_META_WORDS)
             and not any(w in name for w in _NOT_PUBLISHED_WORDS)
-            and same_day(str(meta["content"]))
+            and same_day(str(meta.get("content")))
         ):
             return "meta"
-    for script in page.soup.find_all("script"):
-        for raw in _SCRIPT_DATE.findall(script.string or ""):
+    for script in page.scripts:
+        for raw in _SCRIPT_DATE.findall(script):
             if same_day(raw):
                 return "script"
     return None
+
+
+_HEAD_END = re.compile(r"</head\s*>", re.I)
 
 
 def _published_trafilatura(page: _Page) -> tuple[datetime | None, str | None, str | None]:
@@ -761,16 +887,16 @@ def _published_trafilatura(page: _Page) -> tuple[datetime | None, str | None, st
     that is not in the URL is refused too: that is what a masthead "today" looks like."""
     from htmldate import find_date
 
-    head = page.soup.head
+    head = _HEAD_END.search(page.html)
     nothing = (
         "no publication date found in profile, JSON-LD, meta, microdata, <time>, "
         "visible text near the headline or URL"
     )
-    if head is None:
+    if head is None or not page.heavy_allowed():
         return None, None, nothing
     try:
         found = find_date(
-            f"<html>{head}<body></body></html>",
+            f"{page.html[: head.end()]}<body></body></html>",
             extensive_search=False,
             original_date=True,
             url=page.url,
@@ -800,7 +926,7 @@ def _modified(page: _Page) -> datetime | None:
         dt = page.date(page.meta.get(key))
         if dt:
             return dt
-    for el in page.soup.select("[itemprop~=dateModified]"):
+    for el in select(page.root, "[itemprop~=dateModified]"):
         if not in_chrome(el):
             dt = page.date(_element_value(el))
             if dt:
@@ -821,11 +947,11 @@ def _section(page: _Page) -> str | None:
 def _canonical(page: _Page) -> str:
     hosts = getattr(page.source, "hosts", None) or None
     candidates = []
-    for link in page.soup.find_all("link", href=True):
-        rel = link.get("rel") or []
-        rel = rel if isinstance(rel, list) else str(rel).split()
-        if "canonical" in [r.lower() for r in rel]:
-            candidates.append(link["href"])
+    for link in page.root.iter("link"):
+        if link.get("href") is None:
+            continue
+        if "canonical" in (link.get("rel") or "").lower().split():
+            candidates.append(link.get("href"))
             break
     if page.meta.get("og:url"):
         candidates.append(page.meta["og:url"])
@@ -836,28 +962,80 @@ def _canonical(page: _Page) -> str:
     return canonicalize_url(page.url)
 
 
-def _body(page: _Page) -> str:
+_TAG = re.compile(r"<[^>]{0,500}>")
+# A JSON-LD articleBody / microdata articleBody element holding less than this share of the
+# page's paragraph text (outside chrome) is a teaser or a fragment, not the article.
+_STRUCTURED_BODY_SHARE = 0.6
+_STRUCTURED_BODY_MIN = 200
+
+
+def _paragraph_chars(page: _Page) -> int:
+    return sum(len(text_of(p)) for p in page.root.iter("p") if not in_chrome(p))
+
+
+def _structured_body(page: _Page) -> tuple[str, str]:
+    """(text, rule) from schema.org markup: the JSON-LD ``articleBody`` (entities decoded,
+    tags removed; rule "jsonld"), else the one ``itemprop=articleBody`` element (rule
+    "microdata"); ("", "") when neither exists or the text is shorter than 200 characters
+    or than 60% of the page's paragraph text outside chrome (a teaser)."""
+    raw = page.ld.get("articleBody") if page.ld else None
+    candidates: list[tuple[str, str]] = []
+    if isinstance(raw, str) and len(raw) >= _STRUCTURED_BODY_MIN:
+        text = html_lib.unescape(raw)
+        text = _paragraphs(_TAG.sub("\n", text) if "<" in text else text)
+        candidates.append((text, "jsonld"))
+    marked = select(page.root, "[itemprop~=articleBody]")
+    if len(marked) == 1:
+        candidates.append((_body_from_element(marked[0]), "microdata"))
+    paragraph_chars: int | None = None
+    for text, rule in candidates:
+        if len(text) < _STRUCTURED_BODY_MIN:
+            continue
+        if paragraph_chars is None:
+            paragraph_chars = _paragraph_chars(page)
+        if len(text) >= _STRUCTURED_BODY_SHARE * paragraph_chars:
+            return text, rule
+    return "", ""
+
+
+def _body(page: _Page) -> tuple[str, str]:
+    """(body text, rule): the profile's ``body`` selector, schema.org ``articleBody``
+    (:func:`_structured_body`), trafilatura, else every ``<p>`` outside chrome."""
     for el in page.select("body"):
         text = _body_from_element(el)
         if text:
-            return text
+            return text, "profile"
+    text, rule = _structured_body(page)
+    if text:
+        return text, rule
     from trafilatura import bare_extraction
 
     try:
+        if not page.heavy_allowed():
+            raise ValueError("page too large for trafilatura")
         doc = bare_extraction(
             page.html,
             url=page.url,
             with_metadata=False,
             include_comments=False,
             include_tables=True,
+            fast=True,  # no second opinion from readability/jusText: same text here, 1/3 less time
         )
     except Exception:  # trafilatura failing must not lose the whole record
         doc = None
     text = getattr(doc, "text", None) if doc is not None else None
     if text:
-        return _paragraphs(text)
-    blocks = [text_of(p) for p in page.soup.find_all("p") if not in_chrome(p)]
-    return "\n\n".join(b for b in blocks if b)
+        return _paragraphs(text), "trafilatura"
+    scanned = itertools.islice(page.root.iter("p"), _FALLBACK_SCAN)
+    blocks = (text_of(p) for p in scanned if not in_chrome(p))
+    return "\n\n".join(itertools.islice((b for b in blocks if b), _FALLBACK_PARAGRAPHS)), (
+        "paragraphs"
+    )
+
+
+# Paragraphs the last-resort body looks at and keeps (bounded time on hostile pages).
+_FALLBACK_SCAN = 20_000
+_FALLBACK_PARAGRAPHS = 2000
 
 
 _BLADE_COMMENT = re.compile(r"\{\{--.*?--\}\}|\{\{--|--\}\}", re.S)
@@ -888,20 +1066,25 @@ def _drop_leading_title(body_text: str, title: str | None) -> str:
     return body_text
 
 
+# Characters of the body the language is detected on (the opening is enough; long pages
+# would cost time for nothing).
+_LANGUAGE_SAMPLE = 3000
+
+
 def _language(page: _Page, body_text: str, title: str | None) -> str | None:
-    html_el = page.soup.find("html")
+    html_el = page.root
     declared = [
-        html_el.get("lang") if html_el is not None else None,
-        html_el.get("xml:lang") if html_el is not None else None,
+        html_el.get("lang"),
+        html_el.get("xml:lang"),
         page.meta.get("og:locale"),
         page.meta.get("content-language"),
         page.meta.get("language"),
     ]
-    for meta in page.soup.find_all("meta", attrs={"http-equiv": True}):
-        if str(meta["http-equiv"]).lower() == "content-language":
+    for meta in page.root.iter("meta"):
+        if str(meta.get("http-equiv") or "").lower() == "content-language":
             declared.append(meta.get("content"))
-    text = re.sub(r"(?:https?://|www\.)\S+", " ", f"{title or ''}\n{body_text}")
-    return detect_language(declared, text)
+    sample = f"{title or ''}\n{body_text[:_LANGUAGE_SAMPLE]}"
+    return detect_language(declared, re.sub(r"(?:https?://|www\.)\S+", " ", sample))
 
 
 def parse_article(
@@ -948,8 +1131,10 @@ def parse_article(
     - ``language``: ISO 639-1 code or None (declared ``<html lang>``/og:locale/
       Content-Language unless the text contradicts it; else a script-based guess).
     - ``body_text``: the article text, paragraphs joined by a blank line ("\\n\\n"); from the
-      profile ``body`` selector, else trafilatura, else the page's ``<p>`` outside chrome; a
-      first paragraph equal to the title is dropped.
+      profile ``body`` selector, else schema.org ``articleBody`` (JSON-LD, then one
+      ``itemprop=articleBody`` element; refused when under 60% of the page's paragraph
+      text, a teaser), else trafilatura, else the page's ``<p>`` outside chrome; a first
+      paragraph equal to the title is dropped.
 
     Bylines found in the page markup (microdata, byline_pattern, trafilatura) are kept only
     when printed outside site chrome and outside headline-list items (a "related articles"
@@ -959,8 +1144,15 @@ def parse_article(
     :class:`zoneinfo.ZoneInfoNotFoundError` for an unknown ``source.timezone``.
     """
     decoded = decode_page(body, content_type)
-    page = _Page(decoded.text, url, source, fetched_at)
-    if decoded.repaired:
+    text, nuls = strip_nul(decoded.text)
+    page = _Page(text, url, source, fetched_at)
+    if not body.strip():
+        page.warnings.append(f"empty response: {len(body)} byte(s), no markup")
+    if nuls:
+        page.warnings.append(f"NUL characters stripped: {nuls} (PostgreSQL text refuses U+0000)")
+    if decoded.warning:
+        page.warnings.append(f"encoding repaired: {decoded.warning}")
+    elif decoded.repaired:
         page.warnings.append(
             f"encoding repaired: declared {decoded.declared}, decoded as {decoded.encoding}"
         )
@@ -969,9 +1161,12 @@ def parse_article(
     dates = _published(page)
     if dates["published_at"] is None:
         page.warnings.append(f"no publication date: {dates['published_at_reason']}")
-    body_text = _drop_leading_title(_clean_body(_body(page)), title)
+    body_text, _body_rule = _body(page)
+    body_text = _drop_leading_title(_clean_body(body_text), title)
+    if not body_text:
+        page.warnings.append("no article text found")
     languages = tuple(getattr(source, "languages", ()) or ())
-    return {
+    record = {
         "url": url,
         "canonical_url": _canonical(page),
         "source_id": source.id,
@@ -989,6 +1184,15 @@ def parse_article(
         "body_text": body_text,
         "encoding": decoded.encoding,
         "encoding_repaired": decoded.repaired,
-        "warnings": list(dict.fromkeys(page.warnings)),
+        "warnings": page.warnings,
         "parser_version": PARSER_VERSION,
     }
+    stripped = []
+    for key, value in record.items():
+        record[key], found = strip_nul(value) if key != "warnings" else (value, 0)
+        if found:
+            stripped.append(key)
+    if stripped:
+        page.warnings.append(f"NUL characters stripped from {', '.join(stripped)}")
+    record["warnings"] = list(dict.fromkeys(page.warnings))
+    return record

@@ -36,7 +36,8 @@ _LABELS = re.compile(
     r"^(?:автор(?:ы)?(?:\s+материала)?|текст|подготовил[аи]?|материал\s+подготовил[аи]?"
     r"|авторы|автор|редактор|корреспондент|written\s+by|posted\s+by|by|from|par|von|por|от"
     r"|авторлар|авторы|мәтін|дайындаған|reporting\s+by|words\s+by|story\s+by"
-    r"|last\s+updated|updated|published|обновлено|опубликовано|жарияланды)\b\s*:?\s*",
+    r"|last\s+updated|updated|published|обновлено|опубликовано|жарияланды"
+    r"|more(?:\s+(?:from|by|stories\s+by))?|все\s+материалы(?:\s+автора)?)\b\s*:?\s*",
     re.I,
 )
 _LEADING_CONNECTOR = re.compile(r"^(?:and|и|және|та|і|&)\s+")
@@ -47,6 +48,9 @@ _SPLIT = re.compile(
     r"|\s+(?:im\s+gespräch\s+mit|in\s+conversation\s+with|в\s+беседе\s+с|в\s+разговоре\s+с)\s+",
     re.I,
 )
+# "Posted by A, B and C - Chrome Safe Browsing team", "Иван Петров — корреспондент": what
+# follows a spaced dash after the names is a team, role or outlet, not another person.
+_AFFILIATION = re.compile(r"(?<=\w)\s+[-—–]\s+(?=\w)")
 _SUFFIXES = frozenset({"phd", "md", "jr", "sr", "ii", "iii", "mba", "msc", "ph.d"})
 _JUNK = frozenset(
     {"username", "user", "submitted", "guest", "гость", "anonymous", "аноним", "admin",
@@ -123,7 +127,7 @@ def _clean_piece(piece: str) -> str:
         if stripped == piece:
             break
         piece = stripped
-    return piece
+    return piece.rstrip(" .") if piece.endswith(".") and not piece.endswith("..") else piece
 
 
 def _fix_caps(name: str) -> str:
@@ -142,12 +146,13 @@ def clean_authors(raw: str | Iterable[str] | None) -> list[str]:
     Steps: whitespace collapsed; ``email (Name)`` becomes ``Name``; e-mail addresses, URLs
     (``http(s)://``, ``www.``), dates (ISO, numeric, English/Russian/Kazakh month names) and
     clock times are removed; the string is split on ``,`` ``;`` ``|`` ``/`` line breaks and the
-    words "и", "and", "&", "және", "та", "і"; labels such as "Автор:", "Авторы:", "Текст:",
-    "By", "Written by", "Updated" are stripped from each piece. Pieces that are empty, have
-    no letter, are degree suffixes ("PhD"), photo/video credits, longer than 80 characters or
-    8 words are dropped, and so are navigation words ("Главная", "Read more"). A raw string
-    holding a relative time ("2 часа назад · Имя Фамилия", "5 minutes ago", "2 сағат бұрын")
-    is a "latest news" sidebar item and gives no name at all. A name in ALL CAPS becomes
+    words "и", "and", "&", "және", "та", "і", after cutting off what follows a spaced dash ("A
+    and B - Safe Browsing team", "Иван Петров — корреспондент"); labels such as "Автор:",
+    "Авторы:", "Текст:", "By", "Written by", "Updated" are stripped from each piece. Pieces that
+    are empty, have no letter, are degree suffixes ("PhD"), photo/video credits, longer than 80
+    characters or 8 words are dropped, and so are navigation words ("Главная", "Read more"). A
+    raw string holding a relative time ("2 часа назад · Имя Фамилия", "5 minutes ago", "2 сағат
+    бұрын") is a "latest news" sidebar item and gives no name at all. A name in ALL CAPS becomes
     title case ("JOHN DOE" -> "John Doe") unless it is an organisation or a short acronym.
     Labels are stripped only as whole words ("By", "от": "Bystrov", "Федот" stay).
     Organisation names are kept (see :func:`authors_status`, :func:`byline_kind`).
@@ -169,6 +174,7 @@ def clean_authors(raw: str | Iterable[str] | None) -> list[str]:
         text = _URL.sub(" ", text)
         for pattern in _DATE_PATTERNS:
             text = pattern.sub(" ", text)
+        text = _AFFILIATION.split(text, maxsplit=1)[0] if _AFFILIATION.search(text) else text
         for piece in _SPLIT.split(text):
             name = _clean_piece(piece)
             if not name or not any(ch.isalpha() for ch in name):

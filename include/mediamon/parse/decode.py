@@ -92,14 +92,24 @@ def _is_utf8_with_non_ascii(body: bytes) -> bool:
 
 
 _WORD = re.compile(r"[^\W\d_]+")
+# Words holding at least one non-ASCII character: the only ones a code page changes.
+_NON_ASCII_WORD = re.compile(r"[^\W\d_]*[^\x00-\x7f][^\W\d_]*")
 _CANDIDATES = ("cp1251", "koi8-r", "cp1252")
+# Non-ASCII words scored at most: enough to tell code pages apart, bounded on huge pages.
+_SCORED_WORDS = 5000
 
 
 def _word_score(text: str) -> float:
     """Share of the non-ASCII letters that sit in plausible words: one script (all Cyrillic
-    or all Latin) and one case pattern (lower, Capitalised, UPPER). Mojibake mixes both."""
+    or all Latin) and one case pattern (lower, Capitalised, UPPER). Mojibake mixes both.
+    Only the first 5,000 words holding a non-ASCII letter are looked at."""
     good = total = 0
-    for word in _WORD.findall(text):
+    for n, match in enumerate(_NON_ASCII_WORD.finditer(text)):
+        if n >= _SCORED_WORDS:
+            break
+        word = match.group()
+        if not _WORD.fullmatch(word):
+            continue
         non_ascii = sum(1 for ch in word if not ch.isascii())
         if not non_ascii:
             continue
@@ -128,16 +138,97 @@ def _guess_single_byte(body: bytes) -> tuple[str, str] | None:
     return best[1], best[2]
 
 
+_NON_ASCII_RUN = re.compile(rb"[\x80-\xff]+")
+# Share of the non-ASCII bytes that may be invalid UTF-8 in a page still read as UTF-8
+# (with U+FFFD for the bad bytes) when no code page explains them.
+_UTF8_DAMAGE_MAX = 0.05
+# Fewer invalid bytes than this are damage, not text in another code page ("\xff\xfe" reads
+# as the plausible cp1251 word "яю").
+_MIXED_MIN_BYTES = 8
+
+
+def _utf8_runs(body: bytes) -> tuple[int, int, int]:
+    """(non-ASCII runs that are valid UTF-8 letters, invalid runs, invalid byte sequences).
+    A run counts as UTF-8 only when it decodes to letters of at least 2 bytes (single-byte
+    Cyrillic text that happens to be valid UTF-8 decodes to symbols such as "¸")."""
+    good = bad = bad_bytes = 0
+    for match in _NON_ASCII_RUN.finditer(body):
+        run = match.group()
+        try:
+            text = run.decode("utf-8")
+        except UnicodeDecodeError:
+            bad += 1
+            bad_bytes += run.decode("utf-8", errors="replace").count("\ufffd")
+            continue
+        if len(run) >= 2 and all(ch.isalpha() or ch in "«»—–…№“”„’" for ch in text):
+            good += 1
+    return good, bad, bad_bytes
+
+
+def _decode_mixed(body: bytes, fallback: str) -> str:
+    """UTF-8 runs as UTF-8, every other non-ASCII run with the single-byte ``fallback``."""
+    out: list[str] = []
+    last = 0
+    for match in _NON_ASCII_RUN.finditer(body):
+        out.append(body[last : match.start()].decode("ascii"))
+        run = match.group()
+        try:
+            out.append(run.decode("utf-8"))
+        except UnicodeDecodeError:
+            out.append(run.decode(fallback, errors="mediamon-c1"))
+        last = match.end()
+    out.append(body[last:].decode("ascii"))
+    return _C1_CONTROLS.sub("", "".join(out))
+
+
+def _mixed_or_damaged_utf8(body: bytes, declared: str | None) -> tuple[str, str, str] | None:
+    """For a page that is mostly UTF-8 with some bytes that are not: (text, encoding label,
+    warning). The foreign runs are decoded with the declared single-byte code page, else
+    the one of windows-1251 / KOI8-R / windows-1252 that gives plausible words ("mixed
+    encodings", at least 8 invalid bytes); when none does and they are few (at most 5% of
+    the non-ASCII bytes), they become U+FFFD ("invalid UTF-8"). None when the page is not
+    mostly UTF-8."""
+    if _valid_utf8(body):
+        return None  # all of it is UTF-8 (the common case, decided at C speed)
+    good, bad, bad_bytes = _utf8_runs(body)
+    if not good or not bad:
+        return None
+    codecs_to_try = [declared] if declared in _SINGLE_BYTE and declared != "ascii" else []
+    codecs_to_try += [c for c in _CANDIDATES if c not in codecs_to_try]
+    foreign = b" ".join(
+        m.group() for m in _NON_ASCII_RUN.finditer(body) if not _valid_utf8(m.group())
+    )
+    for codec in codecs_to_try if bad_bytes >= _MIXED_MIN_BYTES else ():
+        if _word_score(foreign.decode(codec, errors="mediamon-c1")) >= 0.9:
+            warning = f"mixed encodings: UTF-8 with {bad} run(s) in {codec}, each decoded as such"
+            return _decode_mixed(body, codec), f"utf-8+{codec}", warning
+    non_ascii = sum(len(m.group()) for m in _NON_ASCII_RUN.finditer(body))
+    if bad_bytes <= _UTF8_DAMAGE_MAX * non_ascii:
+        warning = f"invalid UTF-8: {bad_bytes} byte(s) replaced with U+FFFD"
+        return body.decode("utf-8", errors="replace"), "utf-8", warning
+    return None
+
+
+def _valid_utf8(run: bytes) -> bool:
+    try:
+        run.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class Decoded:
     """A decoded page: ``text``, the ``encoding`` used (a Python codec name), whether the
     declared charset was wrong and another was used (``repaired``), and ``declared`` (the
-    HTTP charset, else the document's own, else None)."""
+    HTTP charset, else the document's own, else None) and ``warning`` (what was repaired:
+    mixed encodings, invalid UTF-8 bytes replaced; None)."""
 
     text: str
     encoding: str
     repaired: bool
     declared: str | None
+    warning: str | None = None
 
 
 def decode_page(body: bytes | str, content_type: str | None = None) -> Decoded:
@@ -151,8 +242,11 @@ def decode_page(body: bytes | str, content_type: str | None = None) -> Decoded:
     non-ASCII bytes is read as UTF-8 even when declared as a single-byte code page (those
     decode anything, as mojibake), and a page that does not decode strictly with its declared
     charset is read with the document's declaration or detection instead -- both count as
-    ``repaired``. Undefined bytes of a single-byte code page (0x98 in windows-1251) are
-    dropped, not an error, and not a repair. Never raises.
+    ``repaired``. A page whose non-ASCII runs are partly valid UTF-8 and partly not is
+    decoded run by run (:func:`_mixed_or_damaged_utf8`: "mixed encodings" or "invalid
+    UTF-8", ``repaired`` with a ``warning``). Undefined bytes of a single-byte code page
+    (0x98 in windows-1251) are dropped, not an error, and not a repair. An ASCII-only body
+    is returned as is. Never raises.
     """
     if isinstance(body, str):
         return Decoded(body, "utf-8", False, None)
@@ -163,6 +257,12 @@ def decode_page(body: bytes | str, content_type: str | None = None) -> Decoded:
     http = charset_from_content_type(content_type)
     document = _declared_in_document(body)
     declared = http or document
+    if body.isascii() and not (declared or "").startswith(("utf-16", "utf-32")):
+        return Decoded(body.decode("ascii"), declared or "ascii", False, declared)
+    mixed = _mixed_or_damaged_utf8(body, declared)
+    if mixed is not None:
+        text, codec, warning = mixed
+        return Decoded(text, codec, True, declared, warning)
     if declared:
         if declared in _SINGLE_BYTE and declared != "ascii" and _is_utf8_with_non_ascii(body):
             return Decoded(body.decode("utf-8"), "utf-8", True, declared)

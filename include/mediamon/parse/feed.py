@@ -28,7 +28,9 @@ import charset_normalizer
 import feedparser
 from bs4 import BeautifulSoup
 
+from mediamon.parse._tree import too_many_tags
 from mediamon.parse.dates import parse_date
+from mediamon.parse.normalize import strip_nul
 from mediamon.parse.urls import absolute_url, canonicalize_url
 
 
@@ -296,6 +298,21 @@ def parse_feed(
     list_id: str,
     fetched_at: datetime,
 ) -> FeedResult:
+    """See :func:`_parse_feed`; every string of the result is free of U+0000 (stripped and
+    reported in ``warnings``)."""
+    return _without_nul(
+        _parse_feed(body, url, source=source, list_id=list_id, fetched_at=fetched_at)
+    )
+
+
+def _parse_feed(
+    body: bytes,
+    url: str,
+    *,
+    source: Any,
+    list_id: str,
+    fetched_at: datetime,
+) -> FeedResult:
     """Parse an RSS 0.9x/1.0/2.0 or Atom document (raw bytes) into headlines.
 
     Refused (``refused_reason``, no headlines): a document feedparser recognises as no feed
@@ -316,9 +333,13 @@ def parse_feed(
     ``published_at_assumed_zone`` (bool), ``byline`` (author name / dc:creator, or None),
     ``authors`` (list of names) and ``fetched_at`` (as given).
 
-    Never raises for bad input: an exception inside feedparser becomes a refusal.
+    Never raises for bad input: an exception inside feedparser becomes a refusal, and so does
+    a document with more than :data:`~mediamon.parse._tree.MAX_TAGS` tags (bounded time).
     """
     warnings: list[str] = []
+    oversized = too_many_tags(body)
+    if oversized:
+        return FeedResult([], f"not parsed: {oversized}", [])
     charset, how = sniff_encoding(body)
     data = body
     headers = None
@@ -394,3 +415,15 @@ def parse_feed(
             }
         )
     return FeedResult(headlines, None, warnings, skipped, info)
+
+
+def _without_nul(result: FeedResult) -> FeedResult:
+    """``result`` with U+0000 stripped from every string (and a warning when there was one)."""
+    fields = (result.headlines, result.refused_reason, result.warnings, result.skipped,
+              result.feed)  # fmt: skip
+    cleaned, nuls = strip_nul(fields)
+    if not nuls:
+        return result
+    headlines, reason, warnings, skipped, feed = cleaned
+    warnings = [*warnings, f"NUL characters stripped: {nuls} (PostgreSQL text refuses U+0000)"]
+    return FeedResult(headlines, reason, warnings, skipped, feed)

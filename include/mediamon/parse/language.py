@@ -61,6 +61,10 @@ def guess_from_script(text: str) -> str | None:
 
 
 _LIBRARY_MIN_PROBABILITY = 0.5
+# A text in another script gets the library's answer only with this many letters and this
+# confidence.
+_MIN_OTHER_LETTERS = 20
+_OTHER_SCRIPT_PROBABILITY = 0.7
 
 
 @lru_cache(maxsize=1)
@@ -86,9 +90,14 @@ def identify(text: str) -> tuple[str, float] | None:
 def guess_language(text: str) -> str | None:
     """The language of a text: Kazakh-only letters decide "kk" (:func:`guess_from_script`);
     otherwise py3langid's answer when it is confident (>= 0.5) and fits the script (a
-    Cyrillic text is never called Kazakh without Kazakh letters); else the script guess."""
+    Cyrillic text is never called Kazakh without Kazakh letters); else the script guess. A text
+    in another script (20+ letters) gets py3langid's answer when fairly sure (>= 0.7)."""
     script = guess_from_script(text)
-    if script is None or script == "kk":
+    if script is None:
+        # neither Cyrillic nor Latin (Chinese, Arabic, Thai ...): the library alone, when sure
+        found = identify(text) if sum(ch.isalpha() for ch in text) >= _MIN_OTHER_LETTERS else None
+        return found[0] if found and found[1] >= _OTHER_SCRIPT_PROBABILITY else None
+    if script == "kk":
         return script
     found = identify(text)
     if found is None or found[1] < _LIBRARY_MIN_PROBABILITY:

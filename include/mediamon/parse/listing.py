@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import re
+import warnings as warnings_module
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bs4 import NavigableString, Tag
+from bs4 import BeautifulSoup, NavigableString, Tag, XMLParsedAsHTMLWarning
 
-from mediamon.parse._html import make_soup, text_of
+from mediamon.parse._tree import too_many_tags
 from mediamon.parse.dates import parse_date
 from mediamon.parse.decode import decode_html
 from mediamon.parse.feed import zone_flag
+from mediamon.parse.normalize import strip_nul
 from mediamon.parse.urls import absolute_url, canonicalize_url
 
 
@@ -31,6 +33,13 @@ class ListingResult:
     next_page_url: str | None = None
     warnings: list[str] = field(default_factory=list)
     skipped: list[dict] = field(default_factory=list)
+
+
+def text_of(el: Tag | None) -> str:
+    """Visible text of ``el`` with whitespace collapsed to single spaces ('' for None)."""
+    if el is None:
+        return ""
+    return " ".join(el.get_text(" ", strip=True).split())
 
 
 _BARE_CLOCK = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
@@ -142,11 +151,20 @@ def parse_listing(
     or None when the element is missing or empty), ``fetched_at``.
 
     Items without a usable link are skipped and reported in ``warnings``, as is a page where
-    ``item`` matches nothing. ``next_page_url`` is absolute or None. Never raises for bad HTML;
+    ``item`` matches nothing. A page with more than :data:`~mediamon.parse._tree.MAX_TAGS`
+    tags is not parsed: one ``skipped`` entry says why (bounded time on hostile pages).
+    ``next_page_url`` is absolute or None. Never raises for bad HTML;
     an invalid CSS selector raises soupsieve's ``SelectorSyntaxError`` (a config error).
     """
     selectors: dict[str, str] = dict(listing.selectors)
-    soup = make_soup(decode_html(body))
+    oversized = too_many_tags(body)
+    if oversized:
+        reason = f"listing page not parsed: {oversized}"
+        return ListingResult([], None, [reason], [{"position": position_offset + 1,
+                                                   "title": None, "reason": reason}])  # fmt: skip
+    with warnings_module.catch_warnings():  # a listing URL that serves XML is still read
+        warnings_module.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        soup = BeautifulSoup(decode_html(body), "lxml")
     base_el = soup.find("base", href=True)
     base = absolute_url(url, base_el["href"]) if base_el is not None else url
     base = base or url
@@ -209,4 +227,7 @@ def parse_listing(
     if selectors.get("next_page"):
         next_el = soup.select_one(selectors["next_page"])
         next_page_url = absolute_url(base, _href(next_el))
-    return ListingResult(headlines, next_page_url, warnings, skipped)
+    (headlines, next_page_url, skipped), nuls = strip_nul((headlines, next_page_url, skipped))
+    if nuls:
+        warnings.append(f"NUL characters stripped: {nuls} (PostgreSQL text refuses U+0000)")
+    return ListingResult(headlines, next_page_url, strip_nul(warnings)[0], skipped)

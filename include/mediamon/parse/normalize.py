@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from typing import Any
 
 _QUOTES = str.maketrans({c: '"' for c in "«»„“”‟″‹›‚‘’‛'`´"})
 _DASHES = re.compile("[\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d]")
@@ -74,3 +75,28 @@ def normalize_title(title: str | None, site_names: Iterable[str] = ()) -> str | 
     text = text.replace("…", "...")
     text = " ".join(text.split()).strip()
     return text or None
+
+
+def strip_nul(value: Any) -> tuple[Any, int]:
+    """``value`` with U+0000 removed from every string in it (str, or dicts / lists / tuples
+    of them, keys included) and how many were removed. PostgreSQL ``text`` refuses U+0000,
+    so every parser output goes through this before it leaves the parse stage."""
+    if isinstance(value, str):
+        count = value.count("\x00")
+        return (value.replace("\x00", ""), count) if count else (value, 0)
+    if isinstance(value, dict):
+        total = 0
+        out = {}
+        for key, item in value.items():
+            key, a = strip_nul(key)
+            out[key], b = strip_nul(item)
+            total += a + b
+        return (out, total) if total else (value, 0)
+    if isinstance(value, list | tuple):
+        pairs = [strip_nul(item) for item in value]
+        total = sum(n for _, n in pairs)
+        if not total:
+            return value, 0
+        items = [v for v, _ in pairs]
+        return (items if isinstance(value, list) else tuple(items)), total
+    return value, 0

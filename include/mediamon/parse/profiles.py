@@ -50,5 +50,8 @@ def load_profiles(folder: str | None = None) -> dict[str, dict]:
 
 def profile_for(url: str) -> dict | None:
     """The packaged profile for ``url``'s host, or None."""
-    host = (urlsplit(url).hostname or "").lower()
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:  # a URL urllib cannot split has no profile
+        return None
     return load_profiles().get(host)

@@ -62,16 +62,22 @@ def canonicalize_url(url: str) -> str:
 
 def absolute_url(base: str, href: str | None) -> str | None:
     """Resolve ``href`` against ``base``; None for empty, ``javascript:``, ``mailto:`` or
-    fragment-only references (they never point at another page)."""
+    fragment-only references (they never point at another page), and for a reference
+    ``urllib.parse`` cannot split (a bad IPv6 literal such as ``http://[::1``)."""
     if href is None:
         return None
     href = href.strip()
     if not href or href.startswith("#") or re.match(r"(?i)(javascript|mailto|tel|data):", href):
         return None
-    return urljoin(base, href)
+    try:
+        return urljoin(base, href)
+    except ValueError:
+        return None
 
 
-def _bare_host(url: str) -> str:
+def bare_host(url: str) -> str:
+    """The URL's host, lower-cased, without a leading ``www.``; '' when there is none or
+    ``urllib.parse`` cannot split the URL."""
     try:
         host = urlsplit(url).hostname or ""
     except ValueError:
@@ -86,7 +92,7 @@ def same_site(a: str, b: str, hosts: tuple[str, ...] | None = None) -> bool:
     sub-domain of the other (``rzn.mk.ru`` and ``www.mk.ru``), or both hosts are in ``hosts``
     (the source's declared host names, when known).
     """
-    ha, hb = _bare_host(a), _bare_host(b)
+    ha, hb = bare_host(a), bare_host(b)
     if not ha or not hb:
         return False
     if ha == hb or ha.endswith("." + hb) or hb.endswith("." + ha):

@@ -1,0 +1,173 @@
+"""One test per error class fixed for issue 3's title/byline/body targets, each on a small page
+written for the test (the real pages that showed the class are only measured, in
+bench/bench_extraction.py)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from mediamon.parse import parse_article
+from support import make_source
+
+FETCHED = datetime(2024, 9, 8, 9, 0, tzinfo=UTC)
+URL = "https://example.kz/news/2024/09/07/story/"
+TEXT = (
+    "<p>Городской совет обсудил план ремонта дорог на следующий год и решил начать с окраин, "
+    "где жалоб больше всего.</p><p>Работы начнутся весной, подрядчиков выберут на открытом "
+    "конкурсе, а итоги будут опубликованы на сайте акимата.</p>"
+)
+
+
+def parse(html: str, url: str = URL) -> dict:
+    source = make_source(homepage="https://example.kz/", sid="example")
+    return parse_article(html.encode(), url, source=source, fetched_at=FETCHED)
+
+
+def page(head: str = "", body: str = "") -> str:
+    return f'<html lang="ru"><head><meta charset="utf-8">{head}</head><body>{body}</body></html>'
+
+
+# -- titles: a kicker is not part of the headline
+
+
+def test_kicker_inside_h1_is_not_part_of_the_title():
+    rec = parse(page(
+        head='<meta property="og:title" content="Дороги города - Ремонт начнут с окраин">',
+        body='<article><h1><span class="article__kicker">Дороги города</span>'
+             '<span class="sr-only"> - </span>Ремонт начнут с окраин</h1>' + TEXT + "</article>",
+    ))  # fmt: skip
+    assert rec["title"] == "Ремонт начнут с окраин" and rec["title_source"] == "h1"
+
+
+def test_metadata_title_with_a_kicker_before_the_h1_gives_the_h1():
+    rec = parse(page(
+        head='<meta property="og:title" content="Дороги города: Ремонт начнут с окраин">',
+        body="<article><h1>Ремонт начнут с окраин</h1>" + TEXT + "</article>",
+    ))  # fmt: skip
+    assert rec["title"] == "Ремонт начнут с окраин" and rec["title_source"] == "h1"
+
+
+def test_h1_that_is_only_the_start_of_the_metadata_title_does_not_win():
+    rec = parse(page(
+        head='<meta property="og:title" content="Дороги: ремонт начнут с окраин">',
+        body="<article><h1>Дороги</h1>" + TEXT + "</article>",
+    ))  # fmt: skip
+    assert rec["title"] == "Дороги: ремонт начнут с окраин" and rec["title_source"] == "meta"
+
+
+# -- bylines
+
+
+def test_byline_class_with_a_prefix_and_a_follow_link_next_to_it():
+    rec = parse(page(body=(
+        "<article><h1>Ремонт начнут с окраин</h1><div class='sig-line'>"
+        "<span class='pb-byline'>By <a href='/people/anna'>Анна Ким</a></span>"
+        "<a href='https://social.example/@annakim'>Follow @AnnaKimWrites</a></div>"
+        + TEXT + "</article>"
+    )))  # fmt: skip
+    assert rec["authors"] == ["Анна Ким"] and rec["authors_source"] == "byline_pattern"
+
+
+def test_posted_by_several_people_and_a_team_after_a_dash():
+    rec = parse(page(body=(
+        "<article><h1>Ремонт начнут с окраин</h1><span class='byline-author'>Posted by "
+        "Анна Ким, Марат Сейткали and Ольга Ли - отдел городских новостей</span>"
+        + TEXT + "</article>"
+    )))  # fmt: skip
+    assert rec["authors"] == ["Анна Ким", "Марат Сейткали", "Ольга Ли"]
+
+
+def test_more_from_the_author_link_gives_the_name():
+    rec = parse(page(body=(
+        "<article><h1>Ремонт начнут с окраин</h1><a class='byline' href='/writer/anna'>"
+        "More Анна Ким.</a>" + TEXT + "</article>"
+    )))  # fmt: skip
+    assert rec["authors"] == ["Анна Ким"]
+
+
+def test_json_ld_author_that_is_the_publisher_is_no_byline():
+    outlet = {"@type": "NewsMediaOrganization", "name": "Городские вести"}
+    ld = {"@type": "NewsArticle", "headline": "Ремонт начнут с окраин", "author": outlet,
+          "publisher": outlet}  # fmt: skip
+    head = f'<script type="application/ld+json">{json.dumps(ld, ensure_ascii=False)}</script>'
+    rec = parse(page(head=head, body="<article><h1>Ремонт начнут с окраин</h1>" + TEXT))
+    assert rec["authors"] == [] and rec["authors_status"] == "absent"
+    # ... and a byline printed on the page is still found further down the chain
+    rec = parse(page(head=head, body=(
+        "<article><h1>Ремонт начнут с окраин</h1><p class='byline'>Анна Ким</p>" + TEXT
+    )))  # fmt: skip
+    assert rec["authors"] == ["Анна Ким"]
+
+
+def test_editorial_byline_that_is_not_just_the_outlet_name_stays():
+    ld = {"@type": "NewsArticle", "headline": "Ремонт начнут с окраин",
+          "author": {"@type": "Organization", "name": "Редакция Городских вестей"},
+          "publisher": {"@type": "Organization", "name": "Городские вести"}}  # fmt: skip
+    head = f'<script type="application/ld+json">{json.dumps(ld, ensure_ascii=False)}</script>'
+    rec = parse(page(head=head, body="<article><h1>Ремонт начнут с окраин</h1>" + TEXT))
+    assert rec["authors"] == ["Редакция Городских вестей"]
+    assert rec["byline_kind"] == "editorial"
+
+
+def test_blog_post_inside_a_widget_wrapper_is_not_chrome():
+    rec = parse(page(body=(
+        "<div class='widget Blog'><div class='post' itemscope "
+        "itemtype='http://schema.org/BlogPosting'><h2>Ремонт начнут с окраин</h2>"
+        "<span itemprop='datePublished'>September 7, 2024</span>" + TEXT + "</div></div>"
+    )))  # fmt: skip
+    assert rec["published_at"] is not None
+    assert rec["published_at"].date().isoformat() == "2024-09-07"
+    assert rec["date_source"] == "microdata"
+
+
+def test_post_printed_in_noscript_for_readers_without_scripts():
+    rec = parse(page(body=(
+        "<article><h1>Ремонт начнут с окраин</h1>"
+        "<script type='text/template'><span class='byline-author'>Posted by Анна Ким</span>"
+        "</script><noscript><span class='byline-author'>Posted by Анна Ким</span></noscript>"
+        + TEXT + "</article>"
+    )))  # fmt: skip
+    assert rec["authors"] == ["Анна Ким"]
+
+
+# -- bodies from schema.org markup (no heavy fallback needed)
+
+LONG = " ".join(
+    f"Абзац {i}: совет обсудил ремонт дорог, сроки работ и выбор подрядчиков." for i in range(12)
+)
+
+
+def test_json_ld_article_body_is_the_body():
+    ld = {"@type": "NewsArticle", "headline": "Ремонт начнут с окраин", "articleBody": LONG}
+    head = f'<script type="application/ld+json">{json.dumps(ld, ensure_ascii=False)}</script>'
+    rec = parse(page(head=head, body=f"<h1>Ремонт начнут с окраин</h1><div><p>{LONG}</p></div>"))
+    assert rec["body_text"] == LONG
+
+
+def test_json_ld_teaser_is_not_taken_for_the_body():
+    teaser = LONG[:250]
+    ld = {"@type": "NewsArticle", "headline": "Ремонт начнут с окраин", "articleBody": teaser}
+    head = f'<script type="application/ld+json">{json.dumps(ld, ensure_ascii=False)}</script>'
+    paragraphs = "".join(f"<p>{LONG}</p>" for _ in range(3))
+    rec = parse(page(head=head, body=f"<article><h1>Ремонт</h1>{paragraphs}</article>"))
+    assert len(rec["body_text"]) > 2 * len(teaser)
+
+
+def test_microdata_article_body_element_is_the_body():
+    rec = parse(page(body=(
+        "<h1>Ремонт начнут с окраин</h1><aside><p>Курс доллара: 480 тенге, евро: 530 тенге, "
+        "рубль: 5,2 тенге.</p></aside><div itemprop='articleBody'>" + TEXT + f"<p>{LONG}</p>"
+        "</div><div class='related'><p>Читайте также: другие новости города</p></div>"
+    )))  # fmt: skip
+    assert rec["body_text"].startswith("Городской совет обсудил план ремонта дорог")
+    assert "Курс доллара" not in rec["body_text"] and "Читайте также" not in rec["body_text"]
+
+
+# -- language of a page in neither Cyrillic nor Latin script, with no declaration
+
+
+def test_language_of_a_page_in_another_script_comes_from_the_library():
+    text = "城市议会讨论了明年的道路维修计划，并决定从郊区开始施工。工程将在春季开始。"
+    rec = parse(f"<html><body><h1>道路维修计划</h1><p>{text}</p></body></html>")
+    assert rec["language"] == "zh"
