@@ -218,11 +218,15 @@ def load_stage(source_id: str, day: str, validated: str, conn) -> dict:
 
     The day's metrics are compared with the source's trailing baseline read from the
     warehouse; failing ``drift.*`` rows are loaded with the other results and sent as an
-    alert (:func:`mediamon.alerts.send_alert`). Returns ``{"source", "day", <table>: rows
-    written, "alerts": [...]}``; the day's summary for people is
+    alert (:func:`mediamon.alerts.send_alert`). The day's coverage
+    (:func:`mediamon.coverage.day_coverage`) is written to ``source_day_coverage``; a day the
+    source cannot reach keeps its fetches, articles and checks but gets no sightings and no
+    metrics (it is not an empty day). Returns ``{"source", "day", <table>: rows written,
+    "alerts": [...], "coverage": {...}}``; the day's summary for people is
     :func:`mediamon.report.day_summary`, read back from the warehouse.
     """
     from mediamon.alerts import send_alert
+    from mediamon.coverage import day_coverage, write_coverage
     from mediamon.load.loader import baseline_metrics, load_batch
     from mediamon.quality.drift import baseline_window, day_metrics, describe, drift_checks
 
@@ -233,25 +237,39 @@ def load_stage(source_id: str, day: str, validated: str, conn) -> dict:
         by_kind.setdefault(kind, []).append(record)
     articles, headlines = by_kind.get("article", []), by_kind.get("headline", [])
     quarantine = by_kind.get("quarantine", [])
-    metrics = day_metrics(articles, headlines, quarantine)
-    drift = drift_checks(metrics, baseline_metrics(conn, source_id, *baseline_window(local_day)))
-    dq = _gate(by_kind.get("dq", []) + drift, source.fail_on)
+    fetches = by_kind.get("fetch", [])
+    cov = day_coverage(source, local_day, fetches, headlines)
+    metrics = drift = None
+    if cov.reachable:
+        metrics = day_metrics(articles, headlines, quarantine)
+        baseline = baseline_metrics(conn, source_id, *baseline_window(local_day))
+        drift = drift_checks(metrics, baseline)
+    else:  # not an empty day: no sightings for it, and no metrics to skew the drift baseline
+        log.warning("%s %s: %s", source_id, day, cov.reason)
+        headlines = []
+    dq = _gate(by_kind.get("dq", []) + (drift or []), source.fail_on)
     counts = load_batch(
         conn, source, local_day, run_key(day),
-        fetches=by_kind.get("fetch", []), articles=articles, headlines=headlines,
+        fetches=fetches, articles=articles, headlines=headlines,
         quarantine=[
             {**q, "record": json.loads(json.dumps(q["record"], default=_json_default))}
             for q in quarantine
         ],
-        dq_results=dq, metrics=metrics.as_row(),
+        dq_results=dq, metrics=metrics.as_row() if metrics else None,
     )  # fmt: skip
-    alert = describe(source_id, local_day, drift)
+    write_coverage(conn, source_id, local_day, run_key(day), cov)
+    if cov.reachable and cov.flagged:
+        log.warning("%s %s: coverage flagged: %s", source_id, day, cov.reason)
+    alert = describe(source_id, local_day, drift or [])
     if alert:
         send_alert(alert)
     gated = [r["check_name"] for r in dq if r["severity"] == "fail" and not r["success"]]
     if gated:  # after the commit: the data lands, flagged, and the task says so
         raise QualityGateFailed(f"{source_id} {day}: failing checks configured to fail: {gated}")
-    return {"source": source_id, "day": day, **counts, "alerts": [alert] if alert else []}
+    return {
+        "source": source_id, "day": day, **counts, "alerts": [alert] if alert else [],
+        "coverage": cov.as_row(),
+    }  # fmt: skip
 
 
 class QualityGateFailed(RuntimeError):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from mediamon.config import load_sources
+from mediamon.config import select_sources
 from mediamon.window import day_from_context
 
 CONN_ID = "mediamon_db"
@@ -51,14 +51,7 @@ def plan(context: dict, only: list[str] | None = None) -> list[dict]:
     day, partial = day_from_context(context)
     if partial:
         log.warning("manual run without a logical date: covering today so far (%s)", day)
-    sources = list(load_sources())
-    if not sources:
-        raise ValueError("the sources registry lists no source: nothing to run")
-    if only:
-        unknown = sorted(set(only) - set(sources))
-        if unknown:
-            raise KeyError(f"unknown sources {unknown}; the registry has {sources}")
-        sources = [s for s in sources if s in only]
+    sources = select_sources(only)
     log.info("day %s, %d sources: %s", day, len(sources), ", ".join(sources))
     return [{"source_id": s, "day": day.isoformat()} for s in sources]
 
@@ -119,11 +112,13 @@ def summarize(planned: list[dict]) -> list[dict]:
 
     Raises AirflowFailException (no retry) when nothing was planned (``migrate`` or ``plan``
     failed), when a planned source has no data-quality results for the day (its chain did not
-    reach the load), or when a check of severity ``fail`` failed (registry ``fail_on``): the
-    run must not look green then.
+    reach the load), when a check of severity ``fail`` failed (registry ``fail_on``), or when
+    a source cannot reach the day (``source_day_coverage.reachable`` false, each logged with
+    its reason): the run must not look green then.
     """
     from airflow.sdk.exceptions import AirflowFailException
 
+    from mediamon.coverage import unreachable
     from mediamon.report import day_summary, failed_gates, format_summary
 
     if not planned:  # plan failed (or never ran): the run must not look green
@@ -133,6 +128,7 @@ def summarize(planned: list[dict]) -> list[dict]:
     try:
         rows = day_summary(conn, day)
         gated = failed_gates(conn, day)
+        cannot = unreachable(conn, day)
     finally:
         conn.close()
     log.info("mediamon %s\n%s", day, format_summary(rows))
@@ -140,6 +136,11 @@ def summarize(planned: list[dict]) -> list[dict]:
     missing = sorted({p["source_id"] for p in planned} - loaded)
     if missing:
         raise AirflowFailException(f"{len(missing)} source(s) did not load for {day}: {missing}")
+    for source_id, reason in cannot:
+        log.error("%s %s: %s", source_id, day, reason)
     if gated:
         raise AirflowFailException(f"checks configured to fail failed for {day}: {gated}")
+    if cannot:  # loaded without sightings: the day is not complete, and the run says so
+        names = [s for s, _ in cannot]
+        raise AirflowFailException(f"{len(names)} source(s) cannot reach {day}: {names}")
     return rows

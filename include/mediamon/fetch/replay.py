@@ -91,6 +91,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     wbufsize = -1  # buffer headers and body into one write: no Nagle/delayed-ACK stall
     index: dict[str, Recorded] = {}
+    served: list[str] = []  # one per request, in arrival order (the server's request log)
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
         self._answer(send_body=True)
@@ -104,6 +105,7 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             scheme = self.headers.get(SCHEME_HEADER, "http")
             url = f"{scheme}://{self.headers.get('Host', '')}{self.path}"
+        self.served.append(f"{self.command} {url}")
         recorded = self.index.get(_key(url))
         if recorded is None:
             other = (
@@ -151,7 +153,9 @@ class ReplayServer:
 
     def __init__(self, captures: list[Path] | Path, port: int = 0):
         paths = [captures] if isinstance(captures, Path | str) else list(captures)
-        handler = type("Handler", (_Handler,), {"index": load_index([Path(p) for p in paths])})
+        index = load_index([Path(p) for p in paths])
+        handler = type("Handler", (_Handler,), {"index": index, "served": []})
+        self.requests: list[str] = handler.served  # "GET <url>" per request received
         self.size = len(handler.index)
         self._server = ThreadingHTTPServer(("127.0.0.1", port), handler)
         self._server.daemon_threads = True
