@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -248,15 +249,16 @@ def load_stage(source_id: str, day: str, validated: str, conn) -> dict:
         log.warning("%s %s: %s", source_id, day, cov.reason)
         headlines = []
     dq = _gate(by_kind.get("dq", []) + (drift or []), source.fail_on)
-    counts = load_batch(
-        conn, source, local_day, run_key(day),
-        fetches=fetches, articles=articles, headlines=headlines,
-        quarantine=[
-            {**q, "record": json.loads(json.dumps(q["record"], default=_json_default))}
-            for q in quarantine
-        ],
-        dq_results=dq, metrics=metrics.as_row() if metrics else None,
-    )  # fmt: skip
+    with source_lock(conn, source_id):
+        counts = load_batch(
+            conn, source, local_day, run_key(day),
+            fetches=fetches, articles=articles, headlines=headlines,
+            quarantine=[
+                {**q, "record": json.loads(json.dumps(q["record"], default=_json_default))}
+                for q in quarantine
+            ],
+            dq_results=dq, metrics=metrics.as_row() if metrics else None,
+        )  # fmt: skip
     write_coverage(conn, source_id, local_day, run_key(day), cov)
     if cov.reachable and cov.flagged:
         log.warning("%s %s: coverage flagged: %s", source_id, day, cov.reason)
@@ -270,6 +272,28 @@ def load_stage(source_id: str, day: str, validated: str, conn) -> dict:
         "source": source_id, "day": day, **counts, "alerts": [alert] if alert else [],
         "coverage": cov.as_row(),
     }  # fmt: skip
+
+
+SOURCE_LOCK = 727_002  # pg_advisory_lock class for one source's loads
+
+
+@contextmanager
+def source_lock(conn, source_id: str):
+    """Hold a PostgreSQL session advisory lock for ``source_id`` while loading.
+
+    Runs of different days (``max_active_runs`` > 1, a backfill, a re-parse) upsert the same
+    articles and headlines of a source; taking this lock first makes their transactions wait
+    for each other instead of deadlocking. Different sources never wait for each other.
+    """
+    with conn.cursor() as cur:
+        cur.execute("select pg_advisory_lock(%s, hashtext(%s))", (SOURCE_LOCK, source_id))
+    conn.commit()
+    try:
+        yield
+    finally:
+        with conn.cursor() as cur:
+            cur.execute("select pg_advisory_unlock(%s, hashtext(%s))", (SOURCE_LOCK, source_id))
+        conn.commit()
 
 
 class QualityGateFailed(RuntimeError):

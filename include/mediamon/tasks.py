@@ -144,3 +144,65 @@ def summarize(planned: list[dict]) -> list[dict]:
         names = [s for s, _ in cannot]
         raise AirflowFailException(f"{len(names)} source(s) cannot reach {day}: {names}")
     return rows
+
+
+def reparse_plan(params: dict, run_id: str) -> dict:
+    """Validate the re-parse params, list the source-days with a stored capture and snapshot
+    their articles. Returns ``{"first", "last", "sources", "source_days", "before", "key"}``
+    (``before``: the snapshot file; ``key``: the report's ``reparse_key``, the run id).
+
+    Bad params raise AirflowFailException naming the param (no retry: the same params fail).
+    """
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from mediamon import reparse
+
+    try:
+        first, last, sources = reparse.parse_params(params)
+    except reparse.ReparseParamsError as exc:
+        raise AirflowFailException(str(exc)) from exc
+    planned = reparse.plan(first, last, sources)
+    conn = connect()
+    try:
+        before = reparse.snapshot(conn, first, last, sources, _safe(run_id))
+    finally:
+        conn.close()
+    return {
+        "first": str(first), "last": str(last), "sources": sources, "source_days": planned,
+        "before": before, "key": run_id,
+    }  # fmt: skip
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+
+
+def reparse(source_id: str, day: str) -> dict:
+    """Re-parse one source-day from the raw store (no fetch) and load it."""
+    from mediamon import reparse as rp
+
+    conn = connect()
+    try:
+        return rp.reparse_source_day(source_id, day, conn)
+    finally:
+        conn.close()
+
+
+def reparse_report(planned: dict) -> list[dict]:
+    """The diff report of a re-parse run (see :func:`mediamon.reparse.diff_report`)."""
+    from datetime import date
+
+    from mediamon.reparse import diff_report
+
+    if not planned:
+        from airflow.sdk.exceptions import AirflowFailException
+
+        raise AirflowFailException("nothing was planned: see the migrate and plan tasks")
+    conn = connect()
+    try:
+        return diff_report(
+            conn, planned["before"], date.fromisoformat(planned["first"]),
+            date.fromisoformat(planned["last"]), planned["sources"], planned["key"],
+        )  # fmt: skip
+    finally:
+        conn.close()
