@@ -3,6 +3,7 @@
     mediamon run [--capture PATH | --live] [--date YYYY-MM-DD]   the daily DAG for one day
     mediamon backfill --from D1 --to D2 [--source ID]... [--capture PATH] [--force] [--refetch]
                                                                    the daily chain, day by day
+    mediamon coverage --from D1 --to D2 [--flagged]                promised vs captured per day
     mediamon db uri | upgrade | psql | stop                        the warehouse
     mediamon summary [--date YYYY-MM-DD]                           a day's per-source summary
     mediamon env                                                   shell exports for `airflow`
@@ -93,6 +94,12 @@ def _parser() -> argparse.ArgumentParser:
         help="fetch again days that already have a capture in the raw store",
     )
     back.set_defaults(func=cmd_backfill)
+
+    cov = sub.add_parser("coverage", help="per source and day: promised vs captured articles")
+    cov.add_argument("--from", dest="first", required=True, type=date.fromisoformat)
+    cov.add_argument("--to", dest="last", required=True, type=date.fromisoformat)
+    cov.add_argument("--flagged", action="store_true", help="only the days flagged for backfill")
+    cov.set_defaults(func=cmd_coverage)
 
     db = sub.add_parser("db", help="the warehouse").add_subparsers(required=True)
     db.add_parser("uri", help="print the warehouse URI").set_defaults(func=cmd_db_uri)
@@ -340,6 +347,18 @@ def cmd_backfill(args) -> int:
         + ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
     )
     return 0 if set(counts) <= {"loaded", "skipped", "flagged"} else 1
+
+
+def cmd_coverage(args) -> None:
+    import psycopg2
+
+    from mediamon.coverage import coverage_rows, format_coverage
+    from mediamon.load.db import warehouse_url
+
+    with psycopg2.connect(warehouse_url()) as conn:
+        rows = coverage_rows(conn, args.first, args.last, flagged_only=args.flagged)
+    conn.close()
+    print(format_coverage(rows))
 
 
 def _start_replay(capture: Path):

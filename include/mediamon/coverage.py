@@ -165,3 +165,31 @@ def finished(conn, source_ids: list[str], first: date, last: date) -> set[tuple[
             (list(source_ids), first, last),
         )
         return set(cur.fetchall())
+
+
+COLUMNS = ("day", "source", "promised", "captured", "missing", "undated", "reachable", "flagged")
+
+
+def coverage_rows(conn, first: date, last: date, *, flagged_only: bool = False) -> list[dict]:
+    """``source_day_coverage`` rows of [first, last] as dicts (:data:`COLUMNS` + ``reason``),
+    by day then source."""
+    with conn.cursor() as cur:
+        cur.execute(
+            "select day, source_id, promised, captured, missing, undated, reachable, flagged, "
+            "reason from source_day_coverage where day between %s and %s "
+            "and (flagged or not %s) order by day, source_id",
+            (first, last, flagged_only),
+        )
+        return [dict(zip((*COLUMNS, "reason"), row, strict=True)) for row in cur.fetchall()]
+
+
+def format_coverage(rows: list[dict]) -> str:
+    """A plain-text table of :func:`coverage_rows`, the reason at the end of each line."""
+    if not rows:
+        return "(no coverage recorded for these days)"
+    widths = {c: max(len(c), *(len(str(r[c])) for r in rows)) for c in COLUMNS}
+    lines = ["  ".join(c.ljust(widths[c]) for c in COLUMNS)]
+    for row in rows:
+        cells = "  ".join(str(row[c]).ljust(widths[c]) for c in COLUMNS)
+        lines.append(f"{cells}  {row['reason'] or ''}".rstrip())
+    return "\n".join(lines)

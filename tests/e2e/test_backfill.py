@@ -60,6 +60,9 @@ def test_backfill_cli_loads_each_day_and_says_which_it_cannot_reach(
 
     assert main(argv) == 1  # resumed: the finished days are skipped, the 5th is tried again
     assert "2 skipped, 1 unreachable" in capsys.readouterr().out
+    assert main(["coverage", "--from", "2024-09-01", "--to", "2024-09-30", "--flagged"]) == 0
+    flagged = capsys.readouterr().out.splitlines()[1:]
+    assert [line.split()[:2] for line in flagged] == [["2024-09-05", "exclusive_demo"]]
 
 
 def test_backfill_resumes_never_refetches_and_is_idempotent_in_any_order(warehouse, db, replay):
