@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 
 from mediamon.config import select_sources
-from mediamon.window import day_from_context
+from mediamon.window import DAG_TIMEZONE, day_from_context
 
 CONN_ID = "mediamon_db"
 log = logging.getLogger(__name__)
@@ -50,7 +50,13 @@ def plan(context: dict, only: list[str] | None = None) -> list[dict]:
     """
     day, partial = day_from_context(context)
     if partial:
-        log.warning("manual run without a logical date: covering today so far (%s)", day)
+        log.warning(
+            "manual run without a logical date: covering today so far (%s, from local "
+            "midnight to now); run it again once the day is over for the whole day",
+            day,
+        )
+    else:
+        log.info("this run covers the local day %s (%s) [00:00, 24:00)", day, DAG_TIMEZONE)
     sources = select_sources(only)
     log.info("day %s, %d sources: %s", day, len(sources), ", ".join(sources))
     return [{"source_id": s, "day": day.isoformat()} for s in sources]
