@@ -3,9 +3,10 @@
 For each local day of [first, last] (inclusive, oldest first) and each source: fetch → parse →
 validate → load (the stage functions of :mod:`mediamon.pipeline`, the same ones the DAG's
 tasks call), then the day's story clustering. Resumable: a source-day that already finished
-(its ``source_day_coverage`` row says it loaded and could be reached) is skipped unless
-``force``. A day that has a capture in the raw store is never fetched again unless
-``refetch``. One failing source-day is reported and the others go on.
+(it has a ``source_day_coverage`` row) is skipped unless ``force``; one the source could not
+reach is reported as unreachable again without work (its stored capture cannot reach it
+either) unless ``force`` or ``refetch``. A day that has a capture in the raw store is never
+fetched again unless ``refetch``. One failing source-day is reported and the others go on.
 """
 
 from __future__ import annotations
@@ -73,7 +74,7 @@ def backfill(
     (migrated first). ``progress`` is called once per source-day with its :class:`Outcome`.
     Returns the outcomes, oldest day first, sources in registry order.
     """
-    from mediamon.coverage import finished
+    from mediamon.coverage import recorded
     from mediamon.load.schema import upgrade
 
     days = day_range(first, last)
@@ -82,13 +83,17 @@ def backfill(
     outcomes: list[Outcome] = []
     conn = connect()
     try:
-        done = set() if force else finished(conn, ids, first, last)
+        done = {} if force else recorded(conn, ids, first, last)
         conn.rollback()
         for day in days:
             ran = False
             for source_id in ids:
-                if (source_id, day) in done:
+                reachable, reason = done.get((source_id, day), (None, None))
+                if reachable:
                     outcome = Outcome(source_id, day, "skipped", "finished before")
+                elif reachable is False and not refetch:
+                    why = f"{reason} (as before; --refetch fetches the day again)"
+                    outcome = Outcome(source_id, day, "unreachable", why)
                 else:
                     ran = True
                     outcome = _one(source_id, day, conn, refetch)

@@ -156,15 +156,18 @@ def unreachable(conn, day: date | str) -> list[tuple[str, str]]:
         return cur.fetchall()
 
 
-def finished(conn, source_ids: list[str], first: date, last: date) -> set[tuple[str, date]]:
-    """(source, day) pairs in [first, last] that loaded and could be reached: done."""
+def recorded(
+    conn, source_ids: list[str], first: date, last: date
+) -> dict[tuple[str, date], tuple[bool, str | None]]:
+    """(source, day) -> (reachable, reason) for the source-days in [first, last] that loaded
+    (those with a ``source_day_coverage`` row)."""
     with conn.cursor() as cur:
         cur.execute(
-            "select source_id, day from source_day_coverage where reachable "
-            "and source_id = any(%s) and day between %s and %s",
+            "select source_id, day, reachable, reason from source_day_coverage "
+            "where source_id = any(%s) and day between %s and %s",
             (list(source_ids), first, last),
         )
-        return set(cur.fetchall())
+        return {(s, d): (ok, why) for s, d, ok, why in cur.fetchall()}
 
 
 COLUMNS = ("day", "source", "promised", "captured", "missing", "undated", "reachable", "flagged")

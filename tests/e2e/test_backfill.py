@@ -58,8 +58,11 @@ def test_backfill_cli_loads_each_day_and_says_which_it_cannot_reach(
     }  # fmt: skip
     assert set(_per_day(db, "select day, count(*) from dq_results group by 1")) == set(SEP[:3])
 
-    assert main(argv) == 1  # resumed: the finished days are skipped, the 5th is tried again
-    assert "2 skipped, 1 unreachable" in capsys.readouterr().out
+    assert main(argv) == 1  # resumed: the finished days are skipped, the 5th is still out of reach
+    out = capsys.readouterr().out
+    assert (
+        "2 skipped, 1 unreachable" in out and "(as before; --refetch fetches the day again)" in out
+    )
     assert main(["coverage", "--from", "2024-09-01", "--to", "2024-09-30", "--flagged"]) == 0
     flagged = capsys.readouterr().out.splitlines()[1:]
     assert [line.split()[:2] for line in flagged] == [["2024-09-05", "exclusive_demo"]]
