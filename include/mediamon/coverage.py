@@ -72,7 +72,9 @@ def day_coverage(
     ``fetched_at`` tz-aware); ``headlines``: the list items that passed validation (``url``,
     ``published_at`` tz-aware or None). The day is reachable when a list page was read before
     the day ended, when a date-archive page of the day answered, or when the oldest dated list
-    item is older than the day's end (the lists reach back into it).
+    item is older than the day's end (the lists reach back into it); unreachable when no list
+    page answered or every dated item is newer than the day. Lists that print no date at all
+    cannot tell: the day counts as reached and is flagged, with the reason.
     """
     threshold = gap_threshold() if threshold is None else threshold
     window = local_day_window(day, source.timezone)
@@ -87,26 +89,23 @@ def day_coverage(
     captured = len(promised & articles)
     undated = sum(1 for h in headlines if not h.get("published_at"))
     archives = {x.id for x in source.listings if x.is_template}
-    reachable, reason = True, None
+    reachable, reason, unknown = True, None, False
     if not lists:
-        reachable, reason = False, "no list page answered"
+        reachable, reason = False, "cannot reach this day: no list page answered"
     elif min(_instant(f["fetched_at"]) for f in lists) < window.end:
         pass  # read during the day (or before it ended): the lists showed the day as it was
     elif any(f["list_id"] in archives for f in lists):
         pass  # a date-archive page of the day answered
-    elif dated and min(h["published_at"] for h in dated) < window.end:
-        pass  # the lists reach back into the day
-    else:
-        oldest = min((h["published_at"] for h in dated), default=None)
-        reach = (
-            f"its lists reach back only to {oldest.astimezone(source.zone):%Y-%m-%d %H:%M}"
-            if oldest
-            else "its lists print no dates"
-        )
+    elif not dated:  # nothing says how far back the lists go: flagged, not refused
+        unknown = True
+        reason = "cannot tell whether its lists reach this day: they print no dates"
+    elif min(h["published_at"] for h in dated) >= window.end:
+        oldest = min(h["published_at"] for h in dated)
         reachable = False
         reason = (
             f"cannot reach this day: read on {_instant(lists[0]['fetched_at']):%Y-%m-%d}, "
-            f"{reach}, and no date archive or sitemap covers the day"
+            f"its lists reach back only to {oldest.astimezone(source.zone):%Y-%m-%d %H:%M}, "
+            "and no date archive or sitemap covers the day"
         )
     missing = len(promised) - captured
     gap = bool(promised) and missing / len(promised) > threshold
@@ -114,7 +113,7 @@ def day_coverage(
         reason = f"{missing} of {len(promised)} promised articles not captured"
     return Coverage(
         promised=len(promised), captured=captured, missing=missing, undated=undated,
-        reachable=reachable, flagged=not reachable or gap, reason=reason,
+        reachable=reachable, flagged=not reachable or gap or unknown, reason=reason,
     )  # fmt: skip
 
 

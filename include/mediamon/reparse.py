@@ -167,7 +167,9 @@ def diff_report(
             }
         )
     for row in report:
-        if row["changed"]:
+        if row["changed"] and row["field"] == "(new)":
+            log.info("%s: %d articles new in the range", row["source_id"], row["changed"])
+        elif row["changed"]:
             log.info("%s: %s changed on %d of %d articles", *row.values())
     if not any(r["changed"] for r in report):
         log.info("re-parse %s..%s: no article changed", first, last)
