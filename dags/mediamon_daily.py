@@ -11,10 +11,13 @@ Then, side by side, `cluster_stories` groups the day's headlines of all sources 
 (near-duplicates: the same story reworded or reprinted, table `story_clusters`), and
 `summarize` logs the per-source summary and fails the run if a source did not load.
 
-One run covers one local day [00:00, 24:00): the data interval of the run. A manual run
-without a logical date covers today so far. Sources are mapped: one failing source does not
-stop the others. Running a day again converges to the same rows; a day that already has a
-capture is not fetched again.
+One run covers one local day [00:00, 24:00): the data interval of the run, for scheduled
+runs, backfills and manual runs with a logical date alike (a manual run for 2024-09-08 shows
+the interval 2024-09-08 00:00 - 2024-09-09 00:00 and loads the 8th). A manual run without a
+logical date covers today so far and says so in the `plan` task's log.
+
+Sources are mapped: one failing source does not stop the others. Running a day again
+converges to the same rows; a day that already has a capture is not fetched again.
 
 Data-quality drift (a source's bylines, dates or volume falling against its trailing 14 days)
 and failed tasks raise alerts: logged, and sent to the webhook of the connection
@@ -29,9 +32,10 @@ import os
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import CronDataIntervalTimetable, Param, dag, get_current_context, task, task_group
+from airflow.sdk import Param, dag, get_current_context, task, task_group
 from mediamon import tasks
 from mediamon.alerts import FailureNotifier
+from mediamon.timetable import LocalDayTimetable
 from mediamon.window import DAG_TIMEZONE
 
 # Transient faults (a site or the database briefly down) get two more tries.
@@ -40,7 +44,7 @@ RETRY_DELAY = timedelta(seconds=int(os.environ.get("MEDIAMON_RETRY_DELAY_SECONDS
 
 @dag(
     dag_id="mediamon_daily",
-    schedule=CronDataIntervalTimetable("0 0 * * *", timezone=DAG_TIMEZONE),
+    schedule=LocalDayTimetable(DAG_TIMEZONE),
     start_date=pendulum.datetime(2024, 9, 1, tz=DAG_TIMEZONE),
     catchup=False,
     max_active_runs=4,

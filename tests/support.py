@@ -25,6 +25,7 @@ TABLES = {
     "quarantine": "run_key, source_id, record_kind, record_key",
     "source_day_metrics": "source_id, day",
     "story_clusters": "canonical_url",
+    "source_day_coverage": "source_id, day",
 }
 
 

@@ -1,6 +1,9 @@
 """``mediamon``: thin commands over the stages.
 
     mediamon run [--capture PATH | --live] [--date YYYY-MM-DD]   the daily DAG for one day
+    mediamon backfill --from D1 --to D2 [--source ID]... [--capture PATH] [--force] [--refetch]
+                                                                   the daily chain, day by day
+    mediamon coverage --from D1 --to D2 [--flagged]                promised vs captured per day
     mediamon db uri | upgrade | psql | stop                        the warehouse
     mediamon summary [--date YYYY-MM-DD]                           a day's per-source summary
     mediamon env                                                   shell exports for `airflow`
@@ -55,6 +58,50 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--date", default=None, help="local day, YYYY-MM-DD (default: today)")
     run.set_defaults(func=cmd_run)
+
+    back = sub.add_parser(
+        "backfill", help="run the daily chain over a range of local days, without a scheduler"
+    )
+    back.add_argument(
+        "--from",
+        dest="first",
+        required=True,
+        type=date.fromisoformat,
+        help="first local day, YYYY-MM-DD",
+    )
+    back.add_argument(
+        "--to",
+        dest="last",
+        required=True,
+        type=date.fromisoformat,
+        help="last local day (included), YYYY-MM-DD",
+    )
+    back.add_argument(
+        "--source",
+        dest="sources",
+        action="append",
+        default=[],
+        help="source id (repeatable; default: every source of the registry)",
+    )
+    back.add_argument(
+        "--capture",
+        type=Path,
+        default=None,
+        help="replay this capture (saved pages or a WARC) instead of the network",
+    )
+    back.add_argument("--force", action="store_true", help="run days that finished before too")
+    back.add_argument(
+        "--refetch",
+        action="store_true",
+        help="fetch again days that already have a capture in the raw store",
+    )
+    back.set_defaults(func=cmd_backfill)
+
+    cov = sub.add_parser("coverage", help="per source and day: promised vs captured articles")
+    cov.add_argument("--from", dest="first", required=True, type=date.fromisoformat)
+    cov.add_argument("--to", dest="last", required=True, type=date.fromisoformat)
+    cov.add_argument("--flagged", action="store_true", help="only the days flagged for backfill")
+    cov.set_defaults(func=cmd_coverage)
 
     db = sub.add_parser("db", help="the warehouse").add_subparsers(required=True)
     db.add_parser("uri", help="print the warehouse URI").set_defaults(func=cmd_db_uri)
@@ -290,18 +337,77 @@ def prepare_capture(source: Path) -> Path:
     return out
 
 
+def cmd_backfill(args) -> int:
+    """Exit 0 when every source-day loaded (or had finished before), 1 otherwise."""
+    import logging
+
+    import psycopg2
+    from tqdm import tqdm
+    from tqdm.contrib.logging import logging_redirect_tqdm
+
+    from mediamon.backfill import backfill, day_range
+    from mediamon.config import select_sources
+    from mediamon.load.db import warehouse_url
+
+    logging.getLogger("mediamon").setLevel(logging.WARNING)  # the bar shows progress
+    os.environ["MEDIAMON_DATABASE_URL"] = url = warehouse_url()
+    server = _start_replay(args.capture) if args.capture else None
+    try:
+        total = len(day_range(args.first, args.last)) * len(select_sources(args.sources))
+        bar = tqdm(total=total, unit="source-day", desc="backfill")
+        with bar, logging_redirect_tqdm():
+
+            def progress(outcome) -> None:
+                bar.set_postfix_str(f"{outcome.day} {outcome.source_id}: {outcome.status}")
+                bar.update(1)
+
+            outcomes = backfill(
+                args.first, args.last, lambda: psycopg2.connect(url), sources=args.sources,
+                force=args.force, refetch=args.refetch, progress=progress,
+            )  # fmt: skip
+    finally:
+        if server:
+            server.stop()
+    counts: dict[str, int] = {}
+    for o in outcomes:
+        counts[o.status] = counts.get(o.status, 0) + 1
+        if o.status not in ("loaded", "skipped"):
+            print(f"{o.day} {o.source_id}: {o.status}: {o.detail}")
+    print(
+        f"backfill {args.first}..{args.last}: "
+        + ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    )
+    return 0 if set(counts) <= {"loaded", "skipped", "flagged"} else 1
+
+
+def cmd_coverage(args) -> None:
+    import psycopg2
+
+    from mediamon.coverage import coverage_rows, format_coverage
+    from mediamon.load.db import warehouse_url
+
+    with psycopg2.connect(warehouse_url()) as conn:
+        rows = coverage_rows(conn, args.first, args.last, flagged_only=args.flagged)
+    conn.close()
+    print(format_coverage(rows))
+
+
+def _start_replay(capture: Path):
+    """Build ``capture``, serve it on a free loopback port and point the pipeline at it."""
+    from mediamon.fetch.replay import ReplayServer
+
+    built = prepare_capture(capture)
+    server = ReplayServer(built / "capture.warc.gz").start()
+    os.environ["MEDIAMON_REPLAY"] = server.url
+    os.environ["MEDIAMON_SOURCES"] = str(built / "sources.yaml")
+    print(f"replaying {server.size} recorded URLs from {built} at {server.url}")
+    return server
+
+
 def cmd_run(args) -> int:
     day = _day(args.date)
     os.environ.update(airflow_env())
-    server = None
-    if not args.live:
-        from mediamon.fetch.replay import ReplayServer
-
-        built = prepare_capture(args.capture or DEMO_CAPTURE)
-        server = ReplayServer(built / "capture.warc.gz").start()
-        os.environ["MEDIAMON_REPLAY"] = server.url
-        os.environ["MEDIAMON_SOURCES"] = str(built / "sources.yaml")
-        print(f"replaying {server.size} recorded URLs from {built} at {server.url}")
+    server = None if args.live else _start_replay(args.capture or DEMO_CAPTURE)
     try:
         _airflow("db", "migrate")
         state = run_daily(day)

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -188,6 +189,21 @@ def load_sources(path: Path | str | None = None) -> dict[str, Source]:
             raise RegistryError(f"{where}: duplicate source id {source.id!r}")
         sources[source.id] = source
     return sources
+
+
+def select_sources(only: Iterable[str] | None = None) -> list[str]:
+    """Ids of the registry in force, in file order, restricted to ``only`` when given.
+
+    Raises KeyError naming unknown ids, ValueError when the registry lists no source.
+    """
+    sources = list(load_sources())
+    if not sources:
+        raise ValueError("the sources registry lists no source: nothing to run")
+    only = list(only or [])
+    unknown = sorted(set(only) - set(sources))
+    if unknown:
+        raise KeyError(f"unknown sources {unknown}; the registry has {sources}")
+    return [s for s in sources if not only or s in only]
 
 
 def _source(raw: object, where: str) -> Source:

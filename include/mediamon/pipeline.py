@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -223,21 +224,27 @@ def load_stage(source_id: str, day: str, validated: str, conn) -> dict:
 
     The day's metrics are compared with the source's trailing baseline read from the
     warehouse; failing ``drift.*`` rows are loaded with the other results and sent as an
-    alert (:func:`mediamon.alerts.send_alert`). Returns ``{"source", "day", <table>: rows
-    written, "alerts": [...]}``; the day's summary for people is
+    alert (:func:`mediamon.alerts.send_alert`). The day's coverage
+    (:func:`mediamon.coverage.day_coverage`) is written to ``source_day_coverage``; a day the
+    source cannot reach keeps its fetches, articles and checks but gets no sightings and no
+    metrics (it is not an empty day). Returns ``{"source", "day", <table>: rows written,
+    "alerts": [...], "coverage": {...}}``; the day's summary for people is
     :func:`mediamon.report.day_summary`, read back from the warehouse.
     """
     from mediamon.alerts import send_alert
+    from mediamon.coverage import day_coverage, write_coverage
     from mediamon.load.loader import baseline_metrics, load_batch
     from mediamon.quality.drift import baseline_window, day_metrics, describe, drift_checks
 
     source = get_source(source_id)
     local_day = date.fromisoformat(day)
     path = Path(validated)
-    # one pass for the day's metrics and results (small: no page bodies), then the rows are
-    # streamed from the file to the loader kind by kind: memory does not grow with the day
-    articles, headlines, quarantine, dq = [], [], [], []
-    for kind, record in _read_jsonl_kinds(path, ("article", "headline", "quarantine", "dq")):
+    # one pass for the day's metrics, coverage and results (small: no page bodies), then the
+    # rows are streamed from the file to the loader kind by kind: memory does not grow with
+    # the day
+    articles, headlines, quarantine, dq, fetches = [], [], [], [], []
+    kinds = ("article", "headline", "quarantine", "dq", "fetch")
+    for kind, record in _read_jsonl_kinds(path, kinds):
         if kind == "article":
             articles.append(_metric_fields(record))
         elif kind == "headline":
@@ -246,29 +253,67 @@ def load_stage(source_id: str, day: str, validated: str, conn) -> dict:
             if record["record_kind"] == "article":
                 record = {**record, "record": _metric_fields(record["record"])}
             quarantine.append(record)
+        elif kind == "fetch":
+            fetches.append(record)
         else:
             dq.append(record)
-    metrics = day_metrics(articles, headlines, quarantine)
+    cov = day_coverage(source, local_day, fetches, headlines)
+    del fetches
+    metrics = drift = None
+    if cov.reachable:
+        metrics = day_metrics(articles, headlines, quarantine)
+        baseline = baseline_metrics(conn, source_id, *baseline_window(local_day))
+        drift = drift_checks(metrics, baseline)
+    else:  # not an empty day: no sightings for it, and no metrics to skew the drift baseline
+        log.warning("%s %s: %s", source_id, day, cov.reason)
     del articles, headlines, quarantine
-    drift = drift_checks(metrics, baseline_metrics(conn, source_id, *baseline_window(local_day)))
-    dq = _gate(dq + drift, source.fail_on)
-    counts = load_batch(
-        conn, source, local_day, run_key(day),
-        fetches=_records(path, "fetch"), articles=_records(path, "article"),
-        headlines=_records(path, "headline"),
-        quarantine=(
-            {**q, "record": json.loads(json.dumps(q["record"], default=_json_default))}
-            for q in _records(path, "quarantine")
-        ),
-        dq_results=dq, metrics=metrics.as_row(),
-    )  # fmt: skip
-    alert = describe(source_id, local_day, drift)
+    dq = _gate(dq + (drift or []), source.fail_on)
+    with source_lock(conn, source_id):
+        counts = load_batch(
+            conn, source, local_day, run_key(day),
+            fetches=_records(path, "fetch"), articles=_records(path, "article"),
+            headlines=_records(path, "headline") if cov.reachable else [],
+            quarantine=(
+                {**q, "record": json.loads(json.dumps(q["record"], default=_json_default))}
+                for q in _records(path, "quarantine")
+            ),
+            dq_results=dq, metrics=metrics.as_row() if metrics else None,
+        )  # fmt: skip
+    write_coverage(conn, source_id, local_day, run_key(day), cov)
+    if cov.reachable and cov.flagged:
+        log.warning("%s %s: coverage flagged: %s", source_id, day, cov.reason)
+    alert = describe(source_id, local_day, drift or [])
     if alert:
         send_alert(alert)
     gated = [r["check_name"] for r in dq if r["severity"] == "fail" and not r["success"]]
     if gated:  # after the commit: the data lands, flagged, and the task says so
         raise QualityGateFailed(f"{source_id} {day}: failing checks configured to fail: {gated}")
-    return {"source": source_id, "day": day, **counts, "alerts": [alert] if alert else []}
+    return {
+        "source": source_id, "day": day, **counts, "alerts": [alert] if alert else [],
+        "coverage": cov.as_row(),
+    }  # fmt: skip
+
+
+SOURCE_LOCK = 727_002  # pg_advisory_lock class for one source's loads
+
+
+@contextmanager
+def source_lock(conn, source_id: str):
+    """Hold a PostgreSQL session advisory lock for ``source_id`` while loading.
+
+    Runs of different days (``max_active_runs`` > 1, a backfill, a re-parse) upsert the same
+    articles and headlines of a source; taking this lock first makes their transactions wait
+    for each other instead of deadlocking. Different sources never wait for each other.
+    """
+    with conn.cursor() as cur:
+        cur.execute("select pg_advisory_lock(%s, hashtext(%s))", (SOURCE_LOCK, source_id))
+    conn.commit()
+    try:
+        yield
+    finally:
+        with conn.cursor() as cur:
+            cur.execute("select pg_advisory_unlock(%s, hashtext(%s))", (SOURCE_LOCK, source_id))
+        conn.commit()
 
 
 class QualityGateFailed(RuntimeError):

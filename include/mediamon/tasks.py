@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import logging
 
-from mediamon.config import load_sources
-from mediamon.window import day_from_context
+from mediamon.config import select_sources
+from mediamon.window import DAG_TIMEZONE, day_from_context
 
 CONN_ID = "mediamon_db"
 log = logging.getLogger(__name__)
@@ -50,15 +50,14 @@ def plan(context: dict, only: list[str] | None = None) -> list[dict]:
     """
     day, partial = day_from_context(context)
     if partial:
-        log.warning("manual run without a logical date: covering today so far (%s)", day)
-    sources = list(load_sources())
-    if not sources:
-        raise ValueError("the sources registry lists no source: nothing to run")
-    if only:
-        unknown = sorted(set(only) - set(sources))
-        if unknown:
-            raise KeyError(f"unknown sources {unknown}; the registry has {sources}")
-        sources = [s for s in sources if s in only]
+        log.warning(
+            "manual run without a logical date: covering today so far (%s, from local "
+            "midnight to now); run it again once the day is over for the whole day",
+            day,
+        )
+    else:
+        log.info("this run covers the local day %s (%s) [00:00, 24:00)", day, DAG_TIMEZONE)
+    sources = select_sources(only)
     log.info("day %s, %d sources: %s", day, len(sources), ", ".join(sources))
     return [{"source_id": s, "day": day.isoformat()} for s in sources]
 
@@ -119,11 +118,13 @@ def summarize(planned: list[dict]) -> list[dict]:
 
     Raises AirflowFailException (no retry) when nothing was planned (``migrate`` or ``plan``
     failed), when a planned source has no data-quality results for the day (its chain did not
-    reach the load), or when a check of severity ``fail`` failed (registry ``fail_on``): the
-    run must not look green then.
+    reach the load), when a check of severity ``fail`` failed (registry ``fail_on``), or when
+    a source cannot reach the day (``source_day_coverage.reachable`` false, each logged with
+    its reason): the run must not look green then.
     """
     from airflow.sdk.exceptions import AirflowFailException
 
+    from mediamon.coverage import unreachable
     from mediamon.report import day_summary, failed_gates, format_summary
 
     if not planned:  # plan failed (or never ran): the run must not look green
@@ -133,6 +134,7 @@ def summarize(planned: list[dict]) -> list[dict]:
     try:
         rows = day_summary(conn, day)
         gated = failed_gates(conn, day)
+        cannot = unreachable(conn, day)
     finally:
         conn.close()
     log.info("mediamon %s\n%s", day, format_summary(rows))
@@ -140,6 +142,73 @@ def summarize(planned: list[dict]) -> list[dict]:
     missing = sorted({p["source_id"] for p in planned} - loaded)
     if missing:
         raise AirflowFailException(f"{len(missing)} source(s) did not load for {day}: {missing}")
+    for source_id, reason in cannot:
+        log.error("%s %s: %s", source_id, day, reason)
     if gated:
         raise AirflowFailException(f"checks configured to fail failed for {day}: {gated}")
+    if cannot:  # loaded without sightings: the day is not complete, and the run says so
+        names = [s for s, _ in cannot]
+        raise AirflowFailException(f"{len(names)} source(s) cannot reach {day}: {names}")
     return rows
+
+
+def reparse_plan(params: dict, run_id: str) -> dict:
+    """Validate the re-parse params, list the source-days with a stored capture and snapshot
+    their articles. Returns ``{"first", "last", "sources", "source_days", "before", "key"}``
+    (``before``: the snapshot file; ``key``: the report's ``reparse_key``, the run id).
+
+    Bad params raise AirflowFailException naming the param (no retry: the same params fail).
+    """
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from mediamon import reparse
+
+    try:
+        first, last, sources = reparse.parse_params(params)
+    except reparse.ReparseParamsError as exc:
+        raise AirflowFailException(str(exc)) from exc
+    planned = reparse.plan(first, last, sources)
+    conn = connect()
+    try:
+        before = reparse.snapshot(conn, first, last, sources, _safe(run_id))
+    finally:
+        conn.close()
+    return {
+        "first": str(first), "last": str(last), "sources": sources, "source_days": planned,
+        "before": before, "key": run_id,
+    }  # fmt: skip
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+
+
+def reparse(source_id: str, day: str) -> dict:
+    """Re-parse one source-day from the raw store (no fetch) and load it."""
+    from mediamon import reparse as rp
+
+    conn = connect()
+    try:
+        return rp.reparse_source_day(source_id, day, conn)
+    finally:
+        conn.close()
+
+
+def reparse_report(planned: dict) -> list[dict]:
+    """The diff report of a re-parse run (see :func:`mediamon.reparse.diff_report`)."""
+    from datetime import date
+
+    from mediamon.reparse import diff_report
+
+    if not planned:
+        from airflow.sdk.exceptions import AirflowFailException
+
+        raise AirflowFailException("nothing was planned: see the migrate and plan tasks")
+    conn = connect()
+    try:
+        return diff_report(
+            conn, planned["before"], date.fromisoformat(planned["first"]),
+            date.fromisoformat(planned["last"]), planned["sources"], planned["key"],
+        )  # fmt: skip
+    finally:
+        conn.close()

@@ -2,8 +2,9 @@
 
 A ``mediamon_daily`` run covers one local day [00:00, 24:00) of each source's IANA zone. The
 day is the calendar date of the run's logical date, read in the DAG's zone
-(:data:`DAG_TIMEZONE`); with ``CronDataIntervalTimetable`` that is the start of the run's data
-interval. A manual run without a logical date (Airflow 3 then gives no
+(:data:`DAG_TIMEZONE`); with :class:`mediamon.timetable.LocalDayTimetable` the run's data
+interval is that day, for scheduled runs, backfills and manual runs with a logical date.
+A manual run without a logical date (Airflow 3 then gives no
 ``logical_date``/``data_interval_*`` in the context) covers "today so far": from local midnight
 to the moment of the run, and says so (``partial=True``).
 
@@ -60,8 +61,8 @@ def day_from_context(context: dict, *, now: datetime | None = None) -> tuple[dat
     Returns ``(day, partial)``. ``day`` is the calendar date of the run's ``logical_date`` in
     :data:`DAG_TIMEZONE`. For scheduled runs and backfills that is the data interval's start
     (the day the interval covers); for a manual run with a logical date it is the day the user
-    named (Airflow would infer the *previous* complete interval for it, which surprises
-    people). Without a logical date (a manual run in Airflow 3 may have none), ``day`` is today.
+    named, which :class:`mediamon.timetable.LocalDayTimetable` also gives as its interval.
+    Without a logical date (a manual run in Airflow 3 may have none), ``day`` is today.
     ``partial`` is True when the day has not ended yet at ``now``.
     """
     zone = ZoneInfo(DAG_TIMEZONE)

@@ -100,6 +100,7 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     index: dict[str, Recorded] = {}
     latency: float = 0.0
+    served: list[str] = []  # one per request, in arrival order (the server's request log)
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
         self._answer(send_body=True)
@@ -115,6 +116,7 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             scheme = self.headers.get(SCHEME_HEADER, "http")
             url = f"{scheme}://{self.headers.get('Host', '')}{self.path}"
+        self.served.append(f"{self.command} {url}")
         recorded = self.index.get(_key(url))
         if recorded is None:
             other = (
@@ -163,7 +165,10 @@ class ReplayServer:
     def __init__(self, captures: list[Path] | Path, port: int = 0, latency: float = 0.0):
         paths = [captures] if isinstance(captures, Path | str) else list(captures)
         index = load_index([Path(p) for p in paths])
-        handler = type("Handler", (_Handler,), {"index": index, "latency": float(latency)})
+        handler = type(
+            "Handler", (_Handler,), {"index": index, "latency": float(latency), "served": []}
+        )
+        self.requests: list[str] = handler.served  # "GET <url>" per request received
         self.size = len(handler.index)
         self._server = ThreadingHTTPServer(("127.0.0.1", port), handler)
         self._server.daemon_threads = True

@@ -1,0 +1,126 @@
+"""Backfill without a scheduler: the daily chain over a range of local days, day by day.
+
+For each local day of [first, last] (inclusive, oldest first) and each source: fetch → parse →
+validate → load (the stage functions of :mod:`mediamon.pipeline`, the same ones the DAG's
+tasks call), then the day's story clustering. Resumable: a source-day that already finished
+(it has a ``source_day_coverage`` row) is skipped unless ``force``; one the source could not
+reach is reported as unreachable again without work (its stored capture cannot reach it
+either) unless ``force`` or ``refetch``. A day that has a capture in the raw store is never
+fetched again unless ``refetch``. One failing source-day is reported and the others go on.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from mediamon import pipeline
+from mediamon.config import select_sources
+
+log = logging.getLogger(__name__)
+MAX_DAYS = 366
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one source-day: ``status`` is ``loaded``, ``skipped`` (finished
+    before), ``unreachable`` (loaded, but the source cannot reach that day: see ``detail``),
+    ``flagged`` (loaded with a coverage gap) or ``failed`` (``detail`` holds the error)."""
+
+    source_id: str
+    day: date
+    status: str
+    detail: str = ""
+
+
+def day_range(first: date, last: date) -> list[date]:
+    """The local days from ``first`` to ``last``, both included, oldest first.
+
+    Raises ValueError when ``last`` is before ``first`` or the range is longer than
+    :data:`MAX_DAYS`.
+    """
+    if last < first:
+        raise ValueError(f"--to {last} is before --from {first}")
+    count = (last - first).days + 1
+    if count > MAX_DAYS:
+        raise ValueError(f"{count} days asked; at most {MAX_DAYS} per backfill")
+    return [first + timedelta(days=n) for n in range(count)]
+
+
+def run_source_day(source_id: str, day: date, conn, *, refetch: bool = False) -> dict:
+    """fetch → parse → validate → load of one source-day; returns the load's summary."""
+    iso = day.isoformat()
+    capture = pipeline.fetch_stage(source_id, iso, force=refetch)
+    parsed = pipeline.parse_stage(source_id, iso, capture)
+    validated = pipeline.validate_stage(source_id, iso, parsed)
+    return pipeline.load_stage(source_id, iso, validated, conn)
+
+
+def backfill(
+    first: date,
+    last: date,
+    connect: Callable,
+    *,
+    sources: Iterable[str] | None = None,
+    force: bool = False,
+    refetch: bool = False,
+    progress: Callable[[Outcome], None] | None = None,
+) -> list[Outcome]:
+    """Run the daily chain for every source and local day of [first, last].
+
+    ``connect``: zero-argument callable returning a psycopg2 connection to the warehouse
+    (migrated first). ``progress`` is called once per source-day with its :class:`Outcome`.
+    Returns the outcomes, oldest day first, sources in registry order.
+    """
+    from mediamon.coverage import recorded
+    from mediamon.load.schema import upgrade
+
+    days = day_range(first, last)
+    ids = select_sources(sources)
+    upgrade(connect)
+    outcomes: list[Outcome] = []
+    conn = connect()
+    try:
+        done = {} if force else recorded(conn, ids, first, last)
+        conn.rollback()
+        for day in days:
+            ran = False
+            for source_id in ids:
+                reachable, reason = done.get((source_id, day), (None, None))
+                if reachable:
+                    outcome = Outcome(source_id, day, "skipped", "finished before")
+                elif reachable is False and not refetch:
+                    why = f"{reason} (as before; --refetch fetches the day again)"
+                    outcome = Outcome(source_id, day, "unreachable", why)
+                else:
+                    ran = True
+                    outcome = _one(source_id, day, conn, refetch)
+                outcomes.append(outcome)
+                if progress:
+                    progress(outcome)
+            if ran:
+                try:
+                    pipeline.cluster_stage(day.isoformat(), conn)
+                except Exception as exc:  # the day's rows are loaded; clustering can rerun
+                    log.exception("clustering %s failed", day)
+                    outcomes.append(Outcome("*", day, "failed", f"cluster_stories: {exc}"))
+    finally:
+        conn.close()
+    return outcomes
+
+
+def _one(source_id: str, day: date, conn, refetch: bool) -> Outcome:
+    try:
+        loaded = run_source_day(source_id, day, conn, refetch=refetch)
+    except Exception as exc:  # one source-day must not stop the range
+        log.exception("%s %s failed", source_id, day)
+        conn.rollback()
+        return Outcome(source_id, day, "failed", f"{type(exc).__name__}: {exc}")
+    cov = loaded["coverage"]
+    if not cov["reachable"]:
+        return Outcome(source_id, day, "unreachable", cov["reason"])
+    if cov["flagged"]:
+        return Outcome(source_id, day, "flagged", cov["reason"])
+    return Outcome(source_id, day, "loaded", f"{loaded['articles']} articles")

@@ -1,0 +1,195 @@
+"""Re-parse a range of local days from the raw store, with the current parser, and report
+what changed.
+
+``mediamon_reparse`` (and anyone else) calls, in order: :func:`plan` (the source-days that
+have a capture in the raw store), :func:`snapshot` (the articles those days hold now, written
+to a JSON file), :func:`reparse_source_day` for each source-day (parse → validate → load from
+the stored capture: the fetch stage is never called, so no request leaves the machine), then
+:func:`diff_report`, which compares the articles with the snapshot field by field and writes
+one ``reparse_diffs`` row per source and field, e.g. "published_at changed on 12 of 340
+articles".
+
+An article belongs to the range when a fetch of its URL by its source falls on a day of it.
+Values are compared as PostgreSQL returns them (timestamps as instants, arrays as lists).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import date
+from pathlib import Path
+
+from mediamon.config import data_dir, select_sources
+
+log = logging.getLogger(__name__)
+MAX_DAYS = 366
+# not the parser's output: identity, and the fetch times that only grow or shrink
+NOT_COMPARED = ("id", "canonical_url", "source_id", "first_seen", "last_seen")
+ARTICLES_IN_RANGE = """
+    select a.* from articles a
+    where a.source_id = any(%(sources)s) and exists (
+        select 1 from fetches f where f.source_id = a.source_id and f.url = a.url
+        and f.kind = 'article' and f.day between %(first)s and %(last)s)
+    order by a.canonical_url
+"""
+
+
+class ReparseParamsError(ValueError):
+    """The run's params are unusable; the message names the param and the fix."""
+
+
+def parse_params(params: dict) -> tuple[date, date, list[str]]:
+    """``(first, last, source ids)`` from the DAG params ``from``, ``to`` (``YYYY-MM-DD``,
+    inclusive local days) and ``sources`` (ids; empty = every source of the registry).
+
+    Raises :class:`ReparseParamsError` for a missing or malformed date, ``to`` before
+    ``from``, a range longer than :data:`MAX_DAYS` days, or an unknown source id.
+    """
+    days = []
+    for name in ("from", "to"):
+        value = params.get(name)
+        try:
+            days.append(date.fromisoformat(str(value)))
+        except ValueError as exc:
+            raise ReparseParamsError(
+                f"param {name!r} must be a date YYYY-MM-DD, got {value!r}"
+            ) from exc
+    first, last = days
+    if last < first:
+        raise ReparseParamsError(f"param 'to' ({last}) is before 'from' ({first})")
+    if (last - first).days + 1 > MAX_DAYS:
+        raise ReparseParamsError(f"at most {MAX_DAYS} days per re-parse run")
+    try:
+        sources = select_sources(params.get("sources") or [])
+    except KeyError as exc:
+        raise ReparseParamsError(f"param 'sources': {exc.args[0]}") from exc
+    return first, last, sources
+
+
+def plan(first: date, last: date, sources: list[str]) -> list[dict]:
+    """``[{"source_id", "day"}]`` for each source-day of the range with a stored capture.
+
+    Source-days without one are logged (nothing to re-parse: backfill them instead).
+    """
+    from mediamon.backfill import day_range
+    from mediamon.pipeline import capture_path
+
+    planned, absent = [], []
+    for day in day_range(first, last):
+        for source_id in sources:
+            stored = capture_path(source_id, day).exists()
+            (planned if stored else absent).append({"source_id": source_id, "day": str(day)})
+    for item in absent:
+        log.warning("%s %s: no capture in the raw store, nothing to re-parse", *item.values())
+    log.info("re-parsing %d source-days (%d without a capture)", len(planned), len(absent))
+    return planned
+
+
+def _rows(conn, sources: list[str], first: date, last: date) -> dict[str, dict[str, dict]]:
+    """source -> canonical URL -> {field: comparable JSON text}."""
+    with conn.cursor() as cur:
+        cur.execute(ARTICLES_IN_RANGE, {"sources": sources, "first": first, "last": last})
+        names = [c.name for c in cur.description]
+        found: dict[str, dict[str, dict]] = {}
+        for row in cur.fetchall():
+            record = dict(zip(names, row, strict=True))
+            fields = {
+                k: json.dumps(v, default=str, ensure_ascii=False)
+                for k, v in record.items()
+                if k not in NOT_COMPARED
+            }
+            found.setdefault(record["source_id"], {})[record["canonical_url"]] = fields
+    conn.rollback()
+    return found
+
+
+def snapshot(conn, first: date, last: date, sources: list[str], name: str) -> str:
+    """Write the range's articles as they are now to a JSON file; returns its path."""
+    path = data_dir() / "reparse" / f"{name}.before.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(_rows(conn, sources, first, last), ensure_ascii=False))
+    return str(path)
+
+
+def reparse_source_day(source_id: str, day: str, conn) -> dict:
+    """parse → validate → load of one source-day from its stored capture; returns the load's
+    summary. Raises FileNotFoundError when the raw store has no capture for it (this function
+    never fetches)."""
+    from mediamon import pipeline
+
+    capture = pipeline.capture_path(source_id, day)
+    if not capture.exists():
+        raise FileNotFoundError(f"{source_id} {day}: no capture in the raw store ({capture})")
+    parsed = pipeline.parse_stage(source_id, day, str(capture))
+    validated = pipeline.validate_stage(source_id, day, parsed)
+    return pipeline.load_stage(source_id, day, validated, conn)
+
+
+def diff_report(
+    conn, before: str, first: date, last: date, sources: list[str], reparse_key: str
+) -> list[dict]:
+    """Compare the range's articles with the snapshot ``before``; write and return the rows.
+
+    One row per source and compared field: ``{"source_id", "field", "changed", "total"}``,
+    ``total`` being the source's articles in the snapshot (``changed`` counts those whose
+    field differs now; an article gone from the range counts as changed in every field). A
+    ``(new)`` row counts articles that were not in the snapshot. Rows are upserted into
+    ``reparse_diffs`` under ``reparse_key``; each change is logged as
+    ``"<source>: <field> changed on <n> of <total> articles"``. Sources with no article in
+    the range before or after get no rows.
+    """
+    from psycopg2.extras import execute_values
+
+    from mediamon.parse.version import PARSER_VERSION
+
+    old = json.loads(Path(before).read_text())
+    new = _rows(conn, sources, first, last)
+    report = []
+    for source_id in sources:
+        was, now = old.get(source_id, {}), new.get(source_id, {})
+        if not was and not now:  # nothing of this source in the range (and maybe no row)
+            continue
+        fields = sorted({f for row in [*was.values(), *now.values()] for f in row})
+        for field in fields:
+            changed = sum(
+                1 for url, row in was.items() if now.get(url, {}).get(field) != row.get(field)
+            )
+            report.append(
+                {"source_id": source_id, "field": field, "changed": changed, "total": len(was)}
+            )
+        report.append(
+            {
+                "source_id": source_id,
+                "field": "(new)",
+                "changed": len(set(now) - set(was)),
+                "total": len(was),
+            }
+        )
+    for row in report:
+        if row["changed"] and row["field"] == "(new)":
+            log.info("%s: %d articles new in the range", row["source_id"], row["changed"])
+        elif row["changed"]:
+            log.info("%s: %s changed on %d of %d articles", *row.values())
+    if not any(r["changed"] for r in report):
+        log.info("re-parse %s..%s: no article changed", first, last)
+    try:
+        with conn.cursor() as cur:
+            execute_values(
+                cur,
+                """
+                insert into reparse_diffs (reparse_key, source_id, field, changed, total,
+                    first_day, last_day, parser_version)
+                values %s
+                on conflict (reparse_key, source_id, field) do update set
+                    changed = excluded.changed, total = excluded.total,
+                    parser_version = excluded.parser_version, created_at = now()
+                """,
+                [(reparse_key, r["source_id"], r["field"], r["changed"], r["total"], first, last,
+                  PARSER_VERSION) for r in report],
+            )  # fmt: skip
+        conn.commit()
+    except Exception:
+        conn.rollback()
+        raise
+    return report
