@@ -4,8 +4,9 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 CAPTURE ?= include/mediamon/demo/exclusive
 DATE    ?= 2024-09-08
+AIRFLOW_PORT ?= 8080
 
-.PHONY: install run test lint format lock db-stop clean
+.PHONY: install run up down test lint format lock db-stop clean
 
 install: $(VENV)/.installed
 
@@ -19,6 +20,14 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 
 run: install
 	$(BIN)/mediamon run --capture $(CAPTURE) --date $(DATE)
+
+# Airflow's services in the background on the same database as `make run`, replaying CAPTURE
+# (`make up LIVE=1` fetches the live sites instead); `make down` stops exactly those.
+up: install
+	$(BIN)/mediamon up --port $(AIRFLOW_PORT) $(if $(LIVE),--live,--capture $(CAPTURE))
+
+down: install
+	$(BIN)/mediamon down
 
 test: install
 	$(BIN)/python -m pytest -q
@@ -38,5 +47,5 @@ lock: install
 db-stop: install
 	$(BIN)/mediamon db stop
 
-clean: db-stop
+clean: down db-stop
 	rm -rf var
