@@ -16,6 +16,11 @@ without a logical date covers today so far. Sources are mapped: one failing sour
 stop the others. Running a day again converges to the same rows; a day that already has a
 capture is not fetched again.
 
+Each source's successful `load` emits an event on the asset `mediamon_source_day` with the
+source, the local day and the rows loaded per table in its extra: `mediamon_stories` is
+scheduled on it (data-aware). The monitoring page (menu "mediamon", or `/mediamon/`) shows
+volumes, DQ pass rates, quarantine and drift per source and day.
+
 Data-quality drift (a source's bylines, dates or volume falling against its trailing 14 days)
 and failed tasks raise alerts: logged, and sent to the webhook of the connection
 `mediamon_alerts` when it exists.
@@ -36,6 +41,7 @@ import pendulum
 from airflow.sdk import CronDataIntervalTimetable, Param, dag, get_current_context, task, task_group
 from mediamon import tasks
 from mediamon.alerts import FailureNotifier
+from mediamon.assets import SOURCE_DAY, record_load
 from mediamon.window import DAG_TIMEZONE
 
 # Transient faults (a site or the database briefly down) get two more tries.
@@ -103,10 +109,13 @@ def mediamon_daily():
             _name_instance(source_id)
             return tasks.validate(source_id, day, batch)
 
-        @task(map_index_template=BY_SOURCE)
+        # one event per source on the asset mediamon_source_day, row counts in its extra
+        @task(map_index_template=BY_SOURCE, outlets=[SOURCE_DAY])
         def load(source_id: str, day: str, validated: str) -> dict:
             _name_instance(source_id)
-            return tasks.load(source_id, day, validated)
+            summary = tasks.load(source_id, day, validated)
+            record_load(get_current_context()["outlet_events"], summary)
+            return summary
 
         captured = fetch(source_id, day)
         parsed = parse(source_id, day, captured)
