@@ -71,7 +71,7 @@ def _name_instance(source_id: str) -> None:
     params={
         "sources": Param(
             [],
-            type="array",
+            type=["array", "null"],  # optional in the trigger form
             items={"type": "string", "pattern": "^[a-z][a-z0-9_]*$"},
             uniqueItems=True,
             title="Sources",

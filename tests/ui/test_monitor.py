@@ -35,12 +35,19 @@ def _seed(conn) -> None:
                     "warc_path, warc_offset) values (%s, %s, %s, 'article', 200, 10, %s, 'w', %s)",
                     (sid, day, f"https://{sid}.example/{day}/{i}", at, offset),
                 )
-        for sid, day, articles in [("alpha", DAY, 3), ("alpha", date(2024, 9, 7), 2),
-                                   ("beta", DAY, 1)]:  # fmt: skip
-            cur.execute(
-                "insert into source_day_metrics (source_id, day, articles, headlines) "
-                "values (%s, %s, %s, 0)", (sid, day, articles),
-            )  # fmt: skip
+        # loaded articles: those fetched that day (alpha: all 3, then 2; beta: 1 of 4, and
+        # one 404)
+        for sid, day, n in [("alpha", DAY, 3), ("alpha", date(2024, 9, 7), 2), ("beta", DAY, 1)]:
+            for i in range(n):
+                url = f"https://{sid}.example/{day}/{i}"
+                cur.execute(
+                    "insert into articles (canonical_url, url, source_id, title, authors_status, "
+                    "parser_version, first_seen, last_seen) "
+                    "values (%s, %s, %s, 't', 'absent', 'test', %s, %s)", (url, url, sid, at, at),
+                )  # fmt: skip
+        cur.execute(
+            "update fetches set status = 404 where url = 'https://beta.example/2024-09-08/3'"
+        )
         checks = [  # (source, day, check, success, observed)
             ("alpha", DAY, "article.published_at", True, None),
             ("alpha", DAY, "article.title", True, None),
@@ -93,9 +100,12 @@ def test_overview_counts_per_source_and_day(db):
     alpha, beta = data["sources"]
     assert alpha["last_loaded_day"] == beta["last_loaded_day"] == "2024-09-08"
     assert alpha["per_day"]["2024-09-08"] == {
-        "fetched": 3, "articles": 3, "headlines": 2, "quarantined": 2, "dq_passed": 3,
-        "dq_total": 4, "pass_rate": 0.75,
+        "fetched": 3, "errors": 0, "articles": 3, "headlines": 2, "quarantined": 2,
+        "dq_passed": 3, "dq_total": 4, "pass_rate": 0.75,
     }  # fmt: skip
+    assert alpha["per_day"]["2024-09-07"]["articles"] == 2
+    assert beta["per_day"]["2024-09-08"]["articles"] == 1
+    assert beta["per_day"]["2024-09-08"]["errors"] == 1
     assert alpha["per_day"]["2024-09-07"]["pass_rate"] == 1.0
     assert "2024-09-06" not in alpha["per_day"]
     assert beta["per_day"]["2024-09-08"]["pass_rate"] == 0.5

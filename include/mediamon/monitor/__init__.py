@@ -24,14 +24,17 @@ def overview(conn, days: int = WINDOW_DAYS, end: date | None = None) -> dict[str
 
     ``end`` defaults to the latest day with fetches in the warehouse (not today: a backfill or
     the demo may be years old). Returns ``{"days": [YYYY-MM-DD...], "end": str | None,
-    "sources": [{"source_id", "name", "last_loaded_day", "per_day": {day: {"fetched",
-    "articles", "headlines", "quarantined", "dq_passed", "dq_total", "pass_rate"}}}],
+    "sources": [{"source_id", "name", "last_loaded_day", "per_day": {day: {"fetched", "errors",
+    "articles", "headlines", "quarantined", "dq_passed", "dq_total", "pass_rate"}}}] (the
+    counts of :func:`mediamon.report.day_summary`, days with fetches only),
     "reasons": [{"source_id", "reason", "count"}], "drift": [{"source_id", "day", "check",
     "today", "baseline", "baseline_days"}], "headlines": [{"source_id", "list_id", "position",
     "title", "url"}] (the end day's first items per list), "quarantined": [{"source_id", "day",
     "record_kind", "record_key", "title", "reasons"}] (latest first)}``. ``pass_rate`` is
     passed/total expectations (0..1) or None when no check ran; counts are row counts.
     """
+    from mediamon.report import day_summary
+
     with conn.cursor() as cur:
         if end is None:
             cur.execute("select max(day) from fetches")
@@ -53,25 +56,15 @@ def overview(conn, days: int = WINDOW_DAYS, end: date | None = None) -> dict[str
             for sid, name, last in cur.fetchall()
         }
 
-        def per_day(sql: str, key: str) -> None:
-            cur.execute(sql, window)
-            for sid, day, value in cur.fetchall():
-                if sid in sources:
-                    slot = sources[sid]["per_day"].setdefault(day.isoformat(), _empty_day())
-                    slot[key] = int(value)
-
-        per_day("select source_id, day, count(*) from fetches where day between %(start)s "
-                "and %(end)s group by 1, 2", "fetched")  # fmt: skip
-        per_day("select source_id, day, articles from source_day_metrics where day between "
-                "%(start)s and %(end)s", "articles")  # fmt: skip
-        per_day("select source_id, day, count(*) from sightings where day between %(start)s "
-                "and %(end)s group by 1, 2", "headlines")  # fmt: skip
-        per_day("select source_id, day, count(*) from quarantine where day between %(start)s "
-                "and %(end)s group by 1, 2", "quarantined")  # fmt: skip
-        per_day("select source_id, day, count(*) filter (where success) from dq_results "
-                "where day between %(start)s and %(end)s group by 1, 2", "dq_passed")  # fmt: skip
-        per_day("select source_id, day, count(*) from dq_results where day between %(start)s "
-                "and %(end)s group by 1, 2", "dq_total")  # fmt: skip
+        for day in day_list:  # the same counts as `make run`'s summary (report.day_summary)
+            for row in day_summary(conn, day):
+                if row["source"] in sources:
+                    sources[row["source"]]["per_day"][day] = {
+                        "fetched": row["fetched"], "errors": row["errors"],
+                        "articles": row["articles"], "headlines": row["headlines"],
+                        "quarantined": row["quarantined"], "dq_passed": row["checks_passed"],
+                        "dq_total": row["checks_passed"] + row["checks_failed"],
+                    }  # fmt: skip
         for source in sources.values():
             for slot in source["per_day"].values():
                 total = slot["dq_total"]
@@ -178,11 +171,6 @@ def render_page(data: dict[str, Any], runs: list[dict], data_docs: str | None) -
     return env.get_template("monitor.html").render(
         data=data, runs=runs, data_docs=data_docs, charts=charts, pct=_pct
     )
-
-
-def _empty_day() -> dict[str, Any]:
-    return {"fetched": 0, "articles": 0, "headlines": 0, "quarantined": 0, "dq_passed": 0,
-            "dq_total": 0, "pass_rate": None}  # fmt: skip
 
 
 def _iso(value: date | None) -> str | None:
