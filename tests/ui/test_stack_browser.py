@@ -93,7 +93,7 @@ def stack(tmp_path_factory):
 
     tmp = tmp_path_factory.mktemp("stack")
     tag = uuid.uuid4().hex[:8]
-    names = (f"mediamon_ui_{tag}", f"airflow_ui_{tag}")
+    names = (f"mediamon_test_ui_{tag}", f"airflow_test_ui_{tag}")
     warehouse, metadata = (create_database(n) for n in names)
     upgrade(warehouse)
     env = {
@@ -182,6 +182,9 @@ def test_browser_login_trigger_graph_and_monitoring_page(stack):
             page.goto(f"{url}/plugin/mediamon")  # the UI's "mediamon" entry (an iframe)
             frame = page.frame_locator("iframe").first
             expect(frame.get_by_text("mediamon monitoring")).to_be_visible(timeout=30_000)
+            for img in frame.locator("img[data-chart]").all():
+                expect(img).to_have_js_property("complete", True, timeout=30_000)
+            page.wait_for_timeout(500)
             shots["monitor_in_ui"] = _shot(page, "monitor_in_ui.png")
 
             page.goto(f"{url}/mediamon/")
