@@ -73,7 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     up_where = up.add_mutually_exclusive_group()
     up_where.add_argument("--capture", type=Path, default=None, help="replay this (default demo)")
     up_where.add_argument("--live", action="store_true", help="fetch the live sites")
-    up.add_argument("--paused", action="store_true", help="leave the DAGs paused")
+    up.add_argument("--paused", action="store_true", help="do not unpause the DAGs")
     up.set_defaults(func=cmd_up)
     sub.add_parser("down", help="stop what `up` started").set_defaults(func=cmd_down)
 

@@ -158,8 +158,9 @@ def _spawn(directory: Path, name: str, argv: list[str], env: dict) -> None:
         start_new_session=True,
     )  # fmt: skip
     log.close()
+    started = _proc_stat(proc.pid)[1]
     (directory / f"{name}.pid").write_text(
-        json.dumps({"pid": proc.pid, "argv": argv}), encoding="utf-8"
+        json.dumps({"pid": proc.pid, "started": started, "argv": argv}), encoding="utf-8"
     )
 
 
@@ -167,29 +168,25 @@ def _pid_files(directory: Path) -> list[Path]:
     return sorted(directory.glob("*.pid")) if directory.exists() else []
 
 
-def _read_pid(pid_file: Path) -> tuple[int, list[str]]:
-    data = json.loads(pid_file.read_text(encoding="utf-8"))
-    return int(data["pid"]), list(data["argv"])
-
-
 def _alive(pid_file: Path) -> bool:
-    """True when the pid of ``pid_file`` runs and is still the command that was started."""
+    """True when the pid of ``pid_file`` still runs the process that was started: same
+    start time (``/proc/<pid>/stat`` field 22), so a recycled pid is never taken for it."""
     try:
-        pid, argv = _read_pid(pid_file)
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-        stat = Path(f"/proc/{pid}/stat").read_text()
+        data = json.loads(pid_file.read_text(encoding="utf-8"))
+        state, started = _proc_stat(int(data["pid"]))
     except (OSError, ValueError, KeyError):
         return False
-    if stat.rsplit(")", 1)[-1].split()[0] == "Z":  # a zombie: exited, not yet reaped
-        return False
-    # setproctitle may rewrite argv (e.g. "airflow scheduler -- DagFileProcessorManager"):
-    # the component's name must still be in it
-    text = b" ".join(cmdline).decode(errors="replace")
-    return argv[1] in text or Path(argv[0]).name in text
+    return state != "Z" and started == data.get("started")  # Z: exited, not yet reaped
+
+
+def _proc_stat(pid: int) -> tuple[str, int]:
+    """(state, start time in clock ticks since boot) of a process, from /proc/<pid>/stat."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()
+    return fields[0], int(fields[19])
 
 
 def _signal_group(pid_file: Path, sig: int) -> None:
-    pid, _ = _read_pid(pid_file)
+    pid = int(json.loads(pid_file.read_text(encoding="utf-8"))["pid"])
     try:
         os.killpg(pid, sig)  # started with start_new_session: its pgid is its pid
     except ProcessLookupError:
