@@ -71,7 +71,7 @@ def up(
     capture: Path | None = None,
     live: bool = False,
     unpause: bool = True,
-    timeout: float = 180.0,
+    timeout: float = 300.0,
 ) -> Stack:
     """Start the stack and wait until the UI answers and the DAGs are parsed; returns it.
 

@@ -30,7 +30,7 @@ from support import ROOT
 ARTIFACTS = ROOT / "var" / "test-artifacts" / "ui"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 EVIL = "<script>window.__pwned = 1</script> Заголовок & <b>жирный</b>"
-RUN_TIMEOUT = 420  # seconds for a run on a busy 2-core machine
+RUN_TIMEOUT = 600  # seconds for a run on a busy 2-core machine
 
 
 def _server_db(name: str) -> str:
