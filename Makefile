@@ -4,8 +4,9 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 CAPTURE ?= include/mediamon/demo/exclusive
 DATE    ?= 2024-09-08
+AIRFLOW_PORT ?= 8080
 
-.PHONY: install run test bench lint format lock db-stop clean
+.PHONY: install sysdeps run up down test bench lint format lock db-stop clean
 
 install: $(VENV)/.installed
 
@@ -20,7 +21,31 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 run: install
 	$(BIN)/mediamon run --capture $(CAPTURE) --date $(DATE)
 
-test: install
+# Airflow's services in the background on the same database as `make run`, replaying CAPTURE
+# (`make up LIVE=1` fetches the live sites instead); `make down` stops exactly those.
+up: install
+	$(BIN)/mediamon up --port $(AIRFLOW_PORT) $(if $(LIVE),--live,--capture $(CAPTURE))
+
+down: install
+	$(BIN)/mediamon down
+
+# Debian packages the UI tests use: Chromium (browser test, driven by Playwright) and
+# docker-compose (validates docker-compose.yaml; `config` needs no Docker engine). Installed
+# when missing and we are root with apt-get; otherwise those tests skip and say why.
+sysdeps:
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v docker-compose >/dev/null || docker compose version >/dev/null 2>&1 \
+	  || missing="$$missing docker-compose"; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing$$missing (apt-get)"; \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      --no-install-recommends $$missing >/dev/null; } \
+	    || echo "could not install$$missing: the tests that need it skip"; \
+	else echo "missing$$missing (needs root and apt-get): the tests that need it skip"; fi
+
+test: install sysdeps
 	$(BIN)/python -m pytest -q
 
 # Every bench script that follows the results contract (it takes --quick and writes
@@ -48,5 +73,5 @@ lock: install
 db-stop: install
 	$(BIN)/mediamon db stop
 
-clean: db-stop
+clean: down db-stop
 	rm -rf var

@@ -19,11 +19,20 @@ logical date covers today so far and says so in the `plan` task's log.
 Sources are mapped: one failing source does not stop the others. Running a day again
 converges to the same rows; a day that already has a capture is not fetched again.
 
+Each source's successful `load` emits an event on the asset `mediamon_source_day` with the
+source, the local day and the rows loaded per table in its extra: `mediamon_stories` is
+scheduled on it (data-aware). The monitoring page (menu "mediamon", or `/mediamon/`) shows
+volumes, DQ pass rates, quarantine and drift per source and day.
+
 Data-quality drift (a source's bylines, dates or volume falling against its trailing 14 days)
 and failed tasks raise alerts: logged, and sent to the webhook of the connection
 `mediamon_alerts` when it exists.
 
-Params: `sources` (list of source ids; empty = all).
+In the grid, the mapped instances of the `source` group are named by their source id.
+
+Params (for a manual run, "Trigger" in the UI): `sources`, the source ids to run (registry ids
+such as `exclusive_demo`, one per line; empty = every source). An id the registry does not
+know fails `plan` with the list of known ids.
 """
 
 from __future__ import annotations
@@ -35,11 +44,20 @@ import pendulum
 from airflow.sdk import Param, dag, get_current_context, task, task_group
 from mediamon import tasks
 from mediamon.alerts import FailureNotifier
+from mediamon.assets import SOURCE_DAY, record_load
 from mediamon.timetable import LocalDayTimetable
 from mediamon.window import DAG_TIMEZONE
 
 # Transient faults (a site or the database briefly down) get two more tries.
 RETRY_DELAY = timedelta(seconds=int(os.environ.get("MEDIAMON_RETRY_DELAY_SECONDS", "30")))
+
+# Airflow renders a mapped instance's map_index_template with the task's context after it ran:
+# each task of the `source` group puts its source id there (Airflow's documented pattern).
+BY_SOURCE = "{{ mediamon_source }}"
+
+
+def _name_instance(source_id: str) -> None:
+    get_current_context()["mediamon_source"] = source_id
 
 
 @dag(
@@ -57,9 +75,11 @@ RETRY_DELAY = timedelta(seconds=int(os.environ.get("MEDIAMON_RETRY_DELAY_SECONDS
     params={
         "sources": Param(
             [],
-            type="array",
-            items={"type": "string"},
-            description="Source ids to run (empty: every source)",
+            type=["array", "null"],  # optional in the trigger form
+            items={"type": "string", "pattern": "^[a-z][a-z0-9_]*$"},
+            uniqueItems=True,
+            title="Sources",
+            description="Source ids of the registry to run, one per line (empty: every source)",
         )
     },
     tags=["mediamon", "daily", "ingest"],
@@ -77,21 +97,29 @@ def mediamon_daily():
 
     @task_group(group_id="source")
     def per_source(source_id: str, day: str):
-        @task
+        # mapped instances are named by their source in the UI (map_index_template), not 0, 1…
+        @task(map_index_template=BY_SOURCE)
         def fetch(source_id: str, day: str) -> str:
+            _name_instance(source_id)
             return tasks.fetch(source_id, day)
 
-        @task
+        @task(map_index_template=BY_SOURCE)
         def parse(source_id: str, day: str, capture: str) -> str:
+            _name_instance(source_id)
             return tasks.parse(source_id, day, capture)
 
-        @task
+        @task(map_index_template=BY_SOURCE)
         def validate(source_id: str, day: str, batch: str) -> str:
+            _name_instance(source_id)
             return tasks.validate(source_id, day, batch)
 
-        @task
+        # one event per source on the asset mediamon_source_day, row counts in its extra
+        @task(map_index_template=BY_SOURCE, outlets=[SOURCE_DAY])
         def load(source_id: str, day: str, validated: str) -> dict:
-            return tasks.load(source_id, day, validated)
+            _name_instance(source_id)
+            summary = tasks.load(source_id, day, validated)
+            record_load(get_current_context()["outlet_events"], summary)
+            return summary
 
         captured = fetch(source_id, day)
         parsed = parse(source_id, day, captured)

@@ -7,6 +7,8 @@
     mediamon db uri | upgrade | psql | stop                        the warehouse
     mediamon summary [--date YYYY-MM-DD]                           a day's per-source summary
     mediamon env                                                   shell exports for `airflow`
+    mediamon up [--port N] [--capture PATH | --live] [--paused]    Airflow's services, detached
+    mediamon down                                                  stop what `up` started
     mediamon capture build SRC OUT                                 a capture from saved pages
     mediamon capture serve CAPTURE [--port N] [--latency-ms MS]    a replay server on loopback
     mediamon capture synth --articles N [--days D] [--hosts H] [--end YYYY-MM-DD] OUT
@@ -114,6 +116,15 @@ def _parser() -> argparse.ArgumentParser:
     summary.set_defaults(func=cmd_summary)
 
     sub.add_parser("env", help="print shell exports for the airflow CLI").set_defaults(func=cmd_env)
+
+    up = sub.add_parser("up", help="start Airflow's services in the background (make up)")
+    up.add_argument("--port", type=int, default=int(os.environ.get("AIRFLOW_PORT") or 8080))
+    up_where = up.add_mutually_exclusive_group()
+    up_where.add_argument("--capture", type=Path, default=None, help="replay this (default demo)")
+    up_where.add_argument("--live", action="store_true", help="fetch the live sites")
+    up.add_argument("--paused", action="store_true", help="do not unpause the DAGs")
+    up.set_defaults(func=cmd_up)
+    sub.add_parser("down", help="stop what `up` started").set_defaults(func=cmd_down)
 
     capture = sub.add_parser("capture", help="captures").add_subparsers(required=True)
     build = capture.add_parser("build", help="build a capture from saved pages or a WARC")
@@ -260,6 +271,30 @@ def cmd_db_stop(args) -> None:
 def cmd_env(args) -> None:
     for key, value in airflow_env().items():
         print(f"export {key}='{value}'")
+
+
+def cmd_up(args) -> int:
+    from mediamon.stack import StackError, up
+
+    try:
+        stack = up(port=args.port, capture=args.capture, live=args.live, unpause=not args.paused)
+    except StackError as exc:
+        print(f"mediamon up: {exc}", file=sys.stderr)
+        return 1
+    print(f"Airflow UI:       {stack.url}   (monitoring page: {stack.url}/mediamon/)")
+    print(f"log in as admin:  the password is in {stack.password_file}")
+    print("                  (cat it; the simple auth manager generated it on first start)")
+    print(f"fetching from:    {stack.replay_url or 'the live sites of the registry'}")
+    print(f"DAGs:             {'paused' if args.paused else 'unpaused'}")
+    print(f"logs and pids:    {stack.directory}   (stop everything: make down)")
+    return 0
+
+
+def cmd_down(args) -> None:
+    from mediamon.stack import down
+
+    if not down():
+        print("nothing to stop")
 
 
 def cmd_capture_build(args) -> None:

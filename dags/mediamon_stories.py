@@ -1,0 +1,55 @@
+"""
+### mediamon_stories
+
+Data-aware: runs whenever a source's day lands in the warehouse, i.e. on every event of the
+asset `mediamon_source_day` (emitted by each `load` of `mediamon_daily`, with the source, the
+local day and the rows loaded per table in its extra; see the Assets view).
+
+For each local day named by the triggering events, `cluster` groups that day's headlines and
+articles of **all** sources into stories (near-duplicates across outlets, table
+`story_clusters`). `mediamon_daily` clusters its own day too; this DAG keeps the clusters
+current when a source's day is loaded later by itself (a reparse, a backfill of one source,
+a retried load). Clustering is idempotent: running it twice for a day changes nothing.
+
+No params: the days come from the asset events. Triggered by hand without events it does
+nothing.
+"""
+
+from __future__ import annotations
+
+import pendulum
+from airflow.sdk import dag, get_current_context, task
+from mediamon import tasks
+from mediamon.alerts import FailureNotifier
+from mediamon.assets import SOURCE_DAY, loaded_days
+from mediamon.window import DAG_TIMEZONE
+
+
+@dag(
+    dag_id="mediamon_stories",
+    schedule=[SOURCE_DAY],
+    start_date=pendulum.datetime(2024, 9, 1, tz=DAG_TIMEZONE),
+    catchup=False,
+    max_active_runs=1,
+    default_args={
+        "owner": "mediamon",
+        "retries": 2,
+        "on_failure_callback": [FailureNotifier()],
+    },
+    tags=["mediamon", "stories", "data-aware"],
+    doc_md=__doc__,
+)
+def mediamon_stories():
+    @task
+    def days() -> list[str]:
+        return loaded_days(get_current_context()["triggering_asset_events"])
+
+    @task(map_index_template="{{ mediamon_day }}")  # mapped instances named by their day
+    def cluster(day: str) -> dict:
+        get_current_context()["mediamon_day"] = day
+        return tasks.cluster_stories([{"day": day}])
+
+    cluster.expand(day=days())
+
+
+mediamon_stories()

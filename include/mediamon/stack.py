@@ -1,0 +1,250 @@
+"""``make up`` / ``make down``: Airflow's services on the project's database, in the background.
+
+:func:`up` starts, on the same PostgreSQL as ``make run`` (the embedded server unless
+``MEDIAMON_DATABASE_URL`` is set; see :func:`mediamon.cli.airflow_env`):
+
+- a replay server for a capture (default: the demo), unless ``live`` is asked for, so runs
+  triggered in the UI fetch over loopback and never reach the internet;
+- ``airflow api-server`` (UI, REST API and task execution API) on ``port``, ``airflow
+  scheduler`` (LocalExecutor), ``airflow dag-processor`` and ``airflow triggerer``.
+
+Every process runs in its own session (process group); its pid goes to
+``<stack dir>/<name>.pid`` and its output to ``<stack dir>/<name>.log``. :func:`down` stops
+exactly the processes those pid files name (SIGTERM to the group, SIGKILL after a grace
+period), after checking that the pid still runs the command it started (a recycled pid is
+left alone). The stack directory is ``$MEDIAMON_DATA_DIR/stack`` (``var/stack``).
+
+The simple auth manager logs users in: user ``admin`` (role admin) with a password it
+generates on first start and keeps in ``$AIRFLOW_HOME/simple_auth_manager_passwords.json.generated``
+(``var/airflow/...``); :func:`up` prints that path, never the password.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
+FIRST_DAG = "mediamon_daily"
+STOP_GRACE_SECONDS = 30.0
+
+
+class StackError(RuntimeError):
+    """A service did not start or become healthy; the message names it and its log file."""
+
+
+@dataclass(frozen=True)
+class Stack:
+    """A started stack: where it answers and where its files are."""
+
+    url: str  # the UI, e.g. http://localhost:8080
+    directory: Path  # pid and log files
+    password_file: Path  # the simple auth manager's generated passwords (JSON: user -> password)
+    replay_url: str | None  # the replay server, None for live sites
+
+
+def stack_dir() -> Path:
+    """Folder of the pid and log files: ``$MEDIAMON_DATA_DIR/stack``."""
+    from mediamon.config import data_dir
+
+    return data_dir() / "stack"
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now (the OS picks it)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def up(
+    port: int = 8080,
+    capture: Path | None = None,
+    live: bool = False,
+    unpause: bool = True,
+    timeout: float = 300.0,
+) -> Stack:
+    """Start the stack and wait until the UI answers and the DAGs are parsed; returns it.
+
+    ``port``: the api-server's TCP port (UI at ``http://localhost:<port>``). ``capture``: a
+    folder of saved pages or a WARC to replay (default the demo); ``live`` fetches the
+    registry's live sites instead. ``unpause``: unpause the mediamon DAGs (the scheduler then
+    runs the latest complete local day, and the asset-scheduled DAGs follow it). Log-server
+    ports are picked free unless set in the environment. Raises :class:`StackError` when a
+    stack already runs from this folder, or when a service exits or is not healthy within
+    ``timeout`` seconds (the services started so far are stopped again).
+    """
+    from mediamon.cli import DEMO_CAPTURE, airflow_env, prepare_capture
+
+    directory = stack_dir()
+    running = [p.stem for p in _pid_files(directory) if _alive(p)]
+    if running:
+        raise StackError(f"a stack already runs from {directory} ({', '.join(running)}): make down")
+    directory.mkdir(parents=True, exist_ok=True)
+
+    os.environ["AIRFLOW__API__PORT"] = str(port)
+    env = {**os.environ, **airflow_env()}
+    env.setdefault("AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT", str(free_port()))
+    env.setdefault("AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT", str(free_port()))
+    env.setdefault("AIRFLOW__API__WORKERS", "1")
+    # with unpause, DAGs new to the metadata DB start unpaused; _wait_dags unpauses the others
+    env["AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION"] = "False" if unpause else "True"
+    bin_dir = Path(sys.executable).parent
+    env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
+
+    replay_url = None
+    try:
+        if not live:
+            built = prepare_capture(capture or DEMO_CAPTURE)
+            replay_port = free_port()
+            serve = [str(bin_dir / "mediamon"), "capture", "serve", str(built)]
+            _spawn(directory, "replay", [*serve, "--port", str(replay_port)], env)
+            replay_url = f"http://127.0.0.1:{replay_port}"
+            env["MEDIAMON_REPLAY"] = replay_url
+            env["MEDIAMON_SOURCES"] = str(built / "sources.yaml")
+        subprocess.run([str(bin_dir / "airflow"), "db", "migrate"], env=env, check=True,
+                       stdout=subprocess.DEVNULL)  # fmt: skip
+        subprocess.run([str(bin_dir / "mediamon"), "db", "upgrade"], env=env, check=True,
+                       stdout=subprocess.DEVNULL)  # fmt: skip
+        for name in COMPONENTS:
+            argv = [str(bin_dir / "airflow"), name]
+            if name == "api-server":
+                argv += ["--port", str(port)]
+            _spawn(directory, name, argv, env)
+        url = f"http://localhost:{port}"
+        _wait_healthy(directory, url, timeout)
+        _wait_dags(directory, env, timeout, unpause)
+    except BaseException:
+        down(quiet=True)
+        raise
+    home = Path(env["AIRFLOW_HOME"])
+    return Stack(url, directory, home / "simple_auth_manager_passwords.json.generated", replay_url)
+
+
+def down(quiet: bool = False) -> list[str]:
+    """Stop the processes :func:`up` started (by their pid files); returns their names."""
+    directory = stack_dir()
+    stopped = []
+    files = _pid_files(directory)
+    for pid_file in files:  # SIGTERM to every group first, then wait for all
+        if _alive(pid_file):
+            _signal_group(pid_file, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_GRACE_SECONDS
+    for pid_file in files:
+        while _alive(pid_file) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if _alive(pid_file):
+            _signal_group(pid_file, signal.SIGKILL)
+        stopped.append(pid_file.stem)
+        pid_file.unlink(missing_ok=True)
+        if not quiet:
+            print(f"stopped {pid_file.stem}")
+    return stopped
+
+
+def _spawn(directory: Path, name: str, argv: list[str], env: dict) -> None:
+    log = open(directory / f"{name}.log", "ab")  # noqa: SIM115 - owned by the child from here
+    proc = subprocess.Popen(
+        argv, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )  # fmt: skip
+    log.close()
+    started = _proc_stat(proc.pid)[1]
+    (directory / f"{name}.pid").write_text(
+        json.dumps({"pid": proc.pid, "started": started, "argv": argv}), encoding="utf-8"
+    )
+
+
+def _pid_files(directory: Path) -> list[Path]:
+    return sorted(directory.glob("*.pid")) if directory.exists() else []
+
+
+def _alive(pid_file: Path) -> bool:
+    """True when the pid of ``pid_file`` still runs the process that was started: same
+    start time (``/proc/<pid>/stat`` field 22), so a recycled pid is never taken for it."""
+    try:
+        data = json.loads(pid_file.read_text(encoding="utf-8"))
+        state, started = _proc_stat(int(data["pid"]))
+    except (OSError, ValueError, KeyError):
+        return False
+    return state != "Z" and started == data.get("started")  # Z: exited, not yet reaped
+
+
+def _proc_stat(pid: int) -> tuple[str, int]:
+    """(state, start time in clock ticks since boot) of a process, from /proc/<pid>/stat."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()
+    return fields[0], int(fields[19])
+
+
+def _signal_group(pid_file: Path, sig: int) -> None:
+    pid = int(json.loads(pid_file.read_text(encoding="utf-8"))["pid"])
+    try:
+        os.killpg(pid, sig)  # started with start_new_session: its pgid is its pid
+    except ProcessLookupError:
+        pass
+
+
+def _check_running(directory: Path) -> None:
+    for pid_file in _pid_files(directory):
+        if not _alive(pid_file):
+            log = pid_file.with_suffix(".log")
+            tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+            raise StackError(f"{pid_file.stem} exited; its log ({log}) ends:\n{tail}")
+
+
+def _wait_healthy(directory: Path, url: str, timeout: float) -> None:
+    """Wait until /api/v2/monitor/health reports every component healthy."""
+    deadline = time.monotonic() + timeout
+    last = "no answer"
+    while time.monotonic() < deadline:
+        _check_running(directory)
+        try:
+            with urllib.request.urlopen(f"{url}/api/v2/monitor/health", timeout=5) as resp:
+                health = json.load(resp)
+            states = {k: (v or {}).get("status") for k, v in health.items()}
+            if all(s == "healthy" for s in states.values()):
+                return
+            last = str(states)
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            last = str(exc)
+        time.sleep(1)
+    raise StackError(f"Airflow at {url} not healthy after {timeout:.0f} s: {last}")
+
+
+def _wait_dags(directory: Path, env: dict, timeout: float, unpause: bool) -> None:
+    """Wait until the dag-processor has stored ``mediamon_daily``; then, when asked, unpause
+    every ``mediamon_*`` DAG already in the metadata DB (a previous ``make run`` left them
+    paused)."""
+    code = (
+        "import sys\n"
+        "from airflow.models.dag import DagModel\n"
+        "from airflow.utils.session import create_session\n"
+        "with create_session() as s:\n"
+        "    rows = s.query(DagModel).filter(DagModel.dag_id.like('mediamon\\\\_%')).all()\n"
+        f"    ready = any(r.dag_id == {FIRST_DAG!r} for r in rows)\n"
+        "    if ready and sys.argv[1] == '1':\n"
+        "        for r in rows: r.is_paused = False\n"
+        "    print('ready' if ready else 'waiting')\n"
+    )
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        _check_running(directory)
+        out = subprocess.run(
+            [sys.executable, "-c", code, "1" if unpause else "0"], env=env, check=True,
+            capture_output=True, text=True,
+        )  # fmt: skip
+        if out.stdout.strip().endswith("ready"):
+            return
+        time.sleep(2)
+    raise StackError(
+        f"{FIRST_DAG} not parsed after {timeout:.0f} s: see {directory}/dag-processor.log"
+    )

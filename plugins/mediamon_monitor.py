@@ -1,0 +1,182 @@
+"""mediamon's monitoring page inside Airflow: a FastAPI app mounted by the api-server.
+
+- ``/mediamon/``: the page (:mod:`mediamon.monitor`): per source and day volumes, DQ pass
+  rates, quarantine counts and top reasons, drift alarms, last successful runs, charts;
+- ``/mediamon/chart/volume.svg``, ``/mediamon/chart/pass_rate.svg``: its charts;
+- ``/mediamon/data.json``: the same data as JSON;
+- ``/mediamon/data-docs/...``: the Great Expectations Data Docs (``$MEDIAMON_DATA_DIR/data_docs``).
+
+The UI links it as the "mediamon" entry of its navigation (``external_views``).
+Airflow does not authenticate plugin apps; this one requires, on every route, a logged-in
+user allowed to read the runs of ``mediamon_daily`` (the api-server's own
+``requires_access_dag`` dependency: the JWT of the UI's cookie or an ``Authorization:
+Bearer`` header, checked by the auth manager). A browser without a session is sent to the
+login page. Read-only: GET routes only, one read-only transaction per request. Errors never
+show connection details.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from airflow.api_fastapi.auth.managers.models.resource_details import DagAccessEntity
+from airflow.api_fastapi.core_api.security import requires_access_dag
+from airflow.plugins_manager import AirflowPlugin
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+)
+
+log = logging.getLogger(__name__)
+URL_PREFIX = "/mediamon"
+DAG_ID = "mediamon_daily"
+CONN_ID = "mediamon_db"
+
+app = FastAPI(
+    title="mediamon monitoring",
+    dependencies=[Depends(requires_access_dag("GET", DagAccessEntity.RUN, param_dag_id=DAG_ID))],
+    docs_url=None,
+    redoc_url=None,
+    openapi_url=None,
+)
+
+
+@app.exception_handler(HTTPException)
+async def _login_first(request: Request, exc: HTTPException):
+    """401 (no or expired session) on a page: to the login page, then back here."""
+    wants_html = "text/html" in request.headers.get("accept", "")
+    if exc.status_code == 401 and wants_html:
+        from airflow.api_fastapi.app import get_auth_manager
+
+        login = get_auth_manager().get_url_login(next_url=str(request.url.path))
+        return RedirectResponse(login, status_code=303)
+    return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
+
+
+def _connect():
+    """psycopg2 connection to the warehouse: Airflow connection ``mediamon_db``, else
+    ``MEDIAMON_DATABASE_URL``. Raises HTTPException 503 (no details) when unreachable."""
+    import psycopg2
+    from airflow.exceptions import AirflowNotFoundException
+    from airflow.models.connection import Connection
+
+    try:
+        try:
+            c = Connection.get_connection_from_secrets(CONN_ID)
+            conn = psycopg2.connect(
+                host=c.host, port=c.port or 5432, user=c.login, password=c.password or "",
+                dbname=c.schema, connect_timeout=10,
+            )  # fmt: skip
+        except AirflowNotFoundException:
+            url = os.environ.get("MEDIAMON_DATABASE_URL")
+            if not url:
+                raise HTTPException(
+                    503, f"no connection {CONN_ID}, no MEDIAMON_DATABASE_URL"
+                ) from None
+            conn = psycopg2.connect(url, connect_timeout=10)
+    except psycopg2.Error as exc:
+        log.warning("mediamon monitor: warehouse unreachable (%s)", type(exc).__name__)
+        raise HTTPException(503, "the warehouse is unreachable") from None
+    conn.set_session(readonly=True)
+    return conn
+
+
+def _last_runs() -> list[dict]:
+    """The latest successful run of each mediamon DAG, from Airflow's metadata database."""
+    from airflow.models.dagrun import DagRun
+    from airflow.utils.session import create_session
+    from airflow.utils.state import DagRunState
+    from sqlalchemy import func, select
+
+    with create_session() as session:
+        latest = (
+            select(DagRun.dag_id, func.max(DagRun.end_date).label("end"))
+            .where(DagRun.dag_id.like("mediamon\\_%"), DagRun.state == DagRunState.SUCCESS)
+            .group_by(DagRun.dag_id)
+            .subquery()
+        )
+        rows = session.execute(
+            select(DagRun.dag_id, DagRun.run_id, DagRun.logical_date, DagRun.end_date)
+            .join(latest, (DagRun.dag_id == latest.c.dag_id) & (DagRun.end_date == latest.c.end))
+            .order_by(DagRun.dag_id)
+        ).all()
+    return [
+        {"dag_id": d, "run_id": r, "logical_date": _iso(ld), "end_date": _iso(e)}
+        for d, r, ld, e in rows
+    ]
+
+
+def _iso(value) -> str | None:
+    return value.isoformat(timespec="seconds") if value else None
+
+
+def _data_docs_dir() -> Path:
+    from mediamon.config import data_dir
+
+    return (data_dir() / "data_docs").resolve()
+
+
+def _overview() -> dict:
+    from mediamon.monitor import overview
+
+    conn = _connect()
+    try:
+        return overview(conn)
+    finally:
+        conn.close()
+
+
+@app.get("/", response_class=HTMLResponse)
+def page() -> HTMLResponse:
+    from mediamon.monitor import render_page
+
+    docs = "data-docs/index.html" if (_data_docs_dir() / "index.html").is_file() else None
+    html = render_page(_overview(), _last_runs(), docs)
+    return HTMLResponse(html, headers={"Content-Security-Policy": "script-src 'none'"})
+
+
+@app.get("/chart/{name}")
+def chart(name: str) -> Response:
+    """A chart of the page as SVG (pygal), e.g. ``chart/volume.svg``."""
+    from mediamon.monitor import CHARTS
+
+    if name not in CHARTS:
+        raise HTTPException(404, "not found")
+    svg = CHARTS[name](_overview())
+    return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
+
+
+@app.get("/data.json")
+def data() -> dict:
+    return {**_overview(), "runs": _last_runs()}
+
+
+@app.get("/data-docs/{path:path}")
+def data_docs(path: str) -> FileResponse:
+    """A file of the Data Docs site; 404 for anything outside its folder."""
+    root = _data_docs_dir()
+    target = (root / (path or "index.html")).resolve()
+    if not target.is_relative_to(root) or not target.is_file():
+        raise HTTPException(404, "not found")
+    return FileResponse(target)
+
+
+class MediamonMonitorPlugin(AirflowPlugin):
+    """Mounts :data:`app` at ``/mediamon`` and links it from the UI's navigation."""
+
+    name = "mediamon_monitor"
+    fastapi_apps = [{"app": app, "url_prefix": URL_PREFIX, "name": "mediamon monitoring"}]
+    external_views = [
+        {
+            "name": "mediamon",
+            "href": "mediamon/",
+            "destination": "nav",
+            "url_route": "mediamon",
+        }
+    ]
