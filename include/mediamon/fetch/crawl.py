@@ -55,7 +55,7 @@ from mediamon.fetch.http import (
     make_session,
 )
 from mediamon.fetch.robots import RobotsAnswer, RobotsCache
-from mediamon.fetch.warcstore import CaptureWriter, decode_payload, read_capture
+from mediamon.fetch.warcstore import CaptureWriter, decode_payload_checked, read_capture
 from mediamon.parse import (
     canonicalize_url,
     parse_feed,
@@ -105,7 +105,10 @@ class Fetched:
 class FetchPolicy:
     """Limits and politeness of one crawl. ``None`` fields take the mode's default:
     ``max_bytes`` the module's :data:`MAX_BODY_BYTES`, ``min_delay`` :func:`config.min_delay`,
-    ``obey_robots`` True live / False when replaying."""
+    ``obey_robots`` True live / False when replaying. ``max_host_failures``: after that many
+    requests in a row to one host ended without an answer or with 429/5xx (each after its
+    retries), the rest of the crawl's requests to that host are refused with a reason
+    instead of made (a host in a 503 storm is not hammered for hours)."""
 
     timeout: tuple[float, float] = TIMEOUT
     total_timeout: float = TOTAL_TIMEOUT
@@ -114,6 +117,7 @@ class FetchPolicy:
     min_delay: float | None = None
     obey_robots: bool | None = None
     allowed_hosts: tuple[str, ...] = ()
+    max_host_failures: int = 5
 
 
 @dataclass(frozen=True)
@@ -277,6 +281,7 @@ class Fetcher:
         self.robots = RobotsCache(self._robots_fetch, agent) if obey else None
         self.previous = previous or {}
         self._last: dict[str, float] = {}
+        self._failing: dict[str, int] = {}  # host -> requests in a row without a good answer
 
     # -- politeness ---------------------------------------------------------------------------
     def _wait(self, url: str) -> None:
@@ -296,6 +301,13 @@ class Fetcher:
         return RobotsAnswer(status, page.body if page else b"")
 
     def _refusal(self, url: str, check_robots: bool) -> str | None:
+        host = (urlsplit(url).hostname or "").lower()
+        failures = self._failing.get(host, 0)
+        if failures >= self.policy.max_host_failures:
+            return (
+                f"host {host} given up for this crawl: {failures} requests in a row got no "
+                "answer or 429/5xx"
+            )
         reason = refusal(url, allowed=self.allowed, resolve=not self.replaying)
         if reason is None and check_robots and self.robots is not None:
             reason = self.robots.refusal(url)
@@ -306,6 +318,14 @@ class Fetcher:
         """GET ``url`` and record every hop; the final 2xx page, or None on any failure."""
         page, _ = self._exchange(url, kind=kind, list_id=list_id, check_robots=True)
         return page
+
+    def _count(self, url: str, status: int | None, answered: bool) -> None:
+        """Track requests in a row to ``url``'s host that failed (no answer, 429, 5xx)."""
+        host = (urlsplit(url).hostname or "").lower()
+        if not answered or status == 429 or (status or 0) >= 500:
+            self._failing[host] = self._failing.get(host, 0) + 1
+        else:
+            self._failing[host] = 0
 
     def _exchange(self, url, *, kind, list_id, check_robots):
         """(the final 2xx page or None, the final HTTP status or None)."""
@@ -334,6 +354,7 @@ class Fetcher:
                 )  # fmt: skip
             except requests.RequestException as exc:
                 elapsed_ms = round((time.monotonic() - started) * 1000)
+                self._count(url, None, answered=False)
                 return self._failed(url, _err(exc), fetched_at, kind, list_id, elapsed_ms), None
             try:
                 # the cap runs from the response's arrival: urllib3's retries and their
@@ -344,6 +365,7 @@ class Fetcher:
                 response.close()
             elapsed_ms = round((time.monotonic() - started) * 1000)
             self._record_retries(url, response, fetched_at, kind, list_id)
+            self._count(url, response.status_code, answered=True)
             if error:
                 return self._failed(url, error, fetched_at, kind, list_id, elapsed_ms), None
             fetched_at = archived_at(response.headers) or fetched_at
@@ -363,7 +385,11 @@ class Fetcher:
             if not 200 <= status < 300:
                 log.info("%s %s -> HTTP %s", kind, url, status)
                 return None, status
-            body = decode_payload(raw, response.headers.get("Content-Encoding"))
+            body, body_error = decode_payload_checked(raw, response.headers.get("Content-Encoding"))
+            if body_error:  # recorded as received; the parse stage quarantines it
+                log.warning("%s %s: %s", kind, url, body_error)
+                self.stats.errors.append(f"{url}: {body_error}")
+                return None, status
             content_type = response.headers.get("Content-Type")
             return Fetched(url, status, content_type, body, fetched_at), status
         error = f"more than {policy.max_redirects} redirects from {first}"
