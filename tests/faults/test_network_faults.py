@@ -47,6 +47,8 @@ FAULTS = {  # path on faulty.test -> what the server does
     "/image": "200 image/png where an article was promised",
     "/image-as-html": "200 text/html whose body is a PNG",
 }
+INJECTION = "'); DROP TABLE articles;--"
+INJECTION_HEADLINE = "Robert'); DROP TABLE headlines; -- и \\'; select pg_sleep(5);"
 STORM = [f"/storm/{i}" for i in range(6)]  # on storm.test: 503 to everything
 
 
@@ -154,8 +156,22 @@ def faulty_day(server, db, module_env, tmp_path_factory):
                      extra_hosts=["gone.invalid", "storm.test"]),
         source_entry("down", "http://down.invalid/", "http://down.invalid/rss.xml"),
     ]  # fmt: skip
+    # one link listed 100 times (tracking parameters on some), titled to inject SQL
+    repeated = server.url("tricky.test", "/same")
+    items = [(INJECTION_HEADLINE, repeated + ("?utm_source=feed" if i % 2 else ""))
+             for i in range(100)]  # fmt: skip
+    routes[("tricky.test", "/rss.xml")] = lambda h, n: h.send(
+        200, rss(items), [("Content-Type", "application/rss+xml")]
+    )
+    routes[("tricky.test", "/same")] = lambda h, n: h.send(200, article_html(INJECTION), HTML)
+    entries.append(
+        source_entry("tricky", "http://tricky.test/", server.url("tricky.test", "/rss.xml"),
+                     allowed_hosts=["tricky.test"])
+    )  # fmt: skip
+    fake_dns(monkeypatch, {"healthy.test": "127.0.0.1", "faulty.test": "127.0.0.1",
+                           "storm.test": "127.0.0.1", "tricky.test": "127.0.0.1"})  # fmt: skip
     write_registry(tmp_path / "sources.yaml", entries, monkeypatch)
-    runs = run_day(db, ["healthy", "faulty", "down"])
+    runs = run_day(db, ["healthy", "faulty", "down", "tricky"])
     return runs, stored_fetches(db, "faulty"), quarantine_reasons(db, "faulty")
 
 
@@ -277,3 +293,35 @@ def test_refusal_reasons_are_tallied(faulty_day, db):
     assert reasons["host storm.test given up for this crawl"] == 3
     assert reasons["total time cap exceeded while reading the body"] == 1
     assert reasons["HTTP 429"] == 4
+
+
+def test_a_link_listed_100_times_is_fetched_once_and_loaded_once(faulty_day, db, server):
+    assert server.hits[("tricky.test", "/same")] == 1
+    counts = assert_reconciled(db, "tricky")
+    assert counts == {"fetched": 2, "loaded": 2, "quarantined": 0, "refused": 0}
+    with db.cursor() as cur:
+        cur.execute("select count(*) from headlines where source_id = 'tricky'")
+        assert cur.fetchone() == (1,)
+        cur.execute("select position from sightings where source_id = 'tricky'")
+        assert cur.fetchall() == [(1,)]
+        cur.execute(
+            "select reasons, count(*) from quarantine where source_id = 'tricky' group by 1"
+        )
+        assert cur.fetchall() == [(
+            ["duplicate headline (same title, list and day)",
+             "duplicate headline (same URL, list and day)"], 99,
+        )]  # fmt: skip
+    db.rollback()
+
+
+def test_sql_in_titles_round_trips_as_text(faulty_day, db):
+    with db.cursor() as cur:
+        cur.execute("select title from articles where source_id = 'tricky'")
+        assert cur.fetchall() == [(INJECTION,)]
+        cur.execute("select title from headlines where source_id = 'tricky'")
+        assert cur.fetchall() == [(INJECTION_HEADLINE,)]
+        cur.execute("select count(*) from articles")  # the tables are all still there
+        assert cur.fetchone()[0] >= 7
+        cur.execute("select title from headline_revisions where title = %s", (INJECTION_HEADLINE,))
+        assert cur.fetchall() == [(INJECTION_HEADLINE,)]
+    db.rollback()
