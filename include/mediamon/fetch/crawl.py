@@ -33,6 +33,7 @@ Every request goes through :class:`Fetcher`, which is polite and cannot be wedge
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -51,6 +52,7 @@ from mediamon.fetch.http import (
     MAX_REDIRECTS,
     TIMEOUT,
     TOTAL_TIMEOUT,
+    allow_hosts,
     is_replaying,
     make_session,
 )
@@ -273,6 +275,7 @@ class Fetcher:
         self.policy = policy
         self.replaying = is_replaying(session)
         self.allowed = {*source.allowed_hosts, *policy.allowed_hosts, *allowed_hosts()}
+        allow_hosts(session, self.allowed)
         self.min_delay = (
             policy.min_delay if policy.min_delay is not None else min_delay(self.replaying)
         )
@@ -354,6 +357,10 @@ class Fetcher:
                 )  # fmt: skip
             except requests.RequestException as exc:
                 elapsed_ms = round((time.monotonic() - started) * 1000)
+                guarded = _GUARD_AT_CONNECT.search(str(exc))
+                if guarded:  # the name resolved differently when connecting (rebinding)
+                    self.stats.refused += 1
+                    return self._failed(url, guarded.group(0), fetched_at, kind, list_id), None
                 self._count(url, None, answered=False)
                 return self._failed(url, _err(exc), fetched_at, kind, list_id, elapsed_ms), None
             try:
@@ -438,6 +445,9 @@ class Fetcher:
         self.stats.failures += 1
         self.stats.errors.append(f"{url}: {error}")
         return None
+
+
+_GUARD_AT_CONNECT = re.compile(r"SSRF guard: .*? \(at connect time\)")
 
 
 def _err(exc: BaseException) -> str:
