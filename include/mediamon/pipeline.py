@@ -392,7 +392,8 @@ def cluster_stage(day: str, conn) -> dict:
             )  # fmt: skip
         conn.commit()
     except Exception:
-        conn.rollback()
+        if not conn.closed:  # a lost connection: rolling back would mask the real error
+            conn.rollback()
         raise
     members: dict[str, set[str]] = {}
     sizes: dict[str, int] = {}
