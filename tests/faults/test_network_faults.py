@@ -50,6 +50,7 @@ FAULTS = {  # path on faulty.test -> what the server does
 INJECTION = "'); DROP TABLE articles;--"
 INJECTION_HEADLINE = "Robert'); DROP TABLE headlines; -- и \\'; select pg_sleep(5);"
 STORM = [f"/storm/{i}" for i in range(6)]  # on storm.test: 503 to everything
+SLOW = [f"/slow/{i}" for i in range(5)]  # on slow.test: every page trickles
 
 
 def _trickle(h, n):
@@ -104,8 +105,6 @@ def db(module_db):
 @pytest.fixture(scope="module")
 def faulty_day(server, db, module_env, tmp_path_factory):
     monkeypatch, tmp_path = module_env, tmp_path_factory.mktemp("registry")
-    fake_dns(monkeypatch, {"healthy.test": "127.0.0.1", "faulty.test": "127.0.0.1",
-                           "storm.test": "127.0.0.1"})  # fmt: skip
     routes = server.routes
     routes.clear()
     server.hits.clear()
@@ -125,6 +124,7 @@ def faulty_day(server, db, module_env, tmp_path_factory):
         ("No DNS", "http://gone.invalid/dns"),
     ]
     links += [(f"Storm {p}", server.url("storm.test", p)) for p in STORM]
+    links += [(f"Slow {p}", server.url("slow.test", p)) for p in SLOW]
     f = {
         "/rss.xml": lambda h, n: h.send(200, rss(links), [("Content-Type", "application/rss+xml")]),
         "/ok-1": lambda h, n: h.send(200, article_html("Фестиваль яблок в Алматы"), HTML),
@@ -147,13 +147,15 @@ def faulty_day(server, db, module_env, tmp_path_factory):
         routes[("faulty.test", path)] = route
     for path in STORM:
         routes[("storm.test", path)] = lambda h, n: h.send(503, b"busy", HTML)
+    for path in SLOW:
+        routes[("slow.test", path)] = _trickle
 
     entries = [
         source_entry("healthy", "http://healthy.test/", server.url("healthy.test", "/rss.xml"),
                      allowed_hosts=["healthy.test"]),
         source_entry("faulty", "http://faulty.test/", server.url("faulty.test", "/rss.xml"),
-                     allowed_hosts=["faulty.test", "storm.test"],
-                     extra_hosts=["gone.invalid", "storm.test"]),
+                     allowed_hosts=["faulty.test", "storm.test", "slow.test"],
+                     extra_hosts=["gone.invalid", "storm.test", "slow.test"]),
         source_entry("down", "http://down.invalid/", "http://down.invalid/rss.xml"),
     ]  # fmt: skip
     # one link listed 100 times (tracking parameters on some), titled to inject SQL
@@ -169,7 +171,8 @@ def faulty_day(server, db, module_env, tmp_path_factory):
                      allowed_hosts=["tricky.test"])
     )  # fmt: skip
     fake_dns(monkeypatch, {"healthy.test": "127.0.0.1", "faulty.test": "127.0.0.1",
-                           "storm.test": "127.0.0.1", "tricky.test": "127.0.0.1"})  # fmt: skip
+                           "storm.test": "127.0.0.1", "tricky.test": "127.0.0.1",
+                           "slow.test": "127.0.0.1"})  # fmt: skip
     write_registry(tmp_path / "sources.yaml", entries, monkeypatch)
     runs = run_day(db, ["healthy", "faulty", "down", "tricky"])
     return runs, stored_fetches(db, "faulty"), quarantine_reasons(db, "faulty")
@@ -277,7 +280,21 @@ def test_503_storm_gives_the_host_up_after_a_few_requests(faulty_day, server):
     for path in STORM[POLICY.max_host_failures :]:
         ((kind, status, error),) = fetches[path]
         assert status is None and error.startswith("host storm.test given up for this crawl")
-    assert runs["faulty"].stats.refused == len(STORM) - POLICY.max_host_failures
+    skipped = len(STORM) + len(SLOW) - 2 * POLICY.max_host_failures
+    assert runs["faulty"].stats.refused == skipped
+
+
+def test_a_host_trickling_every_page_is_given_up_too(faulty_day, server):
+    _, fetches, _ = faulty_day
+    asked = [p for p in SLOW if server.hits.get(("slow.test", p))]
+    assert asked == SLOW[: POLICY.max_host_failures]
+    for path in asked:
+        assert fetches[path] == [
+            ("article", None, "total time cap exceeded while reading the body")
+        ]
+    for path in SLOW[POLICY.max_host_failures :]:
+        ((kind, status, error),) = fetches[path]
+        assert status is None and error.startswith("host slow.test given up for this crawl")
 
 
 def test_refusal_reasons_are_tallied(faulty_day, db):
@@ -291,7 +308,8 @@ def test_refusal_reasons_are_tallied(faulty_day, db):
     reasons = observed["refused_reasons"]
     assert reasons["HTTP 503"] == 3 * POLICY.max_host_failures
     assert reasons["host storm.test given up for this crawl"] == 3
-    assert reasons["total time cap exceeded while reading the body"] == 1
+    assert reasons["host slow.test given up for this crawl"] == 2
+    assert reasons["total time cap exceeded while reading the body"] == 1 + 3
     assert reasons["HTTP 429"] == 4
 
 

@@ -108,9 +108,10 @@ class FetchPolicy:
     """Limits and politeness of one crawl. ``None`` fields take the mode's default:
     ``max_bytes`` the module's :data:`MAX_BODY_BYTES`, ``min_delay`` :func:`config.min_delay`,
     ``obey_robots`` True live / False when replaying. ``max_host_failures``: after that many
-    requests in a row to one host ended without an answer or with 429/5xx (each after its
-    retries), the rest of the crawl's requests to that host are refused with a reason
-    instead of made (a host in a 503 storm is not hammered for hours)."""
+    requests in a row to one host ended without an answer, with a body that stalled or
+    outlived the time cap, or with 429/5xx (each after its retries), the rest of the crawl's
+    requests to that host are refused with a reason instead of made (a host in a 503 storm
+    or trickling every page is not waited on for hours)."""
 
     timeout: tuple[float, float] = TIMEOUT
     total_timeout: float = TOTAL_TIMEOUT
@@ -323,7 +324,8 @@ class Fetcher:
         return page
 
     def _count(self, url: str, status: int | None, answered: bool) -> None:
-        """Track requests in a row to ``url``'s host that failed (no answer, 429, 5xx)."""
+        """Track requests in a row to ``url``'s host that failed (no answer or no complete
+        body in time, 429, 5xx)."""
         host = (urlsplit(url).hostname or "").lower()
         if not answered or status == 429 or (status or 0) >= 500:
             self._failing[host] = self._failing.get(host, 0) + 1
@@ -372,7 +374,9 @@ class Fetcher:
                 response.close()
             elapsed_ms = round((time.monotonic() - started) * 1000)
             self._record_retries(url, response, fetched_at, kind, list_id)
-            self._count(url, response.status_code, answered=True)
+            # a body that stalls or outlives the time cap is no answer either (size cap: it is)
+            stalled = error is not None and not error.startswith("body larger than")
+            self._count(url, response.status_code, answered=not stalled)
             if error:
                 return self._failed(url, error, fetched_at, kind, list_id, elapsed_ms), None
             fetched_at = archived_at(response.headers) or fetched_at
