@@ -36,6 +36,8 @@ from mediamon.window import DAG_TIMEZONE
 
 # Transient faults (a site or the database briefly down) get two more tries.
 RETRY_DELAY = timedelta(seconds=int(os.environ.get("MEDIAMON_RETRY_DELAY_SECONDS", "30")))
+# No task may hang the run: a try that outlives this fails (and is retried) with the reason.
+TASK_TIMEOUT = timedelta(seconds=int(os.environ.get("MEDIAMON_TASK_TIMEOUT_SECONDS", "7200")))
 
 
 @dag(
@@ -48,6 +50,7 @@ RETRY_DELAY = timedelta(seconds=int(os.environ.get("MEDIAMON_RETRY_DELAY_SECONDS
         "owner": "mediamon",
         "retries": 2,
         "retry_delay": RETRY_DELAY,
+        "execution_timeout": TASK_TIMEOUT,
         "on_failure_callback": [FailureNotifier()],
     },
     params={
