@@ -58,7 +58,7 @@ def _trickle(h, n):
     h.send_header("Content-Type", "text/html")
     h.send_header("Content-Length", str(10**9))
     h.end_headers()
-    for _ in range(400):  # 20 s at most, far past the 1 s total deadline
+    for _ in range(400):  # 20 s at most, far past the 2 s total deadline
         h.wfile.write(b"x")
         h.wfile.flush()
         time.sleep(0.05)

@@ -24,6 +24,9 @@ Every request goes through :class:`Fetcher`, which is polite and cannot be wedge
 - redirects followed by hand, at most :data:`MAX_REDIRECTS`, each hop guarded and recorded.
 - a total time cap (from the response headers to its last byte) and a size cap per response,
   streamed and stopped when exceeded; a stalled read ends at the read timeout.
+- a host whose requests fail ``FetchPolicy.max_host_failures`` times in a row (no answer, a
+  stalled body, 429/5xx after the retries) is given up for the rest of the crawl: its later
+  URLs are recorded as refused with the reason, not requested.
 - conditional GET: ``If-None-Match`` / ``If-Modified-Since`` from the previous capture of the
   source (``previous_capture``) when ``Source.conditional_get``; a 304 is recorded, and for a
   list the previous body is written again after it (marked ``X-Mediamon-Revisit``) so the day
@@ -309,8 +312,8 @@ class Fetcher:
         failures = self._failing.get(host, 0)
         if failures >= self.policy.max_host_failures:
             return (
-                f"host {host} given up for this crawl: {failures} requests in a row got no "
-                "answer or 429/5xx"
+                f"host {host} given up for this crawl: {failures} requests in a row failed "
+                "(no answer, a stalled body or 429/5xx)"
             )
         reason = refusal(url, allowed=self.allowed, resolve=not self.replaying)
         if reason is None and check_robots and self.robots is not None:
