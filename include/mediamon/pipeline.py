@@ -99,7 +99,9 @@ def parse_stage(source_id: str, day: str, capture: str) -> str:
             continue
         if exchange.status is None or not 200 <= exchange.status < 300:
             continue
-        problem = exchange.body_error or not_a_page(exchange.body, exchange.content_type)
+        problem = exchange.body_error or not_a_page(
+            exchange.body, exchange.content_type, gzip_ok=exchange.kind == "sitemap"
+        )
         if problem:
             log.warning("%s: refusing %s: %s", source_id, exchange.url, problem)
             records.append(("refused", _refused("page", exchange.url, exchange, problem)))
@@ -118,19 +120,20 @@ def parse_stage(source_id: str, day: str, capture: str) -> str:
 NOT_PAGE_TYPES = ("image", "audio", "video", "font", "model")
 
 
-def not_a_page(body: bytes, content_type: str | None) -> str | None:
+def not_a_page(body: bytes, content_type: str | None, *, gzip_ok: bool = False) -> str | None:
     """Why a 2xx body is not an HTML/XML page, or None when it may be one.
 
     Refused: a declared media type whose top level is image, audio, video, font or model
     (RFC 6838), and a body whose leading bytes are a known binary format (PNG, JPEG, PDF,
     zip, gzip...: sniffed with the ``filetype`` package) whatever the Content-Type claims,
-    e.g. an image served as ``text/html``.
+    e.g. an image served as ``text/html``. ``gzip_ok``: a gzip file passes (a sitemap may be
+    ``sitemap.xml.gz``, sitemaps.org; the sitemap parser unpacks it).
     """
     declared = (content_type or "").split(";", 1)[0].strip().lower()
     if declared.split("/", 1)[0] in NOT_PAGE_TYPES:
         return f"not a web page: Content-Type {declared}"
     kind = filetype.guess(body[:8192]) if body else None
-    if kind is not None:
+    if kind is not None and not (gzip_ok and kind.mime == "application/gzip"):
         return f"not a web page: body is {kind.mime} (Content-Type {declared or 'missing'})"
     return None
 

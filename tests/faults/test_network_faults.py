@@ -253,6 +253,24 @@ def test_image_where_html_was_promised_is_quarantined(faulty_day, server):
     ]
 
 
+def test_what_counts_as_a_page():
+    from mediamon.pipeline import not_a_page
+
+    page = b"<!doctype html><html><body><p>x</p></body></html>"
+    assert not_a_page(page, "text/html; charset=utf-8") is None
+    assert not_a_page(b'<?xml version="1.0"?><rss/>', "application/rss+xml") is None
+    assert not_a_page(page, None) is None
+    assert not_a_page(b"", "text/html") is None  # empty: the parsers say why
+    assert not_a_page(b"%PDF-1.7\n...", "text/html").startswith("not a web page: body is")
+    assert not_a_page(b"\xff\xd8\xff\xe0" + b"\0" * 40, None) == (
+        "not a web page: body is image/jpeg (Content-Type missing)"
+    )
+    assert not_a_page(page, "video/mp4") == "not a web page: Content-Type video/mp4"
+    sitemap = gzip.compress(b'<?xml version="1.0"?><urlset/>')
+    assert not_a_page(sitemap, "application/x-gzip", gzip_ok=True) is None  # sitemap.xml.gz
+    assert "application/gzip" in not_a_page(sitemap, "text/html")
+
+
 def test_redirect_loop_stops_at_the_cap(faulty_day):
     _, fetches, _ = faulty_day
     hops = fetches["/loop"] + fetches["/loop-b"]
