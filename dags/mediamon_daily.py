@@ -50,6 +50,8 @@ from mediamon.window import DAG_TIMEZONE
 
 # Transient faults (a site or the database briefly down) get two more tries.
 RETRY_DELAY = timedelta(seconds=int(os.environ.get("MEDIAMON_RETRY_DELAY_SECONDS", "30")))
+# No task may hang the run: a try that outlives this fails (and is retried) with the reason.
+TASK_TIMEOUT = timedelta(seconds=int(os.environ.get("MEDIAMON_TASK_TIMEOUT_SECONDS", "7200")))
 
 # Airflow renders a mapped instance's map_index_template with the task's context after it ran:
 # each task of the `source` group puts its source id there (Airflow's documented pattern).
@@ -70,6 +72,7 @@ def _name_instance(source_id: str) -> None:
         "owner": "mediamon",
         "retries": 2,
         "retry_delay": RETRY_DELAY,
+        "execution_timeout": TASK_TIMEOUT,
         "on_failure_callback": [FailureNotifier()],
     },
     params={

@@ -6,6 +6,9 @@ connection naming the webhook, in JSON form (the URL in its extra) or URI form::
     AIRFLOW_CONN_MEDIAMON_ALERTS='{"conn_type": "http", "extra": {"url": "https://hooks.example/T0"}}'
     AIRFLOW_CONN_MEDIAMON_ALERTS='https://hooks.example/T0'
 
+The webhook URL is a credential (Slack-style URLs carry their token in the path): a failure
+is logged with the host only and the error text masked (:mod:`mediamon.redact`).
+
 Each alert is POSTed as JSON ``{"text": ...}`` (the shape Slack- and Mattermost-style incoming
 webhooks accept) with a 10-second timeout. A failing channel is logged, never raised: an alert
 must not fail the run it reports on.
@@ -17,6 +20,8 @@ import logging
 
 import requests
 from airflow.sdk import BaseNotifier
+
+from mediamon.redact import public_url, redact, redacting
 
 CONN_ID = "mediamon_alerts"
 TIMEOUT_S = 10
@@ -54,12 +59,17 @@ def send_alert(text: str) -> bool:
     if not url:
         return False
     try:
-        response = requests.post(url, json={"text": text}, timeout=TIMEOUT_S)
+        with redacting(urls=(url,)):
+            response = requests.post(url, json={"text": text}, timeout=TIMEOUT_S)
         response.raise_for_status()
     except requests.RequestException as exc:
-        log.error("alert webhook %s failed: %s", url, exc)
-        return False
-    return True
+        # the URL is the credential (a token in its path, user info, query): never logged
+        why = redact(f"{type(exc).__name__}: {exc}", urls=(url,))
+    else:
+        return True
+    # logged outside the handler: a failing log handler prints the exception being handled
+    log.error("alert webhook %s failed: %s", public_url(url), why)
+    return False
 
 
 class FailureNotifier(BaseNotifier):

@@ -480,11 +480,10 @@ def run_daily(day: date | None) -> str:
 
 
 def _print_summary(day: date) -> None:
-    import psycopg2
-
+    from mediamon.load.db import connect
     from mediamon.report import day_summary, format_summary
 
-    with psycopg2.connect(os.environ["MEDIAMON_DATABASE_URL"]) as conn:
+    with connect(os.environ["MEDIAMON_DATABASE_URL"]) as conn:
         print(f"\nmediamon {day}: per source\n{format_summary(day_summary(conn, day.isoformat()))}")
     conn.close()
 

@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import filetype
 from psycopg2.extras import execute_values
 
 from mediamon.config import Source, data_dir, load_sources
@@ -85,9 +88,11 @@ def parse_stage(source_id: str, day: str, capture: str) -> str:
     """Parse every exchange of a capture into records; returns the batch file path.
 
     The batch holds ``fetch``, ``article``, ``headline`` and ``refused`` records (JSON lines).
-    A page that cannot be parsed becomes a ``refused`` record with the reason. Streams: one
-    exchange is read from the capture, parsed and written at a time, so memory does not grow
-    with the day.
+    A page that cannot be parsed becomes a ``refused`` record with the reason; so does a 2xx
+    body that is not a web page (:func:`not_a_page`) or whose Content-Encoding cannot be
+    undone (a truncated gzip stream): it is kept raw in the capture, never parsed. Streams:
+    one exchange is read from the capture, parsed and written at a time, so memory does not
+    grow with the day.
     """
     source = get_source(source_id)
     path = batch_dir(source_id, day) / "parsed.jsonl"
@@ -103,12 +108,40 @@ def _parsed_records(source: Source, capture: str) -> Iterator[tuple[str, dict]]:
             continue
         if exchange.status is None or not 200 <= exchange.status < 300:
             continue
+        problem = exchange.body_error or not_a_page(
+            exchange.body, exchange.content_type, gzip_ok=exchange.kind == "sitemap"
+        )
+        if problem:
+            log.warning("%s: refusing %s: %s", source.id, exchange.url, problem)
+            yield "refused", _refused("page", exchange.url, exchange, problem)
+            continue
         try:
             yield from _parse_exchange(source, exchange, offsets)
         except Exception as exc:  # one bad page must not sink the day: keep it with a reason
             log.exception("%s: cannot parse %s", source.id, exchange.url)
             reason = f"parse error: {type(exc).__name__}: {exc}"
             yield "refused", _refused("page", exchange.url, exchange, reason)
+
+
+NOT_PAGE_TYPES = ("image", "audio", "video", "font", "model")
+
+
+def not_a_page(body: bytes, content_type: str | None, *, gzip_ok: bool = False) -> str | None:
+    """Why a 2xx body is not an HTML/XML page, or None when it may be one.
+
+    Refused: a declared media type whose top level is image, audio, video, font or model
+    (RFC 6838), and a body whose leading bytes are a known binary format (PNG, JPEG, PDF,
+    zip, gzip...: sniffed with the ``filetype`` package) whatever the Content-Type claims,
+    e.g. an image served as ``text/html``. ``gzip_ok``: a gzip file passes (a sitemap may be
+    ``sitemap.xml.gz``, sitemaps.org; the sitemap parser unpacks it).
+    """
+    declared = (content_type or "").split(";", 1)[0].strip().lower()
+    if declared.split("/", 1)[0] in NOT_PAGE_TYPES:
+        return f"not a web page: Content-Type {declared}"
+    kind = filetype.guess(body[:8192]) if body else None
+    if kind is not None and not (gzip_ok and kind.mime == "application/gzip"):
+        return f"not a web page: body is {kind.mime} (Content-Type {declared or 'missing'})"
+    return None
 
 
 def _parse_exchange(source: Source, ex: Exchange, offsets: dict[str, int]):
@@ -197,26 +230,66 @@ def validate_stage(source_id: str, day: str, batch: str) -> str:
 
 
 def reconcile(fetches: list[dict], loaded: list[dict], quarantine: list[dict]) -> dict:
-    """Batch-level check: every article page fetched (2xx) is loaded, quarantined or refused.
+    """Batch-level check: every exchange of the source-day is accounted for, i.e.
+    ``fetched = loaded + quarantined + refused``.
 
-    Returns a ``dq_results`` row (``batch.reconciliation``); ``unexpected`` is the number of
-    pages not accounted for (negative: more rows than pages, e.g. two URLs of one article).
+    ``fetched``: the exchanges of the capture except robots.txt (politeness, not content),
+    failed attempts and redirect hops included. ``refused``: no HTTP answer (timeout, size or
+    time cap, SSRF guard, robots.txt...) or a non-2xx status; the fetch row keeps the reason
+    (``error`` or ``status``), tallied in ``observed["refused_reasons"]``. ``quarantined``: a
+    2xx page with a quarantine row (the page refused at parse, or its article failing a
+    check), matched by URL. ``loaded``: any other 2xx list page (its items are loaded or
+    quarantined one by one) and an article page whose article is in ``loaded`` (by URL).
+
+    Returns a ``dq_results`` row (``batch.reconciliation``, severity warn); ``unexpected``
+    counts 2xx article pages neither loaded nor quarantined (a silent drop), their URLs in
+    ``unexpected_sample``.
     """
-    pages = sum(1 for f in fetches if f["kind"] == "article" and 200 <= (f["status"] or 0) < 300)
-    accounted = len(loaded) + sum(
-        1 for q in quarantine
-        if q["record_kind"] == "article"
-        or (q["record_kind"] == "page" and q["record"].get("kind") == "article")
-    )  # fmt: skip
+    loaded_urls = {a["url"] for a in loaded}
+    quarantined = {
+        (q["record"].get("kind") or "article", q["record"].get("url"))
+        for q in quarantine
+        if q["record_kind"] in ("article", "page")
+    }
+    counts = {"fetched": 0, "loaded": 0, "quarantined": 0, "refused": 0}
+    reasons: Counter[str] = Counter()
+    missing: list[str] = []
+    for f in fetches:
+        if f["kind"] == "robots":
+            continue
+        counts["fetched"] += 1
+        status = f.get("status")
+        if status is None or not 200 <= status < 300:
+            counts["refused"] += 1
+            reasons[refusal_reason(status, f.get("error"))] += 1
+        elif (f["kind"], f["url"]) in quarantined:
+            counts["quarantined"] += 1
+        elif f["kind"] != "article" or f["url"] in loaded_urls:
+            counts["loaded"] += 1
+        else:
+            missing.append(f["url"])
     return {
         "check_name": "batch.reconciliation",
-        "success": pages == accounted,
-        "evaluated": pages,
-        "unexpected": pages - accounted,
+        "success": not missing,
+        "evaluated": counts["fetched"],
+        "unexpected": len(missing),
         "severity": "warn",
-        "observed": {"article_pages": pages, "loaded_or_quarantined": accounted},
-        "unexpected_sample": [],
+        "observed": {**counts, "refused_reasons": dict(sorted(reasons.items()))},
+        "unexpected_sample": missing[:5],
     }
+
+
+_URL = re.compile(r"\S+://\S+")
+
+
+def refusal_reason(status: int | None, error: str | None) -> str:
+    """A short class of why an exchange gave no page: ``"HTTP 503"``, ``"SSRF guard"``,
+    ``"ConnectionError"``, ``"total time cap exceeded while reading the body"``; URLs are
+    cut out so equal reasons count together."""
+    if status is not None:
+        return f"HTTP {status}"
+    text = _URL.sub("<url>", error or "no reason recorded")
+    return text.split(": ", 1)[0][:80]
 
 
 def load_stage(source_id: str, day: str, validated: str, conn) -> dict:
@@ -384,7 +457,8 @@ def cluster_stage(day: str, conn) -> dict:
             )  # fmt: skip
         conn.commit()
     except Exception:
-        conn.rollback()
+        if not conn.closed:  # a lost connection: rolling back would mask the real error
+            conn.rollback()
         raise
     members: dict[str, set[str]] = {}
     sizes: dict[str, int] = {}

@@ -21,13 +21,15 @@ def connect():
     """A psycopg2 connection to the warehouse, from the Airflow connection ``mediamon_db``.
 
     (The postgres provider's hook hands out psycopg 3 connections when SQLAlchemy 2 is
-    installed; the loader uses psycopg2's ``execute_values``, so connect with psycopg2.)
+    installed; the loader uses psycopg2's ``execute_values``, so connect with psycopg2.) A
+    failure raises psycopg2's error with the password masked.
     """
-    import psycopg2
     from airflow.sdk import Connection
 
+    from mediamon.load.db import connect as db_connect
+
     conn = Connection.get(CONN_ID)
-    return psycopg2.connect(
+    return db_connect(
         host=conn.host,
         port=conn.port or 5432,
         user=conn.login,

@@ -35,6 +35,7 @@ def test_every_dag_is_documented_owned_tagged_and_retried(dagbag):
         for task in dag.tasks:
             assert task.owner not in (None, "airflow"), f"{dag_id}.{task.task_id}"
             assert task.retries >= 1, f"{dag_id}.{task.task_id}"
+            assert task.execution_timeout is not None, f"{dag_id}.{task.task_id} may hang"
 
 
 def test_daily_dag_has_real_daily_intervals(dagbag):

@@ -102,6 +102,13 @@ def test_demo_day_loads_exact_rows_and_is_idempotent(airflow_db, warehouse, db, 
     assert fetched == 4 + len(linked)
     assert article_pages == len(EXPECTED["articles"]) == 8
     assert missing == len(linked) - 8
+    with db.cursor() as cur:  # every exchange accounted for: loaded, quarantined or refused
+        cur.execute("select observed from dq_results where check_name = 'batch.reconciliation'")
+        (observed,) = cur.fetchone()
+    assert observed == {
+        "fetched": fetched, "loaded": fetched - missing - 1, "quarantined": 1,
+        "refused": missing, "refused_reasons": {"HTTP 404": missing},
+    }  # fmt: skip
     db.rollback()
 
     before = snapshot(db)

@@ -28,6 +28,9 @@ Every request goes through :class:`Fetcher`, which is polite and cannot be wedge
 - redirects followed by hand, at most :data:`MAX_REDIRECTS`, each hop guarded and recorded.
 - a total time cap (from the response headers to its last byte) and a size cap per response,
   streamed and stopped when exceeded; a stalled read ends at the read timeout.
+- a host whose requests fail ``FetchPolicy.max_host_failures`` times in a row (no answer, a
+  stalled body, 429/5xx after the retries) is given up for the rest of the crawl: its later
+  URLs are recorded as refused with the reason, not requested.
 - conditional GET: ``If-None-Match`` / ``If-Modified-Since`` from the previous capture of the
   source (``previous_capture``) when ``Source.conditional_get``; a 304 is recorded, and for a
   list the previous body is written again after it (marked ``X-Mediamon-Revisit``) so the day
@@ -39,6 +42,7 @@ from __future__ import annotations
 import copy
 import logging
 import os
+import re
 import threading
 import time
 from collections.abc import Iterable
@@ -59,11 +63,12 @@ from mediamon.fetch.http import (
     MAX_REDIRECTS,
     TIMEOUT,
     TOTAL_TIMEOUT,
+    allow_hosts,
     is_replaying,
     make_session,
 )
 from mediamon.fetch.robots import RobotsAnswer, RobotsCache
-from mediamon.fetch.warcstore import CaptureWriter, decode_payload, read_capture
+from mediamon.fetch.warcstore import CaptureWriter, decode_payload_checked, read_capture
 from mediamon.parse import (
     canonicalize_url,
     parse_feed,
@@ -124,7 +129,11 @@ class Fetched:
 class FetchPolicy:
     """Limits and politeness of one crawl. ``None`` fields take the mode's default:
     ``max_bytes`` the module's :data:`MAX_BODY_BYTES`, ``min_delay`` :func:`config.min_delay`,
-    ``obey_robots`` True live / False when replaying, ``workers`` :func:`fetch_workers`."""
+    ``obey_robots`` True live / False when replaying, ``workers`` :func:`fetch_workers`.
+    ``max_host_failures``: after that many requests in a row to one host ended without an
+    answer, with a body that stalled or outlived the time cap, or with 429/5xx (each after its
+    retries), the rest of the crawl's requests to that host are refused with a reason instead
+    of made (a host in a 503 storm or trickling every page is not waited on for hours)."""
 
     timeout: tuple[float, float] = TIMEOUT
     workers: int | None = None  # None: fetch_workers()
@@ -134,6 +143,7 @@ class FetchPolicy:
     min_delay: float | None = None
     obey_robots: bool | None = None
     allowed_hosts: tuple[str, ...] = ()
+    max_host_failures: int = 5
 
 
 @dataclass(frozen=True)
@@ -346,6 +356,7 @@ class Fetcher:
         self.policy = policy
         self.replaying = is_replaying(session)
         self.allowed = {*source.allowed_hosts, *policy.allowed_hosts, *allowed_hosts()}
+        allow_hosts(session, self.allowed)
         self.min_delay = (
             policy.min_delay if policy.min_delay is not None else min_delay(self.replaying)
         )
@@ -354,6 +365,7 @@ class Fetcher:
         self.robots = RobotsCache(self._robots_fetch, agent) if obey else None
         self.previous = previous or {}
         self._last: dict[str, float] = {}
+        self._failing: dict[str, int] = {}  # host -> requests in a row without a good answer
 
     def twin(self) -> Fetcher:
         """A Fetcher sharing everything with this one, for another thread."""
@@ -382,6 +394,13 @@ class Fetcher:
         return RobotsAnswer(status, page.body if page else b"")
 
     def _refusal(self, url: str, check_robots: bool) -> str | None:
+        host = (urlsplit(url).hostname or "").lower()
+        failures = self._failing.get(host, 0)
+        if failures >= self.policy.max_host_failures:
+            return (
+                f"host {host} given up for this crawl: {failures} requests in a row failed "
+                "(no answer, a stalled body or 429/5xx)"
+            )
         reason = refusal(url, allowed=self.allowed, resolve=not self.replaying)
         if reason is None and check_robots and self.robots is not None:
             reason = self.robots.refusal(url)
@@ -392,6 +411,15 @@ class Fetcher:
         """GET ``url`` and record every hop; the final 2xx page, or None on any failure."""
         page, _ = self._exchange(url, kind=kind, list_id=list_id, check_robots=True)
         return page
+
+    def _count(self, url: str, status: int | None, answered: bool) -> None:
+        """Track requests in a row to ``url``'s host that failed (no answer or no complete
+        body in time, 429, 5xx)."""
+        host = (urlsplit(url).hostname or "").lower()
+        if not answered or status == 429 or (status or 0) >= 500:
+            self._failing[host] = self._failing.get(host, 0) + 1
+        else:
+            self._failing[host] = 0
 
     def _exchange(self, url, *, kind, list_id, check_robots):
         """(the final 2xx page or None, the final HTTP status or None)."""
@@ -420,6 +448,11 @@ class Fetcher:
                 )  # fmt: skip
             except requests.RequestException as exc:
                 elapsed_ms = round((time.monotonic() - started) * 1000)
+                guarded = _GUARD_AT_CONNECT.search(str(exc))
+                if guarded:  # the name resolved differently when connecting (rebinding)
+                    self.stats.refused += 1
+                    return self._failed(url, guarded.group(0), fetched_at, kind, list_id), None
+                self._count(url, None, answered=False)
                 return self._failed(url, _err(exc), fetched_at, kind, list_id, elapsed_ms), None
             try:
                 # the cap runs from the response's arrival: urllib3's retries and their
@@ -430,6 +463,9 @@ class Fetcher:
                 response.close()
             elapsed_ms = round((time.monotonic() - started) * 1000)
             self._record_retries(url, response, fetched_at, kind, list_id)
+            # a body that stalls or outlives the time cap is no answer either (size cap: it is)
+            stalled = error is not None and not error.startswith("body larger than")
+            self._count(url, response.status_code, answered=not stalled)
             if error:
                 return self._failed(url, error, fetched_at, kind, list_id, elapsed_ms), None
             fetched_at = archived_at(response.headers) or fetched_at
@@ -449,7 +485,11 @@ class Fetcher:
             if not 200 <= status < 300:
                 log.info("%s %s -> HTTP %s", kind, url, status)
                 return None, status
-            body = decode_payload(raw, response.headers.get("Content-Encoding"))
+            body, body_error = decode_payload_checked(raw, response.headers.get("Content-Encoding"))
+            if body_error:  # recorded as received; the parse stage quarantines it
+                log.warning("%s %s: %s", kind, url, body_error)
+                self.stats.errors.append(f"{url}: {body_error}")
+                return None, status
             content_type = response.headers.get("Content-Type")
             return Fetched(url, status, content_type, body, fetched_at), status
         error = f"more than {policy.max_redirects} redirects from {first}"
@@ -497,6 +537,9 @@ class Fetcher:
         self._count(exchanges=1, failures=1)
         self.stats.errors.append(f"{url}: {error}")
         return None
+
+
+_GUARD_AT_CONNECT = re.compile(r"SSRF guard: .*? \(at connect time\)")
 
 
 def _err(exc: BaseException) -> str:

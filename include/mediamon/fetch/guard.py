@@ -8,8 +8,9 @@ Live mode resolves the host name (every address it resolves to must be public); 
 (the request goes to the local replay server whatever the URL says) does not resolve names,
 which are often fictional there (``exclusive.kz.example``), but still refuses literal private
 addresses. Hosts in ``allowed`` pass whatever they resolve to. The check is made before each
-request and each redirect hop; a DNS answer that changes between the check and the connection
-(DNS rebinding) is not covered.
+request and each redirect hop; live connections check again when they connect and connect
+only to the addresses checked (:class:`mediamon.fetch.http.GuardedAdapter`), so a DNS answer
+that changes in between (DNS rebinding) is refused too.
 """
 
 from __future__ import annotations
@@ -28,8 +29,14 @@ def address_refusal(address: str) -> str | None:
         ip = ipaddress.ip_address(address.split("%", 1)[0])
     except ValueError:
         return f"not an IP address: {address}"
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        # an IPv4 address inside IPv6 (mapped ::ffff:a.b.c.d, 6to4 2002::/16, Teredo
+        # 2001::/32, RFC 4291/3056/4380) is judged as that IPv4 address
+        embedded = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
+        if embedded is not None:
+            reason = address_refusal(str(embedded))
+            if reason or ip.ipv4_mapped:
+                return reason
     if ip == ipaddress.ip_address("169.254.169.254") or ip == ipaddress.ip_address("fd00:ec2::254"):
         return f"cloud metadata address {ip}"
     for test, label in (

@@ -7,6 +7,13 @@ seconds; the crawler (:mod:`mediamon.fetch.crawl`) adds a total time cap, a size
 redirect cap per response. The User-Agent names the project and a contact address
 (``MEDIAMON_CONTACT``, :func:`mediamon.config.contact`).
 
+Live requests go through :class:`GuardedAdapter`: its connections resolve the host once, refuse
+(before connecting) when any address it resolves to is not public (:mod:`mediamon.fetch.guard`),
+and connect to exactly the addresses checked, so a DNS answer that changes between the
+crawler's check and the connection (DNS rebinding) cannot reach our network. Hosts allowed
+for the crawl (``allowed``) are exempt; through an HTTP proxy the proxy is connected to and
+must enforce the egress rules itself.
+
 When a replay server is configured (``MEDIAMON_REPLAY``), :class:`ReplayAdapter` sends every
 request to it over loopback, keeping the original URL: the request line carries the original
 path and query, ``Host`` the original host and ``X-Mediamon-Scheme`` the original scheme, as if
@@ -16,14 +23,19 @@ redirects and relative links resolve as on the live site.
 
 from __future__ import annotations
 
+import socket
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import NameResolutionError, NewConnectionError
 from urllib3.util.retry import Retry
 
 from mediamon import __version__
-from mediamon.config import contact, replay_url
+from mediamon.config import allowed_hosts, contact, replay_url
+from mediamon.fetch.guard import address_refusal
 
 TIMEOUT = (5.0, 20.0)  # seconds: connect, read (between two bytes)
 TOTAL_TIMEOUT = 60.0  # seconds: one whole response, headers to last byte
@@ -70,6 +82,60 @@ def retry_policy(
     )
 
 
+class _GuardedConnectionMixin:
+    """Resolve once, refuse non-public addresses, connect only to the addresses checked."""
+
+    allowed: set[str] = set()  # set per adapter (lower-case host names / IP literals)
+
+    def _new_conn(self):
+        host = self._dns_host.rstrip(".").lower()
+        if self.proxy is not None or host in self.allowed:
+            return super()._new_conn()
+        try:
+            infos = socket.getaddrinfo(self._dns_host, self.port, 0, socket.SOCK_STREAM)
+        except socket.gaierror as exc:
+            raise NameResolutionError(self.host, self, exc) from exc
+        addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+        for address in addresses:
+            reason = address_refusal(address)
+            if reason:
+                raise NewConnectionError(
+                    self, f"SSRF guard: {host} resolves to a {reason} (at connect time)"
+                )
+        original, error = self._dns_host, None
+        for address in addresses:
+            self._dns_host = address
+            try:
+                return super()._new_conn()
+            except NewConnectionError as exc:  # try the next checked address
+                error = exc
+            finally:
+                self._dns_host = original
+        raise error or NewConnectionError(self, f"no address for {host}")
+
+
+class GuardedAdapter(HTTPAdapter):
+    """An HTTPAdapter whose connections enforce the SSRF guard at connect time.
+
+    ``allowed``: host names (or IP literals) exempt, a set the crawler may extend
+    (:class:`mediamon.fetch.crawl.Fetcher` adds its source's allowed hosts).
+    """
+
+    def __init__(self, allowed=(), **kwargs):
+        self.allowed: set[str] = {a.lower() for a in allowed}
+        super().__init__(**kwargs)
+
+    def init_poolmanager(self, *args, **kwargs):
+        super().init_poolmanager(*args, **kwargs)
+        extra = {"allowed": self.allowed}
+        http = type("GuardedHTTPConnection", (_GuardedConnectionMixin, HTTPConnection), extra)
+        https = type("GuardedHTTPSConnection", (_GuardedConnectionMixin, HTTPSConnection), extra)
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": type("GuardedHTTPPool", (HTTPConnectionPool,), {"ConnectionCls": http}),
+            "https": type("GuardedHTTPSPool", (HTTPSConnectionPool,), {"ConnectionCls": https}),
+        }
+
+
 class ReplayAdapter(HTTPAdapter):
     """Send each request to the replay server at ``base`` while keeping its original URL."""
 
@@ -93,21 +159,34 @@ class ReplayAdapter(HTTPAdapter):
         return response
 
 
-def make_session(replay: str | None = None, retries: Retry | None = None) -> requests.Session:
+def make_session(
+    replay: str | None = None, retries: Retry | None = None, allowed: tuple[str, ...] | None = None
+) -> requests.Session:
     """A requests session with the User-Agent, retry policy and (if any) replay routing.
 
-    ``replay`` defaults to ``MEDIAMON_REPLAY``.
+    ``replay`` defaults to ``MEDIAMON_REPLAY``. Without replay, requests go through
+    :class:`GuardedAdapter` (SSRF guard at connect time) exempting ``allowed`` hosts (default:
+    ``MEDIAMON_ALLOWED_HOSTS``).
     """
     session = requests.Session()
     session.headers["User-Agent"] = user_agent()
     retries = retries or retry_policy()
     replay = replay if replay is not None else replay_url()
     adapter = (
-        ReplayAdapter(replay, max_retries=retries) if replay else HTTPAdapter(max_retries=retries)
+        ReplayAdapter(replay, max_retries=retries)
+        if replay
+        else GuardedAdapter(allowed_hosts() if allowed is None else allowed, max_retries=retries)
     )
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
+
+
+def allow_hosts(session: requests.Session, hosts) -> None:
+    """Exempt ``hosts`` from the connect-time SSRF guard of ``session``'s adapters."""
+    for adapter in session.adapters.values():
+        if isinstance(adapter, GuardedAdapter):
+            adapter.allowed.update(h.lower() for h in hosts)
 
 
 def is_replaying(session: requests.Session) -> bool:

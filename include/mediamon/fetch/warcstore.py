@@ -43,7 +43,9 @@ class Exchange:
 
     ``body`` is the decoded payload (Content-Encoding undone); ``raw_bytes`` its size as
     stored; ``status`` is None when no HTTP response was received (``error`` says why).
-    ``fetched_at`` is the WARC-Date (UTC).
+    ``fetched_at`` is the WARC-Date (UTC). ``body_error`` says why the declared
+    Content-Encoding could not be undone (a truncated gzip stream); ``body`` is then the
+    raw bytes and must not be parsed.
     """
 
     url: str
@@ -59,6 +61,7 @@ class Exchange:
     offset: int
     error: str | None = None
     elapsed_ms: int | None = None
+    body_error: str | None = None
 
     @property
     def content_type(self) -> str | None:
@@ -201,7 +204,9 @@ def read_capture(path: Path | str) -> Iterator[Exchange]:
                 continue
             raw = record.raw_stream.read()
             offset = records.get_record_offset()
-            body = decode_payload(raw, record.http_headers.get_header("Content-Encoding"))
+            body, body_error = decode_payload_checked(
+                raw, record.http_headers.get_header("Content-Encoding")
+            )
             status = int(record.http_headers.get_statuscode())
             headers = {k.lower(): v for k, v in record.http_headers.headers}
             yield Exchange(
@@ -217,24 +222,33 @@ def read_capture(path: Path | str) -> Iterator[Exchange]:
                 str(path),
                 offset,
                 elapsed_ms=elapsed_ms,
+                body_error=body_error,
             )
 
 
 def decode_payload(raw: bytes, content_encoding: str | None) -> bytes:
     """Undo an HTTP Content-Encoding (gzip, deflate); unknown or broken encodings pass
-    through unchanged (the raw bytes stay in the store either way)."""
+    through unchanged (the raw bytes stay in the store either way). See
+    :func:`decode_payload_checked` to learn whether decoding failed."""
+    return decode_payload_checked(raw, content_encoding)[0]
+
+
+def decode_payload_checked(raw: bytes, content_encoding: str | None) -> tuple[bytes, str | None]:
+    """(decoded body, None), or (``raw``, why) when the declared gzip/deflate encoding cannot
+    be undone, e.g. a stream cut before its end marker (RFC 9110 section 8.4.1). An unknown
+    encoding name is not an error here: the bytes pass through."""
     encoding = (content_encoding or "").strip().lower()
     try:
         if encoding in ("gzip", "x-gzip"):
-            return gzip.decompress(raw)
+            return gzip.decompress(raw), None
         if encoding == "deflate":
             try:
-                return zlib.decompress(raw)
+                return zlib.decompress(raw), None
             except zlib.error:
-                return zlib.decompress(raw, -zlib.MAX_WBITS)
-    except (OSError, EOFError, zlib.error):
-        return raw
-    return raw
+                return zlib.decompress(raw, -zlib.MAX_WBITS), None
+    except (OSError, EOFError, zlib.error) as exc:
+        return raw, f"cannot undo Content-Encoding {encoding}: {type(exc).__name__}: {exc}"
+    return raw, None
 
 
 def _parse_warc_date(value: str | None) -> datetime:

@@ -22,6 +22,7 @@ import psycopg2
 from psycopg2 import sql
 
 from mediamon.config import data_dir
+from mediamon.redact import redact
 
 WAREHOUSE_DB = "mediamon"
 AIRFLOW_DB = "airflow"
@@ -48,6 +49,21 @@ def airflow_metadata_url() -> str:
     return sibling.replace("postgresql://", "postgresql+psycopg2://", 1)
 
 
+def connect(url: str | None = None, **kwargs):
+    """``psycopg2.connect(url, **kwargs)``, but an error never repeats the credentials.
+
+    psycopg2 puts a malformed URI, password included, in its error message; the error is
+    raised again (same class) with the password, user info and URI masked
+    (:func:`mediamon.redact.redact`), without the original chained.
+    """
+    try:
+        return psycopg2.connect(url, **kwargs) if url else psycopg2.connect(**kwargs)
+    except psycopg2.Error as exc:
+        cls, message = type(exc), redact(str(exc), kwargs.get("password"), urls=(url,))
+    # raised outside the handler: the original error (with the secret) is not its context
+    raise cls(message)
+
+
 def with_database(url: str, name: str) -> str:
     """``url`` with its database name replaced by ``name``."""
     parts = urlsplit(url)
@@ -57,7 +73,7 @@ def with_database(url: str, name: str) -> str:
 def ensure_database(url: str) -> None:
     """Create the database that ``url`` names when it does not exist (needs CREATEDB)."""
     name = urlsplit(url).path.lstrip("/")
-    admin = psycopg2.connect(with_database(url, "postgres"))
+    admin = connect(with_database(url, "postgres"))
     try:
         admin.autocommit = True
         with admin.cursor() as cur:

@@ -84,7 +84,8 @@ def load_batch(
                 _metrics(cur, source, day, metrics)
         conn.commit()
     except Exception:
-        conn.rollback()
+        if not conn.closed:  # a lost connection: rolling back would mask the real error
+            conn.rollback()
         raise
     return counts
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import psycopg2
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, text
+
+from mediamon.load.db import connect as db_connect
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 LOCK_ID = 727_001  # pg_advisory_lock key for mediamon migrations
@@ -27,7 +28,7 @@ def upgrade(connect: str | Callable, revision: str = "head") -> None:
     """
     if isinstance(connect, str):
         url = connect
-        connect = lambda: psycopg2.connect(url)  # noqa: E731
+        connect = lambda: db_connect(url)  # noqa: E731
     engine = create_engine("postgresql+psycopg2://", creator=connect)
     try:
         with engine.connect() as connection:

@@ -62,6 +62,7 @@ def session(replay):
 @pytest.fixture
 def no_replay_env(monkeypatch):
     monkeypatch.delenv("MEDIAMON_REPLAY", raising=False)
+    monkeypatch.setenv("MEDIAMON_ALLOWED_HOSTS", "127.0.0.1")  # past the connect-time guard
 
 
 @contextmanager

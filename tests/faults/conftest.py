@@ -1,0 +1,48 @@
+"""Fixtures for the fault tests: a warehouse and environment shared by one test module."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import psycopg2
+import pytest
+
+
+def server_url() -> str:
+    """The test PostgreSQL server (database ``postgres``), the one tests/conftest.py chose
+    for Airflow's metadata database."""
+    from mediamon.load.db import with_database
+
+    airflow = os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
+    return with_database(airflow.replace("postgresql+psycopg2://", "postgresql://", 1), "postgres")
+
+
+@pytest.fixture(scope="module")
+def module_env(tmp_path_factory):
+    """A MonkeyPatch undone at the end of the module, and a private data folder."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MEDIAMON_DATA_DIR", str(tmp_path_factory.mktemp("var")))
+        yield mp
+
+
+@pytest.fixture(scope="module")
+def module_db(module_env):
+    """A fresh, migrated warehouse for the whole module: (url, psycopg2 connection)."""
+    from mediamon.load.db import airflow_connection_json, ensure_database, with_database
+    from mediamon.load.schema import upgrade
+
+    name = f"mediamon_faults_{uuid.uuid4().hex[:10]}"
+    url = with_database(server_url(), name)
+    ensure_database(url)
+    upgrade(url)
+    module_env.setenv("MEDIAMON_DATABASE_URL", url)
+    module_env.setenv("AIRFLOW_CONN_MEDIAMON_DB", airflow_connection_json(url))
+    conn = psycopg2.connect(url)
+    yield url, conn
+    conn.close()
+    admin = psycopg2.connect(server_url())
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f'drop database if exists "{name}" with (force)')
+    admin.close()
