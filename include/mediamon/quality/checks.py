@@ -7,6 +7,9 @@ quarantine with every reason; the others are accepted. Each expectation also yie
 ``dq_results`` row (check name, rows evaluated, rows failing, the failing share in percent, the
 URLs of up to five failing rows). Rows are never dropped silently: accepted + quarantined = parsed.
 
+What a failing check does (quarantine the rows, only warn, or also fail the run) comes from
+the severity table of :mod:`mediamon.quality.severity` and the source's registry entry.
+
 Validation results are kept under ``<data dir>/gx/validations`` and rendered as GX Data Docs
 in ``<data dir>/data_docs/index.html`` (one page per suite and run).
 
@@ -43,6 +46,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from mediamon.config import Source
+from mediamon.quality import severity
 from mediamon.window import is_new_on
 
 FUTURE_TOLERANCE_S = 600
@@ -238,12 +242,13 @@ def validate_batch(
     """
     context = _context(str(docs_dir) if docs_dir else None)
     outcome = Outcome()
+    table = severity.table_for(source)
     for kind, records, checks, frame in (
         ("article", articles, article_checks(source), _article_frame),
         ("headline", headlines, headline_checks(source), _headline_frame),
     ):
         suite = f"{source.id}.{kind}s"
-        reasons = _run(context, suite, records, checks, frame, source, run_name, outcome)
+        reasons = _run(context, suite, records, checks, frame, source, run_name, outcome, table)
         for i, record in enumerate(records):
             if reasons[i]:
                 outcome.quarantine.append(
@@ -260,11 +265,13 @@ def validate_batch(
     return outcome
 
 
-def _run(context, suite, records, checks, frame, source, run_name, outcome) -> list[list[str]]:
+def _run(context, suite, records, checks, frame, source, run_name, outcome, table):
+    """Run one suite; returns, per record, the reasons that send it to quarantine."""
     reasons: list[list[str]] = [[] for _ in records]
     if not records:
         for check in checks:
-            outcome.dq_results.append(_dq(check, True, 0, 0, None, []))
+            level = severity.resolve(check.name, table)
+            outcome.dq_results.append(_dq(check, level, True, 0, 0, None, []))
         return reasons
     from great_expectations.core.run_identifier import RunIdentifier
 
@@ -283,12 +290,16 @@ def _run(context, suite, records, checks, frame, source, run_name, outcome) -> l
         failing = list(found.get("unexpected_index_list") or [])
         if check.keep_first:
             failing = _later_duplicates(df, check, failing)
-        for index in failing:
-            reasons[int(index)].append(check.reason)
+        level = severity.resolve(check.name, table)
+        if level in ("quarantine", "fail"):  # "warn": the rows load, the result says so
+            for index in failing:
+                reasons[int(index)].append(check.reason)
         # the sample names the failing rows (their URLs): what an analyst opens next
         sample = [records[int(i)].get("url") for i in failing[:SAMPLE_SIZE]]
         observed = 100.0 * len(failing) / len(df)
-        outcome.dq_results.append(_dq(check, not failing, len(df), len(failing), observed, sample))
+        outcome.dq_results.append(
+            _dq(check, level, not failing, len(df), len(failing), observed, sample)
+        )
     return reasons
 
 
@@ -304,13 +315,14 @@ def _later_duplicates(df: pd.DataFrame, check: Check, failing: list) -> list[int
     return later
 
 
-def _dq(check: Check, success: bool, evaluated: int, unexpected: int, observed, sample) -> dict:
+def _dq(check: Check, level: str, success: bool, evaluated: int, unexpected: int, observed,
+        sample) -> dict:  # fmt: skip
     return {
         "check_name": check.name,
         "success": success,
         "evaluated": evaluated,
         "unexpected": unexpected,
-        "severity": "quarantine",
+        "severity": level,
         "observed": {"unexpected_percent": observed} if observed is not None else None,
         "unexpected_sample": sample,
     }
