@@ -158,14 +158,19 @@ def _refused(kind: str, key: str, ex: Exchange, reason: str, **extra) -> dict:
 
 
 def validate_stage(source_id: str, day: str, batch: str) -> str:
-    """Run the expectation suites over a parsed batch; returns the validated batch path."""
+    """Run the expectation suites over a parsed batch; returns the validated batch path.
+
+    Renders the batch's Data Docs pages; the index is rebuilt once per run
+    (:func:`mediamon.quality.checks.build_data_docs_index`, called by the run's summary).
+    """
     source = get_source(source_id)
     records = _read_jsonl(Path(batch))
     articles = [r for kind, r in records if kind == "article"]
     headlines = [r for kind, r in records if kind == "headline"]
     outcome = validate_batch(
-        articles, headlines, source=source, run_name=f"mediamon_daily_{day}", docs_dir=data_dir()
-    )
+        articles, headlines, source=source, run_name=f"mediamon_daily_{day}",
+        docs_dir=data_dir(), build_index=False,
+    )  # fmt: skip
     quarantine = [
         {"record_kind": r["record_kind"], "record_key": r["record_key"], "record": r,
          "reasons": [r["reason"]]}

@@ -1,5 +1,6 @@
 """The GX suites decide quarantine row by row; every row ends up accepted or quarantined."""
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from mediamon.quality.checks import normalize_title, validate_batch
@@ -155,6 +156,33 @@ def test_results_are_rendered_as_data_docs(tmp_path):
         (tmp_path / "data_docs" / "validations" / "demo" / "articles" / "r1").rglob("*.html")
     )
     assert len(pages) == 1
+
+
+def test_a_run_renders_its_pages_then_the_index_once(tmp_path):
+    from mediamon.quality.checks import build_data_docs_index
+
+    assert build_data_docs_index(tmp_path) is None  # nothing validated yet
+    for sid in ("one", "two"):
+        validate_batch([article("https://a.kz/1")], [], source=replace(SOURCE, id=sid),
+                       run_name="r1", docs_dir=tmp_path, build_index=False)  # fmt: skip
+    assert len(list((tmp_path / "data_docs" / "validations").rglob("*.html"))) == 2
+    assert not (tmp_path / "data_docs" / "index.html").exists()
+    index = build_data_docs_index(tmp_path).read_text(encoding="utf-8")
+    assert "one.articles" in index and "two.articles" in index
+
+
+def test_data_docs_keep_a_bounded_history(tmp_path, monkeypatch):
+    monkeypatch.setenv("MEDIAMON_DATA_DOCS_KEEP_RUNS", "2")
+    day = "mediamon_daily_2024-09-0{}".format
+    for run in (day(6), day(7), day(7), day(5), day(8)):  # a re-run, a late backfill
+        validate_batch([article("https://a.kz/1")], [], source=SOURCE, run_name=run,
+                       docs_dir=tmp_path)  # fmt: skip
+    for root, ext in (("gx/validations", "json"), ("data_docs/validations", "html")):
+        folder = tmp_path / root / "demo" / "articles"
+        found = sorted(p.relative_to(folder).parts[0] for p in folder.rglob(f"*.{ext}"))
+        assert found == [day(7), day(8)], root  # one page per kept run, the latest days
+    index = (tmp_path / "data_docs" / "index.html").read_text(encoding="utf-8")
+    assert day(8) in index and day(7) in index and day(6) not in index and day(5) not in index
 
 
 def test_normalize_title_ignores_case_quotes_spacing_and_yo():
