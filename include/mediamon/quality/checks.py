@@ -101,8 +101,18 @@ class Outcome:
     validation_ids: list = field(default_factory=list)  # GX ValidationResultIdentifiers
 
 
-def normalize_title(title: str | None) -> str:
-    """Casefolded title with quotes, punctuation and repeated spaces removed (for dedupe)."""
+def duplicate_key(title: str | None) -> str:
+    """The key under which one list prints the same headline twice: casefolded, ё → е, every
+    run of punctuation and spaces made one space ("" for no title).
+
+    On purpose not :func:`mediamon.parse.normalize.normalize_title` (the stored
+    ``title_normalized`` and the base of the cross-outlet story key), which also drops rubric
+    prefixes and site suffixes: inside one list on one day a rubric tells two items apart
+    ("Видео: Тенге упал" is the video beside the story "Тенге упал", both kept), and a site
+    suffix is the same on every item of a list, so stripping them here could only merge
+    distinct items. Across lists and outlets they are noise, and are stripped there
+    (``tests/unit/test_quality.py::test_a_rubric_tells_items_apart_in_a_list_not_across_outlets``).
+    """
     text = re.sub(r"[\W_]+", " ", (title or "").casefold().replace("ё", "е"))
     return " ".join(text.split())
 
@@ -501,7 +511,7 @@ def _article_frame(records: list[dict], source: Source) -> pd.DataFrame:
     rows = []
     for r in records:
         authors = r.get("authors") or []
-        title = normalize_title(r.get("title"))
+        title = duplicate_key(r.get("title"))
         rows.append(
             {
                 **_dates(r),
@@ -514,7 +524,7 @@ def _article_frame(records: list[dict], source: Source) -> pd.DataFrame:
                 "authors_text": "; ".join(authors) or None,
                 "author_chars_max": max((len(a) for a in authors), default=None),
                 "byline_in_title": any(
-                    len(a.split()) >= 4 and normalize_title(a) in title for a in authors
+                    len(a.split()) >= 4 and duplicate_key(a) in title for a in authors
                 ),
                 "modified_epoch": _epoch(r.get("modified_at")),
                 "body_text": r.get("body_text") or None,
@@ -537,7 +547,7 @@ def _headline_frame(records: list[dict], source: Source) -> pd.DataFrame:
                 or ("(sitemap entry)" if r["list_kind"] == "sitemap" else None),
                 "url": r.get("url"),
                 "host_ok": _host_ok(r.get("url"), source),
-                "title_key": f"{r['list_id']}|{normalize_title(r.get('title'))}"
+                "title_key": f"{r['list_id']}|{duplicate_key(r.get('title'))}"
                 if r.get("title")
                 else None,
                 "url_key": f"{r['list_id']}|{r.get('canonical_url')}",
