@@ -147,7 +147,8 @@ def main() -> None:
     n = len(items)
     rows = [
         ("cluster_wall", cluster_s, "s", TARGET_S),
-        ("cluster_cpu", cluster_cpu, "s", None),
+        # the machine is shared: CPU seconds are what the call costs on an idle core
+        ("cluster_cpu", cluster_cpu, "s", TARGET_S),
         ("headlines_per_s", n / cluster_s, "headlines/s", None),
         ("peak_rss", peak_mib, "MiB", None),
         ("rss_before_cluster", before_mib, "MiB", None),
