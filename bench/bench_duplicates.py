@@ -1,74 +1,131 @@
-"""Precision and recall of story clustering (near-duplicate headlines) on labelled real pages.
+"""Precision and recall of story clustering (near-duplicates) on labelled real pages.
 
-    .venv/bin/python bench/bench_duplicates.py [FIXTURES]
+    .venv/bin/python bench/bench_duplicates.py [FIXTURES] [--quick]
 
-Items are the titles our parser extracts from every article page of
+Items are the titles and bodies our parser extracts from every article page of
 ``../shared/fixtures/real`` (MANIFEST.tsv). Labelled groups come from the manifest notes: the
-ScrapingHub "same-story cluster A" and "cluster B" (one story told by five outlets each) and
-the uza.uz "DUPLICATE-HEADLINE group" (six pages, one of them in capitals). Every pair inside
-a group is a positive; every other pair a negative (there may be unlabelled true pairs: a
-"false positive" is worth a look, not necessarily a mistake). Prints pair precision, recall
-and F1 of :func:`mediamon.quality.duplicates.same_story`, per-group recall, and each
-predicted pair outside the labels.
+ScrapingHub "same-story cluster A" and "cluster B" (one story told by four outlets each, in
+their own words) and the uza.uz "DUPLICATE-HEADLINE group" (six pages, one of them in
+capitals). Every pair inside a group is a positive; every other pair a negative (there may be
+unlabelled true pairs: a "false positive" is worth a look, not necessarily a mistake).
+
+Scored three ways, each on the clusters :func:`mediamon.quality.duplicates.cluster` forms
+(pairs joined through a third item count): headlines only, bodies only, and both (what the
+pipeline does). Prints pair precision, recall, F1 and per-group recall, the margin between
+the weakest labelled body edge and the strongest unlabelled one, and every predicted pair
+outside the labels. Writes ``bench/results/duplicates.json``. ``--quick``: the first 20 pages
+(a smoke test; the figures mean nothing).
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
 import itertools
-import sys
+import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from unittest import mock
 
 from mediamon.config import Source
 from mediamon.fetch.capture import manifest_url
 from mediamon.parse import parse_article
-from mediamon.quality.duplicates import same_story, story_key
+from mediamon.quality import duplicates
+from mediamon.quality.duplicates import Item, body_pairs, cluster
 
 ROOT = Path(__file__).resolve().parents[1]
 GROUPS = {"same-story cluster A": "A", "same-story cluster B": "B", "DUPLICATE-HEADLINE": "uza"}
 
 
-def main() -> None:
-    folder = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT.parent / "shared/fixtures/real"
+def load_items(folder: Path, limit: int | None = None) -> list[tuple[Item, str | None]]:
+    """``(Item, group label or None)`` for each article page of the fixture manifest."""
     with open(folder / "MANIFEST.tsv", encoding="utf-8", newline="") as f:
         rows = [r for r in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
                 if r["kind"] == "article"]  # fmt: skip
-    items = []
-    for row in rows:
+    out = []
+    for row in rows[:limit]:
         url = manifest_url(row["notes"]) or f"https://fixture.invalid/{row['local_path']}"
         source = Source(id="s", name="s", homepage=url, languages=("ru",), timezone="UTC",
                         first_year=1990, hosts=())  # fmt: skip
         record = parse_article((folder / row["local_path"]).read_bytes(), url, source=source,
                                fetched_at=datetime(2026, 1, 1, tzinfo=UTC))  # fmt: skip
         group = next((g for marker, g in GROUPS.items() if marker in row["notes"]), None)
-        items.append((row["local_path"], record["title"] or "", group))
-    keys = [story_key(title) for _, title, _ in items]
+        item = Item(row["local_path"], "s", record["title"] or "", body=record["body_text"])
+        out.append((item, group))
+    return out
+
+
+def score(labelled: list[tuple[Item, str | None]], assigned: dict[str, str]) -> dict:
+    """Pair precision / recall of ``assigned`` clusters against the labels."""
     tp = fp = fn = 0
-    found: dict[str, list[int]] = {}
+    groups: dict[str, list[int]] = {}
     extra = []
-    for (i, a), (j, b) in itertools.combinations(enumerate(items), 2):
-        predicted = same_story(keys[i], keys[j])
-        actual = a[2] is not None and a[2] == b[2]
+    for (a, ga), (b, gb) in itertools.combinations(labelled, 2):
+        predicted = assigned[a.key] == assigned[b.key]
+        actual = ga is not None and ga == gb
         tp += predicted and actual
         fp += predicted and not actual
         fn += actual and not predicted
         if actual:
-            found.setdefault(a[2], [0, 0])
-            found[a[2]][0] += predicted
-            found[a[2]][1] += 1
+            groups.setdefault(ga, [0, 0])
+            groups[ga][0] += predicted
+            groups[ga][1] += 1
         if predicted and not actual:
-            extra.append((a[1], b[1]))
+            extra.append((a.title, b.title))
     precision = tp / (tp + fp) if tp + fp else 1.0
     recall = tp / (tp + fn) if tp + fn else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    print(f"{len(items)} article titles, {tp + fn} labelled same-story pairs")
-    print(f"pairs: precision {precision:.3f}  recall {recall:.3f}  F1 {f1:.3f}  "
-          f"(tp {tp}, fp {fp}, fn {fn})")  # fmt: skip
-    for group, (hit, total) in sorted(found.items()):
-        print(f"  group {group}: {hit}/{total} pairs found")
-    for a, b in extra:
+    return {"precision": precision, "recall": recall, "f1": f1, "tp": tp, "fp": fp, "fn": fn,
+            "groups": groups, "extra": extra}  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("fixtures", nargs="?", type=Path,
+                        default=ROOT.parent / "shared/fixtures/real")  # fmt: skip
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    labelled = load_items(args.fixtures, 20 if args.quick else None)
+    items = [i for i, _ in labelled]
+    no_bodies = [replace(i, body=None) for i in items]
+    no_titles = [replace(i, title="") for i in items]
+    runs = {
+        "headlines": score(labelled, cluster(no_bodies)),
+        "bodies": score(labelled, cluster(no_titles)),
+        "both": score(labelled, cluster(items)),
+    }
+    # the margin of the body rule: its weakest labelled edge vs its strongest unlabelled one
+    group = {i.key: g for i, g in labelled}
+    with mock.patch.object(duplicates, "BODY_THRESHOLD", 0.0):
+        edges = list(body_pairs(items))
+    labels = [group[i.key] for i in items]
+    same = [v for a, b, v in edges if labels[a] and labels[a] == labels[b]]
+    other = [v for a, b, v in edges if not (labels[a] and labels[a] == labels[b])]
+
+    print(f"{len(items)} article pages, {runs['both']['tp'] + runs['both']['fn']} labelled "
+          f"same-story pairs")  # fmt: skip
+    print(f"{'rule':10s} {'precision':>9s} {'recall':>7s} {'F1':>6s}   per group (pairs found)")
+    for name, r in runs.items():
+        per = "  ".join(f"{g} {hit}/{total}" for g, (hit, total) in sorted(r["groups"].items()))
+        print(f"{name:10s} {r['precision']:9.3f} {r['recall']:7.3f} {r['f1']:6.3f}   {per}")
+    if same and other:
+        print(
+            f"body cosine: labelled pairs {min(same):.3f}..{max(same):.3f}, strongest "
+            f"unlabelled pair {max(other):.3f}, threshold {duplicates.BODY_THRESHOLD}"
+        )
+    for a, b in runs["both"]["extra"]:
         print(f"  predicted, unlabelled: {a!r} ~ {b!r}")
+
+    rows = []
+    for name, r in runs.items():
+        for metric in ("precision", "recall"):
+            rows.append({"benchmark": f"duplicates.{name}", "metric": metric,
+                         "value": round(r[metric], 4), "unit": "fraction", "limit": None,
+                         "ratio": None, "target": None, "met": None})  # fmt: skip
+    out = ROOT / "bench" / "results" / "duplicates.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(rows, indent=1))
 
 
 if __name__ == "__main__":

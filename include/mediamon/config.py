@@ -99,7 +99,9 @@ class Source:
     site). Links elsewhere are quarantined by the quality checks.
     ``fail_on``: batch-level checks (names or prefixes, e.g. ``drift.``,
     ``batch.reconciliation``) whose failure fails the source's load task and the run; by
-    default they only warn. The data lands either way.
+    default they only warn. The data lands either way. ``severity``: check name or prefix →
+    ``info`` / ``warn`` / ``quarantine`` / ``fail``, over the defaults of
+    :mod:`mediamon.quality.severity` (``fail_on`` is shorthand for ``fail``).
     """
 
     id: str
@@ -118,6 +120,7 @@ class Source:
     conditional_get: bool = True
     syndication_hosts: tuple[str, ...] = ()
     fail_on: tuple[str, ...] = ()
+    severity: dict[str, str] = field(default_factory=dict)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -260,6 +263,7 @@ def _source(raw: object, where: str) -> Source:
         conditional_get=_bool(raw.get("conditional_get", True), f"{where}.conditional_get"),
         syndication_hosts=_host_list(raw.get("syndication_hosts"), f"{where}.syndication_hosts"),
         fail_on=_strings(raw.get("fail_on"), f"{where}.fail_on", "check names or prefixes"),
+        severity=_severity(raw.get("severity"), f"{where}.severity"),
     )
     list_ids = [x.id for x in (*source.feeds, *source.listings, *source.sitemaps)]
     if len(list_ids) != len(set(list_ids)):
@@ -267,6 +271,15 @@ def _source(raw: object, where: str) -> Source:
     if not list_ids:
         raise RegistryError(f"{where}: a source needs at least one feed, listing or sitemap")
     return source
+
+
+def _severity(value: object, where: str) -> dict[str, str]:
+    from mediamon.quality.severity import validate_table
+
+    try:
+        return validate_table(value, where)
+    except ValueError as exc:
+        raise RegistryError(str(exc)) from exc
 
 
 def _max_articles(value: object, where: str) -> int:

@@ -28,10 +28,12 @@ from mediamon.config import Source, data_dir, load_sources
 from mediamon.fetch.crawl import crawl
 from mediamon.fetch.warcstore import Exchange, read_capture
 from mediamon.parse import parse_article, parse_feed, parse_listing, parse_sitemap
+from mediamon.quality import severity
 from mediamon.quality.checks import new_today, validate_batch
 from mediamon.window import local_day_window
 
 log = logging.getLogger(__name__)
+LEAD_CHARS = 3000  # enough for duplicates.LEAD_WORDS words of a lead
 DATETIME_FIELDS = ("published_at", "modified_at", "fetched_at", "published_at_alt")
 
 
@@ -195,14 +197,19 @@ def _refused(kind: str, key: str, ex: Exchange, reason: str, **extra) -> dict:
 
 
 def validate_stage(source_id: str, day: str, batch: str) -> str:
-    """Run the expectation suites over a parsed batch; returns the validated batch path."""
+    """Run the expectation suites over a parsed batch; returns the validated batch path.
+
+    Renders the batch's Data Docs pages; the index is rebuilt once per run
+    (:func:`mediamon.quality.checks.build_data_docs_index`, called by the run's summary).
+    """
     source = get_source(source_id)
     records = _read_jsonl(Path(batch))
     articles = [r for kind, r in records if kind == "article"]
     headlines = [r for kind, r in records if kind == "headline"]
     outcome = validate_batch(
-        articles, headlines, source=source, run_name=f"mediamon_daily_{day}", docs_dir=data_dir()
-    )
+        articles, headlines, source=source, run_name=f"mediamon_daily_{day}",
+        docs_dir=data_dir(), build_index=False,
+    )  # fmt: skip
     quarantine = [
         {"record_kind": r["record_kind"], "record_key": r["record_key"], "record": r,
          "reasons": [r["reason"]]}
@@ -340,7 +347,7 @@ def load_stage(source_id: str, day: str, validated: str, conn) -> dict:
     else:  # not an empty day: no sightings for it, and no metrics to skew the drift baseline
         log.warning("%s %s: %s", source_id, day, cov.reason)
     del articles, headlines, quarantine
-    dq = _gate(dq + (drift or []), source.fail_on)
+    dq = severity.apply(dq + (drift or []), source)
     with source_lock(conn, source_id):
         counts = load_batch(
             conn, source, local_day, run_key(day),
@@ -358,7 +365,7 @@ def load_stage(source_id: str, day: str, validated: str, conn) -> dict:
     alert = describe(source_id, local_day, drift or [])
     if alert:
         send_alert(alert)
-    gated = [r["check_name"] for r in dq if r["severity"] == "fail" and not r["success"]]
+    gated = severity.gated(dq)
     if gated:  # after the commit: the data lands, flagged, and the task says so
         raise QualityGateFailed(f"{source_id} {day}: failing checks configured to fail: {gated}")
     return {
@@ -390,24 +397,17 @@ def source_lock(conn, source_id: str):
 
 
 class QualityGateFailed(RuntimeError):
-    """A batch-level check listed in the source's ``fail_on`` failed (the data was loaded)."""
-
-
-def _gate(rows: list[dict], fail_on: tuple[str, ...]) -> list[dict]:
-    """``rows`` with severity ``fail`` for the batch-level checks matching ``fail_on``."""
-    return [
-        {**r, "severity": "fail"}
-        if r["severity"] != "quarantine" and any(r["check_name"].startswith(p) for p in fail_on)
-        else r
-        for r in rows
-    ]
+    """A check of severity ``fail`` (:mod:`mediamon.quality.severity`) failed; the data was
+    loaded, flagged."""
 
 
 def cluster_stage(day: str, conn) -> dict:
     """Cluster the day's headlines of every source into stories (near-duplicates).
 
     Items: the headlines sighted on local ``day`` and the articles fetched that day, plus those
-    clustered in the two days before (so today's reprint joins yesterday's story). Writes
+    clustered in the two days before (so today's reprint joins yesterday's story), each with
+    the first :data:`LEAD_CHARS` characters of its article's body when the warehouse has it
+    (the body rule of :mod:`mediamon.quality.duplicates` reads the lead only). Writes
     ``story_clusters`` (upsert by canonical URL, keeping the first day) in one transaction;
     returns ``{"headlines", "clusters", "cross_source"}``: items clustered, clusters with two
     or more items, and those spanning two or more sources.
@@ -418,27 +418,32 @@ def cluster_stage(day: str, conn) -> dict:
     with conn.cursor() as cur:
         cur.execute(
             """
-            select distinct on (h.canonical_url) h.canonical_url, h.source_id, h.title,
-                   c.cluster_id
-            from sightings s
-            join headlines h using (source_id, list_id, canonical_url)
-            left join story_clusters c on c.canonical_url = h.canonical_url
-            where s.day = %(day)s and h.title is not null
-            union
-            select distinct on (a.canonical_url) a.canonical_url, a.source_id, a.title,
-                   c.cluster_id
-            from articles a
-            join fetches f on f.source_id = a.source_id and f.url = a.url
-                and f.day = %(day)s and f.kind = 'article'
-            left join story_clusters c on c.canonical_url = a.canonical_url
-            union
-            select canonical_url, source_id, title, cluster_id from story_clusters
-            where first_day between %(day)s - 2 and %(day)s - 1
+            select u.canonical_url, u.source_id, u.title, u.cluster_id,
+                   left(a.body_text, %(lead_chars)s)
+            from (
+                select distinct on (h.canonical_url) h.canonical_url, h.source_id, h.title,
+                       c.cluster_id
+                from sightings s
+                join headlines h using (source_id, list_id, canonical_url)
+                left join story_clusters c on c.canonical_url = h.canonical_url
+                where s.day = %(day)s and h.title is not null
+                union
+                select distinct on (a.canonical_url) a.canonical_url, a.source_id, a.title,
+                       c.cluster_id
+                from articles a
+                join fetches f on f.source_id = a.source_id and f.url = a.url
+                    and f.day = %(day)s and f.kind = 'article'
+                left join story_clusters c on c.canonical_url = a.canonical_url
+                union
+                select canonical_url, source_id, title, cluster_id from story_clusters
+                where first_day between %(day)s - 2 and %(day)s - 1
+            ) u
+            left join articles a on a.canonical_url = u.canonical_url
             """,
-            {"day": local_day},
+            {"day": local_day, "lead_chars": LEAD_CHARS},
         )
         rows = cur.fetchall()
-    items = [Item(key=r[0], source_id=r[1], title=r[2], cluster_id=r[3]) for r in rows]
+    items = [Item(key=r[0], source_id=r[1], title=r[2], cluster_id=r[3], body=r[4]) for r in rows]
     assigned = cluster(items)
     by_key = {i.key: i for i in items}
     try:

@@ -115,6 +115,20 @@ def cluster_stories(planned: list[dict]) -> dict:
     return found
 
 
+def _data_docs_index() -> None:
+    """Rebuild the Data Docs index once per run (the validate tasks render their pages only).
+
+    A failure is logged, not raised: the pages and ``dq_results`` are there either way.
+    """
+    from mediamon.config import data_dir
+    from mediamon.quality.checks import build_data_docs_index
+
+    try:
+        log.info("Data Docs: %s", build_data_docs_index(data_dir()))
+    except Exception:
+        log.exception("Data Docs index not rebuilt")
+
+
 def summarize(planned: list[dict]) -> list[dict]:
     """Log the per-source summary of the day, read back from the warehouse, and return it.
 
@@ -132,6 +146,7 @@ def summarize(planned: list[dict]) -> list[dict]:
     if not planned:  # plan failed (or never ran): the run must not look green
         raise AirflowFailException("no source was planned: see the migrate and plan tasks")
     day = planned[0]["day"]
+    _data_docs_index()
     conn = connect()
     try:
         rows = day_summary(conn, day)

@@ -1,8 +1,9 @@
 """The GX suites decide quarantine row by row; every row ends up accepted or quarantined."""
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from mediamon.quality.checks import normalize_title, validate_batch
+from mediamon.quality.checks import duplicate_key, validate_batch
 from support import make_source
 
 FETCHED = datetime(2024, 9, 8, 9, 0, tzinfo=UTC)
@@ -157,9 +158,64 @@ def test_results_are_rendered_as_data_docs(tmp_path):
     assert len(pages) == 1
 
 
-def test_normalize_title_ignores_case_quotes_spacing_and_yo():
-    assert normalize_title("«Тенге»  остаётся!") == normalize_title("тенге остается")
-    assert normalize_title(None) == ""
+def test_a_run_renders_its_pages_then_the_index_once(tmp_path):
+    from mediamon.quality.checks import build_data_docs_index
+
+    assert build_data_docs_index(tmp_path) is None  # nothing validated yet
+    for sid in ("one", "two"):
+        validate_batch([article("https://a.kz/1")], [], source=replace(SOURCE, id=sid),
+                       run_name="r1", docs_dir=tmp_path, build_index=False)  # fmt: skip
+    assert len(list((tmp_path / "data_docs" / "validations").rglob("*.html"))) == 2
+    assert not (tmp_path / "data_docs" / "index.html").exists()
+    index = build_data_docs_index(tmp_path).read_text(encoding="utf-8")
+    assert "one.articles" in index and "two.articles" in index
+
+
+def test_data_docs_keep_a_bounded_history(tmp_path, monkeypatch):
+    monkeypatch.setenv("MEDIAMON_DATA_DOCS_KEEP_RUNS", "2")
+    day = "mediamon_daily_2024-09-0{}".format
+    for run in (day(6), day(7), day(7), day(5), day(8)):  # a re-run, a late backfill
+        validate_batch([article("https://a.kz/1")], [], source=SOURCE, run_name=run,
+                       docs_dir=tmp_path)  # fmt: skip
+    for root, ext in (("gx/validations", "json"), ("data_docs/validations", "html")):
+        folder = tmp_path / root / "demo" / "articles"
+        found = sorted(p.relative_to(folder).parts[0] for p in folder.rglob(f"*.{ext}"))
+        assert found == [day(7), day(8)], root  # one page per kept run, the latest days
+    index = (tmp_path / "data_docs" / "index.html").read_text(encoding="utf-8")
+    assert day(8) in index and day(7) in index and day(6) not in index and day(5) not in index
+
+
+def test_duplicate_key_ignores_case_quotes_spacing_and_yo():
+    assert duplicate_key("«Тенге»  остаётся!") == duplicate_key("тенге остается")
+    assert duplicate_key(None) == ""
+
+
+def test_a_rubric_tells_items_apart_in_a_list_not_across_outlets():
+    """Why the in-list duplicate key and the stored/story normalizer differ (see duplicate_key)."""
+    from mediamon.parse.normalize import normalize_title
+    from mediamon.quality.duplicates import same_story, story_key
+
+    items = [
+        headline(1, "Видео: Тенге упал", "https://a.kz/video/1", list_id="main"),
+        headline(2, "Тенге упал", "https://a.kz/news/1", list_id="main"),
+        headline(
+            3,
+            "«Тенге» упал!",
+            "https://a.kz/news/1?utm_source=tg",
+            list_id="main",
+            canonical_url="https://a.kz/news/2",
+        ),  # fmt: skip
+    ]
+    outcome = validate_batch([], items, source=SOURCE)
+    # in one list, the video and the story are two items; the third prints the story again
+    assert [h["position"] for h in outcome.headlines] == [1, 2]
+    assert reasons_by_url(outcome) == {
+        "https://a.kz/news/1?utm_source=tg": ["duplicate headline (same title, list and day)"]
+    }
+    # merging the normalizers would have quarantined the video as a duplicate of the story
+    assert normalize_title("Видео: Тенге упал") == normalize_title("Тенге упал")
+    # across outlets, the rubric and a site suffix are noise: one story
+    assert same_story(story_key("Видео: Тенге упал"), story_key("Тенге упал | Exclusive.kz"))
 
 
 def test_older_headlines_are_counted_not_failed():

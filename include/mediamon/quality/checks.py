@@ -7,8 +7,12 @@ quarantine with every reason; the others are accepted. Each expectation also yie
 ``dq_results`` row (check name, rows evaluated, rows failing, the failing share in percent, the
 URLs of up to five failing rows). Rows are never dropped silently: accepted + quarantined = parsed.
 
+What a failing check does (quarantine the rows, only warn, or also fail the run) comes from
+the severity table of :mod:`mediamon.quality.severity` and the source's registry entry.
+
 Validation results are kept under ``<data dir>/gx/validations`` and rendered as GX Data Docs
-in ``<data dir>/data_docs/index.html`` (one page per suite and run).
+in ``<data dir>/data_docs/index.html`` (one page per suite and run; the latest
+:data:`DATA_DOCS_KEEP_RUNS` runs per suite are kept, see :func:`prune_data_docs`).
 
 Checks (the rule and why):
 
@@ -43,12 +47,14 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from mediamon.config import Source
+from mediamon.quality import severity
 from mediamon.window import is_new_on
 
 FUTURE_TOLERANCE_S = 600
 MIN_BODY_CHARS = 150
 MAX_AUTHOR_CHARS = 60
 SAMPLE_SIZE = 5
+DATA_DOCS_KEEP_RUNS = 30  # per suite: a month of daily runs in Data Docs
 AUTHOR_JUNK = (
     r"(?:\d|https?://|www\.|назад|ago\b|[@#/\\|<>{}\[\]=+*_]"
     r"|\b(?:Главная|Новости|Подробнее|Читать далее|Читайте также|Комментари\w*|Поделиться"
@@ -95,8 +101,18 @@ class Outcome:
     validation_ids: list = field(default_factory=list)  # GX ValidationResultIdentifiers
 
 
-def normalize_title(title: str | None) -> str:
-    """Casefolded title with quotes, punctuation and repeated spaces removed (for dedupe)."""
+def duplicate_key(title: str | None) -> str:
+    """The key under which one list prints the same headline twice: casefolded, ё → е, every
+    run of punctuation and spaces made one space ("" for no title).
+
+    On purpose not :func:`mediamon.parse.normalize.normalize_title` (the stored
+    ``title_normalized`` and the base of the cross-outlet story key), which also drops rubric
+    prefixes and site suffixes: inside one list on one day a rubric tells two items apart
+    ("Видео: Тенге упал" is the video beside the story "Тенге упал", both kept), and a site
+    suffix is the same on every item of a list, so stripping them here could only merge
+    distinct items. Across lists and outlets they are noise, and are stripped there
+    (``tests/unit/test_quality.py::test_a_rubric_tells_items_apart_in_a_list_not_across_outlets``).
+    """
     text = re.sub(r"[\W_]+", " ", (title or "").casefold().replace("ё", "е"))
     return " ".join(text.split())
 
@@ -227,23 +243,27 @@ def validate_batch(
     source: Source,
     run_name: str = "adhoc",
     docs_dir: Path | None = None,
+    build_index: bool = True,
 ) -> Outcome:
     """Validate one source-day batch; records are the parse stage's dicts.
 
     Datetime fields are tz-aware ``datetime`` objects or None. ``run_name`` names the run in
     the validation store and Data Docs (``/`` is not allowed there). With ``docs_dir``, results
-    are stored under it and Data Docs rebuilt (``docs_dir/data_docs/index.html``); without,
-    they stay in memory. Returns an :class:`Outcome` whose ``dq_results`` rows carry
+    are stored under it and their Data Docs pages rendered, with the index
+    (``docs_dir/data_docs/index.html``) unless ``build_index`` is False (a run of many
+    sources builds it once: :func:`build_data_docs_index`); without, they stay in memory.
+    Returns an :class:`Outcome` whose ``dq_results`` rows carry
     ``check_name, success, evaluated, unexpected, observed, unexpected_sample``.
     """
     context = _context(str(docs_dir) if docs_dir else None)
     outcome = Outcome()
+    table = severity.table_for(source)
     for kind, records, checks, frame in (
         ("article", articles, article_checks(source), _article_frame),
         ("headline", headlines, headline_checks(source), _headline_frame),
     ):
         suite = f"{source.id}.{kind}s"
-        reasons = _run(context, suite, records, checks, frame, source, run_name, outcome)
+        reasons = _run(context, suite, records, checks, frame, source, run_name, outcome, table)
         for i, record in enumerate(records):
             if reasons[i]:
                 outcome.quarantine.append(
@@ -253,18 +273,79 @@ def validate_batch(
                 outcome.articles.append(record)
             else:
                 outcome.headlines.append(record)
-    if docs_dir and outcome.validation_ids:  # render this batch's pages and the index only
+    if docs_dir and outcome.validation_ids:  # this batch's pages; the index once per run
+        prune_data_docs(Path(docs_dir), [f"{source.id}.{k}s" for k in ("article", "headline")])
         context.build_data_docs(
-            site_names=["mediamon"], resource_identifiers=outcome.validation_ids
-        )
+            site_names=["mediamon"], resource_identifiers=outcome.validation_ids,
+            build_index=build_index,
+        )  # fmt: skip
     return outcome
 
 
-def _run(context, suite, records, checks, frame, source, run_name, outcome) -> list[list[str]]:
+def build_data_docs_index(docs_dir: Path) -> Path | None:
+    """Rebuild the Data Docs index (``docs_dir/data_docs/index.html``) over the stored results.
+
+    The validate tasks render their own pages only: GX's index reads every stored result, so
+    rebuilding it after each source-day batch made validation quadratic in the number of
+    sources (measured: more than half of the validate stage over 62 sources). The run calls
+    this once, at the end (``summarize``). Returns the index path, or None when nothing was
+    validated under ``docs_dir``.
+    """
+    context = _context(str(docs_dir))
+    keys = context.validation_results_store.list_keys()
+    if not keys:
+        return None
+    newest = max(keys, key=lambda k: k.run_id.run_time)  # one page re-rendered, then the index
+    context.build_data_docs(site_names=["mediamon"], resource_identifiers=[newest])
+    return Path(docs_dir) / "data_docs" / "index.html"
+
+
+def prune_data_docs(base_dir: Path, suites: list[str], keep_runs: int | None = None) -> int:
+    """Bound the stored validation results and Data Docs pages of ``suites``; returns the
+    number of results removed.
+
+    Per suite, a run name keeps only its latest validation (re-running a day replaces it),
+    and only the ``keep_runs`` greatest run names stay (default :data:`DATA_DOCS_KEEP_RUNS`,
+    or ``MEDIAMON_DATA_DOCS_KEEP_RUNS``; run names are ``mediamon_daily_<YYYY-MM-DD>``, so
+    these are the latest days, whatever order a backfill ran them in). The result JSON under
+    ``gx/validations`` and its page under ``data_docs/validations`` go together, so the index
+    (rebuilt from the results) never links a missing page.
+    """
+    import shutil
+
+    if keep_runs is None:
+        keep_runs = int(os.environ.get("MEDIAMON_DATA_DOCS_KEEP_RUNS", DATA_DOCS_KEEP_RUNS))
+    removed = 0
+    for suite in suites:
+        parts = suite.split(".")
+        results = base_dir.joinpath("gx", "validations", *parts)
+        pages = base_dir.joinpath("data_docs", "validations", *parts)
+        if not results.is_dir():
+            continue
+        drop: list[tuple[str, str]] = []
+        runs = sorted((p for p in results.iterdir() if p.is_dir()), key=lambda p: p.name)
+        for index, run in enumerate(runs):
+            times = sorted(p.name for p in run.iterdir() if p.is_dir())
+            if index < len(runs) - keep_runs:
+                drop += [(run.name, t) for t in times]
+            else:
+                drop += [(run.name, t) for t in times[:-1]]
+        for run_name, run_time in drop:
+            for root in (results, pages):
+                shutil.rmtree(root / run_name / run_time, ignore_errors=True)
+                if (root / run_name).is_dir() and not any((root / run_name).iterdir()):
+                    (root / run_name).rmdir()
+            removed += 1
+    return removed
+
+
+def _run(context, suite, records, checks, frame, source, run_name, outcome, table):
+    """Run one suite; returns, per record, the reasons that send it to quarantine."""
     reasons: list[list[str]] = [[] for _ in records]
     if not records:
         for check in checks:
-            outcome.dq_results.append(_dq(check, True, 0, 0, None, []))
+            level = severity.resolve(check.name, table)
+            outcome.dq_results.append(_dq(check, level, True, 0, 0, None, []))
         return reasons
     from great_expectations.core.run_identifier import RunIdentifier
 
@@ -283,12 +364,16 @@ def _run(context, suite, records, checks, frame, source, run_name, outcome) -> l
         failing = list(found.get("unexpected_index_list") or [])
         if check.keep_first:
             failing = _later_duplicates(df, check, failing)
-        for index in failing:
-            reasons[int(index)].append(check.reason)
+        level = severity.resolve(check.name, table)
+        if level in ("quarantine", "fail"):  # "warn": the rows load, the result says so
+            for index in failing:
+                reasons[int(index)].append(check.reason)
         # the sample names the failing rows (their URLs): what an analyst opens next
         sample = [records[int(i)].get("url") for i in failing[:SAMPLE_SIZE]]
         observed = 100.0 * len(failing) / len(df)
-        outcome.dq_results.append(_dq(check, not failing, len(df), len(failing), observed, sample))
+        outcome.dq_results.append(
+            _dq(check, level, not failing, len(df), len(failing), observed, sample)
+        )
     return reasons
 
 
@@ -304,20 +389,36 @@ def _later_duplicates(df: pd.DataFrame, check: Check, failing: list) -> list[int
     return later
 
 
-def _dq(check: Check, success: bool, evaluated: int, unexpected: int, observed, sample) -> dict:
+def _dq(check: Check, level: str, success: bool, evaluated: int, unexpected: int, observed,
+        sample) -> dict:  # fmt: skip
     return {
         "check_name": check.name,
         "success": success,
         "evaluated": evaluated,
         "unexpected": unexpected,
-        "severity": "quarantine",
+        "severity": level,
         "observed": {"unexpected_percent": observed} if observed is not None else None,
         "unexpected_sample": sample,
     }
 
 
+_checkpoints: dict[tuple, tuple[str, object]] = {}  # (context, suite) -> (checks, checkpoint)
+
+
 def _checkpoint(context, suite_name: str, checks: list[Check]):
-    """The GX Checkpoint running ``checks`` as suite ``suite_name`` (created or updated)."""
+    """The GX Checkpoint running ``checks`` as suite ``suite_name`` (created or updated).
+
+    Kept per context and suite while the checks stay the same: registering a suite, its
+    validation definition and checkpoint costs about as much as running it on a small batch.
+    """
+    key = (id(context), suite_name)
+    signature = repr([(c.name, c.expectation, c.kwargs) for c in checks])
+    if key not in _checkpoints or _checkpoints[key][0] != signature:
+        _checkpoints[key] = (signature, _register(context, suite_name, checks))
+    return _checkpoints[key][1]
+
+
+def _register(context, suite_name: str, checks: list[Check]):
     import great_expectations as gx
 
     kind = suite_name.rsplit(".", 1)[-1]
@@ -410,7 +511,7 @@ def _article_frame(records: list[dict], source: Source) -> pd.DataFrame:
     rows = []
     for r in records:
         authors = r.get("authors") or []
-        title = normalize_title(r.get("title"))
+        title = duplicate_key(r.get("title"))
         rows.append(
             {
                 **_dates(r),
@@ -423,7 +524,7 @@ def _article_frame(records: list[dict], source: Source) -> pd.DataFrame:
                 "authors_text": "; ".join(authors) or None,
                 "author_chars_max": max((len(a) for a in authors), default=None),
                 "byline_in_title": any(
-                    len(a.split()) >= 4 and normalize_title(a) in title for a in authors
+                    len(a.split()) >= 4 and duplicate_key(a) in title for a in authors
                 ),
                 "modified_epoch": _epoch(r.get("modified_at")),
                 "body_text": r.get("body_text") or None,
@@ -446,7 +547,7 @@ def _headline_frame(records: list[dict], source: Source) -> pd.DataFrame:
                 or ("(sitemap entry)" if r["list_kind"] == "sitemap" else None),
                 "url": r.get("url"),
                 "host_ok": _host_ok(r.get("url"), source),
-                "title_key": f"{r['list_id']}|{normalize_title(r.get('title'))}"
+                "title_key": f"{r['list_id']}|{duplicate_key(r.get('title'))}"
                 if r.get("title")
                 else None,
                 "url_key": f"{r['list_id']}|{r.get('canonical_url')}",
