@@ -412,14 +412,15 @@ class Fetcher:
         page, _ = self._exchange(url, kind=kind, list_id=list_id, check_robots=True)
         return page
 
-    def _count(self, url: str, status: int | None, answered: bool) -> None:
+    def _note_host_outcome(self, url: str, status: int | None, answered: bool) -> None:
         """Track requests in a row to ``url``'s host that failed (no answer or no complete
         body in time, 429, 5xx)."""
         host = (urlsplit(url).hostname or "").lower()
-        if not answered or status == 429 or (status or 0) >= 500:
-            self._failing[host] = self._failing.get(host, 0) + 1
-        else:
-            self._failing[host] = 0
+        with self._lock:
+            if not answered or status == 429 or (status or 0) >= 500:
+                self._failing[host] = self._failing.get(host, 0) + 1
+            else:
+                self._failing[host] = 0
 
     def _exchange(self, url, *, kind, list_id, check_robots):
         """(the final 2xx page or None, the final HTTP status or None)."""
@@ -450,9 +451,9 @@ class Fetcher:
                 elapsed_ms = round((time.monotonic() - started) * 1000)
                 guarded = _GUARD_AT_CONNECT.search(str(exc))
                 if guarded:  # the name resolved differently when connecting (rebinding)
-                    self.stats.refused += 1
+                    self._count(refused=1)
                     return self._failed(url, guarded.group(0), fetched_at, kind, list_id), None
-                self._count(url, None, answered=False)
+                self._note_host_outcome(url, None, answered=False)
                 return self._failed(url, _err(exc), fetched_at, kind, list_id, elapsed_ms), None
             try:
                 # the cap runs from the response's arrival: urllib3's retries and their
@@ -465,7 +466,7 @@ class Fetcher:
             self._record_retries(url, response, fetched_at, kind, list_id)
             # a body that stalls or outlives the time cap is no answer either (size cap: it is)
             stalled = error is not None and not error.startswith("body larger than")
-            self._count(url, response.status_code, answered=not stalled)
+            self._note_host_outcome(url, response.status_code, answered=not stalled)
             if error:
                 return self._failed(url, error, fetched_at, kind, list_id, elapsed_ms), None
             fetched_at = archived_at(response.headers) or fetched_at
