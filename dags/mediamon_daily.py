@@ -37,21 +37,12 @@ know fails `plan` with the list of known ids.
 
 from __future__ import annotations
 
-import os
-from datetime import timedelta
-
 import pendulum
 from airflow.sdk import Param, dag, get_current_context, task, task_group
 from mediamon import tasks
-from mediamon.alerts import FailureNotifier
 from mediamon.assets import SOURCE_DAY, record_load
 from mediamon.timetable import LocalDayTimetable
 from mediamon.window import DAG_TIMEZONE
-
-# Transient faults (a site or the database briefly down) get two more tries.
-RETRY_DELAY = timedelta(seconds=int(os.environ.get("MEDIAMON_RETRY_DELAY_SECONDS", "30")))
-# No task may hang the run: a try that outlives this fails (and is retried) with the reason.
-TASK_TIMEOUT = timedelta(seconds=int(os.environ.get("MEDIAMON_TASK_TIMEOUT_SECONDS", "7200")))
 
 # Airflow renders a mapped instance's map_index_template with the task's context after it ran:
 # each task of the `source` group puts its source id there (Airflow's documented pattern).
@@ -68,13 +59,7 @@ def _name_instance(source_id: str) -> None:
     start_date=pendulum.datetime(2024, 9, 1, tz=DAG_TIMEZONE),
     catchup=False,
     max_active_runs=4,
-    default_args={
-        "owner": "mediamon",
-        "retries": 2,
-        "retry_delay": RETRY_DELAY,
-        "execution_timeout": TASK_TIMEOUT,
-        "on_failure_callback": [FailureNotifier()],
-    },
+    default_args=tasks.default_args(retries=2),
     params={
         "sources": Param(
             [],

@@ -18,13 +18,9 @@ Loading converges to the rows a daily run with the current parser would write (s
 
 from __future__ import annotations
 
-import os
-from datetime import timedelta
-
 import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
 from mediamon import tasks
-from mediamon.alerts import FailureNotifier
 from mediamon.window import DAG_TIMEZONE
 
 
@@ -34,12 +30,7 @@ from mediamon.window import DAG_TIMEZONE
     start_date=pendulum.datetime(2024, 9, 1, tz=DAG_TIMEZONE),
     catchup=False,
     max_active_runs=1,
-    default_args={
-        "owner": "mediamon",
-        "retries": 1,  # every step is idempotent
-        "retry_delay": timedelta(seconds=int(os.environ.get("MEDIAMON_RETRY_DELAY_SECONDS", "30"))),
-        "on_failure_callback": [FailureNotifier()],
-    },
+    default_args=tasks.default_args(retries=1),  # every step is idempotent
     params={
         "from": Param(type="string", format="date", description="First local day, YYYY-MM-DD"),
         "to": Param(type="string", format="date", description="Last local day (included)"),

@@ -20,7 +20,6 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import dag, get_current_context, task
 from mediamon import tasks
-from mediamon.alerts import FailureNotifier
 from mediamon.assets import SOURCE_DAY, loaded_days
 from mediamon.window import DAG_TIMEZONE
 
@@ -31,11 +30,7 @@ from mediamon.window import DAG_TIMEZONE
     start_date=pendulum.datetime(2024, 9, 1, tz=DAG_TIMEZONE),
     catchup=False,
     max_active_runs=1,
-    default_args={
-        "owner": "mediamon",
-        "retries": 2,
-        "on_failure_callback": [FailureNotifier()],
-    },
+    default_args=tasks.default_args(retries=2),
     tags=["mediamon", "stories", "data-aware"],
     doc_md=__doc__,
 )

@@ -391,9 +391,12 @@ def source_lock(conn, source_id: str):
     try:
         yield
     finally:
-        with conn.cursor() as cur:
-            cur.execute("select pg_advisory_unlock(%s, hashtext(%s))", (SOURCE_LOCK, source_id))
-        conn.commit()
+        # a lost connection took its session's locks with it; unlocking would only mask the
+        # error that lost it
+        if not conn.closed:
+            with conn.cursor() as cur:
+                cur.execute("select pg_advisory_unlock(%s, hashtext(%s))", (SOURCE_LOCK, source_id))
+            conn.commit()
 
 
 class QualityGateFailed(RuntimeError):

@@ -9,12 +9,35 @@ Expectations) are imported inside the functions, so parsing a DAG file stays fas
 from __future__ import annotations
 
 import logging
+import os
+from datetime import timedelta
 
 from mediamon.config import select_sources
 from mediamon.window import DAG_TIMEZONE, day_from_context
 
 CONN_ID = "mediamon_db"
 log = logging.getLogger(__name__)
+
+
+def default_args(retries: int = 2) -> dict:
+    """The ``default_args`` every mediamon DAG gives its tasks.
+
+    Owner ``mediamon``; ``retries`` more tries for transient faults (a site or the database
+    briefly down) after ``MEDIAMON_RETRY_DELAY_SECONDS`` (default 30 s); no try may outlive
+    ``MEDIAMON_TASK_TIMEOUT_SECONDS`` (default 7,200 s), so no task hangs a run; a failed task
+    raises an alert (:class:`mediamon.alerts.FailureNotifier`).
+    """
+    from mediamon.alerts import FailureNotifier
+
+    return {
+        "owner": "mediamon",
+        "retries": retries,
+        "retry_delay": timedelta(seconds=int(os.environ.get("MEDIAMON_RETRY_DELAY_SECONDS", "30"))),
+        "execution_timeout": timedelta(
+            seconds=int(os.environ.get("MEDIAMON_TASK_TIMEOUT_SECONDS", "7200"))
+        ),
+        "on_failure_callback": [FailureNotifier()],
+    }
 
 
 def connect():
