@@ -72,8 +72,8 @@ def day_coverage(
     ``fetched_at`` tz-aware); ``headlines``: the list items that passed validation (``url``,
     ``published_at`` tz-aware or None). The day is reachable when a list page was read before
     the day ended, when a date-archive page of the day answered, or when the oldest dated list
-    item is older than the day's end (the lists reach back into it); unreachable when no list
-    page answered or every dated item is newer than the day. Lists that print no date at all
+    item is older than the day's end (the lists reach back into it); unreachable when every
+    list page failed or every dated item is newer than the day. Lists that print no date at all
     cannot tell: the day counts as reached and is flagged, with the reason.
     """
     threshold = gap_threshold() if threshold is None else threshold
@@ -90,7 +90,9 @@ def day_coverage(
     undated = sum(1 for h in headlines if not h.get("published_at"))
     archives = {x.id for x in source.listings if x.is_template}
     reachable, reason, unknown = True, None, False
-    if not lists:
+    if not any(f["kind"] in LIST_KINDS for f in fetches):  # not a crawl's batch: cannot judge
+        unknown, reason = True, "no list page in the capture: coverage unknown"
+    elif not lists:
         reachable, reason = False, "cannot reach this day: no list page answered"
     elif min(_instant(f["fetched_at"]) for f in lists) < window.end:
         pass  # read during the day (or before it ended): the lists showed the day as it was

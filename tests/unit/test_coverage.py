@@ -51,8 +51,11 @@ def test_a_past_day_is_reached_only_by_lists_that_go_back_to_it():
     # read while the day was running (the raw store of a daily run): reached
     during = [_fetch(f"{SITE}rss", "feed", at=datetime(2024, 9, 8, 10, tzinfo=UTC), list_id="rss")]
     assert day_coverage(SOURCE, DAY, during, newer).reachable
-    # nothing answered at all
-    assert not day_coverage(SOURCE, DAY, [_fetch(f"{SITE}rss", "feed", status=503)], []).reachable
+    # every list page failed (the site was down): unreachable
+    down = day_coverage(SOURCE, DAY, [_fetch(f"{SITE}rss", "feed", status=503)], [])
+    assert not down.reachable and down.reason == "cannot reach this day: no list page answered"
+    # a batch without any list fetch (not a crawl's) cannot be judged: loaded, flagged
+    assert day_coverage(SOURCE, DAY, [], []).reachable
 
 
 def test_a_date_archive_page_of_the_day_reaches_it():
