@@ -153,13 +153,14 @@ def _data_docs_index() -> None:
 
 
 def summarize(planned: list[dict]) -> list[dict]:
-    """Log the per-source summary of the day, read back from the warehouse, and return it.
+    """Rebuild the Data Docs index, log the per-source summary of the day, read back from the
+    warehouse, and return it.
 
     Raises AirflowFailException (no retry) when nothing was planned (``migrate`` or ``plan``
     failed), when a planned source has no data-quality results for the day (its chain did not
-    reach the load), when a check of severity ``fail`` failed (registry ``fail_on``), or when
-    a source cannot reach the day (``source_day_coverage.reachable`` false, each logged with
-    its reason): the run must not look green then.
+    reach the load), when a check of severity ``fail`` failed (registry ``severity`` or
+    ``fail_on``), or when a source cannot reach the day (``source_day_coverage.reachable``
+    false, each logged with its reason): the run must not look green then.
     """
     from airflow.sdk.exceptions import AirflowFailException
 

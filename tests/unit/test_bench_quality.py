@@ -1,4 +1,4 @@
-"""Smoke tests: the duplicate benchmarks run on a tiny input and write their JSON rows."""
+"""Smoke tests: the quality benchmarks run on a tiny input and write their JSON rows."""
 
 import json
 import subprocess
@@ -32,3 +32,8 @@ def test_labelled_bench_quick():
     assert {r["benchmark"] for r in rows} == {
         "duplicates.headlines", "duplicates.bodies", "duplicates.both"
     }  # fmt: skip
+
+
+def test_validate_bench_quick():
+    rows = {r["metric"]: r for r in run_bench("bench_validate.py")}
+    assert rows["round1_cpu"]["value"] > 0 and rows["round1_wall"]["unit"] == "s"
