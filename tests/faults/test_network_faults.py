@@ -198,15 +198,19 @@ def test_every_source_loads_and_reconciles(faulty_day, db, server):
     assert faulty["quarantined"] == 3  # gzip-cut, image, image-as-html
     assert faulty["loaded"] == 4  # the feed and three articles
     down = assert_reconciled(db, "down")
-    assert down == {"fetched": 1, "loaded": 0, "quarantined": 0, "refused": 1}
+    assert down == {"fetched": 3, "loaded": 0, "quarantined": 0, "refused": 3}  # 3 tries
 
 
 def test_connection_refused_and_dns_failure_are_stored_with_reasons(faulty_day):
     _, fetches, _ = faulty_day
-    ((kind, status, error),) = fetches["/refused"]  # after urllib3's retries
+    # each try is kept: two retried attempts, then the error that ended them
+    (*retried, (kind, status, error)) = fetches["/refused"]
     assert (kind, status) == ("article", None) and "ConnectionError" in error
     assert "refused" in error.lower()
-    (dns,) = fetches["/dns"]
+    assert [(k, s) for k, s, _ in retried] == [("article", None)] * 2
+    assert all(e.startswith("retried after") and "refused" in e.lower() for _, _, e in retried)
+    (*retried, dns) = fetches["/dns"]
+    assert len(retried) == 2
     assert dns[:2] == ("article", None)
     assert "NameResolutionError" in dns[2] or "resolve" in dns[2].lower()
 

@@ -64,6 +64,7 @@ from mediamon.fetch.http import (
     TIMEOUT,
     TOTAL_TIMEOUT,
     allow_hosts,
+    failed_attempts,
     is_replaying,
     make_session,
 )
@@ -454,6 +455,7 @@ class Fetcher:
                     self._count(refused=1)
                     return self._failed(url, guarded.group(0), fetched_at, kind, list_id), None
                 self._note_host_outcome(url, None, answered=False)
+                self._record_attempts(url, failed_attempts(exc), fetched_at, kind, list_id)
                 return self._failed(url, _err(exc), fetched_at, kind, list_id, elapsed_ms), None
             try:
                 # the cap runs from the response's arrival: urllib3's retries and their
@@ -501,7 +503,11 @@ class Fetcher:
         record with that status and no body (urllib3 drains it), a connection error as a
         failure record. The answer that ends the exchange is recorded after them."""
         retries = getattr(response.raw, "retries", None)
-        history = getattr(retries, "history", None) or ()
+        self._record_attempts(url, getattr(retries, "history", None) or (), fetched_at, kind,
+                              list_id)  # fmt: skip
+
+    def _record_attempts(self, url, history, fetched_at, kind, list_id) -> None:
+        """Record retried attempts (urllib3 ``RequestHistory``), oldest first."""
         for attempt in history:
             if attempt.status:
                 self.writer.write_response(

@@ -30,7 +30,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.exceptions import NameResolutionError, NewConnectionError
+from urllib3.exceptions import MaxRetryError, NameResolutionError, NewConnectionError
 from urllib3.util.retry import Retry
 
 from mediamon import __version__
@@ -64,6 +64,28 @@ class CappedRetry(Retry):
     def get_retry_after(self, response) -> float | None:
         value = super().get_retry_after(response)
         return None if value is None else min(value, self.max_retry_after)
+
+    def increment(self, *args, **kwargs):
+        """As urllib3's; when the retries run out, the :class:`MaxRetryError` raised carries
+        the attempts before the last as ``attempts`` (urllib3 ``RequestHistory`` tuples), so
+        a request that never got an answer can still record each try."""
+        try:
+            return super().increment(*args, **kwargs)
+        except MaxRetryError as exc:
+            exc.attempts = self.history
+            raise
+
+
+def failed_attempts(exc: BaseException) -> tuple:
+    """The attempts retried before a requests/urllib3 error that ended them (oldest
+    first), as urllib3 ``RequestHistory`` tuples; () when unknown."""
+    seen = 0
+    while exc is not None and seen < 5:
+        if isinstance(exc, MaxRetryError):
+            return getattr(exc, "attempts", ())
+        exc = exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else None
+        seen += 1
+    return ()
 
 
 def retry_policy(

@@ -373,7 +373,8 @@ def test_unreachable_feed_is_recorded_as_a_failure(tmp_path, monkeypatch):
     retries = retry_policy(total=1, backoff_factor=0.01)
     with make_session(replay=None, retries=retries) as session:
         stats = crawl(source, path, session=session, policy=FetchPolicy(obey_robots=False))
-    (failure,) = read_capture(path)
+    retried, failure = read_capture(path)  # the retried try is kept too
+    assert (retried.status, retried.error.startswith("retried after ")) == (None, True)
     assert (failure.url, failure.kind, failure.list_id, failure.status) == (
         feed_url,
         "feed",
@@ -381,6 +382,6 @@ def test_unreachable_feed_is_recorded_as_a_failure(tmp_path, monkeypatch):
         None,
     )
     assert failure.error.startswith("ConnectionError: ")
-    assert (stats.exchanges, stats.failures, stats.candidates) == (1, 1, 0)
+    assert (stats.exchanges, stats.failures, stats.candidates, stats.retries) == (2, 1, 0, 1)
     assert stats.errors == [f"{feed_url}: {failure.error}"]
     assert path.exists() and not _part(path).exists()
