@@ -22,7 +22,7 @@ from __future__ import annotations
 import argparse
 import csv
 import itertools
-import json
+import sys
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,7 +34,9 @@ from mediamon.parse import parse_article
 from mediamon.quality import duplicates
 from mediamon.quality.duplicates import Item, body_pairs, cluster
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import ROOT, row, save  # noqa: E402
+
 GROUPS = {"same-story cluster A": "A", "same-story cluster B": "B", "DUPLICATE-HEADLINE": "uza"}
 
 
@@ -44,14 +46,14 @@ def load_items(folder: Path, limit: int | None = None) -> list[tuple[Item, str |
         rows = [r for r in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
                 if r["kind"] == "article"]  # fmt: skip
     out = []
-    for row in rows[:limit]:
-        url = manifest_url(row["notes"]) or f"https://fixture.invalid/{row['local_path']}"
+    for entry in rows[:limit]:
+        url = manifest_url(entry["notes"]) or f"https://fixture.invalid/{entry['local_path']}"
         source = Source(id="s", name="s", homepage=url, languages=("ru",), timezone="UTC",
                         first_year=1990, hosts=())  # fmt: skip
-        record = parse_article((folder / row["local_path"]).read_bytes(), url, source=source,
+        record = parse_article((folder / entry["local_path"]).read_bytes(), url, source=source,
                                fetched_at=datetime(2026, 1, 1, tzinfo=UTC))  # fmt: skip
-        group = next((g for marker, g in GROUPS.items() if marker in row["notes"]), None)
-        item = Item(row["local_path"], "s", record["title"] or "", body=record["body_text"])
+        group = next((g for marker, g in GROUPS.items() if marker in entry["notes"]), None)
+        item = Item(entry["local_path"], "s", record["title"] or "", body=record["body_text"])
         out.append((item, group))
     return out
 
@@ -117,15 +119,12 @@ def main() -> None:
     for a, b in runs["both"]["extra"]:
         print(f"  predicted, unlabelled: {a!r} ~ {b!r}")
 
-    rows = []
-    for name, r in runs.items():
-        for metric in ("precision", "recall"):
-            rows.append({"benchmark": f"duplicates.{name}", "metric": metric,
-                         "value": round(r[metric], 4), "unit": "fraction", "limit": None,
-                         "ratio": None, "target": None, "met": None})  # fmt: skip
-    out = ROOT / "bench" / "results" / "duplicates.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(rows, indent=1))
+    rows = [
+        row(f"duplicates.{name}", metric, r[metric], "fraction")
+        for name, r in runs.items()
+        for metric in ("precision", "recall")
+    ]
+    save("duplicates", rows, quick=args.quick)
 
 
 if __name__ == "__main__":

@@ -22,9 +22,8 @@ Writes ``bench/results/duplicates_scale.json``. ``--quick``: 10,000 headlines.
 from __future__ import annotations
 
 import argparse
-import json
 import random
-import resource
+import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -32,7 +31,9 @@ from pathlib import Path
 import numpy as np
 from mediamon.quality.duplicates import Item, cluster, sorted_key, story_key, title_pairs
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import peak_rss_mb, row, save  # noqa: E402
+
 CONSONANTS = "бвгджзклмнпрстфхцчшщ"
 VOWELS = "аеиоуыэюяә"
 ENDINGS = ("ами", "ого", "ской", "ному")
@@ -124,7 +125,7 @@ def main() -> None:
     t, cpu = time.perf_counter(), time.process_time()
     assigned = cluster(items)
     cluster_s, cluster_cpu = time.perf_counter() - t, time.process_time() - cpu
-    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mib = peak_rss_mb()
 
     labels = [assigned[i.key] for i in items]
     predicted = pairs(Counter(labels))
@@ -159,20 +160,20 @@ def main() -> None:
     print(f"{n:,} generated headlines ({generated_s:.1f} s to generate), {len(distinct):,} "
           f"distinct story keys; {true:,} planted same-story pairs; exhaustive sample "
           f"{len(sample):,} keys ({len(exhaustive):,} matching pairs)")  # fmt: skip
-    print(f"{'metric':32s} {'value':>12s}  unit")
-    out = []
-    for metric, value, unit, limit in rows:
-        print(f"{metric:32s} {value:12.3f}  {unit}" + (f"  (target <= {limit:g})" if limit else ""))
-        out.append({
-            "benchmark": "duplicates_scale", "metric": metric, "value": round(value, 4),
-            "unit": unit, "limit": limit,
-            "ratio": round(value / limit, 4) if limit else None,
-            "target": f"<= {limit:g} {unit} for {n:,} headlines" if limit else None,
-            "met": value <= limit if limit else None,
-        })  # fmt: skip
-    path = ROOT / "bench" / "results" / "duplicates_scale.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(out, indent=1))
+    out = [
+        row(
+            "duplicates_scale",
+            metric,
+            value,
+            unit,
+            limit=limit,
+            ratio=value / limit if limit else None,
+            target=f"<= {limit:g} {unit} for {n:,} headlines" if limit else None,
+            met=value <= limit if limit else None,
+        )  # fmt: skip
+        for metric, value, unit, limit in rows
+    ]
+    save("duplicates_scale", out, quick=args.quick)
 
 
 if __name__ == "__main__":

@@ -14,14 +14,15 @@ round.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import ROOT, row, save  # noqa: E402
 
 
 def main() -> None:
@@ -65,15 +66,11 @@ def main() -> None:
             build_data_docs_index(data_dir())
             wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
             print(f"round {n}: wall {wall:6.1f} s  cpu {cpu:6.1f} s")
-            for metric, value in (("wall", wall), ("cpu", cpu)):
-                rows.append({"benchmark": "validate", "metric": f"round{n}_{metric}",
-                             "value": round(value, 2), "unit": "s", "limit": None,
-                             "ratio": None, "target": None, "met": None})  # fmt: skip
+            rows += [row("validate", f"round{n}_wall", wall, "s"),
+                     row("validate", f"round{n}_cpu", cpu, "s")]  # fmt: skip
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    out = ROOT / "bench" / "results" / "validate.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(rows, indent=1))
+    save("validate", rows, quick=args.quick)
 
 
 if __name__ == "__main__":
