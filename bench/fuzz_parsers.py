@@ -61,7 +61,7 @@ def _worker(args: tuple[int, int, int, float, int, float]) -> dict:
     crashes: list[dict] = []
     signal.signal(signal.SIGALRM, _alarm)
     workdir = Path(tempfile.mkdtemp(prefix=f"fuzz-{worker}-"))
-    remaining = {k: max(1, count // len(KINDS)) for k in KINDS}
+    remaining = {k: count // len(KINDS) + (i < count % len(KINDS)) for i, k in enumerate(KINDS)}
     batch_no = 0
     while any(remaining.values()) and time.time() < deadline:
         for kind in KINDS:
@@ -150,7 +150,8 @@ def main(argv: list[str]) -> int:
     total = args.inputs or (300 if args.quick else 100_000)
     started = time.perf_counter()
     deadline = time.time() + (args.max_seconds or 10**9)
-    jobs = [(w, total // args.workers, args.seed + w, args.timeout, args.window, deadline)
+    shares = [total // args.workers + (w < total % args.workers) for w in range(args.workers)]
+    jobs = [(w, shares[w], args.seed + w, args.timeout, args.window, deadline)
             for w in range(args.workers)]  # fmt: skip
     if args.workers == 1:
         results = [_worker(jobs[0])]

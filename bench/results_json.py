@@ -25,11 +25,12 @@ def row(
     target: str | None = None,
     met: bool | None = None,
 ) -> dict:
-    """One result row (see the module docstring); numbers rounded to 4 significant places."""
+    """One result row (see the module docstring); numbers rounded to 4 significant places,
+    except whole numbers (counts), which are kept exact."""
     return {
         "benchmark": benchmark,
         "metric": metric,
-        "value": float(f"{value:.4g}"),
+        "value": float(value) if float(value).is_integer() else float(f"{value:.4g}"),
         "unit": unit,
         "limit": None if limit is None else float(f"{limit:.4g}"),
         "ratio": None if ratio is None else float(f"{ratio:.4g}"),
