@@ -45,10 +45,10 @@ sys.path.insert(0, str(ROOT / "tests" / "unit" / "parse"))
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from _common import row as result_row  # noqa: E402
+from _common import save  # noqa: E402
 from mediamon.parse import parse_article  # noqa: E402
 from mediamon.parse.decode import decode_html  # noqa: E402
-from results_json import row as result_row  # noqa: E402
-from results_json import write_results  # noqa: E402
 from test_parse_real_fixtures import page_url, zone_for  # noqa: E402
 
 FETCHED_AT = datetime(2026, 1, 1, tzinfo=UTC)
@@ -417,7 +417,7 @@ def main(argv: list[str]) -> int:
     print("\nmediamon per fixture group (gold from each group's own repository):")
     print_table(groups)
     print()
-    write_results("extraction" + ("_quick" if quick else ""), result_rows(results, groups))
+    save("extraction", result_rows(results, groups), quick=quick)
     return 0
 
 

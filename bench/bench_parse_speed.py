@@ -34,9 +34,9 @@ from types import SimpleNamespace
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
+from _common import row, save  # noqa: E402
 from mediamon.fetch.capture import manifest_url  # noqa: E402
 from mediamon.parse import parse_article  # noqa: E402
-from results_json import row, write_results  # noqa: E402
 
 FETCHED_AT = datetime(2026, 1, 1, tzinfo=UTC)
 TARGET = 0.10
@@ -216,7 +216,7 @@ def main(argv: list[str]) -> int:
                 ratio=traf_rate / lxml_rate,
             )  # fmt: skip
         )
-    write_results(name if not quick else f"{name}_quick", rows)
+    save(name, rows, quick=quick)
     print(f"slowest mediamon page: {ours_slow_url}")
     return 0
 

@@ -33,10 +33,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from _common import RESULTS, row, save  # noqa: E402
 from fuzz_support import KINDS, WINDOW, load_seeds, mutated, run_one  # noqa: E402
 from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
 from hypothesis import seed as hypothesis_seed  # noqa: E402
-from results_json import RESULTS, row, write_results  # noqa: E402
 
 BATCH = 100
 CRASHES = RESULTS / "fuzz_crashes"
@@ -160,7 +160,7 @@ def main(argv: list[str]) -> int:
             results = pool.map(_worker, jobs)
     wall = time.perf_counter() - started
     crashes = [c for r in results for c in r["crashes"]]
-    name = "fuzz_parsers" + ("_quick" if args.quick else "") + (f"_{args.tag}" if args.tag else "")
+    name = "fuzz_parsers" + (f"_{args.tag}" if args.tag else "")
     rows = []
     inputs_all = 0
     for kind in KINDS:
@@ -197,7 +197,7 @@ def main(argv: list[str]) -> int:
     rows.append(row("fuzz all", "crashes", len(crashes), "inputs", target="0",
                     met=not crashes))  # fmt: skip
     rows.append(row("fuzz all", "wall time", wall, "s"))
-    write_results(name, rows)
+    save(name, rows, quick=args.quick)
     for crash in crashes:
         print(f"CRASH {crash['kind']} {crash['error']}: {crash['message'][:160]} "
               f"(seed {crash['seed']}, input {crash['input']})")  # fmt: skip
