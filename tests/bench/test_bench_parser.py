@@ -25,21 +25,21 @@ def _bench(name: str):
 
 
 def _rows(name: str) -> list[dict]:
-    rows = json.loads((BENCH / "results" / f"{name}.json").read_text(encoding="utf-8"))
+    rows = json.loads((BENCH / "results" / f"{name}.quick.json").read_text(encoding="utf-8"))
     assert rows and all(set(r) == ROW_KEYS for r in rows)
     return rows
 
 
 def test_parse_speed_quick(capsys):
     assert _bench("bench_parse_speed").main(["--quick"]) == 0
-    rows = _rows("parse_speed_quick")
+    rows = _rows("parse_speed")
     (ours,) = [r for r in rows if r["metric"].startswith("mediamon parse_article")]
     assert ours["value"] > 0 and ours["ratio"] > 0 and ours["target"] == "ratio >= 0.1"
 
 
 def test_fuzz_runner_quick(capsys):
     assert _bench("fuzz_parsers").main(["--quick", "--inputs", "15"]) == 0
-    rows = {(r["benchmark"], r["metric"]): r for r in _rows("fuzz_parsers_quick")}
+    rows = {(r["benchmark"], r["metric"]): r for r in _rows("fuzz_parsers")}
     assert rows[("fuzz all", "inputs")]["value"] >= 15
     assert rows[("fuzz all", "crashes")]["value"] == 0
 
@@ -48,5 +48,5 @@ def test_extraction_quick(capsys):
     if not (REAL_FIXTURES / "MANIFEST.tsv").is_file():
         pytest.skip(f"real fixtures not found at {REAL_FIXTURES}")
     assert _bench("bench_extraction").main(["--quick"]) == 0
-    rows = _rows("extraction_quick")
+    rows = _rows("extraction")
     assert any(r["metric"] == "title exact" and r["target"] == ">= 0.970" for r in rows)

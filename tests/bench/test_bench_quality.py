@@ -1,4 +1,7 @@
-"""Smoke tests: the quality benchmarks run on a tiny input and write their JSON rows."""
+"""The quality benchmarks on a tiny input (--quick) report the figures they promise.
+
+(tests/bench/test_bench_smoke.py checks that every bench runs and writes well-formed rows;
+these check the quality benches' own metrics.)"""
 
 import json
 import subprocess
@@ -15,7 +18,7 @@ def run_bench(script: str) -> list[dict]:
     subprocess.run([sys.executable, str(ROOT / "bench" / script), "--quick"], check=True,
                    capture_output=True, timeout=300)  # fmt: skip
     name = script.removeprefix("bench_").removesuffix(".py")
-    return json.loads((ROOT / "bench" / "results" / f"{name}.json").read_text())
+    return json.loads((ROOT / "bench" / "results" / f"{name}.quick.json").read_text())
 
 
 def test_scale_bench_quick():
