@@ -24,7 +24,8 @@ run: install
 # Airflow's services in the background on the same database as `make run`, replaying CAPTURE
 # (`make up LIVE=1` fetches the live sites instead); `make down` stops exactly those.
 up: install
-	$(BIN)/mediamon up --port $(AIRFLOW_PORT) $(if $(LIVE),--live,--capture $(CAPTURE))
+	$(if $(AIRFLOW_HOST),AIRFLOW_HOST=$(AIRFLOW_HOST)) $(BIN)/mediamon up --port $(AIRFLOW_PORT) \
+	    $(if $(LIVE),--live,--capture $(CAPTURE))
 
 down: install
 	$(BIN)/mediamon down

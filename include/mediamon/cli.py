@@ -337,7 +337,7 @@ def airflow_env() -> dict[str, str]:
     from mediamon.load.db import airflow_connection_json, airflow_metadata_url, warehouse_url
 
     warehouse = warehouse_url()
-    port = os.environ.get("AIRFLOW__API__PORT", "8080")
+    port = os.environ.get("AIRFLOW__API__PORT") or os.environ.get("AIRFLOW_PORT") or "8080"
     dags = Path(os.environ.get("MEDIAMON_DAGS_FOLDER", Path.cwd() / "dags")).resolve()
     defaults = {
         "AIRFLOW_HOME": str(data_dir() / "airflow"),

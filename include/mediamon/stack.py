@@ -117,8 +117,8 @@ def up(
                        stdout=subprocess.DEVNULL)  # fmt: skip
         for name in COMPONENTS:
             argv = [str(bin_dir / "airflow"), name]
-            if name == "api-server":
-                argv += ["--port", str(port)]
+            if name == "api-server":  # loopback only unless AIRFLOW_HOST says otherwise
+                argv += ["--port", str(port), "--host", os.environ.get("AIRFLOW_HOST", "127.0.0.1")]
             _spawn(directory, name, argv, env)
         url = f"http://localhost:{port}"
         _wait_healthy(directory, url, timeout)
