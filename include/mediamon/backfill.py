@@ -53,9 +53,7 @@ def run_source_day(source_id: str, day: date, conn, *, refetch: bool = False) ->
     """fetch → parse → validate → load of one source-day; returns the load's summary."""
     iso = day.isoformat()
     capture = pipeline.fetch_stage(source_id, iso, force=refetch)
-    parsed = pipeline.parse_stage(source_id, iso, capture)
-    validated = pipeline.validate_stage(source_id, iso, parsed)
-    return pipeline.load_stage(source_id, iso, validated, conn)
+    return pipeline.process_capture(source_id, iso, capture, conn)
 
 
 def backfill(

@@ -374,6 +374,15 @@ def load_stage(source_id: str, day: str, validated: str, conn) -> dict:
     }  # fmt: skip
 
 
+def process_capture(source_id: str, day: str, capture: str, conn) -> dict:
+    """parse → validate → load of one source-day's stored capture (no network); returns
+    :func:`load_stage`'s summary. The chain the DAG runs as separate tasks, for callers that
+    run it in one process (``mediamon backfill``, the re-parse)."""
+    parsed = parse_stage(source_id, day, capture)
+    validated = validate_stage(source_id, day, parsed)
+    return load_stage(source_id, day, validated, conn)
+
+
 SOURCE_LOCK = 727_002  # pg_advisory_lock class for one source's loads
 
 

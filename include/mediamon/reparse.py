@@ -121,9 +121,7 @@ def reparse_source_day(source_id: str, day: str, conn) -> dict:
     capture = pipeline.capture_path(source_id, day)
     if not capture.exists():
         raise FileNotFoundError(f"{source_id} {day}: no capture in the raw store ({capture})")
-    parsed = pipeline.parse_stage(source_id, day, str(capture))
-    validated = pipeline.validate_stage(source_id, day, parsed)
-    return pipeline.load_stage(source_id, day, validated, conn)
+    return pipeline.process_capture(source_id, day, str(capture), conn)
 
 
 def diff_report(

@@ -209,9 +209,7 @@ def run_day(conn, source_ids: list[str], day: str = DAY, policy: FetchPolicy = P
                     window=(window.start, window.end),
                 )  # fmt: skip
             run.capture = str(path)
-            parsed = pipeline.parse_stage(sid, day, str(path))
-            validated = pipeline.validate_stage(sid, day, parsed)
-            run.loaded = pipeline.load_stage(sid, day, validated, conn)
+            run.loaded = pipeline.process_capture(sid, day, str(path), conn)
         except Exception as exc:  # noqa: BLE001 - a mapped task fails alone
             conn.rollback()
             run.error = exc
