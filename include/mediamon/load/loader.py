@@ -379,38 +379,26 @@ def _headlines(cur, source: Source, day: date, rows: Iterable[dict]) -> tuple[in
         f"{_latest_per_key('stage_headlines', 'list_id, canonical_url')}"
     )
     columns = ", ".join(HEADLINE_COLUMNS)
+    # the newer sighting wins these fields; the date fields only when it has a date (or the
+    # stored row has none)
+    newer = "excluded.last_seen_day >= h.last_seen_day"
+    dated = f"excluded.published_at is not null and ({newer} or h.published_at is null)"
+    updates = [
+        f"{c} = case when {when} then excluded.{c} else h.{c} end"
+        for when, names in (
+            (newer, ("url", "title", "title_normalized", "byline", "language", "last_position")),
+            (dated, ("date_flag", "published_at_assumed_zone", "published_at")),
+        )
+        for c in names
+    ]
+    updates += [
+        "first_seen_day = least(h.first_seen_day, excluded.first_seen_day)",
+        "last_seen_day = greatest(h.last_seen_day, excluded.last_seen_day)",
+    ]
     cur.execute(
-        f"""
-        insert into headlines as h ({columns})
-        select {columns} from stage_headlines_latest order by first_seq
-        on conflict (source_id, list_id, canonical_url) do update set
-            url = case when excluded.last_seen_day >= h.last_seen_day
-                       then excluded.url else h.url end,
-            title = case when excluded.last_seen_day >= h.last_seen_day
-                         then excluded.title else h.title end,
-            title_normalized = case when excluded.last_seen_day >= h.last_seen_day
-                                    then excluded.title_normalized else h.title_normalized end,
-            byline = case when excluded.last_seen_day >= h.last_seen_day
-                          then excluded.byline else h.byline end,
-            language = case when excluded.last_seen_day >= h.last_seen_day
-                            then excluded.language else h.language end,
-            last_position = case when excluded.last_seen_day >= h.last_seen_day
-                                 then excluded.last_position else h.last_position end,
-            date_flag = case when excluded.published_at is not null
-                                  and (excluded.last_seen_day >= h.last_seen_day
-                                       or h.published_at is null)
-                             then excluded.date_flag else h.date_flag end,
-            published_at_assumed_zone = case
-                when excluded.published_at is not null
-                     and (excluded.last_seen_day >= h.last_seen_day or h.published_at is null)
-                then excluded.published_at_assumed_zone else h.published_at_assumed_zone end,
-            published_at = case
-                when excluded.published_at is not null
-                     and (excluded.last_seen_day >= h.last_seen_day or h.published_at is null)
-                then excluded.published_at else h.published_at end,
-            first_seen_day = least(h.first_seen_day, excluded.first_seen_day),
-            last_seen_day = greatest(h.last_seen_day, excluded.last_seen_day)
-        """
+        f"insert into headlines as h ({columns}) "
+        f"select {columns} from stage_headlines_latest order by first_seq "
+        "on conflict (source_id, list_id, canonical_url) do update set " + ", ".join(updates)
     )
     written = cur.rowcount
     cur.execute(
