@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+from contextlib import closing
 from datetime import timedelta
 
 from mediamon.config import select_sources
@@ -114,13 +115,11 @@ def load(source_id: str, day: str, validated: str) -> dict:
 
     from mediamon import pipeline
 
-    conn = connect()
-    try:
-        return pipeline.load_stage(source_id, day, validated, conn)
-    except pipeline.QualityGateFailed as exc:  # retrying would load the same data again
-        raise AirflowFailException(str(exc)) from exc
-    finally:
-        conn.close()
+    with closing(connect()) as conn:
+        try:
+            return pipeline.load_stage(source_id, day, validated, conn)
+        except pipeline.QualityGateFailed as exc:  # retrying would load the same data again
+            raise AirflowFailException(str(exc)) from exc
 
 
 def cluster_stories(planned: list[dict]) -> dict:
@@ -129,11 +128,8 @@ def cluster_stories(planned: list[dict]) -> dict:
 
     if not planned:
         return {}
-    conn = connect()
-    try:
+    with closing(connect()) as conn:
         found = pipeline.cluster_stage(planned[0]["day"], conn)
-    finally:
-        conn.close()
     log.info("stories for %s: %s", planned[0]["day"], found)
     return found
 
@@ -171,13 +167,10 @@ def summarize(planned: list[dict]) -> list[dict]:
         raise AirflowFailException("no source was planned: see the migrate and plan tasks")
     day = planned[0]["day"]
     _data_docs_index()
-    conn = connect()
-    try:
+    with closing(connect()) as conn:
         rows = day_summary(conn, day)
         gated = failed_gates(conn, day)
         cannot = unreachable(conn, day)
-    finally:
-        conn.close()
     log.info("mediamon %s\n%s", day, format_summary(rows))
     loaded = {r["source"] for r in rows if r["checks_passed"] + r["checks_failed"]}
     missing = sorted({p["source_id"] for p in planned} - loaded)
@@ -209,11 +202,8 @@ def reparse_plan(params: dict, run_id: str) -> dict:
     except reparse.ReparseParamsError as exc:
         raise AirflowFailException(str(exc)) from exc
     planned = reparse.plan(first, last, sources)
-    conn = connect()
-    try:
+    with closing(connect()) as conn:
         before = reparse.snapshot(conn, first, last, sources, _safe(run_id))
-    finally:
-        conn.close()
     return {
         "first": str(first), "last": str(last), "sources": sources, "source_days": planned,
         "before": before, "key": run_id,
@@ -228,11 +218,8 @@ def reparse(source_id: str, day: str) -> dict:
     """Re-parse one source-day from the raw store (no fetch) and load it."""
     from mediamon import reparse as rp
 
-    conn = connect()
-    try:
+    with closing(connect()) as conn:
         return rp.reparse_source_day(source_id, day, conn)
-    finally:
-        conn.close()
 
 
 def reparse_report(planned: dict) -> list[dict]:
@@ -245,11 +232,8 @@ def reparse_report(planned: dict) -> list[dict]:
         from airflow.sdk.exceptions import AirflowFailException
 
         raise AirflowFailException("nothing was planned: see the migrate and plan tasks")
-    conn = connect()
-    try:
+    with closing(connect()) as conn:
         return diff_report(
             conn, planned["before"], date.fromisoformat(planned["first"]),
             date.fromisoformat(planned["last"]), planned["sources"], planned["key"],
         )  # fmt: skip
-    finally:
-        conn.close()
