@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,17 +18,12 @@ from pathlib import Path
 import psycopg2
 import pytest
 from mediamon.load.db import ensure_database, with_database
+from mediamon.stack import free_port
 from support import DEMO, ROOT
 
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 DAYS = [date(2024, 9, 6), date(2024, 9, 7), date(2024, 9, 8)]
 TIMEOUT = 240  # seconds for the three runs; they take well under a minute when idle
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -41,7 +35,7 @@ def airflow_stack(tmp_path, warehouse, replay):
     name = f"airflow_sched_{uuid.uuid4().hex[:8]}"
     metadata = with_database("".join(session_db), name)
     ensure_database(metadata)
-    api_port = _free_port()
+    api_port = free_port()
     env = {
         **os.environ,
         "AIRFLOW_HOME": str(tmp_path / "airflow"),
@@ -58,8 +52,8 @@ def airflow_stack(tmp_path, warehouse, replay):
         "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{api_port}",
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{api_port}/execution/",
         "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_hex(32),
-        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(_free_port()),
-        "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(_free_port()),
+        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
+        "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
         "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "2",
         # no scheduled run of "yesterday" once unpaused: only the backfill's runs
         "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",

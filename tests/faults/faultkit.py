@@ -23,6 +23,7 @@ from mediamon import pipeline
 from mediamon.config import load_sources
 from mediamon.fetch.crawl import CrawlStats, FetchPolicy, crawl
 from mediamon.fetch.http import make_session, retry_policy
+from mediamon.stack import free_port
 from mediamon.window import local_day_window
 
 DAY = "2024-09-08"
@@ -163,9 +164,7 @@ def fake_dns(monkeypatch, names: dict[str, str]) -> None:
 
 def closed_port() -> int:
     """A loopback port nobody listens on (bound, then released)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return free_port()
 
 
 def source_entry(sid: str, homepage: str, feed: str, **extra) -> dict:

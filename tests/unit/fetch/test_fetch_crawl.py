@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import gzip
 import json
-import socket
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from mediamon.fetch.http import make_session, retry_policy
 from mediamon.fetch.replay import ReplayServer
 from mediamon.fetch.warcstore import CaptureWriter, read_capture
 from mediamon.parse import canonicalize_url
+from mediamon.stack import free_port
 from support import DEMO
 
 HOST = "exclusive.kz.example"
@@ -354,9 +354,7 @@ def test_body_size_limit_is_inclusive(tmp_path, monkeypatch):
 
 def test_unreachable_feed_is_recorded_as_a_failure(tmp_path, monkeypatch):
     monkeypatch.delenv("MEDIAMON_REPLAY", raising=False)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()  # bound, then released: nobody listens
     feed_url = f"http://127.0.0.1:{port}/feed.xml"
     source = _load(
         tmp_path,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import socket
 import threading
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -15,6 +14,7 @@ import requests
 from mediamon.fetch.http import SCHEME_HEADER, USER_AGENT, make_session, retry_policy
 from mediamon.fetch.replay import ReplayServer
 from mediamon.fetch.warcstore import CaptureWriter
+from mediamon.stack import free_port
 
 T0 = datetime(2024, 9, 8, 14, 0, tzinfo=UTC)
 FAST = {"total": 2, "backoff_factor": 0.01}
@@ -128,12 +128,6 @@ def _flaky_handler(failures: int, status: int = 503):
             self._answer()
 
     return Flaky
-
-
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 # --- replay ---------------------------------------------------------------------------------
@@ -350,7 +344,7 @@ def test_404_and_post_are_not_retried(no_replay_env):
 
 
 def test_refused_connection_raises_after_retries(no_replay_env):
-    port = _closed_port()
+    port = free_port()
     with make_session(replay=None, retries=retry_policy(total=1, backoff_factor=0.01)) as s:
         with pytest.raises(requests.ConnectionError):
             s.get(f"http://127.0.0.1:{port}/feed.xml", timeout=2)
