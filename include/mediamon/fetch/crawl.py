@@ -39,7 +39,6 @@ Every request goes through :class:`Fetcher`, which is polite and cannot be wedge
 
 from __future__ import annotations
 
-import copy
 import logging
 import os
 import re
@@ -241,9 +240,8 @@ def _fetch_articles(fetcher: Fetcher, urls: list[str]) -> None:
     _widen_pools(fetcher.session, min(workers, len(by_host)))
 
     def fetch_host(host_urls: list[str]) -> None:
-        twin = fetcher.twin()
         for url in host_urls:
-            twin.get(url, kind="article")
+            fetcher.get(url, kind="article")
 
     with ThreadPoolExecutor(min(workers, len(by_host)), thread_name_prefix="fetch") as pool:
         for _ in pool.map(fetch_host, by_host.values()):  # re-raises a worker's error
@@ -345,9 +343,9 @@ class _Serialized:
 class Fetcher:
     """GETs for one crawl: guard, robots, per-host delay, caps, redirects, recording.
 
-    Thread-safe through :meth:`twin`: twins share the session, the capture (writes
-    serialized), the counts, robots.txt rules and the per-host clock; give each host to one
-    thread so its requests stay in turn.
+    One Fetcher serves several threads: they share the session, the capture (writes
+    serialized), the counts (under a lock), robots.txt rules and the per-host clock; give each
+    host to one thread so its requests stay in turn.
     """
 
     def __init__(self, session, writer, stats, source, policy, previous=None):
@@ -367,10 +365,6 @@ class Fetcher:
         self.previous = previous or {}
         self._last: dict[str, float] = {}
         self._failing: dict[str, int] = {}  # host -> requests in a row without a good answer
-
-    def twin(self) -> Fetcher:
-        """A Fetcher sharing everything with this one, for another thread."""
-        return copy.copy(self)
 
     def _count(self, **deltas: int) -> None:
         with self._lock:
