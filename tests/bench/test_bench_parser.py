@@ -50,3 +50,31 @@ def test_extraction_quick(capsys):
     assert _bench("bench_extraction").main(["--quick"]) == 0
     rows = _rows("extraction")
     assert any(r["metric"] == "title exact" and r["target"] == ">= 0.970" for r in rows)
+    assert any(r["metric"] == "title exact (adjudicated)" for r in rows)
+
+
+def test_gold_errata_each_resolve_to_a_different_value():
+    """Every row of bench/gold_errata.tsv names a page with gold, its selector still matches,
+    and the value it reads differs from the given gold (an erratum changing nothing is stale)."""
+    if not (REAL_FIXTURES / "MANIFEST.tsv").is_file():
+        pytest.skip(f"real fixtures not found at {REAL_FIXTURES}")
+    bench = _bench("bench_extraction")
+    rows = bench.rows_with_gold(REAL_FIXTURES)
+    errata = bench.read_errata()
+    assert errata
+    fixed = {r["name"]: r for r in bench.adjudicate(rows, REAL_FIXTURES, errata)}
+    given = {r["name"]: r for r in rows}
+    for erratum in errata:
+        key = "gold_" + erratum["field"]
+        name = erratum["local_path"]
+        assert fixed[name][key] and fixed[name][key] != given[name][key], erratum
+
+
+def test_gold_errata_refuse_a_selector_that_matches_nothing(tmp_path):
+    bench = _bench("bench_extraction")
+    page = tmp_path / "page.html"
+    page.write_text("<html><body><h1>Заголовок</h1></body></html>", encoding="utf-8")
+    assert bench.corrected_value(page, None, "css:h1") == "Заголовок"
+    assert bench.corrected_value(page, "Заголовок | Сайт", "strip-suffix: | Сайт") == "Заголовок"
+    with pytest.raises(ValueError, match="matches nothing"):
+        bench.corrected_value(page, None, "css:.byline")
