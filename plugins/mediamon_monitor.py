@@ -2,6 +2,8 @@
 
 - ``/mediamon/``: the page (:mod:`mediamon.monitor`): per source and day volumes, DQ pass
   rates, quarantine counts and top reasons, drift alarms, last successful runs, charts;
+  every route takes ``?end=YYYY-MM-DD`` (the window's last local day; default the latest day
+  with fetches) and ``?days=N`` (1 to 366, default 14);
 - ``/mediamon/chart/volume.svg``, ``/mediamon/chart/pass_rate.svg``: its charts;
 - ``/mediamon/data.json``: the same data as JSON;
 - ``/mediamon/data-docs/...``: the Great Expectations Data Docs (``$MEDIAMON_DATA_DIR/data_docs``).
@@ -19,12 +21,14 @@ from __future__ import annotations
 
 import logging
 import os
+from datetime import date
 from pathlib import Path
+from typing import Annotated
 
 from airflow.api_fastapi.auth.managers.models.resource_details import DagAccessEntity
 from airflow.api_fastapi.core_api.security import requires_access_dag
 from airflow.plugins_manager import AirflowPlugin
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import (
     FileResponse,
     HTMLResponse,
@@ -32,6 +36,7 @@ from fastapi.responses import (
     RedirectResponse,
     Response,
 )
+from mediamon.monitor import WINDOW_DAYS
 
 log = logging.getLogger(__name__)
 URL_PREFIX = "/mediamon"
@@ -122,39 +127,50 @@ def _data_docs_dir() -> Path:
     return (data_dir() / "data_docs").resolve()
 
 
-def _overview() -> dict:
+def _window(
+    end: Annotated[date | None, Query(description="last local day shown")] = None,
+    days: Annotated[int, Query(ge=1, le=366, description="how many local days")] = WINDOW_DAYS,
+) -> dict:
+    """The query's window; FastAPI answers 422 for a malformed date or days out of range."""
+    return {"end": end, "days": days}
+
+
+Window = Annotated[dict, Depends(_window)]
+
+
+def _overview(window: dict) -> dict:
     from mediamon.monitor import overview
 
     conn = _connect()
     try:
-        return overview(conn)
+        return overview(conn, days=window["days"], end=window["end"])
     finally:
         conn.close()
 
 
 @app.get("/", response_class=HTMLResponse)
-def page() -> HTMLResponse:
+def page(window: Window) -> HTMLResponse:
     from mediamon.monitor import render_page
 
     docs = "data-docs/index.html" if (_data_docs_dir() / "index.html").is_file() else None
-    html = render_page(_overview(), _last_runs(), docs)
+    html = render_page(_overview(window), _last_runs(), docs)
     return HTMLResponse(html, headers={"Content-Security-Policy": "script-src 'none'"})
 
 
 @app.get("/chart/{name}")
-def chart(name: str) -> Response:
-    """A chart of the page as SVG (pygal), e.g. ``chart/volume.svg``."""
+def chart(name: str, window: Window) -> Response:
+    """A chart of the page as SVG (pygal), e.g. ``chart/volume.svg?end=2024-09-08&days=14``."""
     from mediamon.monitor import CHARTS
 
     if name not in CHARTS:
         raise HTTPException(404, "not found")
-    svg = CHARTS[name](_overview())
+    svg = CHARTS[name](_overview(window))
     return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
 
 
 @app.get("/data.json")
-def data() -> dict:
-    return {**_overview(), "runs": _last_runs()}
+def data(window: Window) -> dict:
+    return {**_overview(window), "runs": _last_runs()}
 
 
 @app.get("/data-docs/{path:path}")

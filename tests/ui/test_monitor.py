@@ -121,6 +121,21 @@ def test_overview_counts_per_source_and_day(db):
     assert [h["title"] for h in data["headlines"]] == [EVIL, "Второй заголовок"]
 
 
+def test_window_ends_on_a_chosen_day_and_links_move_it(db):
+    _seed(db)
+    data = overview(db, days=2, end=date(2024, 9, 7))
+    assert data["days"] == ["2024-09-06", "2024-09-07"] and not data["latest"]
+    alpha = data["sources"][0]
+    assert set(alpha["per_day"]) == {"2024-09-07"}  # the 8th is outside the window
+    assert alpha["per_day"]["2024-09-07"]["articles"] == 2
+    html = render_page(data, [], None)
+    assert 'href="?end=2024-09-05&amp;days=2" id="earlier"' in html
+    assert 'href="?end=2024-09-09&amp;days=2" id="later"' in html
+    assert 'id="latest"' in html and "(the latest day with fetches)" not in html
+    assert html.count('src="chart/volume.svg?end=2024-09-07&amp;days=2"') == 1
+    assert overview(db)["latest"] is True
+
+
 def test_charts_are_svg_without_external_script(db):
     from mediamon.monitor import CHARTS
 
@@ -211,6 +226,11 @@ def test_plugin_is_mounted_behind_airflow_auth(api, db, warehouse, tmp_path):
     assert client.get("/mediamon/chart/volume.svg").status_code == 401
     data = client.get("/mediamon/data.json", headers=auth).json()
     assert data["sources"][0]["per_day"]["2024-09-08"]["articles"] == 3
+    earlier = client.get("/mediamon/data.json?end=2024-09-07&days=1", headers=auth).json()
+    assert earlier["days"] == ["2024-09-07"]
+    assert earlier["sources"][0]["per_day"]["2024-09-07"]["articles"] == 2
+    assert client.get("/mediamon/data.json?end=someday", headers=auth).status_code == 422
+    assert client.get("/mediamon/chart/volume.svg?days=0", headers=auth).status_code == 422
     assert "password" not in page.text.lower() and warehouse not in page.text
     docs = tmp_path / "var" / "data_docs"  # MEDIAMON_DATA_DIR of the warehouse fixture
     docs.mkdir(parents=True)

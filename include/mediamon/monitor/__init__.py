@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 TEMPLATES = Path(__file__).with_name("templates")
 WINDOW_DAYS = 14
@@ -24,6 +25,7 @@ def overview(conn, days: int = WINDOW_DAYS, end: date | None = None) -> dict[str
 
     ``end`` defaults to the latest day with fetches in the warehouse (not today: a backfill or
     the demo may be years old). Returns ``{"days": [YYYY-MM-DD...], "end": str | None,
+    "latest": bool (``end`` was that default),
     "sources": [{"source_id", "name", "last_loaded_day", "per_day": {day: {"fetched", "errors",
     "articles", "headlines", "quarantined", "dq_passed", "dq_total", "pass_rate"}}}] (the
     counts of :func:`mediamon.report.day_summary`, days with fetches only),
@@ -35,14 +37,15 @@ def overview(conn, days: int = WINDOW_DAYS, end: date | None = None) -> dict[str
     """
     from mediamon.report import day_summary
 
+    latest = end is None
     with conn.cursor() as cur:
         if end is None:
             cur.execute("select max(day) from fetches")
             end = cur.fetchone()[0]
         if end is None:
             conn.rollback()
-            return {"days": [], "end": None, "sources": [], "reasons": [], "drift": [],
-                    "headlines": [], "quarantined": []}  # fmt: skip
+            return {"days": [], "end": None, "latest": True, "sources": [], "reasons": [],
+                    "drift": [], "headlines": [], "quarantined": []}  # fmt: skip
         start = end - timedelta(days=days - 1)
         window = {"start": start, "end": end}
         day_list = [(start + timedelta(days=i)).isoformat() for i in range(days)]
@@ -116,7 +119,8 @@ def overview(conn, days: int = WINDOW_DAYS, end: date | None = None) -> dict[str
             for s, d, k, key, t, r in cur.fetchall()
         ]  # fmt: skip
     conn.rollback()  # read-only: end the transaction
-    return {"days": day_list, "end": end.isoformat(), "sources": list(sources.values()),
+    return {"days": day_list, "end": end.isoformat(), "latest": latest,
+            "sources": list(sources.values()),
             "reasons": reasons, "drift": drift, "headlines": headlines,
             "quarantined": quarantined}  # fmt: skip
 
@@ -159,17 +163,26 @@ CHARTS = {"volume.svg": volume_chart, "pass_rate.svg": pass_rate_chart}
 
 
 def render_page(data: dict[str, Any], runs: list[dict], data_docs: str | None) -> str:
-    """The page's HTML. ``runs``: the latest successful runs per DAG (``{"dag_id",
-    "run_id", "logical_date", "end_date"}``); ``data_docs``: the Data Docs link or None.
-    The charts are ``<img src="chart/<name>">`` for each name of :data:`CHARTS`, relative to
-    the page. Every value is escaped by Jinja2's autoescape.
+    """The page's HTML. ``data``: :func:`overview`'s answer; ``runs``: the latest successful
+    runs per DAG (``{"dag_id", "run_id", "logical_date", "end_date"}``); ``data_docs``: the
+    Data Docs link or None. The charts are ``<img src="chart/<name>?end=..&days=..">`` for
+    each name of :data:`CHARTS`, relative to the page and pinned to the page's window; links
+    move the window by its length (``?end=YYYY-MM-DD&days=N``, what the plugin's routes take).
+    Every value is escaped by Jinja2's autoescape.
     """
     from jinja2 import Environment, FileSystemLoader
 
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True)
     charts = list(CHARTS) if data["days"] else []
+    links = {}
+    if data["end"]:
+        end, days = date.fromisoformat(data["end"]), len(data["days"])
+        links = {
+            name: urlencode({"end": (end + timedelta(days=step)).isoformat(), "days": days})
+            for name, step in (("this", 0), ("earlier", -days), ("later", days))
+        }
     return env.get_template("monitor.html").render(
-        data=data, runs=runs, data_docs=data_docs, charts=charts, pct=_pct
+        data=data, runs=runs, data_docs=data_docs, charts=charts, links=links, pct=_pct
     )
 
 
