@@ -538,6 +538,45 @@ def _labelled_byline(page: _Page) -> list[str]:
     return []
 
 
+_SOURCE_LABEL = re.compile(r"(?i)^\s*(?:источник|дереккөз|source|по\s+материалам)\s*:?\s*")
+_AGENCY_CREDIT_MAX = 60
+
+
+def _agency_credit(page: _Page) -> list[str]:
+    """A short element next to the headline that holds only a news agency's name (the
+    "Интерфакс-Казахстан" line wire stories carry above or under the headline; "Источник:
+    Kazinform"), outside chrome and headline lists: [the agency] or []. A person's name is
+    never taken this way: only what :func:`~mediamon.parse.authors.name_kind` calls an agency.
+    """
+    anchor = _title_anchor(page)
+    if anchor is None:
+        return []
+    for el, _before in page.near(anchor):
+        raw = (text_of(el) or "").strip()
+        if not raw or raw[0] in "([" or len(el) or _in_picture(el):
+            continue  # "(The Associated Press)" under a photo is its credit; leaves only
+        text = _SOURCE_LABEL.sub("", raw).strip(" «»\"'.")
+        if not text or len(text) > _AGENCY_CREDIT_MAX:
+            continue
+        if name_kind(text) != "agency" or in_chrome(el) or _in_listing_item(el, text):
+            continue
+        return [text]
+    return []
+
+
+_PICTURE_CLASS = re.compile(r"(?i)image|photo|picture|caption|img|media|gallery|credit")
+
+
+def _in_picture(el: HtmlElement) -> bool:
+    """True inside a figure, its caption or a container whose class names an image."""
+    for node in (el, *el.iterancestors()):
+        if node.tag in ("figure", "figcaption", "picture"):
+            return True
+        if _PICTURE_CLASS.search(str(node.get("class") or "") + " " + str(node.get("id") or "")):
+            return True
+    return False
+
+
 def _meta_authors(page: _Page) -> list[str]:
     """Every value of the first author ``<meta>`` name the page uses (repeated tags such as
     several ``citation_author`` / ``author`` are several people); profile URLs refused."""
@@ -675,6 +714,9 @@ def _authors_chain(page: _Page) -> tuple[list[str], str, str | None, list[str]]:
     names = clean_authors(_labelled_byline(page))
     if names:
         return names, authors_status(names, site_names), "byline_pattern", []
+    names = clean_authors(_agency_credit(page))
+    if names:
+        return names, authors_status(names, site_names), "byline_pattern", []
     traf = page.trafilatura_meta()
     if traf is not None and traf.author:
         names = [n for n in clean_authors(traf.author.split(";")) if _text_in_article(page, n)]
@@ -686,6 +728,13 @@ def _authors_chain(page: _Page) -> tuple[list[str], str, str | None, list[str]]:
 _HAS_CLOCK = re.compile(r"\d{1,2}:\d{2}|^\d{9,13}(?:\.\d+)?$")
 _RELATIVE_WORDS = re.compile(
     r"(?i)сегодня|вчера|позавчера|назад|бүгін|кеше|бұрын|today|yesterday|ago|^\s*\d{1,2}:\d{2}\s*$"
+)
+# The relative expression inside a longer visible string ("Кеше, 18:45 · 854" with a views
+# counter): only this part is parsed, so stray numbers around it cannot move the time.
+_RELATIVE_EXPRESSION = re.compile(
+    r"(?i)(?:\d{1,2}:\d{2}\s*,?\s*)?(?:сегодня|вчера|позавчера|бүгін|кеше|today|yesterday)"
+    r"(?:\s*,?\s*(?:в\s+|at\s+|сағат\s+)?\d{1,2}:\d{2})?"
+    r"|\b\d+\s+[^\W\d_]+\s+(?:назад|бұрын|ago)\b"
 )
 _NOT_PUBLICATION_LABEL = re.compile(
     r"(?i)обновл|изменен|редакт|жаңарт|өзгерт|updated|modified|edited|просмотр|views"
@@ -712,10 +761,21 @@ def _first(page: _Page, rule: str, values: Any, relative: bool = False) -> _Cand
 
 def _title_anchor(page: _Page) -> HtmlElement | None:
     """The headline element: the profile's title, else the first ``<h1>`` outside chrome
-    (template placeholders allowed: only its position counts)."""
+    (template placeholders allowed: only its position counts), else, on a page without one,
+    the first ``<h2>``/``<h3>`` outside chrome whose text (15+ characters) the document
+    ``<title>`` starts with (older CMS themes print the headline as ``<h2 class=title>``)."""
     for el in page.select("title"):
         return el
-    return next((h for h in page.root.iter("h1") if not in_chrome(h)), None)
+    h1 = next((h for h in page.root.iter("h1") if not in_chrome(h)), None)
+    if h1 is not None:
+        return h1
+    title_el = page.root.find(".//title")
+    doc_title = " ".join(text_of(title_el).split()).casefold() if title_el is not None else ""
+    for h in page.root.iter("h2", "h3"):
+        text = " ".join((text_of(h) or "").split()).casefold()
+        if len(text) >= 15 and doc_title.startswith(text) and not in_chrome(h):
+            return h
+    return None
 
 
 def _visible_date(page: _Page) -> _Candidate | None:
@@ -747,6 +807,9 @@ def _visible_date(page: _Page) -> _Candidate | None:
         relative = bool(_RELATIVE_WORDS.search(text))
         if not relative and not _YEAR_IN_TEXT.search(text):
             continue
+        if relative and not _YEAR_IN_TEXT.search(text):
+            expression = _RELATIVE_EXPRESSION.search(text)
+            text = expression[0] if expression else text
         if in_chrome(el) or _in_listing_item(el, text):
             continue
         dt = page.date(text, relative=relative)

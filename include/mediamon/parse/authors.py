@@ -66,7 +66,24 @@ _RELATIVE_TIME = re.compile(
     r"|сағат|минут|күн|апта|ай)[^\W\d_]*\s+(?:назад|ago|бұрын)\b",
     re.I,
 )
-_PHOTO = re.compile(r"^(?:фото|photo|фотограф|иллюстрац|видео|video)", re.I)
+# Credits for other roles: a piece starting with one is not an author ("Фото: Иван Петров");
+# printed after the author's name ("Нурлан Ермеков Фото: Айдос Касымов") they start a new piece.
+_CREDIT_WORDS = (
+    r"фото|photo|фотограф[^\W\d_]*|иллюстрац[^\W\d_]*|видео|video|инфографик[^\W\d_]*"
+    r"|оператор|монтаж|сурет[^\W\d_]*|бейне[^\W\d_]*|суретші|фотосурет[^\W\d_]*"
+)
+_PHOTO = re.compile(rf"^(?:{_CREDIT_WORDS})\b", re.I)
+_CREDIT_AFTER_NAME = re.compile(rf"\s+(?=(?:{_CREDIT_WORDS})\s*:)", re.I)
+# "Текст и фото: Иван Петров", "Мәтін және фото:": one person credited for both roles.
+_TEXT_AND_CREDIT = re.compile(
+    rf"^\s*(?:текст|автор|мәтін|text|words)\s+(?:и|және|and|&)\s+(?:{_CREDIT_WORDS})\s*:",
+    re.I,
+)
+# Share buttons printed right after a byline: "Дина Ж. Поделиться в соцсетях FB TG".
+_SHARE_TRAIL = re.compile(
+    r"\s+(?:поделиться|бөлісу|share(?:\s+(?:this|on))?|рассказать\s+друзьям)\b.*$",
+    re.I | re.S,
+)
 _STRIP = " \t\r\n-–—|:·•,;()[]«»\"'"
 _MAX_NAME_LENGTH = 80
 _MAX_NAME_WORDS = 8
@@ -147,15 +164,17 @@ def clean_authors(raw: str | Iterable[str] | None) -> list[str]:
     (``http(s)://``, ``www.``), dates (ISO, numeric, English/Russian/Kazakh month names) and
     clock times are removed; the string is split on ``,`` ``;`` ``|`` ``/`` line breaks and the
     words "и", "and", "&", "және", "та", "і", after cutting off what follows a spaced dash ("A
-    and B - Safe Browsing team", "Иван Петров — корреспондент"); labels such as "Автор:",
-    "Авторы:", "Текст:", "By", "Written by", "Updated" are stripped from each piece. Pieces that
-    are empty, have no letter, are degree suffixes ("PhD"), photo/video credits, longer than 80
-    characters or 8 words are dropped, and so are navigation words ("Главная", "Read more"). A
-    raw string holding a relative time ("2 часа назад · Имя Фамилия", "5 minutes ago", "2 сағат
-    бұрын") is a "latest news" sidebar item and gives no name at all. A name in ALL CAPS becomes
-    title case ("JOHN DOE" -> "John Doe") unless it is an organisation or a short acronym.
-    Labels are stripped only as whole words ("By", "от": "Bystrov", "Федот" stay).
-    Organisation names are kept (see :func:`authors_status`, :func:`byline_kind`).
+    and B - Safe Browsing team", "Иван Петров — корреспондент") or a share-button label
+    ("Поделиться", "Бөлісу", "Share"), and before another role's credit ("Иван Петров Фото:
+    Айдос Касымов" gives the author only; "Текст и фото: Иван Петров" keeps him); labels such as
+    "Автор:", "Авторы:", "Текст:", "By", "Written by", "Updated" are stripped from each piece.
+    Pieces that are empty, have no letter, are degree suffixes ("PhD"), photo/video credits,
+    longer than 80 characters or 8 words are dropped, and so are navigation words ("Главная",
+    "Read more"). A raw string holding a relative time ("2 часа назад · Имя Фамилия", "5 minutes
+    ago", "2 сағат бұрын") is a "latest news" sidebar item and gives no name at all. A name in
+    ALL CAPS becomes title case ("JOHN DOE" -> "John Doe") unless it is an organisation or a
+    short acronym. Labels are stripped only as whole words ("By", "от": "Bystrov", "Федот"
+    stay). Organisation names are kept (see :func:`authors_status`, :func:`byline_kind`).
     Never raises; None gives [].
     """
     if raw is None:
@@ -169,6 +188,9 @@ def clean_authors(raw: str | Iterable[str] | None) -> list[str]:
         text = str(item).replace("\u00a0", " ")
         if _RELATIVE_TIME.search(text):
             continue  # a "latest news" item, not a byline
+        text = _TEXT_AND_CREDIT.sub("Автор:", text)
+        text = _SHARE_TRAIL.sub("", text)
+        text = _CREDIT_AFTER_NAME.sub("\n", text)
         text = _EMAIL_WITH_NAME.sub(r"\1", text)
         text = _EMAIL.sub(" ", text)
         text = _URL.sub(" ", text)

@@ -115,8 +115,10 @@ def detect_language(declared: list[str | None], text: str) -> str | None:
     ``declared`` are the page's declarations in order of trust (``<html lang>``,
     ``og:locale``, ``Content-Language``); the first valid one is used unless the text
     contradicts it: a Cyrillic-script code on a mostly Latin text or the reverse (a "lying"
-    template), or ``ru`` on a text full of Kazakh letters. Then, and when nothing is declared,
-    :func:`guess_from_script` decides.
+    template), ``ru`` on a text full of Kazakh letters, or ``kk`` on a long Cyrillic text
+    (200+ letters) without them: Kazakh prose of that length always uses some of
+    ә ғ қ ң ө ұ ү һ і, so that is a Russian article in a Kazakh site's template. Then, and
+    when nothing is declared, :func:`guess_from_script` decides.
     """
     code = next((c for c in map(normalize_code, declared) if c), None)
     guess = guess_language(text)
@@ -130,8 +132,12 @@ def detect_language(declared: list[str | None], text: str) -> str | None:
         return guess
     if code == "ru" and guess == "kk":
         return "kk"
+    if code == "kk" and guess == "ru" and cyr >= _MIN_RUSSIAN_ON_KAZAKH_PAGE:
+        return "ru"  # a Russian article on a Kazakh-language site (template says "kk")
     return code
 
+
+_MIN_RUSSIAN_ON_KAZAKH_PAGE = 200  # Cyrillic letters
 
 # Letters of Kazakh Cyrillic that Russian lacks ("і" is shared with Ukrainian/Belarusian and
 # counts only when py3langid also says Kazakh).
