@@ -56,6 +56,7 @@ import json
 import re
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 from mediamon.parse._tree import (
     HtmlElement,
@@ -340,6 +341,24 @@ class _Page:
         window.sort(key=lambda i: (abs(i - at), i < at))
         skip = {*anchor.iterdescendants(), *anchor.iterancestors()}
         return [(all_elements[i], i < at) for i in window if all_elements[i] not in skip]
+
+    def headline_link_texts(self) -> set[str]:
+        """Casefolded texts (3+ words) of links to other pages of this site: the headlines
+        its lists show."""
+        own = self.url.split("#")[0].rstrip("/")
+        host = urlsplit(self.url).hostname or ""
+        found = set()
+        for a in self.root.iter("a"):
+            href = str(a.get("href") or "").strip()
+            if not href or href.startswith(("#", "javascript:", "mailto:")):
+                continue
+            target = urljoin(self.url, href)
+            if (urlsplit(target).hostname or "") != host or target.rstrip("/") == own:
+                continue
+            text = " ".join((text_of(a) or "").split()).casefold()
+            if len(text.split()) >= _HEADLINE_LINK_MIN_WORDS:
+                found.add(text)
+        return found
 
     def h1(self) -> HtmlElement | None:
         if self._h1 is False:
@@ -1088,12 +1107,44 @@ def _body(page: _Page) -> tuple[str, str]:
         doc = None
     text = getattr(doc, "text", None) if doc is not None else None
     if text:
-        return _paragraphs(text), "trafilatura"
+        return _trim_trailing_lists(_paragraphs(text), page), "trafilatura"
     scanned = itertools.islice(page.root.iter("p"), _FALLBACK_SCAN)
     blocks = (text_of(p) for p in scanned if not in_chrome(p))
     return "\n\n".join(itertools.islice((b for b in blocks if b), _FALLBACK_PARAGRAPHS)), (
         "paragraphs"
     )
+
+
+# A widget line: exchange rates ("USD 450,70"), weather ("Астана -18 °C").
+_WIDGET_LINE = re.compile(r"(?i)^(?:USD|EUR|RUB|CNY|KZT|GBP)\b\s*[\d.,\s]+$|°\s*[CС]?\s*$")
+_HEADING_MAX = 50  # characters
+_HEADLINE_LINK_MIN_WORDS = 3
+_ITEM_EXTRA_MAX = 40  # characters around a linked headline in a list item (time, source)
+
+
+def _trim_trailing_lists(body: str, page: _Page) -> str:
+    """``body`` (paragraphs separated by blank lines) without the headline lists and widgets
+    a generic extractor keeps after the story ("Другие новости раздела:", "Соңғы
+    жаңалықтар", exchange rates, weather). From the end: a paragraph built around the text
+    of a link to another page of the site (a headline: 3+ words, at most 40 other
+    characters such as its time or source) goes, so do widget lines, and a short heading
+    without closing punctuation goes once a list or widget below it went. Stops at the
+    first other paragraph: the story's own text is never cut from the middle."""
+    paragraphs = body.split("\n\n")
+    links = page.headline_link_texts()
+    kept = len(paragraphs)
+    below = False  # a list item or widget line below went
+    while kept:
+        para = paragraphs[kept - 1].strip()
+        plain = para.lstrip("-•· ").casefold()
+        item = any(link in plain and len(plain) - len(link) <= _ITEM_EXTRA_MAX for link in links)
+        heading = len(para) <= _HEADING_MAX and para[-1:] not in '.!?…»"”'
+        if item or _WIDGET_LINE.search(para):
+            below = True
+        elif not (heading and below):
+            break
+        kept -= 1
+    return "\n\n".join(paragraphs[:kept]) if kept else body
 
 
 # Paragraphs the last-resort body looks at and keeps (bounded time on hostile pages).

@@ -264,3 +264,23 @@ def test_russian_article_in_a_kazakh_template_is_russian():
     )
     html_kk = html.replace(body, kazakh * 3)
     assert parse(html_kk)["language"] == "kk"
+
+
+def test_headline_list_and_widgets_after_the_story_are_cut_from_the_body():
+    html = (
+        '<html><head><meta charset="utf-8"><title>Ремонт начнут с окраин - Вести</title></head>'
+        '<body><div id="content"><div id="left"><div class="news-full">'
+        '<h1 class="news-title">Ремонт начнут с окраин</h1>'
+        '<div class="news-text">' + TEXT * 2 + "</div>"
+        '<div class="news-other"><b>Другие новости раздела:</b><ul>'
+        '<li>06.09.2024 10:30 <a href="/news/41/">Акимат объявил конкурс на уборку снега</a>'
+        " (КазТАГ)</li>"
+        '<li>05.09.2024 09:12 <a href="/news/40/">В парке высадят двести новых деревьев</a></li>'
+        '</ul></div></div></div><div id="right"><div class="box"><b>Курсы валют</b><br>'
+        'USD 470,15<br>EUR 512,30</div><div class="box"><b>Погода</b><br>Астана +12 °C</div>'
+        "</div></div></body></html>"
+    )
+    body = parse(html)["body_text"]
+    assert body.rstrip().endswith("опубликованы на сайте акимата.")
+    for leaked in ("Другие новости", "конкурс на уборку", "двести новых", "USD", "°C"):
+        assert leaked not in body
