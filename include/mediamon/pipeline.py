@@ -571,6 +571,7 @@ def _metric_fields(article: dict) -> dict:
     """What :func:`mediamon.quality.drift.day_metrics` reads of an article, without its body
     (``body_text`` becomes its length)."""
     return {
+        "canonical_url": article.get("canonical_url"),
         "authors": article.get("authors"),
         "published_at": article.get("published_at"),
         "body_text": _Length(len(article.get("body_text") or "")),

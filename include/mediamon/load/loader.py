@@ -206,7 +206,7 @@ def baseline_metrics(conn: Connection, source_id: str, first: date, last: date) 
 
 METRIC_COLUMNS = (
     "articles", "headlines", "author_fill_rate", "date_hit_rate", "median_body_chars",
-    "duplicate_rate",
+    "duplicate_rate", "articles_quarantined", "headlines_quarantined",
 )  # fmt: skip
 
 
