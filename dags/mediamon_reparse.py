@@ -9,9 +9,12 @@ logged by the `report` task and stored in the table `reparse_diffs`.
 
 Trigger it from the UI ("Trigger DAG" with params) or the CLI:
 `airflow dags trigger mediamon_reparse -c '{"from": "2024-09-06", "to": "2024-09-08"}'`.
+The same steps without Airflow: `mediamon reparse --from 2024-09-06 --to 2024-09-08`.
 
 Params: `from`, `to` (local days YYYY-MM-DD, both included), `sources` (ids; empty = all).
 Source-days without a capture are logged and skipped: backfill them with `mediamon_daily`.
+A check of severity `fail` that fails (the rows loaded) fails its `reparse` task at once,
+without retries.
 Loading converges to the rows a daily run with the current parser would write (same
 `run_key` per day).
 """

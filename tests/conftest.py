@@ -103,6 +103,14 @@ def warehouse(monkeypatch, tmp_path):
 
 
 @pytest.fixture
+def blank_database():
+    """A fresh, empty database (not migrated: for tests of the migrations); its URI."""
+    name = f"mediamon_test_{TAG}_{uuid.uuid4().hex[:6]}"
+    yield create_database(name)
+    drop_database(name)
+
+
+@pytest.fixture
 def db(warehouse):
     conn = psycopg2.connect(warehouse)
     yield conn

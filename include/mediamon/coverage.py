@@ -127,25 +127,6 @@ def _instant(value: datetime | str) -> datetime:
     return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
-def write_coverage(conn, source_id: str, day: date | str, run_key: str, cov: Coverage) -> None:
-    """Upsert the ``source_day_coverage`` row of (source, day) and commit."""
-    row = cov.as_row()
-    columns = list(row)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(
-                f"insert into source_day_coverage (source_id, day, run_key, {', '.join(columns)}) "
-                f"values (%s, %s, %s, {', '.join(['%s'] * len(columns))}) "
-                "on conflict (source_id, day) do update set run_key = excluded.run_key, "
-                + ", ".join(f"{c} = excluded.{c}" for c in columns),
-                (source_id, day, run_key, *row.values()),
-            )
-        conn.commit()
-    except Exception:
-        conn.rollback()
-        raise
-
-
 def unreachable(conn, day: date | str) -> list[tuple[str, str]]:
     """``(source, reason)`` of the sources that cannot reach local ``day``."""
     with conn.cursor() as cur:

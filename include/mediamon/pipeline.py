@@ -307,12 +307,14 @@ def load_stage(source_id: str, day: str, validated: str, conn) -> dict:
     alert (:func:`mediamon.alerts.send_alert`). The day's coverage
     (:func:`mediamon.coverage.day_coverage`) is written to ``source_day_coverage``; a day the
     source cannot reach keeps its fetches, articles and checks but gets no sightings and no
-    metrics (it is not an empty day). Returns ``{"source", "day", <table>: rows written,
+    metrics (it is not an empty day). Rows, metrics and coverage are written in one
+    transaction (:func:`mediamon.load.loader.load_batch`): a load that fails leaves nothing of
+    the day visible. Returns ``{"source", "day", <table>: rows written,
     "alerts": [...], "coverage": {...}}``; the day's summary for people is
     :func:`mediamon.report.day_summary`, read back from the warehouse.
     """
     from mediamon.alerts import send_alert
-    from mediamon.coverage import day_coverage, write_coverage
+    from mediamon.coverage import day_coverage
     from mediamon.load.loader import baseline_metrics, load_batch
     from mediamon.quality.drift import baseline_window, day_metrics, describe, drift_checks
 
@@ -358,8 +360,8 @@ def load_stage(source_id: str, day: str, validated: str, conn) -> dict:
                 for q in _records(path, "quarantine")
             ),
             dq_results=dq, metrics=metrics.as_row() if metrics else None,
+            coverage=cov.as_row(),
         )  # fmt: skip
-    write_coverage(conn, source_id, local_day, run_key(day), cov)
     if cov.reachable and cov.flagged:
         log.warning("%s %s: coverage flagged: %s", source_id, day, cov.reason)
     alert = describe(source_id, local_day, drift or [])
@@ -569,6 +571,7 @@ def _metric_fields(article: dict) -> dict:
     """What :func:`mediamon.quality.drift.day_metrics` reads of an article, without its body
     (``body_text`` becomes its length)."""
     return {
+        "canonical_url": article.get("canonical_url"),
         "authors": article.get("authors"),
         "published_at": article.get("published_at"),
         "body_text": _Length(len(article.get("body_text") or "")),

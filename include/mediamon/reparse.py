@@ -1,13 +1,14 @@
 """Re-parse a range of local days from the raw store, with the current parser, and report
 what changed.
 
-``mediamon_reparse`` (and anyone else) calls, in order: :func:`plan` (the source-days that
-have a capture in the raw store), :func:`snapshot` (the articles those days hold now, written
-to a JSON file), :func:`reparse_source_day` for each source-day (parse → validate → load from
-the stored capture: the fetch stage is never called, so no request leaves the machine), then
+``mediamon_reparse`` (one task per step) and ``mediamon reparse`` (:func:`reparse_range`, in
+one process) call, in order: :func:`plan` (the source-days that have a capture in the raw
+store), :func:`snapshot` (the articles those days hold now, written to a JSON file),
+:func:`reparse_source_day` for each source-day (parse → validate → load from the stored
+capture: the fetch stage is never called, so no request leaves the machine), then
 :func:`diff_report`, which compares the articles with the snapshot field by field and writes
 one ``reparse_diffs`` row per source and field, e.g. "published_at changed on 12 of 340
-articles".
+articles" (:func:`format_report` prints them as a table).
 
 An article belongs to the range when a fetch of its URL by its source falls on a day of it.
 Values are compared as PostgreSQL returns them (timestamps as instants, arrays as lists).
@@ -17,6 +18,8 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -105,7 +108,10 @@ def _rows(conn, sources: list[str], first: date, last: date) -> dict[str, dict[s
 
 
 def snapshot(conn, first: date, last: date, sources: list[str], name: str) -> str:
-    """Write the range's articles as they are now to a JSON file; returns its path."""
+    """Write the range's articles as they are now to a JSON file; returns its path
+    (``<data dir>/reparse/<name>.before.json``, ``name`` with every character but letters,
+    digits, ``-``, ``_`` and ``.`` replaced by ``_``: a run id holds ``:`` and ``+``)."""
+    name = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
     path = data_dir() / "reparse" / f"{name}.before.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(_rows(conn, sources, first, last), ensure_ascii=False))
@@ -191,3 +197,87 @@ def diff_report(
         conn.rollback()
         raise
     return report
+
+
+COLUMNS = ("source_id", "field", "changed", "total")
+
+
+def format_report(rows: list[dict], *, every_field: bool = False) -> str:
+    """A plain-text table of :func:`diff_report` rows: source, field, changed, total.
+
+    Only the rows with changes unless ``every_field``; without any, one line says that no
+    article changed and how many were compared.
+    """
+    shown = rows if every_field else [r for r in rows if r["changed"]]
+    if not shown:
+        totals = {r["source_id"]: r["total"] for r in rows}
+        articles, sources = sum(totals.values()), len(totals)
+        return (
+            f"no article changed ({articles} compared, of {sources} "
+            f"source{'' if sources == 1 else 's'})"
+        )
+    widths = {c: max(len(c), *(len(str(r[c])) for r in shown)) for c in COLUMNS}
+    lines = ["  ".join(c.ljust(widths[c]) for c in COLUMNS)]
+    lines += ["  ".join(str(r[c]).ljust(widths[c]) for c in COLUMNS) for r in shown]
+    return "\n".join(line.rstrip() for line in lines)
+
+
+@dataclass(frozen=True)
+class RangeResult:
+    """What :func:`reparse_range` did: the ``planned`` source-days (``{"source_id", "day"}``),
+    those that ``failed`` (``(source_id, day, "<ErrorType>: <message>")``) and the diff
+    ``report`` (:func:`diff_report` rows, also stored in ``reparse_diffs`` under ``key``)."""
+
+    key: str
+    planned: list[dict]
+    failed: list[tuple[str, str, str]]
+    report: list[dict]
+
+
+def reparse_range(
+    first: date,
+    last: date,
+    sources: list[str],
+    connect: Callable,
+    *,
+    key: str,
+    progress: Callable[[dict, str | None, int], None] | None = None,
+) -> RangeResult:
+    """Re-parse [first, last] for ``sources`` in this process: the steps of
+    ``mediamon_reparse`` (:func:`plan`, :func:`snapshot`, :func:`reparse_source_day` per
+    source-day, :func:`diff_report`), without Airflow.
+
+    ``connect``: zero-argument callable returning a psycopg2 connection to the warehouse
+    (migrated first). ``key``: the ``reparse_key`` of the report (and the snapshot's name).
+    ``progress(item, error, planned)`` is called after each source-day: ``error`` None when it
+    loaded, ``planned`` the number of source-days planned. A failing source-day (a check of
+    severity ``fail`` included: its rows loaded) is logged and kept in
+    :attr:`RangeResult.failed`, and the others go on, as the DAG's mapped tasks do; the report
+    covers the range either way.
+    """
+    from mediamon.load.schema import upgrade
+
+    upgrade(connect)
+    planned = plan(first, last, sources)
+    failed: list[tuple[str, str, str]] = []
+    conn = connect()
+    try:
+        before = snapshot(conn, first, last, sources, key)
+        for item in planned:
+            error = None
+            try:
+                reparse_source_day(item["source_id"], item["day"], conn)
+            except Exception as exc:  # one source-day must not stop the range
+                log.exception("%s %s: re-parse failed", item["source_id"], item["day"])
+                if not conn.closed:
+                    conn.rollback()
+                else:  # the connection was lost: the next source-day gets a new one
+                    conn = connect()
+                error = f"{type(exc).__name__}: {exc}"
+                failed.append((item["source_id"], item["day"], error))
+            if progress:
+                progress(item, error, len(planned))
+        report = diff_report(conn, before, first, last, sources, key)
+    finally:
+        conn.close()
+    return RangeResult(key=key, planned=planned, failed=failed, report=report)

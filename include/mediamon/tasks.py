@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
-from contextlib import closing
+from contextlib import closing, contextmanager
 from datetime import timedelta
 
 from mediamon.config import select_sources
@@ -109,17 +109,31 @@ def validate(source_id: str, day: str, batch: str) -> str:
     return pipeline.validate_stage(source_id, day, batch)
 
 
-def load(source_id: str, day: str, validated: str) -> dict:
-    """Load one validated batch into the warehouse; returns the source-day summary."""
+@contextmanager
+def _gate_not_retried():
+    """Turn :class:`mediamon.pipeline.QualityGateFailed` into Airflow's
+    ``AirflowFailException`` (``airflow.sdk.exceptions``: the task fails without its
+    retries): a failing data-quality gate is not transient, a retry loads the same data and
+    fails the same way."""
     from airflow.sdk.exceptions import AirflowFailException
 
+    from mediamon.pipeline import QualityGateFailed
+
+    try:
+        yield
+    except QualityGateFailed as exc:
+        raise AirflowFailException(str(exc)) from exc
+
+
+def load(source_id: str, day: str, validated: str) -> dict:
+    """Load one validated batch into the warehouse; returns the source-day summary.
+
+    A check of severity ``fail`` that failed fails the task without retries (the rows loaded).
+    """
     from mediamon import pipeline
 
-    with closing(connect()) as conn:
-        try:
-            return pipeline.load_stage(source_id, day, validated, conn)
-        except pipeline.QualityGateFailed as exc:  # retrying would load the same data again
-            raise AirflowFailException(str(exc)) from exc
+    with closing(connect()) as conn, _gate_not_retried():
+        return pipeline.load_stage(source_id, day, validated, conn)
 
 
 def cluster_stories(planned: list[dict]) -> dict:
@@ -203,37 +217,39 @@ def reparse_plan(params: dict, run_id: str) -> dict:
         raise AirflowFailException(str(exc)) from exc
     planned = reparse.plan(first, last, sources)
     with closing(connect()) as conn:
-        before = reparse.snapshot(conn, first, last, sources, _safe(run_id))
+        before = reparse.snapshot(conn, first, last, sources, run_id)
     return {
         "first": str(first), "last": str(last), "sources": sources, "source_days": planned,
         "before": before, "key": run_id,
     }  # fmt: skip
 
 
-def _safe(name: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
-
-
 def reparse(source_id: str, day: str) -> dict:
-    """Re-parse one source-day from the raw store (no fetch) and load it."""
+    """Re-parse one source-day from the raw store (no fetch) and load it.
+
+    A check of severity ``fail`` that failed fails the task without retries (the rows loaded).
+    """
     from mediamon import reparse as rp
 
-    with closing(connect()) as conn:
+    with closing(connect()) as conn, _gate_not_retried():
         return rp.reparse_source_day(source_id, day, conn)
 
 
 def reparse_report(planned: dict) -> list[dict]:
-    """The diff report of a re-parse run (see :func:`mediamon.reparse.diff_report`)."""
+    """The diff report of a re-parse run (see :func:`mediamon.reparse.diff_report`), logged
+    as a table (:func:`mediamon.reparse.format_report`)."""
     from datetime import date
 
-    from mediamon.reparse import diff_report
+    from mediamon.reparse import diff_report, format_report
 
     if not planned:
         from airflow.sdk.exceptions import AirflowFailException
 
         raise AirflowFailException("nothing was planned: see the migrate and plan tasks")
     with closing(connect()) as conn:
-        return diff_report(
+        report = diff_report(
             conn, planned["before"], date.fromisoformat(planned["first"]),
             date.fromisoformat(planned["last"]), planned["sources"], planned["key"],
         )  # fmt: skip
+    log.info("re-parse %s..%s:\n%s", planned["first"], planned["last"], format_report(report))
+    return report

@@ -1,5 +1,6 @@
-"""mediamon_reparse through dag.test(): re-parse three stored days without a single HTTP
-request, restore what an older parser wrote differently, and report it per field."""
+"""Re-parsing stored days, through the DAG ``mediamon_reparse`` (dag.test()) and the CLI
+``mediamon reparse``: not a single HTTP request, what an older parser wrote differently is
+restored and reported per field; a failing data-quality gate is not retried."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from datetime import date
 
 import psycopg2
 import pytest
+import yaml
 from mediamon.backfill import backfill
+from mediamon.cli import main
 from mediamon.reparse import ReparseParamsError, parse_params
 from support import DEMO, snapshot
 
@@ -81,3 +84,90 @@ def test_reparse_params_are_validated(monkeypatch):
             ReparseParamsError, match=message.replace("(", r"\(").replace(")", r"\)")
         ):
             parse_params(params)
+
+
+DAY = ["--from", str(LAST), "--to", str(LAST)]
+
+
+def _diffs(db) -> dict[str, list[tuple]]:
+    """reparse_key -> [(field, changed, total)] of the fields that changed (all: key present)."""
+    with db.cursor() as cur:
+        cur.execute("select reparse_key, field, changed, total from reparse_diffs order by 1, 2")
+        rows = cur.fetchall()
+    db.rollback()
+    found: dict[str, list[tuple]] = {}
+    for key, field, changed, total in rows:
+        found.setdefault(key, [])
+        if changed:
+            found[key].append((field, changed, total))
+    return found
+
+
+def test_reparse_cli_reads_the_raw_store_only_and_reports_the_changes(
+    warehouse, db, replay, capsys
+):
+    server = replay(DEMO)
+    backfill(LAST, LAST, lambda: psycopg2.connect(warehouse))
+    current = snapshot(db)
+    server.requests.clear()
+
+    assert main(["reparse", *DAY]) == 0
+    out = capsys.readouterr().out
+    assert "no article changed (7 compared, of 1 source)" in out
+    assert f"reparse {LAST}..{LAST}: 1 re-parsed, 0 failed, 0 without a capture" in out
+    assert server.requests == []  # the replay server's log: not one request
+    assert snapshot(db) == current
+    ((key, changed),) = _diffs(db).items()
+    assert key.startswith("cli__") and changed == []
+
+    with db.cursor() as cur:  # what an older parser could have written
+        cur.execute(
+            "update articles set title = 'Старый заголовок' where canonical_url = "
+            "(select min(canonical_url) from articles)"
+        )
+    db.commit()
+    assert main(["reparse", *DAY, "--source", "exclusive_demo"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    table = [line.split() for line in out if line.startswith(("source_id", "exclusive_demo"))]
+    assert table == [
+        ["source_id", "field", "changed", "total"], ["exclusive_demo", "title", "1", "7"],
+    ]  # fmt: skip
+    assert server.requests == []
+    assert snapshot(db) == current  # the current parser's title is back
+    latest = max(_diffs(db).items())  # keys sort by their UTC time
+    assert latest[1] == [("title", 1, 7)]
+
+
+def test_a_failing_gate_fails_the_reparse_task_without_retries_and_the_cli_says_so(
+    warehouse, db, replay, capsys, tmp_path, monkeypatch
+):
+    from airflow.sdk.exceptions import AirflowFailException
+    from mediamon import tasks
+
+    replay(DEMO)
+    backfill(LAST, LAST, lambda: psycopg2.connect(warehouse))
+    # the demo day has an undated article: make its check a gate
+    registry = yaml.safe_load(open(os.environ["MEDIAMON_SOURCES"], encoding="utf-8"))
+    registry["sources"][0]["severity"] = {"article.published_at.present": "fail"}
+    (tmp_path / "sources.yaml").write_text(yaml.safe_dump(registry, allow_unicode=True))
+    monkeypatch.setenv("MEDIAMON_SOURCES", str(tmp_path / "sources.yaml"))
+
+    # AirflowFailException: the Task SDK fails the task without using its retries
+    with pytest.raises(AirflowFailException, match="article.published_at.present"):
+        tasks.reparse("exclusive_demo", str(LAST))
+    assert main(["reparse", *DAY]) == 1
+    out = capsys.readouterr().out
+    assert f"{LAST} exclusive_demo: failed: QualityGateFailed: " in out
+    assert f"reparse {LAST}..{LAST}: 0 re-parsed, 1 failed, 0 without a capture" in out
+
+
+def test_reparse_cli_refuses_unknown_sources_and_says_when_nothing_is_stored(
+    warehouse, capsys, monkeypatch
+):
+    monkeypatch.setenv("MEDIAMON_SOURCES", str(DEMO / "sources.yaml"))
+    assert main(["reparse", *DAY, "--source", "nope"]) == 2
+    assert "param 'sources': unknown sources" in capsys.readouterr().err
+    assert main(["reparse", *DAY]) == 1  # a fresh data folder: no capture
+    assert "nothing to re-parse: no source-day of exclusive_demo has a capture" in (
+        capsys.readouterr().out
+    )

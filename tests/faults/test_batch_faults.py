@@ -41,7 +41,8 @@ def _dq(success):
 
 
 METRICS = {"articles": 1, "headlines": 0, "author_fill_rate": 0.0, "date_hit_rate": 1.0,
-           "median_body_chars": 5.0, "duplicate_rate": 0.0}  # fmt: skip
+           "median_body_chars": 5.0, "duplicate_rate": 0.0, "articles_quarantined": 0,
+           "headlines_quarantined": 0}  # fmt: skip
 
 
 def test_every_table_takes_the_last_of_two_rows_with_one_key(db):

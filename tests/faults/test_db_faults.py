@@ -1,8 +1,9 @@
 """Database faults during a load, on a private embedded PostgreSQL server (temp dir, Unix
 socket), never the shared one: the server restarted (crash-style, ``pg_ctl -m immediate``)
 in the middle of a load, and the loading process killed with SIGKILL in the middle of one.
-Then the load is retried, as Airflow retries the task, and the warehouse must hold exactly
-the rows of an undisturbed load: no partial day visible meanwhile, nothing duplicated.
+Also the day's last write, its ``source_day_coverage`` row, refused by the database. Then the
+load is retried, as Airflow retries the task, and the warehouse must hold exactly the rows of
+an undisturbed load: no partial day visible meanwhile, nothing duplicated.
 
 "In the middle" is made deterministic with a statement trigger on ``articles`` that sleeps:
 the load has already written the day's fetches (and sources) in its transaction when it
@@ -277,6 +278,31 @@ def test_sigkill_mid_load_leaves_no_partial_day_and_retry_converges(private_pg, 
             )
             assert cur.fetchone()[0], table
         conn.close()
+
+
+def test_coverage_row_refused_leaves_no_partial_day_and_retry_converges(
+    private_pg, batch, undisturbed
+):
+    _, base = private_pg
+    url = _database(base, "coverage_refused")
+    admin = psycopg2.connect(url)
+    admin.autocommit = True
+    with admin.cursor() as cur:  # the day's coverage row breaks a constraint of the table
+        cur.execute(
+            "alter table source_day_coverage add constraint fault_refuse check (source_id <> %s)",
+            (SID,),
+        )
+    with pytest.raises(psycopg2.errors.CheckViolation, match="fault_refuse"):
+        _load(url, batch)
+    # the coverage row is the load's last write: nothing of the day before it is visible
+    assert _rows(url) == dict.fromkeys(TABLES, [])
+
+    with admin.cursor() as cur:
+        cur.execute("alter table source_day_coverage drop constraint fault_refuse")
+    admin.close()
+    _load(url, batch)  # the retry
+    assert _rows(url) == undisturbed
+    _reconciled(url)
 
 
 def test_day_is_the_run_day(undisturbed):

@@ -24,16 +24,26 @@ def article(n, authors=("Айгуль Сапарова",), published=True, body=
     }  # fmt: skip
 
 
-def test_day_metrics_count_accepted_and_quarantined_rows():
+def test_day_metrics_count_loaded_rows_apart_from_quarantined_ones_and_rate_both():
     quarantine = [
         {"record_kind": "article", "record": article(3, authors=()), "reasons": ["x"]},
         {"record_kind": "headline", "record": {}, "reasons": ["duplicate headline (same URL…)"]},
     ]
-    metrics = day_metrics([article(1), article(2, published=False)], [{}, {}, {}], quarantine)
+    headlines = [{"list_id": "rss", "canonical_url": f"https://demo.kz/{n}"} for n in (1, 2, 3)]
+    metrics = day_metrics([article(1), article(2, published=False)], headlines, quarantine)
     assert metrics == DayMetrics(
-        articles=3, headlines=4, author_fill_rate=2 / 3, date_hit_rate=2 / 3,
+        articles=2, headlines=3, author_fill_rate=2 / 3, date_hit_rate=2 / 3,
         median_body_chars=len("Текст. " * 60), duplicate_rate=0.25,
+        articles_quarantined=1, headlines_quarantined=1,
     )  # fmt: skip
+
+
+def test_day_metrics_count_a_key_once_as_the_loader_merges_it():
+    # a source that only warns on repeats: they are accepted, and load as one row each
+    twice = [article(1), article(1)]
+    same = {"list_id": "rss", "canonical_url": "https://demo.kz/1"}
+    metrics = day_metrics(twice, [same, dict(same), {**same, "list_id": "ticker"}], [])
+    assert (metrics.articles, metrics.headlines) == (1, 2)
 
 
 def baseline(days, **over):
@@ -43,7 +53,7 @@ def baseline(days, **over):
 
 
 def test_bylines_vanishing_is_an_alarm_and_names_the_numbers():
-    today = DayMetrics(10, 40, 0.05, 1.0, 2000.0, 0.0)
+    today = DayMetrics(10, 40, 0.05, 1.0, 2000.0, 0.0, 0, 0)
     rows = drift_checks(today, baseline(5))
     failing = {r["check_name"]: r["observed"] for r in rows if not r["success"]}
     assert failing == {"drift.author_fill_rate": {"today": 0.05, "baseline": 0.9, "days": 5}}
@@ -53,9 +63,9 @@ def test_bylines_vanishing_is_an_alarm_and_names_the_numbers():
 
 
 def test_small_wobbles_and_short_history_raise_nothing():
-    assert all(r["success"] for r in drift_checks(DayMetrics(8, 35, 0.8, 0.95, 1700.0, 0.02),
+    assert all(r["success"] for r in drift_checks(DayMetrics(8, 35, 0.8, 0.95, 1700.0, 0.02, 0, 0),
                                                   baseline(5)))  # fmt: skip
-    assert all(r["success"] for r in drift_checks(DayMetrics(0, 0, 0.0, 0.0, 0.0, 1.0),
+    assert all(r["success"] for r in drift_checks(DayMetrics(0, 0, 0.0, 0.0, 0.0, 1.0, 0, 0),
                                                   baseline(2)))  # fmt: skip
 
 

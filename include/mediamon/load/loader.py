@@ -14,6 +14,7 @@ idempotency contract:
   ``headline_revisions``: by (source, list, canonical URL, title), the same way. Headlines,
   their revisions and the day's sightings are all written from one staging table.
 - ``sightings``, ``dq_results``, ``quarantine``: replaced for (run, source): delete then insert.
+- ``source_day_metrics``, ``source_day_coverage``: upsert by (source, day).
 
 Rows that share a key inside one batch are merged first (the last one wins, inserted at the
 place of the first): PostgreSQL refuses an ``INSERT ... ON CONFLICT`` that touches the same row
@@ -57,16 +58,20 @@ def load_batch(
     quarantine: Iterable[dict],
     dq_results: list[dict],
     metrics: dict | None = None,
+    coverage: dict | None = None,
 ) -> dict[str, int]:
     """Write one source-day batch; returns counts of rows written per table (after the merge
     of rows sharing a key).
 
     ``fetches``, ``articles``, ``headlines`` and ``quarantine`` are iterated once each, in
     that order (generators are fine: the batch is streamed to the server). ``metrics`` is the
-    day's :class:`mediamon.quality.drift.DayMetrics` row (upserted by source and day). Commits
-    on success, rolls back and re-raises psycopg2 errors on failure. ``conn`` must not be in
-    autocommit mode (ValueError): the batch is one transaction and its staging tables live
-    until its commit.
+    day's :class:`mediamon.quality.drift.DayMetrics` row and ``coverage`` its
+    :class:`mediamon.coverage.Coverage` row (``as_row()``), each upserted by source and day.
+    Every row of the batch, coverage included, is written in one transaction, so a source-day
+    is visible whole or not at all (a ``source_day_coverage`` row is what marks it finished
+    for ``mediamon backfill``). Commits on success, rolls back and re-raises psycopg2 errors on
+    failure. ``conn`` must not be in autocommit mode (ValueError): the batch is one transaction
+    and its staging tables live until its commit.
     """
     if conn.autocommit:
         raise ValueError("load_batch needs a connection outside autocommit mode")
@@ -82,6 +87,8 @@ def load_batch(
             counts["dq_results"] = _dq_results(cur, source, day, run_key, dq_results)
             if metrics is not None:
                 _metrics(cur, source, day, metrics)
+            if coverage is not None:
+                _coverage(cur, source, day, run_key, coverage)
         conn.commit()
     except Exception:
         if not conn.closed:  # a lost connection: rolling back would mask the real error
@@ -199,7 +206,7 @@ def baseline_metrics(conn: Connection, source_id: str, first: date, last: date) 
 
 METRIC_COLUMNS = (
     "articles", "headlines", "author_fill_rate", "date_hit_rate", "median_body_chars",
-    "duplicate_rate",
+    "duplicate_rate", "articles_quarantined", "headlines_quarantined",
 )  # fmt: skip
 
 
@@ -211,6 +218,17 @@ def _metrics(cur, source: Source, day: date, metrics: dict) -> None:
         f"values (%s, %s, {', '.join(['%s'] * len(METRIC_COLUMNS))}) "
         f"on conflict (source_id, day) do update set {updates}",
         (source.id, day, *(metrics[c] for c in METRIC_COLUMNS)),
+    )
+
+
+def _coverage(cur, source: Source, day: date, run_key: str, coverage: dict) -> None:
+    columns = list(coverage)
+    cur.execute(
+        f"insert into source_day_coverage (source_id, day, run_key, {', '.join(columns)}) "
+        f"values (%s, %s, %s, {', '.join(['%s'] * len(columns))}) "
+        "on conflict (source_id, day) do update set run_key = excluded.run_key, "
+        + ", ".join(f"{c} = excluded.{c}" for c in columns),
+        (source.id, day, run_key, *coverage.values()),
     )
 
 

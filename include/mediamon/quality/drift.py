@@ -20,9 +20,14 @@ MIN_BASELINE_DAYS = 3
 
 @dataclass(frozen=True)
 class DayMetrics:
-    """What one source's day looked like, over every parsed row (accepted or quarantined).
+    """What one source's day looked like (a ``source_day_metrics`` row without the keys).
 
-    Rates are fractions in [0, 1]; None where there was nothing to measure.
+    ``articles`` and ``headlines`` count the rows that load (accepted by validation), the
+    meaning of the day's summary (:func:`mediamon.report.day_summary`) and of the monitoring
+    page; ``*_quarantined`` count the rows of that kind sent to quarantine. The rates are
+    measured over every parsed row, loaded or quarantined, so a layout change that sends rows
+    to quarantine (dates vanishing, say) still moves them. Rates are fractions in [0, 1]; None
+    where there was nothing to measure.
     """
 
     articles: int
@@ -31,6 +36,8 @@ class DayMetrics:
     date_hit_rate: float | None  # articles with a publication date
     median_body_chars: float | None
     duplicate_rate: float | None  # headlines quarantined as duplicates
+    articles_quarantined: int
+    headlines_quarantined: int
 
     def as_row(self) -> dict:
         return asdict(self)
@@ -59,10 +66,13 @@ RULES = (
 def day_metrics(articles: list[dict], headlines: list[dict], quarantine: list[dict]) -> DayMetrics:
     """Metrics of one source-day from the validate stage's output.
 
-    ``articles``/``headlines`` are the accepted rows; ``quarantine`` rows carry
-    ``record_kind``, ``record`` and ``reasons``.
+    ``articles``/``headlines`` are the accepted rows, counted once per key the loader merges
+    them by (an article's ``canonical_url``; a headline's ``list_id`` and ``canonical_url``,
+    one sighting each), as repeats load as one row when a source lowers the severity of the
+    uniqueness checks; ``quarantine`` rows carry ``record_kind``, ``record`` and ``reasons``.
     """
-    all_articles = articles + [q["record"] for q in quarantine if q["record_kind"] == "article"]
+    quarantined_articles = [q["record"] for q in quarantine if q["record_kind"] == "article"]
+    all_articles = articles + quarantined_articles
     quarantined_headlines = [q for q in quarantine if q["record_kind"] == "headline"]
     n_headlines = len(headlines) + len(quarantined_headlines)
     duplicates = sum(
@@ -70,12 +80,14 @@ def day_metrics(articles: list[dict], headlines: list[dict], quarantine: list[di
     )
     bodies = [len(a.get("body_text") or "") for a in all_articles]
     return DayMetrics(
-        articles=len(all_articles),
-        headlines=n_headlines,
+        articles=len({a["canonical_url"] for a in articles}),
+        headlines=len({(h["list_id"], h["canonical_url"]) for h in headlines}),
         author_fill_rate=_share(all_articles, lambda a: bool(a.get("authors"))),
         date_hit_rate=_share(all_articles, lambda a: a.get("published_at") is not None),
         median_body_chars=statistics.median(bodies) if bodies else None,
         duplicate_rate=duplicates / n_headlines if n_headlines else None,
+        articles_quarantined=len(quarantined_articles),
+        headlines_quarantined=len(quarantined_headlines),
     )
 
 
