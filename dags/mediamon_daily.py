@@ -44,13 +44,7 @@ from mediamon.assets import SOURCE_DAY, record_load
 from mediamon.timetable import LocalDayTimetable
 from mediamon.window import DAG_TIMEZONE
 
-# Airflow renders a mapped instance's map_index_template with the task's context after it ran:
-# each task of the `source` group puts its source id there (Airflow's documented pattern).
-BY_SOURCE = "{{ mediamon_source }}"
-
-
-def _name_instance(source_id: str) -> None:
-    get_current_context()["mediamon_source"] = source_id
+BY_SOURCE = tasks.BY_SOURCE  # mapped instances named by source id
 
 
 @dag(
@@ -88,23 +82,23 @@ def mediamon_daily():
         # mapped instances are named by their source in the UI (map_index_template), not 0, 1…
         @task(map_index_template=BY_SOURCE)
         def fetch(source_id: str, day: str) -> str:
-            _name_instance(source_id)
+            tasks.name_instance(source_id)
             return tasks.fetch(source_id, day)
 
         @task(map_index_template=BY_SOURCE)
         def parse(source_id: str, day: str, capture: str) -> str:
-            _name_instance(source_id)
+            tasks.name_instance(source_id)
             return tasks.parse(source_id, day, capture)
 
         @task(map_index_template=BY_SOURCE)
         def validate(source_id: str, day: str, batch: str) -> str:
-            _name_instance(source_id)
+            tasks.name_instance(source_id)
             return tasks.validate(source_id, day, batch)
 
         # one event per source on the asset mediamon_source_day, row counts in its extra
         @task(map_index_template=BY_SOURCE, outlets=[SOURCE_DAY])
         def load(source_id: str, day: str, validated: str) -> dict:
-            _name_instance(source_id)
+            tasks.name_instance(source_id)
             summary = tasks.load(source_id, day, validated)
             record_load(get_current_context()["outlet_events"], summary)
             return summary

@@ -14,7 +14,8 @@ The same steps without Airflow: `mediamon reparse --from 2024-09-06 --to 2024-09
 Params: `from`, `to` (local days YYYY-MM-DD, both included), `sources` (ids; empty = all).
 Source-days without a capture are logged and skipped: backfill them with `mediamon_daily`.
 A check of severity `fail` that fails (the rows loaded) fails its `reparse` task at once,
-without retries.
+without retries. Each source-day re-parsed emits an event on the asset `mediamon_source_day`
+(like the daily load), so `mediamon_stories` clusters those days again.
 Loading converges to the rows a daily run with the current parser would write (same
 `run_key` per day).
 """
@@ -24,6 +25,7 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
 from mediamon import tasks
+from mediamon.assets import SOURCE_DAY, record_load
 from mediamon.window import DAG_TIMEZONE
 
 
@@ -58,9 +60,14 @@ def mediamon_reparse():
     def source_days(planned: dict) -> list[dict]:
         return planned["source_days"]
 
-    @task(max_active_tis_per_dagrun=2)
+    # like the daily load: one event per source-day on mediamon_source_day, so
+    # mediamon_stories clusters the re-parsed days again
+    @task(max_active_tis_per_dagrun=2, map_index_template=tasks.BY_SOURCE, outlets=[SOURCE_DAY])
     def reparse(source_id: str, day: str) -> dict:
-        return tasks.reparse(source_id, day)
+        tasks.name_instance(source_id)
+        summary = tasks.reparse(source_id, day)
+        record_load(get_current_context()["outlet_events"], summary)
+        return summary
 
     @task(trigger_rule="all_done")
     def report(planned: dict) -> list[dict]:

@@ -19,6 +19,18 @@ from mediamon.window import DAG_TIMEZONE, day_from_context
 CONN_ID = "mediamon_db"
 log = logging.getLogger(__name__)
 
+# Airflow renders a mapped instance's map_index_template with the task's context after it ran:
+# each per-source task puts its source id there (Airflow's documented pattern), so the grid
+# names instances by source instead of 0, 1, 2 ...
+BY_SOURCE = "{{ mediamon_source }}"
+
+
+def name_instance(source_id: str) -> None:
+    """Name the running mapped task instance after ``source_id`` (see :data:`BY_SOURCE`)."""
+    from airflow.sdk import get_current_context
+
+    get_current_context()["mediamon_source"] = source_id
+
 
 def default_args(retries: int = 2) -> dict:
     """The ``default_args`` every mediamon DAG gives its tasks.

@@ -50,6 +50,17 @@ def test_reparse_reads_the_raw_store_only_and_reports_the_changes(
     run = _reparse_dag().test(run_conf={"from": str(FIRST), "to": str(LAST), "sources": []})
     assert str(getattr(run.state, "value", run.state)) == "success"
     assert server.requests == []  # the replay server's log: not one request
+    # one mediamon_source_day event per re-parsed day: mediamon_stories re-clusters them
+    from airflow.models.asset import AssetEvent
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        extras = session.scalars(
+            select(AssetEvent.extra).where(AssetEvent.source_run_id == run.run_id)
+        ).all()
+    assert sorted(e["day"] for e in extras) == [str(FIRST), "2024-09-07", str(LAST)]
+    assert {e["source_id"] for e in extras} == {"exclusive_demo"}
     assert snapshot(db) == current  # the current parser's rows are back
 
     with db.cursor() as cur:

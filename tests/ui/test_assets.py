@@ -30,13 +30,21 @@ def test_daily_load_emits_the_asset_and_stories_is_scheduled_on_it(dagbag):
     assert stories.timetable.asset_condition.objects == (SOURCE_DAY,)
 
 
+def test_reparse_emits_the_asset_too(dagbag):
+    reparse = dagbag.dags["mediamon_reparse"]
+    assert [t.task_id for t in reparse.tasks if SOURCE_DAY in (t.outlets or [])] == ["reparse"]
+
+
 def test_mapped_instances_are_named(dagbag):
     """The names themselves are checked on a real run (tests/ui/test_stack.py)."""
-    dag_text = (DAGS / "mediamon_daily.py").read_text(encoding="utf-8")
     tasks = {t.task_id: t for t in dagbag.dags["mediamon_daily"].tasks}
     for stage in ("fetch", "parse", "validate", "load"):
         assert tasks[f"source.{stage}"].map_index_template == "{{ mediamon_source }}", stage
-    assert 'get_current_context()["mediamon_source"] = source_id' in dag_text
+    (reparse,) = [t for t in dagbag.dags["mediamon_reparse"].tasks if t.task_id == "reparse"]
+    assert reparse.map_index_template == "{{ mediamon_source }}"
+    for dag_file in ("mediamon_daily.py", "mediamon_reparse.py"):
+        text = (DAGS / dag_file).read_text(encoding="utf-8")
+        assert "tasks.name_instance(source_id)" in text, dag_file
 
 
 def test_record_load_sets_counts_in_the_extra():
