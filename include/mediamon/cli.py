@@ -33,6 +33,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import warnings
 from datetime import date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -41,6 +42,9 @@ DEMO_CAPTURE = Path(__file__).with_name("demo") / "exclusive"
 
 
 def main(argv: list[str] | None = None) -> int:
+    # platformdirs (under the embedded server) warns, with a source line that reads like a
+    # traceback, when a shell has no XDG_RUNTIME_DIR; its fallback under /tmp is fine here
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
     parser = _parser()
     args, extra = parser.parse_known_args(argv)
     if extra and args.func is not cmd_db_psql:  # only psql takes arguments of its own
