@@ -346,14 +346,21 @@ class _Page:
         """Casefolded texts (3+ words) of links to other pages of this site: the headlines
         its lists show."""
         own = self.url.split("#")[0].rstrip("/")
-        host = urlsplit(self.url).hostname or ""
-        found = set()
+        found: set[str] = set()
+        try:
+            host = urlsplit(self.url).hostname or ""
+        except ValueError:
+            return found
         for a in self.root.iter("a"):
             href = str(a.get("href") or "").strip()
             if not href or href.startswith(("#", "javascript:", "mailto:")):
                 continue
-            target = urljoin(self.url, href)
-            if (urlsplit(target).hostname or "") != host or target.rstrip("/") == own:
+            try:  # "http://[broken/" raises: not a link to follow
+                target = urljoin(self.url, href)
+                target_host = urlsplit(target).hostname or ""
+            except ValueError:
+                continue
+            if target_host != host or target.rstrip("/") == own:
                 continue
             text = " ".join((text_of(a) or "").split()).casefold()
             if len(text.split()) >= _HEADLINE_LINK_MIN_WORDS:

@@ -284,3 +284,12 @@ def test_headline_list_and_widgets_after_the_story_are_cut_from_the_body():
     assert body.rstrip().endswith("опубликованы на сайте акимата.")
     for leaked in ("Другие новости", "конкурс на уборку", "двести новых", "USD", "°C"):
         assert leaked not in body
+
+
+def test_a_link_with_a_broken_ipv6_host_does_not_stop_the_body_trim():
+    html = (
+        '<html><head><meta charset="utf-8"></head><body><div class="news-full">'
+        "<h1>Ремонт начнут с окраин</h1>" + TEXT * 2 + '<ul><li><a href="http://[broken/x">'
+        "Акимат объявил конкурс на уборку</a></li></ul></div></body></html>"
+    )
+    assert "акимата." in parse(html)["body_text"]
