@@ -19,10 +19,13 @@ time            a ``<time datetime>`` outside site chrome and headline lists, ne
                 headline
 visible         (dates) short text next to the headline: "30 Июля 2015", "8 қыркүйек 2024",
                 "Сегодня, 14:30", "3 часа назад", "кеше 18:20" -- relative ones resolved
-                against the fetch time in the source's zone
+                against the fetch time in the source's zone (the headline: the first h1,
+                else an h2/h3 that the ``<title>`` starts with)
 url             (dates) a full day in the URL path (/2024/09/08/); a year/month path
                 (/news/2021/04/92713) never gives a day
-byline_pattern  ``<a rel=author>`` / class "byline" outside chrome, nearest the headline
+byline_pattern  ``<a rel=author>`` / class "byline" outside chrome, nearest the headline;
+                else a short labelled line near it ("Автор: ...", "By ..."); else a line
+                near it holding only a news agency's name ("Интерфакс-Казахстан")
 h1              the first ``<h1>`` outside site chrome; also wins over a JSON-LD/og title
                 that is a rewritten variant of it (the headline the reader sees)
 trafilatura     trafilatura's metadata (title, author) and, for the date, htmldate run on the
@@ -33,6 +36,8 @@ title_tag       ``<title>`` with the site-name part cut off
 The page is parsed once, with lxml (:mod:`mediamon.parse._tree`); the heavy fallbacks
 (trafilatura's body extraction and metadata, htmldate) run only when the cheaper rules above
 them found nothing, so a page with a site profile or schema.org markup never pays for them.
+trafilatura's body loses what such extractors keep after the story: trailing headline lists
+and rate/weather widgets (:func:`_trim_trailing_lists`).
 
 Titles are cleaned by :func:`mediamon.parse.titles.clean_title` (entities, whitespace, the
 outlet's name, "X X"). Template placeholders leaked into saved pages ("{{$article->title}}")
