@@ -47,6 +47,20 @@ def _counts(text: str) -> tuple[int, int, int]:
     return cyr, lat, kaz if only_kazakh else 0
 
 
+# Kazakh in Latin script (the alphabets of 2018 and 2021: "Prezıdent shetel
+# ınvestorlarymen kezdesti", "Qazaqstannyñ"): dotless ı with ǵ/ń (2018) or ñ/ū (2021). Turkish
+# and Azerbaijani have ı but none of these; Polish has ń and Spanish ñ, but not ı.
+_KAZAKH_LATIN_MARKS = frozenset("ǵńñūǴŃÑŪ")
+
+
+def is_kazakh_latin(text: str) -> bool:
+    """True for Kazakh written in the Latin alphabet: a dotless ``ı`` together with one of
+    ǵ ń ñ ū, or two different of ǵ ń ū (the 2018 and 2021 alphabets, decrees of the
+    President of Kazakhstan; py3langid knows Kazakh in Cyrillic only and answers "tk")."""
+    marks = {ch.lower() for ch in text if ch in _KAZAKH_LATIN_MARKS}
+    return bool(marks) and ("ı" in text or len(marks - {"ñ"}) >= 2)
+
+
 def guess_from_script(text: str) -> str | None:
     """Script guess: Cyrillic with Kazakh letters (ә ғ қ ң ө ұ ү һ, at least 2% of the
     Cyrillic letters, ә or ұ among them so that Uzbek/Kyrgyz Cyrillic is not taken for
@@ -88,10 +102,13 @@ def identify(text: str) -> tuple[str, float] | None:
 
 
 def guess_language(text: str) -> str | None:
-    """The language of a text: Kazakh-only letters decide "kk" (:func:`guess_from_script`);
+    """The language of a text: Kazakh in Latin script (:func:`is_kazakh_latin`) or Cyrillic
+    Kazakh-only letters decide "kk" (:func:`guess_from_script`);
     otherwise py3langid's answer when it is confident (>= 0.5) and fits the script (a
     Cyrillic text is never called Kazakh without Kazakh letters); else the script guess. A text
     in another script (20+ letters) gets py3langid's answer when fairly sure (>= 0.7)."""
+    if is_kazakh_latin(text):
+        return "kk"
     script = guess_from_script(text)
     if script is None:
         # neither Cyrillic nor Latin (Chinese, Arabic, Thai ...): the library alone, when sure
@@ -130,7 +147,7 @@ def detect_language(declared: list[str | None], text: str) -> str | None:
         return guess
     if not mostly_cyrillic and code in _CYRILLIC_LANGUAGES and code not in _LATIN_LANGUAGES:
         return guess
-    if code == "ru" and guess == "kk":
+    if guess == "kk" and (code == "ru" or is_kazakh_latin(text)):
         return "kk"
     if code == "kk" and guess == "ru" and cyr >= _MIN_RUSSIAN_ON_KAZAKH_PAGE:
         return "ru"  # a Russian article on a Kazakh-language site (template says "kk")
@@ -154,7 +171,8 @@ def detect_headline_language(
     """Language of a short headline (a few words, often mixed: Kazakh headlines quote Russian
     names and the reverse; Russian ones quote Latin brand names).
 
-    Kazakh first, from its letters: Cyrillic with a Kazakh-only letter (ә ғ қ ң ө ұ ү һ і)
+    Kazakh first, from its letters: Kazakh in Latin script (:func:`is_kazakh_latin`), or
+    Cyrillic with a Kazakh-only letter (ә ғ қ ң ө ұ ү һ і)
     or a common Kazakh word is ``"kk"`` when the source publishes in Kazakh (``languages``
     empty means unknown: allowed) -- at least two such letters, or one in a headline of at
     most six words, so that one quoted place name ("Қонаев") does not make a long Russian
@@ -168,6 +186,8 @@ def detect_headline_language(
         found = identify(text)
         return found[0] if found and found[1] >= 0.9 else None
     kazakh_allowed = not languages or "kk" in languages
+    if kazakh_allowed and is_kazakh_latin(text):
+        return "kk"
     hints = sum(1 for ch in text if ch in _KAZAKH_HINT and ch not in "іІ")
     if "і" in text.casefold():
         # "і" is Ukrainian and Belarusian too: it counts only when the library agrees

@@ -110,3 +110,28 @@ def test_declared_language_trusted_unless_it_lies():
     assert detect_language(["en"], RUSSIAN) == "ru"  # Latin code on a Cyrillic text
     assert detect_language([None, None], RUSSIAN) == "ru"
     assert detect_language(["uk"], RUSSIAN) == "uk"  # both Cyrillic: declaration kept
+
+
+# Kazakh in the Latin alphabets of 2018 (acute letters, dotless ı) and 2021 (ñ, ū, ä, ş ...),
+# sentences written for this test
+KAZAKH_LATIN_2018 = (
+    "Almaty qalasynda jańa saıabaq ashyldy. Qala ákimdigi turǵyndarǵa kóp kóńil bólip otyr. "
+) * 2
+KAZAKH_LATIN_2021 = (
+    "Almaty qalasynda jaña saiabaq aşyldy. Qala äkımdıgı tūrğyndarğa köp köñıl bölıp otyr. "
+) * 2
+
+
+def test_kazakh_in_latin_script_is_kazakh_not_turkmen_or_english():
+    from mediamon.parse.language import detect_headline_language, guess_language
+
+    for text in (KAZAKH_LATIN_2018, KAZAKH_LATIN_2021):
+        assert guess_language(text) == "kk"
+        assert detect_language([None], text) == "kk"
+        assert detect_language(["en"], text) == "kk"  # a Latin template's default
+    assert detect_headline_language("Almaty qalasynda jańa saıabaq ashyldy", ("ru", "kk")) == "kk"
+    assert detect_headline_language("Almaty qalasynda jańa saıabaq ashyldy", ("ru",)) != "kk"
+    # neighbours with some of the letters: Turkish (ı ğ ş), Polish (ń), Spanish (ñ)
+    assert detect_headline_language("Cumhurbaşkanı Erdoğan yeni kararı açıkladı") == "tr"
+    assert detect_headline_language("Dzień dobry, koń biegnie przez pole") == "pl"
+    assert guess_language("El año pasado España vendió más aceite que nunca. " * 2) == "es"
