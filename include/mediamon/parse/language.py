@@ -83,13 +83,17 @@ _OTHER_SCRIPT_PROBABILITY = 0.7
 
 @lru_cache(maxsize=1)
 def _identifier():
-    """py3langid's identifier (97 languages, Kazakh among them), loaded once; None when the
-    library is not installed (then the script guess alone decides)."""
+    """py3langid's identifier, loaded once and restricted to the languages with an ISO 639-1
+    (two-letter) code, Kazakh among them: its model also holds 3-letter varieties ("gug",
+    "arz", "yue") that would win on short headlines and fit no ``language`` column. None when
+    the library is not installed (then the script guess alone decides)."""
     try:
         from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
     except ImportError:
         return None
-    return LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE, norm_probs=True)
+    ident = LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE, norm_probs=True)
+    ident.set_languages([code for code in ident.nb_classes if len(code) == 2])
+    return ident
 
 
 def identify(text: str) -> tuple[str, float] | None:

@@ -135,3 +135,11 @@ def test_kazakh_in_latin_script_is_kazakh_not_turkmen_or_english():
     assert detect_headline_language("Cumhurbaşkanı Erdoğan yeni kararı açıkladı") == "tr"
     assert detect_headline_language("Dzień dobry, koń biegnie przez pole") == "pl"
     assert guess_language("El año pasado España vendió más aceite que nunca. " * 2) == "es"
+
+
+def test_language_codes_are_two_letters_even_for_short_headlines():
+    from mediamon.parse.language import detect_headline_language, identify
+
+    # py3langid's model also has 3-letter varieties: "gug" won this one before
+    assert identify("Señor Ñandú año")[0] == "es"
+    assert len(detect_headline_language("Señor Ñandú año")) == 2
