@@ -22,6 +22,7 @@ import pytest
 from support import ROOT
 
 HELDOUT = ROOT / "bench" / "heldout"
+HALVES = ("dev", "test", "test2")
 KINDS = {"", "person", "editorial", "agency", "press_service"}
 ALMATY = ZoneInfo("Asia/Almaty")
 
@@ -44,15 +45,16 @@ def norm(phrase: str) -> str:
     return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", phrase)).strip()
 
 
-def test_gold_rows_cover_two_halves_of_twenty_pages():
+def test_gold_rows_cover_three_halves_of_twenty_pages():
     rows = gold_rows()
     halves = Counter(r["path"].split("/")[0] for r in rows)
-    assert halves == {"dev": 20, "test": 20}
+    assert halves == {half: 20 for half in HALVES}
     on_disk = {p.relative_to(HELDOUT / "pages").as_posix() for p in HELDOUT.glob("pages/*/*.html")}
     assert on_disk == {r["path"] for r in rows}
-    for half in ("dev", "test"):
-        langs = Counter(r["language"] for r in rows if r["path"].startswith(half))
+    for half in HALVES:
+        langs = Counter(r["language"] for r in rows if r["path"].split("/")[0] == half)
         assert langs["ru"] >= 11 and langs["kk"] >= 6, (half, langs)
+        assert sum(langs.values()) - langs["ru"] - langs["kk"] >= 1, (half, langs)
 
 
 @pytest.mark.parametrize("gold", gold_rows(), ids=lambda g: g["path"])
