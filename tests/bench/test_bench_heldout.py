@@ -80,19 +80,26 @@ def test_gold_row_agrees_with_its_page(gold):
         assert norm(phrase) in text, phrase
 
 
-def test_heldout_bench_quick_reports_both_halves(tmp_path):
+def test_heldout_bench_quick_reports_every_half(tmp_path):
     done = subprocess.run([sys.executable, str(ROOT / "bench" / "bench_heldout.py"), "--quick",
                            "--misses"], capture_output=True, text=True, cwd=tmp_path,
                           timeout=300, check=False)  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
-    assert "our misses (dev, test)" in done.stdout
+    # checked as booleans, so that a failure does not print the held-out halves' misses
+    lines = done.stdout.splitlines()
+    counted = lines[0] == "held-out pages: dev 2, test 2, test2 2"
+    assert counted, lines[0]
+    columns = lines[1].split()
+    assert columns[1::2] == ["dev", "dev", "test", "test", "test2", "test2", "all", "all"], lines[1]
+    listed = "our misses (dev, test, test2):" in lines
+    assert listed, "--misses listed no section for all three halves"
     rows = json.loads((ROOT / "bench" / "results" / "heldout.quick.json").read_text("utf-8"))
     by_bench: dict[str, set[str]] = {}
     for r in rows:
         by_bench.setdefault(r["benchmark"], set()).add(r["metric"])
     ours = {"title", "byline_f1", "byline_kind", "pub_day", "pub_instant", "modified", "language",
             "body_recall", "body_leak"}  # fmt: skip
-    for scope in ("dev", "test", "all"):
+    for scope in (*HALVES, "all"):
         assert ours <= by_bench[f"heldout.{scope}.ours"]
         assert {"title", "pub_day", "body_leak"} <= by_bench[f"heldout.{scope}.trafilatura"]
     assert all(0.0 <= r["value"] <= 1.0 for r in rows)
