@@ -22,7 +22,7 @@ import pytest
 from support import ROOT
 
 HELDOUT = ROOT / "bench" / "heldout"
-HALVES = ("dev", "test", "test2")
+HALVES = ("dev", "dev2", "test", "test2")
 KINDS = {"", "person", "editorial", "agency", "press_service"}
 ALMATY = ZoneInfo("Asia/Almaty")
 
@@ -45,7 +45,7 @@ def norm(phrase: str) -> str:
     return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", phrase)).strip()
 
 
-def test_gold_rows_cover_three_halves_of_twenty_pages():
+def test_gold_rows_cover_four_halves_of_twenty_pages():
     rows = gold_rows()
     halves = Counter(r["path"].split("/")[0] for r in rows)
     assert halves == {half: 20 for half in HALVES}
@@ -87,12 +87,12 @@ def test_heldout_bench_quick_reports_every_half(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     # checked as booleans, so that a failure does not print the held-out halves' misses
     lines = done.stdout.splitlines()
-    counted = lines[0] == "held-out pages: dev 2, test 2, test2 2"
+    counted = lines[0] == "held-out pages: dev 2, dev2 2, test 2, test2 2"
     assert counted, lines[0]
     columns = lines[1].split()
-    assert columns[1::2] == ["dev", "dev", "test", "test", "test2", "test2", "all", "all"], lines[1]
-    listed = "our misses (dev, test, test2):" in lines
-    assert listed, "--misses listed no section for all three halves"
+    assert columns[1::2] == [h for h in (*HALVES, "all") for _ in range(2)], lines[1]
+    listed = "our misses (dev, dev2, test, test2):" in lines
+    assert listed, "--misses listed no section for all four halves"
     rows = json.loads((ROOT / "bench" / "results" / "heldout.quick.json").read_text("utf-8"))
     by_bench: dict[str, set[str]] = {}
     for r in rows:
