@@ -75,7 +75,7 @@ from mediamon.parse._tree import (
     too_many_tags,
 )
 from mediamon.parse.authors import authors_status, byline_kind, clean_authors, name_kind
-from mediamon.parse.dates import local_day, parse_date, url_date
+from mediamon.parse.dates import has_year, local_day, parse_date, url_date
 from mediamon.parse.decode import decode_page
 from mediamon.parse.language import detect_headline_language, detect_language
 from mediamon.parse.normalize import strip_nul
@@ -523,10 +523,18 @@ def _rewritten_for_social(meta_title: str, visible: str | None) -> bool:
 _HEADLINE_LINK_MIN = 20
 
 
+# An inline "read also" link inside the story ("Читайте также: <a>…</a>") is not a list.
+_READ_ALSO = re.compile(
+    r"(?i)^\s*(?:читайте\s+также|также\s+читайте|см\.\s+также|смотрите\s+также"
+    r"|оқи\s+отырыңыз|оқыңыз|сондай-ақ\s+оқыңыз|read\s+(?:also|more)|see\s+also)"
+)
+
+
 def _in_listing_item(el: HtmlElement, name: str) -> bool:
     """True when ``el`` (holding a byline) sits in a headline list item: ``el`` or its parent
     holds a link whose text looks like a headline (20+ characters and 3+ words, not the name
-    itself, not an inline link inside a paragraph), e.g. "related articles" with bylines."""
+    itself, not an inline link inside a paragraph or a "Читайте также:" line), e.g. "related
+    articles" with bylines."""
     node: HtmlElement | None = el
     for _ in range(2):
         if node is None or node.tag in ("body", "html", "article", "main"):
@@ -540,6 +548,7 @@ def _in_listing_item(el: HtmlElement, name: str) -> bool:
                 and len(text.split()) >= 3  # "Follow @StevenMufson" is no headline
                 and name.casefold() not in text.casefold()
                 and find_parent(link, "p") is None
+                and not _READ_ALSO.match(text_of(link.getparent()) or "")
             ):
                 return True
         node = node.getparent()
@@ -547,7 +556,8 @@ def _in_listing_item(el: HtmlElement, name: str) -> bool:
 
 
 _BYLINE_LABEL = re.compile(
-    r"(?i)^(?:автор(?:ы)?|текст|материал\s+подготовил[аи]?|подготовил[аи]?|авторлар|мәтін"
+    r"(?i)^(?:автор(?:ы)?(?:\s+(?:сюжета|материала|текста|статьи))?|текст|материал\s+подготовил[аи]?"
+    r"|подготовил[аи]?|авторлар|мәтін|дайындаған|avtor|daiyndağan"
     r"|by|posted\s+by|written\s+by|reporting\s+by|par|von|por)\b\s*:?\s*\S"
 )
 _BYLINE_MAX = 120
@@ -560,12 +570,15 @@ def _labelled_byline(page: _Page) -> list[str]:
     if anchor is None:
         return []
     for el, _before in page.near(anchor):
-        text = text_of(el)
-        if not text or len(text) > _BYLINE_MAX or not _BYLINE_LABEL.match(text):
-            continue
-        if in_chrome(el) or _in_listing_item(el, text):
-            continue
-        return [text]
+        # the element's text, else the text after it ("<br>Автор:&nbsp;Имя<br>" in a
+        # container whose own text is the whole story)
+        for text, holder in ((text_of(el), el), (" ".join((el.tail or "").split()), None)):
+            if not text or len(text) > _BYLINE_MAX or not _BYLINE_LABEL.match(text):
+                continue
+            holder = holder if holder is not None else el.getparent()
+            if holder is None or in_chrome(holder) or _in_listing_item(holder, text):
+                continue
+            return [text]
     return []
 
 
@@ -758,19 +771,20 @@ def _authors_chain(page: _Page) -> tuple[list[str], str, str | None, list[str]]:
 
 _HAS_CLOCK = re.compile(r"\d{1,2}:\d{2}|^\d{9,13}(?:\.\d+)?$")
 _RELATIVE_WORDS = re.compile(
-    r"(?i)сегодня|вчера|позавчера|назад|бүгін|кеше|бұрын|today|yesterday|ago|^\s*\d{1,2}:\d{2}\s*$"
+    r"(?i)сегодня|вчера|позавчера|назад|бүгін|кеше|бұрын|today|yesterday|ago|bügın|keşe"
+    r"|^\s*\d{1,2}:\d{2}\s*$"
 )
 # The relative expression inside a longer visible string ("Кеше, 18:45 · 854" with a views
 # counter): only this part is parsed, so stray numbers around it cannot move the time.
 _RELATIVE_EXPRESSION = re.compile(
-    r"(?i)(?:\d{1,2}:\d{2}\s*,?\s*)?(?:сегодня|вчера|позавчера|бүгін|кеше|today|yesterday)"
+    r"(?i)(?:\d{1,2}:\d{2}\s*,?\s*)?(?:сегодня|вчера|позавчера|бүгін|кеше|today|yesterday"
+    r"|bügın|keşe)"
     r"(?:\s*,?\s*(?:в\s+|at\s+|сағат\s+)?\d{1,2}:\d{2})?"
     r"|\b\d+\s+[^\W\d_]+\s+(?:назад|бұрын|ago)\b"
 )
 _NOT_PUBLICATION_LABEL = re.compile(
     r"(?i)обновл|изменен|редакт|жаңарт|өзгерт|updated|modified|edited|просмотр|views"
 )
-_YEAR_IN_TEXT = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 
 
 class _Candidate:
@@ -836,9 +850,9 @@ def _visible_date(page: _Page) -> _Candidate | None:
             if not any(ch.isdigit() for ch in text):
                 continue
         relative = bool(_RELATIVE_WORDS.search(text))
-        if not relative and not _YEAR_IN_TEXT.search(text):
+        if not relative and not has_year(text):
             continue
-        if relative and not _YEAR_IN_TEXT.search(text):
+        if relative and not has_year(text):
             expression = _RELATIVE_EXPRESSION.search(text)
             text = expression[0] if expression else text
         if in_chrome(el) or _in_listing_item(el, text):

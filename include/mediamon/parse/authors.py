@@ -33,7 +33,8 @@ _URL = re.compile(r"(?:https?://|www\.)\S+", re.I)
 _EMAIL_WITH_NAME = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+\s*\(([^)]*)\)")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 _LABELS = re.compile(
-    r"^(?:автор(?:ы)?(?:\s+материала)?|текст|подготовил[аи]?|материал\s+подготовил[аи]?"
+    r"^(?:автор(?:ы)?(?:\s+(?:материала|сюжета|текста|статьи))?|текст|подготовил[аи]?"
+    r"|материал\s+подготовил[аи]?|avtor|daiyndağan"
     r"|авторы|автор|редактор|корреспондент|written\s+by|posted\s+by|by|from|par|von|por|от"
     r"|авторлар|авторы|мәтін|дайындаған|reporting\s+by|words\s+by|story\s+by"
     r"|last\s+updated|updated|published|обновлено|опубликовано|жарияланды"
@@ -73,6 +74,14 @@ _CREDIT_WORDS = (
     r"|оператор|монтаж|сурет[^\W\d_]*|бейне[^\W\d_]*|суретші|фотосурет[^\W\d_]*"
 )
 _PHOTO = re.compile(rf"^(?:{_CREDIT_WORDS})\b", re.I)
+# A job title printed after the name ("Timur Abenov, Senior Reporter", "Иван Петров,
+# обозреватель"): a piece made only of such words is a role, not a person.
+_ROLE = re.compile(
+    r"(?i)^(?:(?:senior|chief|staff|special|political|business|deputy|managing|executive|"
+    r"старший|главный|специальный|собственный|шеф-|бас|арнайы)\s*)*(?:reporter|correspondent|"
+    r"editor|writer|columnist|contributor|journalist|корреспондент|редактор|обозреватель"
+    r"|журналист|колумнист|спецкор|тілші|редакторы|шолушы)(?:\s+[^\W\d_]+){0,2}$"
+)
 _CREDIT_AFTER_NAME = re.compile(rf"\s+(?=(?:{_CREDIT_WORDS})\s*:)", re.I)
 # "Текст и фото: Иван Петров", "Мәтін және фото:": one person credited for both roles.
 _TEXT_AND_CREDIT = re.compile(
@@ -202,7 +211,7 @@ def clean_authors(raw: str | Iterable[str] | None) -> list[str]:
             if not name or not any(ch.isalpha() for ch in name):
                 continue
             low = name.lower().strip(".")
-            if low in _SUFFIXES or low in _JUNK or _PHOTO.match(name):
+            if low in _SUFFIXES or low in _JUNK or _PHOTO.match(name) or _ROLE.match(name):
                 continue
             if len(name) > _MAX_NAME_LENGTH or len(name.split()) > _MAX_NAME_WORDS:
                 continue

@@ -55,6 +55,21 @@ _KK_MONTH_CASE = re.compile(
     r"(?:да|де|та|те|ның|нің|дың|дің|тың|тің|ы|і|нан|нен|дан|ден|тан|тен)\b"
 )
 _BARE_CLOCK = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
+# "04.04.24 09:30", "21-02-24": a numeric day-month with a two-digit year (Bitrix's default
+# DD.MM.YY), read as 20YY -- news pages with such dates are from this century.
+_SHORT_YEAR_DMY = re.compile(r"(?<![\d.-])(\d{1,2})([./-])(\d{1,2})\2(\d{2})(?![\d.-])")
+# Kazakh in Latin script (2021 alphabet): relative day words -> Cyrillic for dateparser.
+_KK_LATIN_DAYS = (
+    (re.compile(r"(?i)\bbügın\b|\bbügin\b|\bbúgin\b"), "бүгін"),
+    (re.compile(r"(?i)\bkeşe\b|\bkeshe\b"), "кеше"),
+)
+
+
+def has_year(text: str) -> bool:
+    """True when ``text`` states a year: four digits 19xx/20xx, or a numeric day.month.yy."""
+    return bool(_YEAR.search(text) or _SHORT_YEAR_DMY.search(text))
+
+
 _CLOCK = re.compile(r"(?<!\d)([01]?\d|2[0-3]):([0-5]\d)(?!\d)")
 
 
@@ -183,8 +198,10 @@ def parse_date(text: str, *, tz: str, relative_base: datetime | None = None) -> 
        (UTC) and a few regional zone names (MSK, ALMT); other unknown names fall back to ``tz``.
     4. dateparser with languages ru, kk, en and day-month-year order: Russian and Kazakh month
        names ("30 Июля 2015", "8 қыркүйек 2024", "2024 жылғы 8 қыркүйек"), numeric
-       "06.09.2024 12:30". A leading label ending in a colon ("Опубликовано:") is dropped, and
-       as a last resort a day-month-year inside a longer string is cut out and parsed.
+       "06.09.2024 12:30", a two-digit year "04.04.24 09:30" (read as 2024), Kazakh Latin
+       "Keşe, 18:10" / "Bügın". A leading label ending in a colon ("Опубликовано:") is
+       dropped, and as a last resort a day-month-year inside a longer string is cut out and
+       parsed.
 
     An explicit offset in the text is kept as given (the instant is the same whatever the
     offset). Years outside 1900-2100 are refused. Never raises: unparseable input gives None;
@@ -214,6 +231,9 @@ def parse_date(text: str, *, tz: str, relative_base: datetime | None = None) -> 
     if relative_base is not None and (m := _BARE_CLOCK.match(text)):
         return _clock_on_base_day(int(m[1]), int(m[2]), tz, relative_base)
     cleaned = _LABEL.sub("", text)
+    cleaned = _SHORT_YEAR_DMY.sub(r"\1.\3.20\4", cleaned)
+    for pattern, cyrillic in _KK_LATIN_DAYS:
+        cleaned = pattern.sub(cyrillic, cleaned)
     cleaned = _KK_YEAR_FIRST.sub(r"\2 \3 \1", cleaned)
     cleaned = _KK_YEAR_SUFFIX.sub("", cleaned)
     cleaned = _KK_MONTH_CASE.sub(r"\1", cleaned)

@@ -293,3 +293,45 @@ def test_a_link_with_a_broken_ipv6_host_does_not_stop_the_body_trim():
         "Акимат объявил конкурс на уборку</a></li></ul></div></body></html>"
     )
     assert "акимата." in parse(html)["body_text"]
+
+
+# -- found on the held-out set's dev2 half (bench/heldout): each rule on a page of its own
+
+
+def test_bitrix_short_year_date_and_a_byline_after_a_line_break():
+    html = page(body=(
+        '<h1 id="pagetitle">Ремонт начнут с окраин</h1><div class="news-detail">'
+        '<span class="news-date-time">06.09.24 09:30</span>' + TEXT +
+        '<div class="incut">Читайте также: <a href="/news/7/">В парке высадят двести новых '
+        "деревьев</a></div><br />Автор:&nbsp;Мария Иванова<br />Фото:&nbsp;Ерлан Сапаров<br />"
+        "</div>"
+    ))  # fmt: skip
+    rec = parse(html)
+    assert rec["published_at"] == datetime.fromisoformat("2024-09-06T09:30:00+05:00")
+    assert rec["authors"] == ["Мария Иванова"] and rec["byline_kind"] == "person"
+
+
+def test_labels_of_tv_and_kazakh_bylines_and_a_job_title_after_the_name():
+    from mediamon.parse.authors import clean_authors
+
+    assert clean_authors("Автор сюжета: Динара Сейтказы") == ["Динара Сейтказы"]
+    assert clean_authors("Дайындаған: Ақерке Жұмабаева") == ["Ақерке Жұмабаева"]
+    assert clean_authors("Avtor: Мария Гринько") == ["Мария Гринько"]
+    assert clean_authors("By Timur Abenov, Senior Reporter") == ["Timur Abenov"]
+    assert clean_authors("Иван Петров, обозреватель") == ["Иван Петров"]
+    rec = parse(page(body=(
+        "<article><h1>Ремонт начнут с окраин</h1>" + TEXT +
+        "<p>Дайындаған: Ақерке Жұмабаева</p></article>"
+    )))  # fmt: skip
+    assert rec["authors"] == ["Ақерке Жұмабаева"]
+
+
+def test_kazakh_latin_relative_day_next_to_the_headline():
+    fetched = datetime(2025, 3, 11, 5, 0, tzinfo=UTC)  # 10:00 local
+    source = make_source(homepage="https://example.kz/", sid="example")
+    html = page(body=(
+        '<article><h1>Ремонт начнут с окраин</h1><div class="meta"><span class="date">'
+        "Keşe, 18:10</span> · <span>412</span></div>" + TEXT + "</article>"
+    ))  # fmt: skip
+    rec = parse_article(html.encode(), URL, source=source, fetched_at=fetched)
+    assert rec["published_at"] == datetime.fromisoformat("2025-03-10T18:10:00+05:00")
