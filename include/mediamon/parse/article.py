@@ -25,7 +25,8 @@ url             (dates) a full day in the URL path (/2024/09/08/); a year/month 
                 (/news/2021/04/92713) never gives a day
 byline_pattern  ``<a rel=author>`` / class "byline" outside chrome, nearest the headline;
                 else a short labelled line near it ("Автор: ...", "By ..."); else a line
-                near it holding only a news agency's name ("Интерфакс-Казахстан")
+                near it holding only a news agency's name ("Интерфакс-Казахстан"), or the
+                agency of the story's dateline ("Астана. 5 сәуір. KAZINFORM – ...")
 h1              the first ``<h1>`` outside site chrome; also wins over a JSON-LD/og title
                 that is a rewritten variant of it (the headline the reader sees)
 trafilatura     trafilatura's metadata (title, author) and, for the date, htmldate run on the
@@ -62,6 +63,7 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin, urlsplit
+from zoneinfo import ZoneInfo
 
 from mediamon.parse._tree import (
     HtmlElement,
@@ -278,6 +280,8 @@ class _Page:
         self.url = url
         self.source = source
         self.tz: str = source.timezone
+        self.zone = ZoneInfo(self.tz)
+        self.utc_is_local = False  # set when the page's UTC-labelled times are local ones
         self.fetched_at = fetched_at
         self.root = make_tree(html)
         ld_scripts: list[str] = []
@@ -621,6 +625,29 @@ def _in_picture(el: HtmlElement) -> bool:
     return False
 
 
+# A wire story's dateline: "Астана. 5 сәуір. KAZINFORM – ...", "АЛМАТЫ, 12 марта. КазТАГ -".
+_DATELINE = re.compile(
+    r"^[^\W\d_][^\W\d_ -]{1,25}(?:[ -][^\W\d_]{2,25})?[.,]\s+\d{1,2}\s+[^\W\d_]{3,12}\.?"
+    r"(?:\s+\d{4})?[.,]?\s+([^\W\d_][\w«»\"'. -]{1,30}?)\s*[–—-]\s"
+)
+
+
+def _dateline_agency(page: _Page) -> list[str]:
+    """The agency named in the dateline that opens the story's first paragraph after the
+    headline ("Астана. 5 сәуір. KAZINFORM – ..."): [the agency] when
+    :func:`~mediamon.parse.authors.name_kind` calls it one, else []."""
+    anchor = _title_anchor(page)
+    if anchor is None:
+        return []
+    for el, before in page.near(anchor):
+        if before or el.tag != "p" or in_chrome(el):
+            continue
+        m = _DATELINE.match(text_of(el) or "")
+        name = m[1].strip(" «»\"'.") if m else ""
+        return [name] if name and name_kind(name) == "agency" else []
+    return []
+
+
 def _meta_authors(page: _Page) -> list[str]:
     """Every value of the first author ``<meta>`` name the page uses (repeated tags such as
     several ``citation_author`` / ``author`` are several people); profile URLs refused."""
@@ -758,7 +785,7 @@ def _authors_chain(page: _Page) -> tuple[list[str], str, str | None, list[str]]:
     names = clean_authors(_labelled_byline(page))
     if names:
         return names, authors_status(names, site_names), "byline_pattern", []
-    names = clean_authors(_agency_credit(page))
+    names = clean_authors(_agency_credit(page)) or clean_authors(_dateline_agency(page))
     if names:
         return names, authors_status(names, site_names), "byline_pattern", []
     traf = page.trafilatura_meta()
@@ -867,6 +894,41 @@ def _visible_date(page: _Page) -> _Candidate | None:
     return None
 
 
+_EPOCH_VALUE = re.compile(r"^\d{9,10}(?:\d{3})?$")
+_EPOCH_PUBLISHED = re.compile(r"^data-(?:ts|timestamp|time|date|created|pub\w*)$")
+_EPOCH_MODIFIED = re.compile(r"^data-(?:modified|updated|edited)$")
+_EDITED = re.compile(r"(?i)modif|updat|edit|changed|ред\.|обновл|жаңарт")
+
+
+def _epoch_attributes(page: _Page, *, modified: bool) -> list[str]:
+    """Unix epoch values in ``data-*`` attributes that a script turns into the visible date
+    (``<time data-ts="1728621600">11 октября, 09:40</time>``, ``<article data-created=...>``):
+    on the elements next to the headline (nearest first), then on its ancestors; never in
+    chrome or headline lists. ``modified``: the edit time instead (``data-modified``,
+    ``data-updated``, or a ``data-ts`` element whose class or text says "edited")."""
+    anchor = _title_anchor(page)
+    if anchor is None:
+        return []
+    near = [el for el, _before in page.near(anchor)]
+    values = []
+    ancestors = [a for a in anchor.iterancestors() if a.tag not in ("body", "html")]
+    for el in [*near, *ancestors]:  # (a page-wide render time on <body> is no publication)
+        text = (text_of(el) or "")[:40] if el in near else ""
+        if in_chrome(el) or (text and _in_listing_item(el, text)):
+            continue
+        edited = bool(_EDITED.search(f"{el.get('class') or ''} {text}"))
+        for name, value in el.attrib.items():
+            if not _EPOCH_VALUE.match(value.strip()):
+                continue
+            if modified:
+                wanted = _EPOCH_MODIFIED.match(name) or (edited and _EPOCH_PUBLISHED.match(name))
+            else:
+                wanted = _EPOCH_PUBLISHED.match(name) and not edited
+            if wanted:
+                values.append(value.strip())
+    return values
+
+
 def _date_candidates(page: _Page) -> list[_Candidate]:
     """One candidate per rule that yields a date, most reliable first."""
     found: list[_Candidate | None] = [
@@ -896,6 +958,7 @@ def _date_candidates(page: _Page) -> list[_Candidate]:
         times.sort(key=lambda t: abs(page.position(t) - at))
     found.append(_first(page, "time", (t.get("datetime") for t in times)))
     found.append(_visible_date(page))
+    found.append(_first(page, "epoch", _epoch_attributes(page, modified=False)))
     day, _month = url_date(page.url)
     if day is not None:
         found.append(_first(page, "url", [day.isoformat()]))
@@ -906,6 +969,36 @@ def _disagree(a: _Candidate, b: _Candidate, tz: str) -> bool:
     if a.has_time and b.has_time:
         return abs(a.dt - b.dt) > DATES_DISAGREE_AFTER
     return local_day(a.dt, tz) != local_day(b.dt, tz)
+
+
+def _repair_local_time_sent_as_utc(page: _Page, candidates: list[_Candidate]) -> _Candidate:
+    """The best candidate, or its local reading when it is a wall-clock time labelled UTC.
+
+    Some CMS plugins write the local publication time into JSON-LD/meta with a ``Z`` (or
+    +00:00): "21:40Z" on a page that prints "3 июля 2024, 21:40" in Almaty. When the best
+    candidate has offset zero, the source's zone does not, and a visible date near the
+    headline shows the same wall-clock day and minute, the value is read as local time in
+    the source's zone and ``page.utc_is_local`` is set (dateModified of the same markup is
+    read the same way). A warning says so."""
+    best = candidates[0]
+    offset = best.dt.utcoffset()
+    if offset is None or offset.total_seconds() != 0 or best.rule not in ("jsonld", "meta"):
+        return best
+    wall = best.dt.replace(tzinfo=None)
+    if not page.zone.utcoffset(wall):
+        return best  # the source's own zone is UTC: nothing to tell apart
+    for other in candidates[1:]:
+        if other.rule != "visible" or not other.has_time:
+            continue
+        local = other.dt.astimezone(page.zone).replace(tzinfo=None)
+        if local == wall:
+            page.utc_is_local = True
+            page.warnings.append(
+                f"{best.rule} date {best.dt.isoformat()} is the page's local time labelled UTC "
+                f"(the page prints {local:%Y-%m-%d %H:%M}): read in {page.tz}"
+            )
+            return _Candidate(other.dt, best.rule, best.dt.isoformat())
+    return best
 
 
 def _published(page: _Page) -> dict[str, Any]:
@@ -934,7 +1027,7 @@ def _published(page: _Page) -> dict[str, Any]:
             )
         out["published_at_reason"] = reason
         return out
-    best = candidates[0]
+    best = _repair_local_time_sent_as_utc(page, candidates)
     out.update(published_at=best.dt, date_source=best.rule)
     for other in candidates[1:]:
         if _disagree(best, other, page.tz):
@@ -1028,17 +1121,24 @@ def _published_trafilatura(page: _Page) -> tuple[datetime | None, str | None, st
 def _modified(page: _Page) -> datetime | None:
     if page.ld:
         dt = page.date(page.ld.get("dateModified"))
+        if dt and page.utc_is_local and dt.utcoffset() is not None and not dt.utcoffset():
+            dt = dt.replace(tzinfo=page.zone)  # the same markup's local time sent as UTC
         if dt:
             return dt
     for key in META_MODIFIED:
         dt = page.date(page.meta.get(key))
         if dt:
             return dt
-    for el in select(page.root, "[itemprop~=dateModified]"):
+    for el in select(page.root, "[itemprop~=dateModified], time.updated[datetime]"):
+        # microdata, or hAtom's "updated" (WordPress themes: <time class="updated">)
         if not in_chrome(el):
-            dt = page.date(_element_value(el))
+            dt = page.date(_element_value(el) if el.tag != "time" else el.get("datetime"))
             if dt:
                 return dt
+    for value in _epoch_attributes(page, modified=True):
+        dt = page.date(value)
+        if dt:
+            return dt
     return None
 
 

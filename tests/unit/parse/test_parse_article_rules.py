@@ -335,3 +335,59 @@ def test_kazakh_latin_relative_day_next_to_the_headline():
     ))  # fmt: skip
     rec = parse_article(html.encode(), URL, source=source, fetched_at=fetched)
     assert rec["published_at"] == datetime.fromisoformat("2025-03-10T18:10:00+05:00")
+
+
+def test_epoch_data_attributes_give_publication_and_edit_times():
+    # 1725600000 = 2024-09-06 05:20 UTC = 10:20 in Almaty; 1725606000 = 12:00 local
+    html = page(body=(
+        '<article class="post" data-post-id="77" data-created="1725600000">'
+        '<time class="post__time js-ts" data-ts="1725600000">6 сентября, 10:20</time>'
+        '<span class="post__edited js-ts" data-ts="1725606000">ред. 6 сентября, 12:00</span>'
+        "<h1>Ремонт начнут с окраин</h1>" + TEXT + "</article>"
+    ))  # fmt: skip
+    rec = parse(html)
+    assert rec["published_at"] == datetime.fromisoformat("2024-09-06T10:20:00+05:00")
+    assert rec["date_source"] == "epoch"
+    assert rec["modified_at"] == datetime.fromisoformat("2024-09-06T12:00:00+05:00")
+
+
+def test_local_time_labelled_utc_in_json_ld_is_read_in_the_sources_zone():
+    ld = json.dumps({
+        "@context": "https://schema.org", "@type": "NewsArticle",
+        "headline": "Ремонт начнут с окраин", "datePublished": "2024-09-06T21:40:00Z",
+        "dateModified": "2024-09-06T22:30:00Z",
+    })  # fmt: skip
+    html = page(
+        head=f'<script type="application/ld+json">{ld}</script>',
+        body=(
+            '<article><h1>Ремонт начнут с окраин</h1><div class="meta"><span class="date">'
+            "6 сентября 2024, 21:40</span></div>" + TEXT + "</article>"
+        ),
+    )  # fmt: skip
+    rec = parse(html)
+    assert rec["published_at"] == datetime.fromisoformat("2024-09-06T21:40:00+05:00")
+    assert rec["modified_at"] == datetime.fromisoformat("2024-09-06T22:30:00+05:00")
+    assert any("local time labelled UTC" in w for w in rec["warnings"])
+    # a real UTC instant (the page prints the local 02:40 of the next day) stays as it is
+    honest = html.replace("6 сентября 2024, 21:40", "7 сентября 2024, 02:40")
+    assert parse(honest)["published_at"] == datetime.fromisoformat("2024-09-06T21:40:00+00:00")
+
+
+def test_wordpress_updated_time_is_the_modified_time():
+    html = page(body=(
+        '<article><h1>Ремонт начнут с окраин</h1><div class="entry-meta">Опубликовано '
+        '<time class="entry-date published" datetime="2024-09-06T16:40:00+05:00">06.09.2024'
+        '</time> · Обновлено <time class="updated" datetime="2024-09-07T10:05:00+05:00">'
+        "07.09.2024</time></div>" + TEXT + "</article>"
+    ))  # fmt: skip
+    rec = parse(html)
+    assert rec["published_at"] == datetime.fromisoformat("2024-09-06T16:40:00+05:00")
+    assert rec["modified_at"] == datetime.fromisoformat("2024-09-07T10:05:00+05:00")
+
+
+def test_the_agency_of_a_wire_dateline_is_the_byline():
+    rec = parse(page(body=(
+        "<article><h1>Ремонт начнут с окраин</h1><p>Астана. 6 сентября. KAZINFORM – Городской "
+        "совет обсудил план ремонта дорог на следующий год.</p>" + TEXT + "</article>"
+    )))  # fmt: skip
+    assert rec["authors"] == ["KAZINFORM"] and rec["byline_kind"] == "agency"
