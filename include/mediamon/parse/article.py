@@ -529,8 +529,17 @@ _HEADLINE_LINK_MIN = 20
 
 # An inline "read also" link inside the story ("Читайте также: <a>…</a>") is not a list.
 _READ_ALSO = re.compile(
-    r"(?i)^\s*(?:читайте\s+также|также\s+читайте|см\.\s+также|смотрите\s+также"
-    r"|оқи\s+отырыңыз|оқыңыз|сондай-ақ\s+оқыңыз|read\s+(?:also|more)|see\s+also)"
+    r"(?i)^\s*(?:читайте\s+(?:также|по\s+теме)|также\s+читайте|см\.\s+также|смотрите\s+также"
+    r"|оқи\s+отырыңыз|тағы\s+оқыңыз|оқыңыз|сондай-ақ\s+оқыңыз|oqi\s+otyryñyz|taǵy\s+oqyńyz"
+    r"|read\s+(?:also|more)|see\s+also)"
+)
+_READ_ALSO_MAX = 200  # characters: a label and one linked headline
+# Boilerplate lines outlets print under or inside stories: opinion disclaimers, paywall prompts.
+_BOILERPLATE = re.compile(
+    r"(?i)^\s*(?:(?:мнение|точка\s+зрения)\s+автора\s+может\s+не\s+совпадать"
+    r"|автордың\s+(?:пікірі|көзқарасы)\s+редакция|the\s+views\s+expressed\s+(?:here|in\s+this)"
+    r"|оформите\s+подписку|подпишитесь,\s+чтобы\s+(?:читать|продолжить)"
+    r"|жазылыңыз|subscribe\s+to\s+(?:read|continue))"
 )
 
 
@@ -1297,6 +1306,19 @@ def _clean_body(body_text: str) -> str:
     return "\n\n".join(kept)
 
 
+def _drop_read_also(body_text: str) -> str:
+    """Paragraphs of at most 200 characters that only point at another story ("Читайте
+    также: …", "Тағы оқыңыз: …", "Read more: …") or are the outlet's boilerplate (opinion
+    disclaimer, paywall prompt) dropped from the body."""
+    paragraphs = body_text.split("\n\n")
+    kept = [
+        p
+        for p in paragraphs
+        if len(p) > _READ_ALSO_MAX or not (_READ_ALSO.match(p) or _BOILERPLATE.match(p))
+    ]
+    return "\n\n".join(kept) if len(kept) != len(paragraphs) else body_text
+
+
 def _drop_leading_title(body_text: str, title: str | None) -> str:
     """Extractors often keep the headline as the first paragraph; the record has it apart."""
     if title:
@@ -1402,7 +1424,7 @@ def parse_article(
     if dates["published_at"] is None:
         page.warnings.append(f"no publication date: {dates['published_at_reason']}")
     body_text, _body_rule = _body(page)
-    body_text = _drop_leading_title(_clean_body(body_text), title)
+    body_text = _drop_leading_title(_drop_read_also(_clean_body(body_text)), title)
     if not body_text:
         page.warnings.append("no article text found")
     languages = tuple(getattr(source, "languages", ()) or ())

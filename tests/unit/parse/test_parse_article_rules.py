@@ -391,3 +391,17 @@ def test_the_agency_of_a_wire_dateline_is_the_byline():
         "совет обсудил план ремонта дорог на следующий год.</p>" + TEXT + "</article>"
     )))  # fmt: skip
     assert rec["authors"] == ["KAZINFORM"] and rec["byline_kind"] == "agency"
+
+
+def test_read_also_lines_and_boilerplate_are_not_story_text():
+    rec = parse(page(body=(
+        "<article><h1>Ремонт начнут с окраин</h1>" + TEXT +
+        '<p class="also">Тағы оқыңыз: <a href="/news/9/">Қалада жаңа саябақ ашылды</a></p>'
+        '<p>Read more: <a href="/news/8/">City council approves road plan</a></p>' + TEXT +
+        '<div class="disclaimer">Мнение автора может не совпадать с мнением редакции</div>'
+        "<p>Оформите подписку, чтобы читать все статьи без ограничений.</p></article>"
+    )))  # fmt: skip
+    body = rec["body_text"]
+    for gone in ("Тағы оқыңыз", "Read more", "Мнение автора", "Оформите подписку"):
+        assert gone not in body
+    assert body.count("опубликованы на сайте акимата.") == 2
