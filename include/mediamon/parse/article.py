@@ -543,6 +543,17 @@ _BOILERPLATE = re.compile(
 )
 
 
+def _read_also_line(link: HtmlElement, link_text: str) -> bool:
+    """True when ``link``'s parent is a lone "Читайте также: <a>…</a>" line inside the story:
+    the label and this link, nothing else (a teaser with its own byline is a list item)."""
+    parent = link.getparent()
+    line = (text_of(parent) if parent is not None else "") or ""
+    if not _READ_ALSO.match(line):
+        return False
+    rest = _READ_ALSO.sub("", line.replace(link_text, "", 1))
+    return not rest.strip(" :.,;-–—«»\"'")
+
+
 def _in_listing_item(el: HtmlElement, name: str) -> bool:
     """True when ``el`` (holding a byline) sits in a headline list item: ``el`` or its parent
     holds a link whose text looks like a headline (20+ characters and 3+ words, not the name
@@ -561,7 +572,7 @@ def _in_listing_item(el: HtmlElement, name: str) -> bool:
                 and len(text.split()) >= 3  # "Follow @StevenMufson" is no headline
                 and name.casefold() not in text.casefold()
                 and find_parent(link, "p") is None
-                and not _READ_ALSO.match(text_of(link.getparent()) or "")
+                and not _read_also_line(link, text)
             ):
                 return True
         node = node.getparent()

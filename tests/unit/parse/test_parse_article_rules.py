@@ -405,3 +405,12 @@ def test_read_also_lines_and_boilerplate_are_not_story_text():
     for gone in ("Тағы оқыңыз", "Read more", "Мнение автора", "Оформите подписку"):
         assert gone not in body
     assert body.count("опубликованы на сайте акимата.") == 2
+
+
+def test_a_read_also_teaser_with_its_own_byline_lends_no_name():
+    rec = parse(page(body=(
+        "<article><h1>Ремонт начнут с окраин</h1>" + TEXT +
+        '<div class="also">Читайте также: <a href="/news/9/">В парке высадят двести новых '
+        'деревьев</a> <span class="byline">Олжас Бекенов</span></div></article>'
+    )))  # fmt: skip
+    assert rec["authors"] == []
