@@ -308,6 +308,8 @@ class _Page:
         self._traf_meta: Any = None
         self.oversized: str | None = None
         self._h1: HtmlElement | None | bool = False
+        self._headline: HtmlElement | None | bool = False
+        self._near_headline: list[tuple[HtmlElement, bool]] | None = None
 
     # -- selectors
     def select(self, key: str) -> list[HtmlElement]:
@@ -336,6 +338,20 @@ class _Page:
     def position(self, el: HtmlElement) -> int:
         """Index of ``el`` in :meth:`elements` (0 when not found)."""
         return self.index_of(el) or 0
+
+    def headline(self) -> HtmlElement | None:
+        """The headline element (:func:`_title_anchor`), found once per page."""
+        if self._headline is False:
+            self._headline = _title_anchor(self)
+        return self._headline  # type: ignore[return-value]
+
+    def near_headline(self) -> list[tuple[HtmlElement, bool]]:
+        """:meth:`near` the headline, computed once per page; [] without a headline (the
+        date and byline rules each walk it)."""
+        if self._near_headline is None:
+            anchor = self.headline()
+            self._near_headline = [] if anchor is None else self.near(anchor)
+        return self._near_headline
 
     def near(self, anchor: HtmlElement) -> list[tuple[HtmlElement, bool]]:
         """(element, before the anchor?) for elements near ``anchor`` (the headline),
@@ -590,10 +606,7 @@ _BYLINE_MAX = 120
 def _labelled_byline(page: _Page) -> list[str]:
     """A short element next to the headline that starts with a byline label ("Автор:",
     "Текст:", "By", "Par"), outside chrome and headline lists: [its text] or []."""
-    anchor = _title_anchor(page)
-    if anchor is None:
-        return []
-    for el, _before in page.near(anchor):
+    for el, _before in page.near_headline():
         # the element's text, else the text after it ("<br>Автор:&nbsp;Имя<br>" in a
         # container whose own text is the whole story)
         for text, holder in ((text_of(el), el), (" ".join((el.tail or "").split()), None)):
@@ -616,10 +629,7 @@ def _agency_credit(page: _Page) -> list[str]:
     Kazinform"), outside chrome and headline lists: [the agency] or []. A person's name is
     never taken this way: only what :func:`~mediamon.parse.authors.name_kind` calls an agency.
     """
-    anchor = _title_anchor(page)
-    if anchor is None:
-        return []
-    for el, _before in page.near(anchor):
+    for el, _before in page.near_headline():
         raw = (text_of(el) or "").strip()
         if not raw or raw[0] in "([" or len(el) or _in_picture(el):
             continue  # "(The Associated Press)" under a photo is its credit; leaves only
@@ -656,10 +666,7 @@ def _dateline_agency(page: _Page) -> list[str]:
     """The agency named in the dateline that opens the story's first paragraph after the
     headline ("Астана. 5 сәуір. KAZINFORM – ..."): [the agency] when
     :func:`~mediamon.parse.authors.name_kind` calls it one, else []."""
-    anchor = _title_anchor(page)
-    if anchor is None:
-        return []
-    for el, before in page.near(anchor):
+    for el, before in page.near_headline():
         if before or el.tag != "p" or in_chrome(el):
             continue
         m = _DATELINE.match(text_of(el) or "")
@@ -795,7 +802,7 @@ def _authors_chain(page: _Page) -> tuple[list[str], str, str | None, list[str]]:
         for el in _byline_elements(page)
         if text_of(el) and _byline_in_article(page, el, text_of(el))
     ]
-    anchor = _title_anchor(page)
+    anchor = page.headline()
     if anchor is not None and len(found) > 1:
         at = page.position(anchor)
         found.sort(key=lambda el: abs(page.position(el) - at))
@@ -878,11 +885,10 @@ def _visible_date(page: _Page) -> _Candidate | None:
     назад", "бүгін 10:00") resolved against the fetch time in the source's zone. "Updated"
     labels are skipped, and so is an undated-clock day equal to the fetch day printed
     *above* the headline (what a masthead "today" looks like)."""
-    anchor = _title_anchor(page)
-    if anchor is None:
+    if page.headline() is None:
         return None
     fetch_day = local_day(page.fetched_at, page.tz) if page.fetched_at else None
-    for el, before in page.near(anchor):
+    for el, before in page.near_headline():
         if el.tag == "a":
             continue
         text = text_of(el)
@@ -926,10 +932,10 @@ def _epoch_attributes(page: _Page, *, modified: bool) -> list[str]:
     on the elements next to the headline (nearest first), then on its ancestors; never in
     chrome or headline lists. ``modified``: the edit time instead (``data-modified``,
     ``data-updated``, or a ``data-ts`` element whose class or text says "edited")."""
-    anchor = _title_anchor(page)
+    anchor = page.headline()
     if anchor is None:
         return []
-    near = [el for el, _before in page.near(anchor)]
+    near = [el for el, _before in page.near_headline()]
     values = []
     ancestors = [a for a in anchor.iterancestors() if a.tag not in ("body", "html")]
     for el in [*near, *ancestors]:  # (a page-wide render time on <body> is no publication)
@@ -972,7 +978,7 @@ def _date_candidates(page: _Page) -> list[_Candidate]:
     )
     times = [t for t in page.root.iter("time") if t.get("datetime") and not in_chrome(t)]
     times = [t for t in times if not _in_listing_item(t, text_of(t) or "-")]
-    anchor = _title_anchor(page)
+    anchor = page.headline()
     if anchor is not None and len(times) > 1:
         at = page.position(anchor)
         times.sort(key=lambda t: abs(page.position(t) - at))
