@@ -16,6 +16,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+REAL_FIXTURES = (ROOT.parent / "shared" / "fixtures" / "real").resolve()  # others' pages, gold
+DEMO_CAPTURE = ROOT / "include" / "mediamon" / "demo" / "exclusive"
+
+
+def default_capture() -> Path:
+    """The shared real pages when present (their MANIFEST.tsv), else the demo capture."""
+    return REAL_FIXTURES if (REAL_FIXTURES / "MANIFEST.tsv").exists() else DEMO_CAPTURE
+
+
 RESULTS = ROOT / "bench" / "results"
 
 

@@ -35,7 +35,7 @@ from mediamon.quality import duplicates
 from mediamon.quality.duplicates import Item, body_pairs, cluster
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, row, save  # noqa: E402
+from _common import REAL_FIXTURES, row, save  # noqa: E402
 
 GROUPS = {"same-story cluster A": "A", "same-story cluster B": "B", "DUPLICATE-HEADLINE": "uza"}
 
@@ -84,8 +84,7 @@ def score(labelled: list[tuple[Item, str | None]], assigned: dict[str, str]) -> 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("fixtures", nargs="?", type=Path,
-                        default=ROOT.parent / "shared/fixtures/real")  # fmt: skip
+    parser.add_argument("fixtures", nargs="?", type=Path, default=REAL_FIXTURES)
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
     labelled = load_items(args.fixtures, 20 if args.quick else None)

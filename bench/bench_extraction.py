@@ -53,8 +53,8 @@ sys.path.insert(0, str(ROOT / "tests" / "unit" / "parse"))
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from _common import REAL_FIXTURES, save  # noqa: E402
 from _common import row as result_row  # noqa: E402
-from _common import save  # noqa: E402
 from mediamon.parse import parse_article  # noqa: E402
 from mediamon.parse.decode import decode_html  # noqa: E402
 from test_parse_real_fixtures import page_url, zone_for  # noqa: E402
@@ -454,7 +454,7 @@ def main(argv: list[str]) -> int:
     show_misses = "--misses" in argv
     quick = "--quick" in argv
     args = [a for a in argv if not a.startswith("--")]
-    root = Path(args[0]) if args else (ROOT / ".." / "shared" / "fixtures" / "real").resolve()
+    root = Path(args[0]) if args else REAL_FIXTURES
     if not (root / "MANIFEST.tsv").is_file():
         print(f"no MANIFEST.tsv under {root}", file=sys.stderr)
         return 2

@@ -34,13 +34,13 @@ from types import SimpleNamespace
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from _common import row, save  # noqa: E402
+from _common import DEMO_CAPTURE, REAL_FIXTURES, row, save  # noqa: E402
 from mediamon.fetch.capture import manifest_url  # noqa: E402
 from mediamon.parse import parse_article  # noqa: E402
 
 FETCHED_AT = datetime(2026, 1, 1, tzinfo=UTC)
 TARGET = 0.10
-DEMO_SITE = ROOT / "include" / "mediamon" / "demo" / "exclusive" / "site"
+DEMO_SITE = DEMO_CAPTURE / "site"
 
 
 def real_pages(root: Path) -> list[tuple[str, bytes]]:
@@ -161,7 +161,7 @@ def profile(pages) -> None:
 def main(argv: list[str]) -> int:
     quick = "--quick" in argv
     args = [a for a in argv if not a.startswith("--")]
-    root = Path(args[0]) if args else (ROOT / ".." / "shared" / "fixtures" / "real").resolve()
+    root = Path(args[0]) if args else REAL_FIXTURES
     if quick or not (root / "MANIFEST.tsv").is_file():
         pages, corpus = demo_pages(), "demo"
     else:

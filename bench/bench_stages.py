@@ -15,21 +15,20 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import sys
 import tempfile
 import time
 import uuid
 from collections import defaultdict
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import default_capture  # noqa: E402
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    default = ROOT.parent / "shared" / "fixtures" / "real"
-    if not (default / "MANIFEST.tsv").exists():
-        default = ROOT / "include" / "mediamon" / "demo" / "exclusive"
-    parser.add_argument("capture", nargs="?", type=Path, default=default)
+    parser.add_argument("capture", nargs="?", type=Path, default=default_capture())
     parser.add_argument("--date", default="2024-09-08")
     args = parser.parse_args()
 

@@ -22,21 +22,18 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, row, save  # noqa: E402
+from _common import DEMO_CAPTURE, default_capture, row, save  # noqa: E402
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    default = ROOT.parent / "shared" / "fixtures" / "real"
-    if not (default / "MANIFEST.tsv").exists():
-        default = ROOT / "include" / "mediamon" / "demo" / "exclusive"
-    parser.add_argument("capture", nargs="?", type=Path, default=default)
+    parser.add_argument("capture", nargs="?", type=Path, default=default_capture())
     parser.add_argument("--date", default="2024-09-08")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
     if args.quick:
-        args.capture, args.rounds = ROOT / "include" / "mediamon" / "demo" / "exclusive", 1
+        args.capture, args.rounds = DEMO_CAPTURE, 1
 
     scratch = Path(tempfile.mkdtemp(prefix="mediamon-bench-validate-"))
     os.environ["MEDIAMON_DATA_DIR"] = str(scratch / "var")
