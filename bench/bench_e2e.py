@@ -183,8 +183,8 @@ def main() -> None:
         sizes, hosts = [int(s) for s in args.sizes.split(",")], args.hosts
         plain = {int(s) for s in args.plain_sizes.split(",") if s}
 
+    from mediamon.devtools.synth import synth_capture
     from mediamon.fetch.replay import ReplayServer
-    from mediamon.fetch.synth import synth_capture
     from mediamon.load.db import airflow_connection_json
 
     rows = []

@@ -65,8 +65,8 @@ def run_child(stage: str, arg: str, env: dict) -> dict:
 
 
 def measure(size: int, scratch: Path, db_url: str) -> dict[str, dict]:
+    from mediamon.devtools.synth import synth_capture
     from mediamon.fetch.replay import ReplayServer
-    from mediamon.fetch.synth import synth_capture
 
     capture = scratch / f"capture-{size}"
     synth_capture(capture, articles=size, days=1, hosts=1)

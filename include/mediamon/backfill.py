@@ -72,8 +72,8 @@ def backfill(
     (migrated first). ``progress`` is called once per source-day with its :class:`Outcome`.
     Returns the outcomes, oldest day first, sources in registry order.
     """
-    from mediamon.coverage import recorded
     from mediamon.load.schema import upgrade
+    from mediamon.quality.coverage import recorded
 
     days = day_range(first, last)
     ids = select_sources(sources)

@@ -29,16 +29,12 @@ migrate``), the capture and its replay server, then runs ``mediamon_daily`` thro
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
-import subprocess
 import sys
 import warnings
-from datetime import date, datetime, time
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
-
-DEMO_CAPTURE = Path(__file__).with_name("demo") / "exclusive"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -314,12 +310,14 @@ def cmd_db_stop(args) -> None:
 
 
 def cmd_env(args) -> None:
+    from mediamon.devtools.runner import airflow_env
+
     for key, value in airflow_env().items():
         print(f"export {key}='{value}'")
 
 
 def cmd_up(args) -> int:
-    from mediamon.stack import StackError, up
+    from mediamon.devtools.stack import StackError, up
 
     try:
         stack = up(port=args.port, capture=args.capture, live=args.live, unpause=not args.paused)
@@ -336,7 +334,7 @@ def cmd_up(args) -> int:
 
 
 def cmd_down(args) -> None:
-    from mediamon.stack import down
+    from mediamon.devtools.stack import down
 
     if not down():
         print("nothing to stop")
@@ -350,7 +348,7 @@ def cmd_capture_build(args) -> None:
 
 
 def cmd_capture_synth(args) -> None:
-    from mediamon.fetch.synth import synth_capture
+    from mediamon.devtools.synth import synth_capture
 
     warc = synth_capture(
         args.out, articles=args.articles, days=args.days, hosts=args.hosts, end=args.end,
@@ -372,51 +370,6 @@ def cmd_capture_serve(args) -> None:
         pass
 
 
-def airflow_env() -> dict[str, str]:
-    """Environment for Airflow on the project's database, folders and connection.
-
-    Starts the embedded PostgreSQL when no database is configured. Keys already set in the
-    environment are kept.
-    """
-    from mediamon.config import data_dir
-    from mediamon.load.db import airflow_connection_json, airflow_metadata_url, warehouse_url
-
-    warehouse = warehouse_url()
-    port = os.environ.get("AIRFLOW__API__PORT") or os.environ.get("AIRFLOW_PORT") or "8080"
-    dags = Path(os.environ.get("MEDIAMON_DAGS_FOLDER", Path.cwd() / "dags")).resolve()
-    defaults = {
-        "AIRFLOW_HOME": str(data_dir() / "airflow"),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(dags),
-        "AIRFLOW__CORE__PLUGINS_FOLDER": str(dags.parent / "plugins"),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        # task workers call the api-server back here: keep it in step with the port
-        "AIRFLOW__API__BASE_URL": f"http://localhost:{port}",
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": airflow_metadata_url(),
-        "AIRFLOW_CONN_MEDIAMON_DB": airflow_connection_json(warehouse),
-        "MEDIAMON_DATABASE_URL": warehouse,
-        "MEDIAMON_DATA_DIR": str(data_dir()),
-    }
-    return {key: os.environ.get(key, value) for key, value in defaults.items()}
-
-
-def prepare_capture(source: Path) -> Path:
-    """Build (into the data folder) the capture for ``source``; returns the built folder.
-
-    A folder that already is a capture (``capture.warc.gz`` and ``sources.yaml``, as written
-    by ``mediamon capture build`` or ``synth``) is used as it is.
-    """
-    from mediamon.config import data_dir
-    from mediamon.fetch.capture import build_capture
-
-    source = source.resolve()
-    if (source / "capture.warc.gz").is_file() and (source / "sources.yaml").is_file():
-        return source
-    name = f"{source.name}-{hashlib.sha1(str(source).encode()).hexdigest()[:8]}"
-    out = data_dir() / "captures" / name
-    build_capture(source, out)
-    return out
-
-
 def cmd_backfill(args) -> int:
     """Exit 0 when every source-day loaded (or had finished before), 1 otherwise."""
     import logging
@@ -431,7 +384,9 @@ def cmd_backfill(args) -> int:
 
     logging.getLogger("mediamon").setLevel(logging.WARNING)  # the bar shows progress
     os.environ["MEDIAMON_DATABASE_URL"] = url = warehouse_url()
-    server = _start_replay(args.capture) if args.capture else None
+    from mediamon.devtools.runner import start_replay
+
+    server = start_replay(args.capture) if args.capture else None
     try:
         total = len(day_range(args.first, args.last)) * len(select_sources(args.sources))
         bar = tqdm(total=total, unit="source-day", desc="backfill")
@@ -521,8 +476,8 @@ def cmd_reparse(args) -> int:
 def cmd_coverage(args) -> None:
     import psycopg2
 
-    from mediamon.coverage import coverage_rows, format_coverage
     from mediamon.load.db import warehouse_url
+    from mediamon.quality.coverage import coverage_rows, format_coverage
 
     with psycopg2.connect(_migrated(warehouse_url())) as conn:
         rows = coverage_rows(conn, args.first, args.last, flagged_only=args.flagged)
@@ -530,24 +485,20 @@ def cmd_coverage(args) -> None:
     print(format_coverage(rows))
 
 
-def _start_replay(capture: Path):
-    """Build ``capture``, serve it on a free loopback port and point the pipeline at it."""
-    from mediamon.fetch.replay import ReplayServer
-
-    built = prepare_capture(capture)
-    server = ReplayServer(built / "capture.warc.gz").start()
-    os.environ["MEDIAMON_REPLAY"] = server.url
-    os.environ["MEDIAMON_SOURCES"] = str(built / "sources.yaml")
-    print(f"replaying {server.size} recorded URLs from {built} at {server.url}")
-    return server
-
-
 def cmd_run(args) -> int:
+    from mediamon.devtools.runner import (
+        DEMO_CAPTURE,
+        airflow_cli,
+        airflow_env,
+        run_daily,
+        start_replay,
+    )
+
     day = _day(args.date)
     os.environ.update(airflow_env())
-    server = None if args.live else _start_replay(args.capture or DEMO_CAPTURE)
+    server = None if args.live else start_replay(args.capture or DEMO_CAPTURE)
     try:
-        _airflow("db", "migrate")
+        airflow_cli("db", "migrate")
         state = run_daily(day)
     finally:
         if server:
@@ -555,31 +506,6 @@ def cmd_run(args) -> int:
     _print_summary(day)
     print(f"mediamon_daily {day}: {state}")
     return 0 if state == "success" else 1
-
-
-def _airflow(*argv: str) -> None:
-    """Run the ``airflow`` CLI of this environment; raise CalledProcessError on failure."""
-    airflow = Path(sys.executable).with_name("airflow")
-    subprocess.run([str(airflow), *argv], check=True, stdout=subprocess.DEVNULL)
-
-
-def run_daily(day: date | None) -> str:
-    """Run ``mediamon_daily`` for local ``day`` with ``dag.test()``; returns the run state.
-
-    ``day=None`` runs it as a manual run without a logical date ("today so far"). Airflow must
-    already be configured through the environment (see :func:`airflow_env`).
-    """
-    from airflow.dag_processing.dagbag import DagBag
-
-    from mediamon.window import DAG_TIMEZONE
-
-    bag = DagBag(dag_folder=os.environ["AIRFLOW__CORE__DAGS_FOLDER"])
-    if bag.import_errors:
-        raise RuntimeError(f"DAG import errors: {bag.import_errors}")
-    dag = bag.get_dag("mediamon_daily")
-    logical_date = datetime.combine(day, time.min, tzinfo=ZoneInfo(DAG_TIMEZONE)) if day else None
-    run = dag.test(logical_date=logical_date)
-    return str(getattr(run.state, "value", run.state))
 
 
 def _print_summary(day: date) -> None:

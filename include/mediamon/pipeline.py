@@ -305,7 +305,8 @@ def load_stage(source_id: str, day: str, validated: str, conn) -> dict:
     The day's metrics are compared with the source's trailing baseline read from the
     warehouse; failing ``drift.*`` rows are loaded with the other results and sent as an
     alert (:func:`mediamon.alerts.send_alert`). The day's coverage
-    (:func:`mediamon.coverage.day_coverage`) is written to ``source_day_coverage``; a day the
+    (:func:`mediamon.quality.coverage.day_coverage`) is written to ``source_day_coverage``; a
+    day the
     source cannot reach keeps its fetches, articles and checks but gets no sightings and no
     metrics (it is not an empty day). Rows, metrics and coverage are written in one
     transaction (:func:`mediamon.load.loader.load_batch`): a load that fails leaves nothing of
@@ -314,8 +315,8 @@ def load_stage(source_id: str, day: str, validated: str, conn) -> dict:
     :func:`mediamon.report.day_summary`, read back from the warehouse.
     """
     from mediamon.alerts import send_alert
-    from mediamon.coverage import day_coverage
     from mediamon.load.loader import baseline_metrics, load_batch
+    from mediamon.quality.coverage import day_coverage
     from mediamon.quality.drift import baseline_window, day_metrics, describe, drift_checks
 
     source = get_source(source_id)

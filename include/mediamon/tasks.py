@@ -186,7 +186,7 @@ def summarize(planned: list[dict]) -> list[dict]:
     """
     from airflow.sdk.exceptions import AirflowFailException
 
-    from mediamon.coverage import unreachable
+    from mediamon.quality.coverage import unreachable
     from mediamon.report import day_summary, failed_gates, format_summary
 
     if not planned:  # plan failed (or never ran): the run must not look green

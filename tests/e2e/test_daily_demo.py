@@ -8,8 +8,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime
 
-from mediamon.cli import run_daily
-from mediamon.parse import canonicalize_url
+from mediamon.devtools.runner import run_daily
+from mediamon.text.urls import canonicalize_url
 from support import DEMO, snapshot
 
 DAY = date(2024, 9, 8)

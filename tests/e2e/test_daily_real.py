@@ -11,8 +11,8 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 import pytest
-from mediamon.cli import run_daily
 from mediamon.config import load_sources
+from mediamon.devtools.runner import run_daily
 from support import REAL_FIXTURES, snapshot
 
 pytestmark = pytest.mark.skipif(

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import psycopg2
 import pytest
+from mediamon.devtools.stack import free_port
 from mediamon.load.db import ensure_database, with_database
-from mediamon.stack import free_port
 from support import DEMO, ROOT
 
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))

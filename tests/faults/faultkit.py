@@ -21,9 +21,9 @@ from pathlib import Path
 import yaml
 from mediamon import pipeline
 from mediamon.config import load_sources
+from mediamon.devtools.stack import free_port
 from mediamon.fetch.crawl import CrawlStats, FetchPolicy, crawl
 from mediamon.fetch.http import make_session, retry_policy
-from mediamon.stack import free_port
 from mediamon.window import local_day_window
 
 DAY = "2024-09-08"

@@ -108,9 +108,9 @@ def stack(tmp_path_factory):
     The scheduler starts the latest day's run at once (unpaused): the browser test triggers
     its own run meanwhile, and the next test checks the scheduled one.
     """
+    from mediamon.devtools.stack import free_port
     from mediamon.load.db import airflow_connection_json
     from mediamon.load.schema import upgrade
-    from mediamon.stack import free_port
 
     tmp = tmp_path_factory.mktemp("stack")
     tag = uuid.uuid4().hex[:8]

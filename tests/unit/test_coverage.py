@@ -1,7 +1,7 @@
 from datetime import UTC, datetime
 
 from mediamon.config import Listing
-from mediamon.coverage import day_coverage
+from mediamon.quality.coverage import day_coverage
 from support import make_source
 
 SITE = "https://exclusive.kz/"

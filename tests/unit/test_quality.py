@@ -192,8 +192,8 @@ def test_duplicate_key_ignores_case_quotes_spacing_and_yo():
 
 def test_a_rubric_tells_items_apart_in_a_list_not_across_outlets():
     """Why the in-list duplicate key and the stored/story normalizer differ (see duplicate_key)."""
-    from mediamon.parse.normalize import normalize_title
     from mediamon.quality.duplicates import same_story, story_key
+    from mediamon.text.normalize import normalize_title
 
     items = [
         headline(1, "Видео: Тенге упал", "https://a.kz/video/1", list_id="main"),

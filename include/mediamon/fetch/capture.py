@@ -34,7 +34,7 @@ import yaml
 from warcio.archiveiterator import ArchiveIterator
 
 from mediamon.fetch.warcstore import CaptureWriter
-from mediamon.parse.language import guess_from_script
+from mediamon.text.language import guess_from_script
 
 DEFAULT_FETCHED_AT = datetime(2026, 1, 1, tzinfo=UTC)
 SITEMAP_PATH = "/mediamon-sitemap.xml"

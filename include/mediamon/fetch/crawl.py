@@ -69,13 +69,8 @@ from mediamon.fetch.http import (
 )
 from mediamon.fetch.robots import RobotsAnswer, RobotsCache
 from mediamon.fetch.warcstore import CaptureWriter, decode_payload_checked, read_capture
-from mediamon.parse import (
-    canonicalize_url,
-    parse_feed,
-    parse_listing,
-    parse_sitemap,
-    sitemap_children,
-)
+from mediamon.parse import parse_feed, parse_listing, parse_sitemap, sitemap_children
+from mediamon.text.urls import canonicalize_url
 
 log = logging.getLogger(__name__)
 REDIRECT_CODES = (301, 302, 303, 307, 308)

@@ -33,8 +33,8 @@ from psycopg2.extensions import connection as Connection
 from psycopg2.extras import Json, execute_values
 
 from mediamon.config import Source
-from mediamon.parse.language import detect_headline_language
-from mediamon.parse.normalize import normalize_title
+from mediamon.text.language import detect_headline_language
+from mediamon.text.normalize import normalize_title
 from mediamon.window import is_new_on
 
 
@@ -66,7 +66,7 @@ def load_batch(
     ``fetches``, ``articles``, ``headlines`` and ``quarantine`` are iterated once each, in
     that order (generators are fine: the batch is streamed to the server). ``metrics`` is the
     day's :class:`mediamon.quality.drift.DayMetrics` row and ``coverage`` its
-    :class:`mediamon.coverage.Coverage` row (``as_row()``), each upserted by source and day.
+    :class:`mediamon.quality.coverage.Coverage` row (``as_row()``), each upserted by source and day.
     Every row of the batch, coverage included, is written in one transaction, so a source-day
     is visible whole or not at all (a ``source_day_coverage`` row is what marks it finished
     for ``mediamon backfill``). Commits on success, rolls back and re-raises psycopg2 errors on

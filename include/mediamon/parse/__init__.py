@@ -4,7 +4,6 @@
 - :func:`parse_feed` -- an RSS/Atom feed to headlines (:class:`FeedResult`).
 - :func:`parse_listing` -- an HTML headline list to headlines (:class:`ListingResult`).
 - :func:`parse_sitemap` / :func:`sitemap_children` -- XML sitemaps to headlines / child URLs.
-- :func:`canonicalize_url` -- the URL form used to recognise the same page.
 - :func:`parse_date` -- date strings (ISO, RFC 822, epoch, Russian/Kazakh month names).
 
 Every record carries :data:`PARSER_VERSION`. Times are tz-aware; wall-clock values without a
@@ -16,14 +15,12 @@ from mediamon.parse.dates import parse_date
 from mediamon.parse.feed import FeedResult, parse_feed
 from mediamon.parse.listing import ListingResult, parse_listing
 from mediamon.parse.sitemap import parse_sitemap, sitemap_children
-from mediamon.parse.urls import canonicalize_url
 from mediamon.parse.version import PARSER_VERSION
 
 __all__ = [
     "PARSER_VERSION",
     "FeedResult",
     "ListingResult",
-    "canonicalize_url",
     "parse_article",
     "parse_date",
     "parse_feed",

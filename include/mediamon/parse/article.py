@@ -79,12 +79,12 @@ from mediamon.parse._tree import (
 from mediamon.parse.authors import authors_status, byline_kind, clean_authors, name_kind
 from mediamon.parse.dates import has_year, local_day, parse_date, url_date
 from mediamon.parse.decode import decode_page
-from mediamon.parse.language import detect_headline_language, detect_language
-from mediamon.parse.normalize import strip_nul
 from mediamon.parse.profiles import profile_for
 from mediamon.parse.titles import clean_title
-from mediamon.parse.urls import absolute_url, bare_host, canonicalize_url, same_site
 from mediamon.parse.version import PARSER_VERSION
+from mediamon.text.language import detect_headline_language, detect_language
+from mediamon.text.normalize import strip_nul
+from mediamon.text.urls import absolute_url, bare_host, canonicalize_url, same_site
 
 ARTICLE_TYPES = frozenset(
     {"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle",

@@ -30,8 +30,8 @@ from bs4 import BeautifulSoup
 
 from mediamon.parse._tree import too_many_tags
 from mediamon.parse.dates import parse_date
-from mediamon.parse.normalize import strip_nul
-from mediamon.parse.urls import absolute_url, canonicalize_url
+from mediamon.text.normalize import strip_nul
+from mediamon.text.urls import absolute_url, canonicalize_url
 
 
 @dataclass

@@ -15,8 +15,8 @@ from mediamon.parse._tree import too_many_tags
 from mediamon.parse.dates import parse_date
 from mediamon.parse.decode import decode_html
 from mediamon.parse.feed import zone_flag
-from mediamon.parse.normalize import strip_nul
-from mediamon.parse.urls import absolute_url, canonicalize_url
+from mediamon.text.normalize import strip_nul
+from mediamon.text.urls import absolute_url, canonicalize_url
 
 
 @dataclass

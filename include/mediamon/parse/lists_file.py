@@ -17,7 +17,7 @@ from mediamon.config import load_sources
 from mediamon.parse.feed import parse_feed
 from mediamon.parse.input_file import InputError, read_input
 from mediamon.parse.listing import parse_listing
-from mediamon.parse.normalize import normalize_title
+from mediamon.text.normalize import normalize_title
 
 DEFAULT_ZONE = "Asia/Almaty"
 ITEM_KEYS = (

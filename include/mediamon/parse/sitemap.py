@@ -11,7 +11,7 @@ from lxml import etree
 
 from mediamon.parse.dates import parse_date
 from mediamon.parse.feed import zone_flag
-from mediamon.parse.urls import canonicalize_url
+from mediamon.text.urls import canonicalize_url
 
 _MAX_GZIP = 64 * 1024 * 1024
 

@@ -105,7 +105,7 @@ def duplicate_key(title: str | None) -> str:
     """The key under which one list prints the same headline twice: casefolded, ё → е, every
     run of punctuation and spaces made one space ("" for no title).
 
-    On purpose not :func:`mediamon.parse.normalize.normalize_title` (the stored
+    On purpose not :func:`mediamon.text.normalize.normalize_title` (the stored
     ``title_normalized`` and the base of the cross-outlet story key), which also drops rubric
     prefixes and site suffixes: inside one list on one day a rubric tells two items apart
     ("Видео: Тенге упал" is the video beside the story "Тенге упал", both kept), and a site

@@ -3,7 +3,7 @@
 Two items are one story when either rule joins them:
 
 **Headlines.** Their *story keys* (the normalized title of
-:func:`mediamon.parse.normalize.normalize_title`, a trailing " | Outlet" / " — Outlet" segment
+:func:`mediamon.text.normalize.normalize_title`, a trailing " | Outlet" / " — Outlet" segment
 of up to three words dropped, punctuation removed, words shorter than three letters and
 common function words dropped, each word cut to its first :data:`STEM` letters so that
 Russian and Kazakh inflections meet: "Казахстане"/"Казахстану") score at least
@@ -49,7 +49,7 @@ from dataclasses import dataclass
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from mediamon.parse.normalize import normalize_title
+from mediamon.text.normalize import normalize_title
 
 STEM = 6
 THRESHOLD = 88.0
@@ -95,7 +95,7 @@ class Item:
 def story_key(title: str | None) -> str:
     """The comparison key of a headline: stemmed content words, in order, space-separated.
 
-    Same result as taking :func:`mediamon.parse.normalize.normalize_title` first; a title with
+    Same result as taking :func:`mediamon.text.normalize.normalize_title` first; a title with
     no separator followed by a space (no rubric prefix or site suffix can be stripped) skips
     it, since its other changes only touch punctuation, which the key drops (3x faster).
     """

@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 import yaml
 from mediamon.config import load_sources
+from mediamon.devtools.stack import free_port
 from mediamon.fetch import crawl as crawl_module
 from mediamon.fetch.capture import build_capture
 from mediamon.fetch.crawl import FetchPolicy, crawl
 from mediamon.fetch.http import make_session, retry_policy
 from mediamon.fetch.replay import ReplayServer
 from mediamon.fetch.warcstore import CaptureWriter, read_capture
-from mediamon.parse import canonicalize_url
-from mediamon.stack import free_port
+from mediamon.text.urls import canonicalize_url
 from support import DEMO
 
 HOST = "exclusive.kz.example"

@@ -11,10 +11,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
+from mediamon.devtools.stack import free_port
 from mediamon.fetch.http import SCHEME_HEADER, USER_AGENT, make_session, retry_policy
 from mediamon.fetch.replay import ReplayServer
 from mediamon.fetch.warcstore import CaptureWriter
-from mediamon.stack import free_port
 
 T0 = datetime(2024, 9, 8, 14, 0, tzinfo=UTC)
 FAST = {"total": 2, "backoff_factor": 0.01}

@@ -6,10 +6,10 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from mediamon.config import load_sources
+from mediamon.devtools.synth import synth_capture
 from mediamon.fetch.crawl import crawl
 from mediamon.fetch.http import make_session
 from mediamon.fetch.replay import ReplayServer
-from mediamon.fetch.synth import synth_capture
 from mediamon.fetch.warcstore import read_capture
 from mediamon.parse import parse_article
 

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 from mediamon.config import Source
 from mediamon.load.loader import load_batch
-from mediamon.parse.normalize import normalize_title
+from mediamon.text.normalize import normalize_title
 
 SOURCE = Source(
     id="demo", name="Exclusive", homepage="https://exclusive.kz/", languages=("ru", "kk"),

@@ -485,7 +485,7 @@ def test_template_placeholders_are_never_values():
 
 
 def test_language_from_the_text_when_nothing_is_declared():
-    from mediamon.parse.language import detect_language, guess_language
+    from mediamon.text.language import detect_language, guess_language
 
     uk = "Україна та Росія домовились про обмін полоненими, заявили в офісі президента сьогодні"
     de = "Die Zukunft der Arbeit: wir dekorieren auf der Titanic die Liegestühle um, sagt er"
@@ -530,12 +530,12 @@ def test_body_is_the_main_text_only():
     ],
 )
 def test_short_and_mixed_headlines(headline, language):
-    from mediamon.parse.language import detect_headline_language
+    from mediamon.text.language import detect_headline_language
 
     assert detect_headline_language(headline, ("ru", "kk")) == language
 
 
 def test_kazakh_letters_do_not_count_for_a_source_without_kazakh():
-    from mediamon.parse.language import detect_headline_language
+    from mediamon.text.language import detect_headline_language
 
     assert detect_headline_language("Токаев және Путин", ("ru",)) != "kk"

@@ -1,8 +1,7 @@
 import pytest
-from mediamon.parse import canonicalize_url
 from mediamon.parse.authors import authors_status, clean_authors, is_organisation
-from mediamon.parse.language import detect_language, guess_from_script
-from mediamon.parse.urls import same_site
+from mediamon.text.language import detect_language, guess_from_script
+from mediamon.text.urls import canonicalize_url, same_site
 
 
 @pytest.mark.parametrize(
@@ -123,7 +122,7 @@ KAZAKH_LATIN_2021 = (
 
 
 def test_kazakh_in_latin_script_is_kazakh_not_turkmen_or_english():
-    from mediamon.parse.language import detect_headline_language, guess_language
+    from mediamon.text.language import detect_headline_language, guess_language
 
     for text in (KAZAKH_LATIN_2018, KAZAKH_LATIN_2021):
         assert guess_language(text) == "kk"
@@ -138,7 +137,7 @@ def test_kazakh_in_latin_script_is_kazakh_not_turkmen_or_english():
 
 
 def test_language_codes_are_two_letters_even_for_short_headlines():
-    from mediamon.parse.language import detect_headline_language, identify
+    from mediamon.text.language import detect_headline_language, identify
 
     # py3langid's model also has 3-letter varieties: "gug" won this one before
     assert identify("Señor Ñandú año")[0] == "es"

@@ -1,6 +1,6 @@
 """Headlines: normalized title, position, date flags; title revisions; sighting details.
 
-- ``headlines.title_normalized``: :func:`mediamon.parse.normalize.normalize_title` of the title
+- ``headlines.title_normalized``: :func:`mediamon.text.normalize.normalize_title` of the title
   (case-folded, ё→е, quotes and dashes unified, site suffix and rubric prefix removed).
 - ``headlines.last_position``: the position at the latest sighting; ``byline`` already exists.
 - ``headlines.date_flag`` (``zone_assumed``, ``feedparser_utc``, ``unparsed``) and

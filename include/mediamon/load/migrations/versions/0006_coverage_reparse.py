@@ -1,7 +1,7 @@
 """Coverage of each source's day, and the diff reports of re-parse runs.
 
 - ``source_day_coverage``: one row per source and local day, written when the day loads
-  (:mod:`mediamon.coverage`): how many article links dated that day the lists (feeds,
+  (:mod:`mediamon.quality.coverage`): how many article links dated that day the lists (feeds,
   listings, sitemaps) promised, how many of them were captured, how many list items had no
   date, whether the day could be reached at all (``reachable``; ``reason`` says why not) and
   whether it is ``flagged`` for a backfill (unreachable, or a gap above the threshold). A row

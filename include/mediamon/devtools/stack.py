@@ -1,7 +1,7 @@
 """``make up`` / ``make down``: Airflow's services on the project's database, in the background.
 
 :func:`up` starts, on the same PostgreSQL as ``make run`` (the embedded server unless
-``MEDIAMON_DATABASE_URL`` is set; see :func:`mediamon.cli.airflow_env`):
+``MEDIAMON_DATABASE_URL`` is set; see :func:`mediamon.devtools.runner.airflow_env`):
 
 - a replay server for a capture (default: the demo), unless ``live`` is asked for, so runs
   triggered in the UI fetch over loopback and never reach the internet;
@@ -32,6 +32,8 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+
+from mediamon.devtools.runner import DEMO_CAPTURE, airflow_env, prepare_capture
 
 COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
 FIRST_DAG = "mediamon_daily"
@@ -83,8 +85,6 @@ def up(
     stack already runs from this folder, or when a service exits or is not healthy within
     ``timeout`` seconds (the services started so far are stopped again).
     """
-    from mediamon.cli import DEMO_CAPTURE, airflow_env, prepare_capture
-
     directory = stack_dir()
     running = [p.stem for p in _pid_files(directory) if _alive(p)]
     if running:

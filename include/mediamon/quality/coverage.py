@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 
 from mediamon.config import Source
-from mediamon.parse import canonicalize_url
+from mediamon.text.urls import canonicalize_url
 from mediamon.window import local_day_window
 
 LIST_KINDS = ("feed", "listing", "sitemap")
