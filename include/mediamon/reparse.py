@@ -24,6 +24,7 @@ from datetime import date
 from pathlib import Path
 
 from mediamon.config import data_dir, select_sources
+from mediamon.text.table import format_table
 
 log = logging.getLogger(__name__)
 MAX_DAYS = 366
@@ -216,10 +217,7 @@ def format_report(rows: list[dict], *, every_field: bool = False) -> str:
             f"no article changed ({articles} compared, of {sources} "
             f"source{'' if sources == 1 else 's'})"
         )
-    widths = {c: max(len(c), *(len(str(r[c])) for r in shown)) for c in COLUMNS}
-    lines = ["  ".join(c.ljust(widths[c]) for c in COLUMNS)]
-    lines += ["  ".join(str(r[c]).ljust(widths[c]) for c in COLUMNS) for r in shown]
-    return "\n".join(line.rstrip() for line in lines)
+    return format_table(shown, COLUMNS)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from mediamon.text.table import format_table
+
 COLUMNS = (
     "source",
     "fetched",
@@ -51,14 +53,9 @@ def format_summary(rows: list[dict]) -> str:
     """A plain-text table of :func:`day_summary` rows, with a total line."""
     if not rows:
         return "(no source has data for this day)"
-    widths = {c: max(len(c), *(len(str(r[c])) for r in rows)) for c in COLUMNS}
     total = {c: sum(r[c] for r in rows) for c in COLUMNS[1:]}
     total["source"] = f"total ({len(rows)})"
-    widths["source"] = max(widths["source"], len(total["source"]))
-    lines = ["  ".join(c.ljust(widths[c]) for c in COLUMNS)]
-    for row in [*rows, total]:
-        lines.append("  ".join(str(row[c]).ljust(widths[c]) for c in COLUMNS))
-    return "\n".join(lines)
+    return format_table([*rows, total], COLUMNS, rstrip=False)
 
 
 def failed_gates(conn, day: str) -> list[tuple[str, str]]:

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 
 from mediamon.config import Source
+from mediamon.text.table import format_table
 from mediamon.text.urls import canonicalize_url
 from mediamon.window import local_day_window
 
@@ -172,9 +173,4 @@ def format_coverage(rows: list[dict]) -> str:
     """A plain-text table of :func:`coverage_rows`, the reason at the end of each line."""
     if not rows:
         return "(no coverage recorded for these days)"
-    widths = {c: max(len(c), *(len(str(r[c])) for r in rows)) for c in COLUMNS}
-    lines = ["  ".join(c.ljust(widths[c]) for c in COLUMNS) + "  reason"]
-    for row in rows:
-        cells = "  ".join(str(row[c]).ljust(widths[c]) for c in COLUMNS)
-        lines.append(f"{cells}  {row['reason'] or ''}".rstrip())
-    return "\n".join(lines)
+    return format_table([{**r, "reason": r["reason"] or ""} for r in rows], (*COLUMNS, "reason"))

@@ -1,2 +1,3 @@
 """Ground-level text helpers every stage may import: URL canonicalization (`urls`), text
-normalization (`normalize`) and script/language detection (`language`)."""
+normalization (`normalize`), script/language detection (`language`) and plain-text tables
+(`table`)."""
