@@ -57,7 +57,8 @@ def build(folder: Path, hosts: int, pages: int):
 
 
 def timed_crawl(source, warc: Path, out: Path, delay: float, workers: int) -> tuple[float, int]:
-    from mediamon.fetch.crawl import FetchPolicy, crawl
+    from mediamon.fetch.crawl import crawl
+    from mediamon.fetch.fetcher import FetchPolicy
     from mediamon.fetch.http import make_session
     from mediamon.fetch.replay import ReplayServer
 

@@ -22,7 +22,8 @@ import yaml
 from mediamon import pipeline
 from mediamon.config import load_sources
 from mediamon.devtools.stack import free_port
-from mediamon.fetch.crawl import CrawlStats, FetchPolicy, crawl
+from mediamon.fetch.crawl import crawl
+from mediamon.fetch.fetcher import CrawlStats, FetchPolicy
 from mediamon.fetch.http import make_session, retry_policy
 from mediamon.window import local_day_window
 

@@ -3,7 +3,7 @@
 Retries use urllib3's ``Retry`` (exponential backoff, ``Retry-After`` honoured but capped at
 ``max_retry_after`` seconds so a server cannot park the crawler) on connection errors and on
 429/500/502/503/504, for GET and HEAD only. Every request has a (connect, read) timeout in
-seconds; the crawler (:mod:`mediamon.fetch.crawl`) adds a total time cap, a size cap and a
+seconds; the crawler (:mod:`mediamon.fetch.fetcher`) adds a total time cap, a size cap and a
 redirect cap per response. The User-Agent names the project and a contact address
 (``MEDIAMON_CONTACT``, :func:`mediamon.config.contact`).
 
@@ -140,7 +140,7 @@ class GuardedAdapter(HTTPAdapter):
     """An HTTPAdapter whose connections enforce the SSRF guard at connect time.
 
     ``allowed``: host names (or IP literals) exempt, a set the crawler may extend
-    (:class:`mediamon.fetch.crawl.Fetcher` adds its source's allowed hosts).
+    (:class:`mediamon.fetch.fetcher.Fetcher` adds its source's allowed hosts).
     """
 
     def __init__(self, allowed=(), **kwargs):

@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 from mediamon.config import Sitemap, Source
 from mediamon.fetch.capture import sitemap_xml
-from mediamon.fetch.crawl import FetchPolicy, crawl
+from mediamon.fetch.crawl import crawl
+from mediamon.fetch.fetcher import FetchPolicy
 from mediamon.fetch.http import make_session
 from mediamon.fetch.replay import ReplayServer
 from mediamon.fetch.warcstore import CaptureWriter, read_capture

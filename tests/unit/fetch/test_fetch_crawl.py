@@ -12,9 +12,10 @@ import pytest
 import yaml
 from mediamon.config import load_sources
 from mediamon.devtools.stack import free_port
-from mediamon.fetch import crawl as crawl_module
+from mediamon.fetch import fetcher as fetcher_module
 from mediamon.fetch.capture import build_capture
-from mediamon.fetch.crawl import FetchPolicy, crawl
+from mediamon.fetch.crawl import crawl
+from mediamon.fetch.fetcher import FetchPolicy
 from mediamon.fetch.http import make_session, retry_policy
 from mediamon.fetch.replay import ReplayServer
 from mediamon.fetch.warcstore import CaptureWriter, read_capture
@@ -201,7 +202,7 @@ def test_max_pages_stops_the_next_page_walk(demo, tmp_path):
 
 def test_body_over_the_limit_is_a_failure_record(demo, tmp_path, monkeypatch):
     source, server = demo
-    monkeypatch.setattr(crawl_module, "MAX_BODY_BYTES", 1000)
+    monkeypatch.setattr(fetcher_module, "MAX_BODY_BYTES", 1000)
     path = tmp_path / "small.warc.gz"
     with _session(server) as session:
         stats = crawl(source, path, session=session)
@@ -336,7 +337,7 @@ def test_body_size_limit_is_inclusive(tmp_path, monkeypatch):
             "sitemaps": [{"id": "sm", "url": "https://big.example/sitemap.xml"}],
         },
     )
-    monkeypatch.setattr(crawl_module, "MAX_BODY_BYTES", limit)
+    monkeypatch.setattr(fetcher_module, "MAX_BODY_BYTES", limit)
     path = tmp_path / "out.warc.gz"
     with ReplayServer(warc) as server, _session(server) as session:
         stats = crawl(source, path, session=session)

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 import yaml
 from mediamon.config import load_sources
-from mediamon.fetch.crawl import CrawlStats, Fetcher, FetchPolicy, crawl
+from mediamon.fetch.crawl import crawl
+from mediamon.fetch.fetcher import CrawlStats, Fetcher, FetchPolicy
 from mediamon.fetch.guard import refusal
 from mediamon.fetch.http import make_session, retry_policy, user_agent
 from mediamon.fetch.warcstore import CaptureWriter, read_capture

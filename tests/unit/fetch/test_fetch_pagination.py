@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 from mediamon.config import load_sources
-from mediamon.fetch.crawl import crawl, window_days
+from mediamon.fetch.crawl import crawl
+from mediamon.fetch.discover import window_days
 from mediamon.fetch.http import make_session, retry_policy
 from mediamon.fetch.replay import ReplayServer
 from mediamon.fetch.warcstore import CaptureWriter, read_capture
