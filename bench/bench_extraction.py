@@ -82,11 +82,16 @@ def manifest(root: Path) -> list[dict[str, str]]:
 # ------------------------------------------------------------------ normalisation
 
 
+def drop_format_characters(text: str) -> str:
+    """``text`` without Unicode format characters (soft hyphen, zero-width space, ...)."""
+    return "".join(c for c in text if unicodedata.category(c) != "Cf")
+
+
 def norm_title(text: str | None) -> str:
     if not text:
         return ""
     text = unicodedata.normalize("NFKC", text).casefold()
-    text = "".join(c for c in text if unicodedata.category(c) != "Cf")  # soft hyphen, ZWSP
+    text = drop_format_characters(text)
     text = re.sub(r"[\"'«»„“”‘’‚‹›`]", "", text)
     text = re.sub(r"[‐-―−]", "-", text)
     return " ".join(text.split()).strip(" .:-|")
@@ -126,9 +131,10 @@ def joined_words(names: set[str]) -> list[str]:
 
 def token_prf(found: str | None, gold: str) -> tuple[float, float, float]:
     """Bag-of-words precision, recall and F1 of ``found`` against ``gold`` (casefolded
-    ``\\w+`` tokens); all 0.0 when they share no token."""
-    a = Counter(t.casefold() for t in _TOKEN.findall(found or ""))
-    b = Counter(t.casefold() for t in _TOKEN.findall(gold))
+    ``\\w+`` tokens, format characters dropped: a soft hyphen splits no word); all 0.0 when
+    they share no token."""
+    a = Counter(t.casefold() for t in _TOKEN.findall(drop_format_characters(found or "")))
+    b = Counter(t.casefold() for t in _TOKEN.findall(drop_format_characters(gold)))
     common = sum((a & b).values())
     if not common:
         return 0.0, 0.0, 0.0
