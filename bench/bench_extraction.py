@@ -34,6 +34,7 @@ optional extra (``pip install -e '.[bench]'``); its column is "n/a" when it is n
 from __future__ import annotations
 
 import csv
+import gzip
 import json
 import re
 import sys
@@ -81,10 +82,16 @@ def manifest(root: Path) -> list[dict[str, str]]:
 # ------------------------------------------------------------------ normalisation
 
 
+def drop_format_characters(text: str) -> str:
+    """``text`` without Unicode format characters (soft hyphen, zero-width space, ...)."""
+    return "".join(c for c in text if unicodedata.category(c) != "Cf")
+
+
 def norm_title(text: str | None) -> str:
     if not text:
         return ""
     text = unicodedata.normalize("NFKC", text).casefold()
+    text = drop_format_characters(text)
     text = re.sub(r"[\"'«»„“”‘’‚‹›`]", "", text)
     text = re.sub(r"[‐-―−]", "-", text)
     return " ".join(text.split()).strip(" .:-|")
@@ -115,19 +122,34 @@ def gold_names(raw: str | list | None) -> list[str]:
     return names
 
 
-def _joined(names: set[str]) -> list[str]:
+def joined_words(names: set[str]) -> list[str]:
+    """The words of a set of names, sorted, without "and": ``{"AFP/The Local"}`` and
+    ``{"AFP", "The Local"}`` give the same list."""
     words = " ".join(sorted(names)).split()
     return sorted(w for w in words if w not in ("and", "и", "et", "und"))
 
 
-def token_f1(found: str | None, gold: str) -> float:
-    a = Counter(t.casefold() for t in _TOKEN.findall(found or ""))
-    b = Counter(t.casefold() for t in _TOKEN.findall(gold))
+def token_prf(found: str | None, gold: str) -> tuple[float, float, float]:
+    """Bag-of-words precision, recall and F1 of ``found`` against ``gold`` (casefolded
+    ``\\w+`` tokens, format characters dropped: a soft hyphen splits no word); all 0.0 when
+    they share no token."""
+    a = Counter(t.casefold() for t in _TOKEN.findall(drop_format_characters(found or "")))
+    b = Counter(t.casefold() for t in _TOKEN.findall(drop_format_characters(gold)))
     common = sum((a & b).values())
     if not common:
-        return 0.0
+        return 0.0, 0.0, 0.0
     p, r = common / sum(a.values()), common / sum(b.values())
-    return 2 * p * r / (p + r)
+    return p, r, 2 * p * r / (p + r)
+
+
+def token_f1(found: str | None, gold: str) -> float:
+    return token_prf(found, gold)[2]
+
+
+def read_page(path: Path) -> bytes:
+    """A page's bytes; a ``.gz`` file is decompressed."""
+    data = path.read_bytes()
+    return gzip.decompress(data) if path.suffix == ".gz" else data
 
 
 def same_day(gold: str, found: datetime | str | None, zone: str) -> bool:
@@ -148,11 +170,13 @@ def same_day(gold: str, found: datetime | str | None, zone: str) -> bool:
 # ------------------------------------------------------------------ extractors
 
 
-def ours(html: bytes, url: str, zone: str, language: str) -> dict:
+def ours(
+    html: bytes, url: str, zone: str, language: str, fetched_at: datetime = FETCHED_AT
+) -> dict:
     source = SimpleNamespace(
         id="bench", name=None, timezone=zone, languages=(language,), homepage=url, article=None
     )
-    rec = parse_article(html, url, source=source, fetched_at=FETCHED_AT)
+    rec = parse_article(html, url, source=source, fetched_at=fetched_at)
     return {
         "date": rec["published_at"],
         "title": rec["title"],
@@ -162,7 +186,7 @@ def ours(html: bytes, url: str, zone: str, language: str) -> dict:
     }
 
 
-def trafilatura_fields(html: bytes, url: str, zone: str, language: str) -> dict:
+def trafilatura_fields(html: bytes, url: str, zone: str, language: str, *_) -> dict:
     from trafilatura import bare_extraction
 
     doc = bare_extraction(decode_html(html), url=url, with_metadata=True)
@@ -177,7 +201,7 @@ def trafilatura_fields(html: bytes, url: str, zone: str, language: str) -> dict:
     }
 
 
-def htmldate_fields(html: bytes, url: str, zone: str, language: str) -> dict:
+def htmldate_fields(html: bytes, url: str, zone: str, language: str, *_) -> dict:
     from htmldate import find_date
 
     try:
@@ -195,7 +219,7 @@ def newspaper_available() -> bool:
     return True
 
 
-def newspaper_fields(html: bytes, url: str, zone: str, language: str) -> dict:
+def newspaper_fields(html: bytes, url: str, zone: str, language: str, *_) -> dict:
     from newspaper import Article
 
     article = Article(url, language=language if len(language) == 2 else "en", fetch_images=False)
@@ -259,10 +283,12 @@ def read_errata(path: Path = ERRATA) -> list[dict[str, str]]:
 
 
 def corrected_value(page: Path, given: str | None, value_from: str) -> str:
-    """The true value named by an erratum's ``value_from`` (see gold_errata.tsv).
+    """The true value named by an erratum's ``value_from`` (see gold_errata.tsv); a ``css:``
+    value may end with ``|re:PATTERN``: then the value is the first group (else the whole
+    match) of PATTERN's first match in the element's text.
 
-    Raises ValueError when the selector matches nothing: a stale erratum must not pass
-    silently."""
+    Raises ValueError when the selector or the pattern matches nothing: a stale erratum must
+    not pass silently."""
     kind, _, spec = value_from.partition(":")
     if kind == "strip-suffix":
         if not given or not given.endswith(spec):
@@ -270,14 +296,21 @@ def corrected_value(page: Path, given: str | None, value_from: str) -> str:
         return given[: -len(spec)]
     if kind != "css":
         raise ValueError(f"unknown value_from {value_from!r}")
+    spec, _, pattern = spec.partition("|re:")
     selector, _, attribute = spec.partition("@")
-    text = decode_html(page.read_bytes())  # the project's decoder: header, BOM, meta, guess
+    text = decode_html(read_page(page))  # the project's decoder: header, BOM, meta, guess
     parser = lxml.html.HTMLParser(encoding="utf-8")
     matches = lxml.html.fromstring(text.encode("utf-8"), parser=parser).cssselect(selector)
     if not matches:
         raise ValueError(f"{page}: {selector!r} matches nothing")
     value = matches[0].get(attribute) if attribute else matches[0].text_content()
-    return " ".join((value or "").split())
+    value = " ".join((value or "").split())
+    if pattern:
+        found = re.search(pattern, value)
+        if found is None:
+            raise ValueError(f"{page}: {pattern!r} matches nothing in {selector!r}")
+        value = found[1] if found.groups() else found[0]
+    return value
 
 
 def adjudicate(rows: list[dict], root: Path, errata: list[dict[str, str]]) -> list[dict]:
@@ -297,16 +330,17 @@ def adjudicate(rows: list[dict], root: Path, errata: list[dict[str, str]]) -> li
 
 
 def extract_all(rows: list[dict], name: str, extract, show_misses: bool) -> dict:
-    """Run one extractor over every page: ``{"name", "outputs": [dict per row], "seconds":
-    [wall seconds per row]}``."""
+    """Run one extractor over every page (``row["fetched_at"]`` when given, else FETCHED_AT):
+    ``{"name", "outputs": [dict per row], "seconds": [wall seconds per row]}``."""
     outputs, seconds = [], []
     for row in rows:
         started = time.perf_counter()
-        html = row["path"].read_bytes()
+        html = read_page(row["path"])
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                got = extract(html, row["url"], row["zone"], row["language"])
+                got = extract(html, row["url"], row["zone"], row["language"],
+                              row.get("fetched_at", FETCHED_AT))  # fmt: skip
         except Exception as exc:  # a library crashing on a page is a miss, not a stop
             got = {"date": None, "title": None, "authors": [], "body": ""}
             if show_misses:
@@ -351,7 +385,7 @@ def score(rows: list[dict], run: dict, show_misses: bool = False) -> dict:
         if row["gold_authors"] is not None and "authors" in got:
             found = {norm_name(a) for a in got["authors"] or []}
             gold = {norm_name(a) for a in row["gold_authors"]}
-            if found != gold and _joined(found) == _joined(gold):
+            if found != gold and joined_words(found) == joined_words(gold):
                 found = gold  # "AFP/The Local" vs "AFP", "The Local": the same words
             tp += len(found & gold)
             fp += len(found - gold)

@@ -6,6 +6,7 @@ No timing is asserted: the figures are for `make bench`, not for tests.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -17,12 +18,17 @@ SCRIPTS = sorted(p for p in BENCH.glob("bench_*.py") if "--quick" in p.read_text
 ROW_KEYS = {"benchmark", "metric", "value", "unit", "limit", "ratio", "target", "met"}
 # these measure against the gold rows of ../shared/fixtures/real and have no fallback input
 NEEDS_REAL_FIXTURES = {"bench_duplicates", "bench_extraction"}
+# these read a local copy of another project named by an environment variable
+NEEDS_ENV = {"bench_fundus": "MEDIAMON_FUNDUS"}
 
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.stem)
 def test_bench_runs_quick_and_writes_rows(script, airflow_db, tmp_path):
     if script.stem in NEEDS_REAL_FIXTURES and not (REAL_FIXTURES / "MANIFEST.tsv").is_file():
         pytest.skip(f"{script.name} needs the real fixtures: none at {REAL_FIXTURES}")
+    env = NEEDS_ENV.get(script.stem)
+    if env and not (os.environ.get(env) and os.path.isdir(os.environ[env])):
+        pytest.skip(f"{script.name} needs {env} (a local copy of its data): unset or absent")
     before = {p: p.stat().st_mtime for p in (BENCH / "results").glob("*.quick.json")}
     done = subprocess.run(
         [sys.executable, str(script), "--quick"], capture_output=True, text=True, cwd=tmp_path,
