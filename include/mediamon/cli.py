@@ -39,31 +39,14 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from tqdm import tqdm
-from tqdm.contrib.logging import logging_redirect_tqdm
-
-from mediamon.backfill import backfill, backfill_days
 from mediamon.config import DAILY_DAG_ID, data_dir, registry_path, select_sources
-from mediamon.devtools.runner import (
-    DEMO_CAPTURE,
-    airflow_cli,
-    airflow_env,
-    run_daily,
-    start_replay,
-)
-from mediamon.devtools.stack import StackError, down, up
-from mediamon.devtools.synth import synth_capture
-from mediamon.fetch.capture import build_capture
-from mediamon.fetch.replay import ReplayServer
 from mediamon.load.db import connect, stop_embedded, warehouse_url
-from mediamon.load.schema import upgrade
-from mediamon.parse.article_file import parse_article_file
-from mediamon.parse.input_file import InputError
-from mediamon.parse.lists_file import parse_feed_file, parse_listing_file
 from mediamon.quality.coverage import coverage_rows, format_coverage
-from mediamon.reparse import ReparseParamsError, format_report, parse_params, reparse_range
 from mediamon.report import day_summary, format_summary
 from mediamon.window import DEFAULT_ZONE, day_range
+
+# A command imports the stages, migrations and dev tools it runs when it runs (they load
+# pandas, Great Expectations, alembic, lxml: seconds), so `mediamon db uri` answers at once.
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -235,6 +218,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def _print_parsed(command: str, parse, **kwargs) -> dict | None:
     """Run a ``parse-*`` command: its JSON on stdout, or its input error on stderr (None)."""
+    from mediamon.parse.input_file import InputError
+
     try:
         out = parse(**kwargs)
     except InputError as exc:
@@ -246,6 +231,8 @@ def _print_parsed(command: str, parse, **kwargs) -> dict | None:
 
 def cmd_parse_feed(args) -> int:
     """JSON on stdout; exit 1 when the document is refused as a feed, 2 for unusable input."""
+    from mediamon.parse.lists_file import parse_feed_file
+
     out = _print_parsed(
         "parse-feed", parse_feed_file, path=args.path, url=args.url, source_id=args.source
     )
@@ -254,6 +241,8 @@ def cmd_parse_feed(args) -> int:
 
 def cmd_parse_listing(args) -> int:
     """JSON on stdout; exit 2 with a message on stderr for unusable input."""
+    from mediamon.parse.lists_file import parse_listing_file
+
     out = _print_parsed(
         "parse-listing", parse_listing_file, path=args.path, source_id=args.source,
         url=args.url, list_id=args.list_id,
@@ -263,6 +252,8 @@ def cmd_parse_listing(args) -> int:
 
 def cmd_parse_article(args) -> int:
     """One JSON object on stdout; exit 2 with a message on stderr for unreadable input."""
+    from mediamon.parse.article_file import parse_article_file
+
     out = _print_parsed(
         "parse-article", parse_article_file, path=args.path, url=args.url,
         fetched_at=args.fetched_at, source_id=args.source, content_type=args.content_type,
@@ -275,6 +266,8 @@ def cmd_db_uri(args) -> None:
 
 
 def cmd_db_upgrade(args) -> None:
+    from mediamon.load.schema import upgrade
+
     upgrade(warehouse_url())
     print("warehouse schema is up to date")
 
@@ -298,6 +291,8 @@ def cmd_summary(args) -> None:
 def _migrated(url: str) -> str:
     """``url`` after applying any pending migration (idempotent): a warehouse made by an
     older version answers the read commands instead of failing on a missing table."""
+    from mediamon.load.schema import upgrade
+
     upgrade(url)
     return url
 
@@ -312,11 +307,15 @@ def cmd_db_stop(args) -> None:
 
 
 def cmd_env(args) -> None:
+    from mediamon.devtools.runner import airflow_env
+
     for key, value in airflow_env().items():
         print(f"export {key}='{value}'")
 
 
 def cmd_up(args) -> int:
+    from mediamon.devtools.stack import StackError, up
+
     try:
         stack = up(port=args.port, capture=args.capture, live=args.live, unpause=not args.paused)
     except StackError as exc:
@@ -332,16 +331,22 @@ def cmd_up(args) -> int:
 
 
 def cmd_down(args) -> None:
+    from mediamon.devtools.stack import down
+
     if not down():
         print("nothing to stop")
 
 
 def cmd_capture_build(args) -> None:
+    from mediamon.fetch.capture import build_capture
+
     warc = build_capture(args.source, args.out)
     print(f"capture: {warc}\nregistry: {args.out / 'sources.yaml'}")
 
 
 def cmd_capture_synth(args) -> None:
+    from mediamon.devtools.synth import synth_capture
+
     warc = synth_capture(
         args.out, articles=args.articles, days=args.days, hosts=args.hosts, end=args.end,
         seed=args.seed,
@@ -350,6 +355,8 @@ def cmd_capture_synth(args) -> None:
 
 
 def cmd_capture_serve(args) -> None:
+    from mediamon.fetch.replay import ReplayServer
+
     warc = args.capture / "capture.warc.gz" if args.capture.is_dir() else args.capture
     server = ReplayServer(warc, port=args.port, latency=args.latency_ms / 1000)
     print(f"serving {server.size} recorded URLs from {warc} at {server.url} (Ctrl-C stops)")
@@ -362,6 +369,12 @@ def cmd_capture_serve(args) -> None:
 
 def cmd_backfill(args) -> int:
     """Exit 0 when every source-day loaded (or had finished before), 1 otherwise."""
+    from tqdm import tqdm
+    from tqdm.contrib.logging import logging_redirect_tqdm
+
+    from mediamon.backfill import backfill, backfill_days
+    from mediamon.devtools.runner import start_replay
+
     logging.getLogger("mediamon").setLevel(logging.WARNING)  # the bar shows progress
     os.environ["MEDIAMON_DATABASE_URL"] = url = warehouse_url()
 
@@ -402,6 +415,11 @@ def cmd_reparse(args) -> int:
     ``fail`` included: its rows loaded) or no source-day of the range has a capture; 2 for
     unusable arguments (a range over 366 days, an unknown source).
     """
+    from tqdm import tqdm
+    from tqdm.contrib.logging import logging_redirect_tqdm
+
+    from mediamon.reparse import ReparseParamsError, format_report, parse_params, reparse_range
+
     params = {"from": str(args.first), "to": str(args.last), "sources": args.sources}
     try:
         first, last, sources = parse_params(params)
@@ -449,6 +467,14 @@ def cmd_coverage(args) -> None:
 
 
 def cmd_run(args) -> int:
+    from mediamon.devtools.runner import (
+        DEMO_CAPTURE,
+        airflow_cli,
+        airflow_env,
+        run_daily,
+        start_replay,
+    )
+
     day = _day(args.date)
     os.environ.update(airflow_env())
     server = None if args.live else start_replay(args.capture or DEMO_CAPTURE)
