@@ -41,16 +41,17 @@ import pendulum
 from airflow.sdk import Param, dag, get_current_context, task, task_group
 from mediamon import tasks
 from mediamon.assets import SOURCE_DAY, record_load
+from mediamon.config import DAILY_DAG_ID
 from mediamon.timetable import LocalDayTimetable
-from mediamon.window import DAG_TIMEZONE
+from mediamon.window import DEFAULT_ZONE
 
 BY_SOURCE = tasks.BY_SOURCE  # mapped instances named by source id
 
 
 @dag(
-    dag_id="mediamon_daily",
-    schedule=LocalDayTimetable(DAG_TIMEZONE),
-    start_date=pendulum.datetime(2024, 9, 1, tz=DAG_TIMEZONE),
+    dag_id=DAILY_DAG_ID,
+    schedule=LocalDayTimetable(DEFAULT_ZONE),
+    start_date=pendulum.datetime(2024, 9, 1, tz=DEFAULT_ZONE),
     catchup=False,
     max_active_runs=4,
     default_args=tasks.default_args(retries=2),

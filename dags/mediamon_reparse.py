@@ -26,13 +26,14 @@ import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
 from mediamon import tasks
 from mediamon.assets import SOURCE_DAY, record_load
-from mediamon.window import DAG_TIMEZONE
+from mediamon.config import REPARSE_DAG_ID
+from mediamon.window import DEFAULT_ZONE
 
 
 @dag(
-    dag_id="mediamon_reparse",
+    dag_id=REPARSE_DAG_ID,
     schedule=None,
-    start_date=pendulum.datetime(2024, 9, 1, tz=DAG_TIMEZONE),
+    start_date=pendulum.datetime(2024, 9, 1, tz=DEFAULT_ZONE),
     catchup=False,
     max_active_runs=1,
     default_args=tasks.default_args(retries=1),  # every step is idempotent

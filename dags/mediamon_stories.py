@@ -21,13 +21,14 @@ import pendulum
 from airflow.sdk import dag, get_current_context, task
 from mediamon import tasks
 from mediamon.assets import SOURCE_DAY, loaded_days
-from mediamon.window import DAG_TIMEZONE
+from mediamon.config import STORIES_DAG_ID
+from mediamon.window import DEFAULT_ZONE
 
 
 @dag(
-    dag_id="mediamon_stories",
+    dag_id=STORIES_DAG_ID,
     schedule=[SOURCE_DAY],
-    start_date=pendulum.datetime(2024, 9, 1, tz=DAG_TIMEZONE),
+    start_date=pendulum.datetime(2024, 9, 1, tz=DEFAULT_ZONE),
     catchup=False,
     max_active_runs=1,
     default_args=tasks.default_args(retries=2),

@@ -20,11 +20,11 @@ show connection details.
 from __future__ import annotations
 
 import logging
-import os
 from datetime import date
 from pathlib import Path
 from typing import Annotated
 
+import psycopg2
 from airflow.api_fastapi.auth.managers.models.resource_details import DagAccessEntity
 from airflow.api_fastapi.core_api.security import requires_access_dag
 from airflow.plugins_manager import AirflowPlugin
@@ -36,16 +36,19 @@ from fastapi.responses import (
     RedirectResponse,
     Response,
 )
-from mediamon.monitor import WINDOW_DAYS
+from mediamon.config import DAILY_DAG_ID, data_dir
+from mediamon.load.db import WarehouseNotConfigured, connect
+from mediamon.monitor import CHARTS, WINDOW_DAYS, overview, render_page
+from mediamon.window import MAX_DAYS
 
 log = logging.getLogger(__name__)
 URL_PREFIX = "/mediamon"
-DAG_ID = "mediamon_daily"
-CONN_ID = "mediamon_db"
 
 app = FastAPI(
     title="mediamon monitoring",
-    dependencies=[Depends(requires_access_dag("GET", DagAccessEntity.RUN, param_dag_id=DAG_ID))],
+    dependencies=[
+        Depends(requires_access_dag("GET", DagAccessEntity.RUN, param_dag_id=DAILY_DAG_ID))
+    ],
     docs_url=None,
     redoc_url=None,
     openapi_url=None,
@@ -66,25 +69,16 @@ async def _login_first(request: Request, exc: HTTPException):
 
 def _connect():
     """psycopg2 connection to the warehouse: Airflow connection ``mediamon_db``, else
-    ``MEDIAMON_DATABASE_URL``. Raises HTTPException 503 (no details) when unreachable."""
-    import psycopg2
-    from airflow.exceptions import AirflowNotFoundException
+    ``MEDIAMON_DATABASE_URL``, never the embedded server (:func:`mediamon.load.db.connect`).
+    Raises HTTPException 503 (no details) when unreachable."""
     from airflow.models.connection import Connection
 
     try:
-        try:
-            c = Connection.get_connection_from_secrets(CONN_ID)
-            conn = psycopg2.connect(
-                host=c.host, port=c.port or 5432, user=c.login, password=c.password or "",
-                dbname=c.schema, connect_timeout=10,
-            )  # fmt: skip
-        except AirflowNotFoundException:
-            url = os.environ.get("MEDIAMON_DATABASE_URL")
-            if not url:
-                raise HTTPException(
-                    503, f"no connection {CONN_ID}, no MEDIAMON_DATABASE_URL"
-                ) from None
-            conn = psycopg2.connect(url, connect_timeout=10)
+        conn = connect(
+            airflow=Connection.get_connection_from_secrets, embedded=False, connect_timeout=10
+        )
+    except WarehouseNotConfigured as exc:
+        raise HTTPException(503, str(exc)) from None
     except psycopg2.Error as exc:
         log.warning("mediamon monitor: warehouse unreachable (%s)", type(exc).__name__)
         raise HTTPException(503, "the warehouse is unreachable") from None
@@ -122,14 +116,12 @@ def _iso(value) -> str | None:
 
 
 def _data_docs_dir() -> Path:
-    from mediamon.config import data_dir
-
     return (data_dir() / "data_docs").resolve()
 
 
 def _window(
     end: Annotated[date | None, Query(description="last local day shown")] = None,
-    days: Annotated[int, Query(ge=1, le=366, description="how many local days")] = WINDOW_DAYS,
+    days: Annotated[int, Query(ge=1, le=MAX_DAYS, description="how many local days")] = WINDOW_DAYS,
 ) -> dict:
     """The query's window; FastAPI answers 422 for a malformed date or days out of range."""
     return {"end": end, "days": days}
@@ -139,8 +131,6 @@ Window = Annotated[dict, Depends(_window)]
 
 
 def _overview(window: dict) -> dict:
-    from mediamon.monitor import overview
-
     conn = _connect()
     try:
         return overview(conn, days=window["days"], end=window["end"])
@@ -150,8 +140,6 @@ def _overview(window: dict) -> dict:
 
 @app.get("/", response_class=HTMLResponse)
 def page(window: Window) -> HTMLResponse:
-    from mediamon.monitor import render_page
-
     docs = "data-docs/index.html" if (_data_docs_dir() / "index.html").is_file() else None
     html = render_page(_overview(window), _last_runs(), docs)
     return HTMLResponse(html, headers={"Content-Security-Policy": "script-src 'none'"})
@@ -160,8 +148,6 @@ def page(window: Window) -> HTMLResponse:
 @app.get("/chart/{name}")
 def chart(name: str, window: Window) -> Response:
     """A chart of the page as SVG (pygal), e.g. ``chart/volume.svg?end=2024-09-08&days=14``."""
-    from mediamon.monitor import CHARTS
-
     if name not in CHARTS:
         raise HTTPException(404, "not found")
     svg = CHARTS[name](_overview(window))

@@ -14,13 +14,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from mediamon import pipeline
 from mediamon.config import select_sources
+from mediamon.load.schema import upgrade
+from mediamon.quality.coverage import recorded
+from mediamon.window import MAX_DAYS, DayRangeError, day_range
 
 log = logging.getLogger(__name__)
-MAX_DAYS = 366
 
 
 @dataclass(frozen=True)
@@ -35,18 +37,16 @@ class Outcome:
     detail: str = ""
 
 
-def day_range(first: date, last: date) -> list[date]:
-    """The local days from ``first`` to ``last``, both included, oldest first.
-
-    Raises ValueError when ``last`` is before ``first`` or the range is longer than
-    :data:`MAX_DAYS`.
-    """
-    if last < first:
-        raise ValueError(f"--to {last} is before --from {first}")
-    count = (last - first).days + 1
-    if count > MAX_DAYS:
-        raise ValueError(f"{count} days asked; at most {MAX_DAYS} per backfill")
-    return [first + timedelta(days=n) for n in range(count)]
+def backfill_days(first: date, last: date) -> list[date]:
+    """:func:`mediamon.window.day_range` of [first, last], its errors worded for the command
+    line: ValueError ``--to D2 is before --from D1`` or ``N days asked; at most 366 per
+    backfill``."""
+    try:
+        return day_range(first, last)
+    except DayRangeError as exc:
+        if exc.reversed:
+            raise ValueError(f"--to {last} is before --from {first}") from None
+        raise ValueError(f"{exc.days} days asked; at most {MAX_DAYS} per backfill") from None
 
 
 def run_source_day(source_id: str, day: date, conn, *, refetch: bool = False) -> dict:
@@ -72,10 +72,7 @@ def backfill(
     (migrated first). ``progress`` is called once per source-day with its :class:`Outcome`.
     Returns the outcomes, oldest day first, sources in registry order.
     """
-    from mediamon.load.schema import upgrade
-    from mediamon.quality.coverage import recorded
-
-    days = day_range(first, last)
+    days = backfill_days(first, last)
     ids = select_sources(sources)
     upgrade(connect)
     outcomes: list[Outcome] = []

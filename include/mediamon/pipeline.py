@@ -24,7 +24,7 @@ from pathlib import Path
 import filetype
 from psycopg2.extras import execute_values
 
-from mediamon.config import Source, data_dir, load_sources
+from mediamon.config import DAILY_DAG_ID, Source, data_dir, load_sources
 from mediamon.fetch.crawl import crawl
 from mediamon.fetch.warcstore import Exchange, read_capture
 from mediamon.parse import parse_article, parse_feed, parse_listing, parse_sitemap
@@ -37,7 +37,7 @@ LEAD_CHARS = 3000  # enough for duplicates.LEAD_WORDS words of a lead
 DATETIME_FIELDS = ("published_at", "modified_at", "fetched_at", "published_at_alt")
 
 
-def run_key(day: date | str, dag_id: str = "mediamon_daily") -> str:
+def run_key(day: date | str, dag_id: str = DAILY_DAG_ID) -> str:
     """The identity of a run: ``"<dag_id>:<YYYY-MM-DD>"``."""
     return f"{dag_id}:{day}"
 

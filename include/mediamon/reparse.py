@@ -23,11 +23,16 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from psycopg2.extras import execute_values
+
+from mediamon import pipeline
 from mediamon.config import data_dir, select_sources
+from mediamon.load.schema import upgrade
+from mediamon.parse.version import PARSER_VERSION
 from mediamon.text.table import format_table
+from mediamon.window import MAX_DAYS, DayRangeError, day_range
 
 log = logging.getLogger(__name__)
-MAX_DAYS = 366
 # not the parser's output: identity, and the fetch times that only grow or shrink
 NOT_COMPARED = ("id", "canonical_url", "source_id", "first_seen", "last_seen")
 ARTICLES_IN_RANGE = """
@@ -60,10 +65,12 @@ def parse_params(params: dict) -> tuple[date, date, list[str]]:
                 f"param {name!r} must be a date YYYY-MM-DD, got {value!r}"
             ) from exc
     first, last = days
-    if last < first:
-        raise ReparseParamsError(f"param 'to' ({last}) is before 'from' ({first})")
-    if (last - first).days + 1 > MAX_DAYS:
-        raise ReparseParamsError(f"at most {MAX_DAYS} days per re-parse run")
+    try:
+        day_range(first, last)
+    except DayRangeError as exc:
+        if exc.reversed:
+            raise ReparseParamsError(f"param 'to' ({last}) is before 'from' ({first})") from None
+        raise ReparseParamsError(f"at most {MAX_DAYS} days per re-parse run") from None
     try:
         sources = select_sources(params.get("sources") or [])
     except KeyError as exc:
@@ -76,13 +83,10 @@ def plan(first: date, last: date, sources: list[str]) -> list[dict]:
 
     Source-days without one are logged (nothing to re-parse: backfill them instead).
     """
-    from mediamon.backfill import day_range
-    from mediamon.pipeline import capture_path
-
     planned, absent = [], []
     for day in day_range(first, last):
         for source_id in sources:
-            stored = capture_path(source_id, day).exists()
+            stored = pipeline.capture_path(source_id, day).exists()
             (planned if stored else absent).append({"source_id": source_id, "day": str(day)})
     for item in absent:
         log.warning("%s %s: no capture in the raw store, nothing to re-parse", *item.values())
@@ -123,8 +127,6 @@ def reparse_source_day(source_id: str, day: str, conn) -> dict:
     """parse → validate → load of one source-day from its stored capture; returns the load's
     summary. Raises FileNotFoundError when the raw store has no capture for it (this function
     never fetches)."""
-    from mediamon import pipeline
-
     capture = pipeline.capture_path(source_id, day)
     if not capture.exists():
         raise FileNotFoundError(f"{source_id} {day}: no capture in the raw store ({capture})")
@@ -144,10 +146,6 @@ def diff_report(
     ``"<source>: <field> changed on <n> of <total> articles"``. Sources with no article in
     the range before or after get no rows.
     """
-    from psycopg2.extras import execute_values
-
-    from mediamon.parse.version import PARSER_VERSION
-
     old = json.loads(Path(before).read_text())
     new = _rows(conn, sources, first, last)
     report = []
@@ -253,8 +251,6 @@ def reparse_range(
     :attr:`RangeResult.failed`, and the others go on, as the DAG's mapped tasks do; the report
     covers the range either way.
     """
-    from mediamon.load.schema import upgrade
-
     upgrade(connect)
     planned = plan(first, last, sources)
     failed: list[tuple[str, str, str]] = []

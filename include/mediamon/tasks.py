@@ -2,7 +2,7 @@
 
 Each function takes plain values (and, where it needs one, the Airflow context) and calls the
 stage functions of :mod:`mediamon.pipeline`. The warehouse is reached through the Airflow
-connection ``mediamon_db`` (:data:`CONN_ID`). Heavy modules (parsers, pandas, Great
+connection ``mediamon_db`` (:func:`connect`). Heavy modules (parsers, pandas, Great
 Expectations) are imported inside the functions, so parsing a DAG file stays fast.
 """
 
@@ -13,10 +13,9 @@ import os
 from contextlib import closing, contextmanager
 from datetime import timedelta
 
-from mediamon.config import select_sources
-from mediamon.window import DAG_TIMEZONE, day_from_context
+from mediamon.config import data_dir, select_sources
+from mediamon.window import DEFAULT_ZONE, day_from_context
 
-CONN_ID = "mediamon_db"
 log = logging.getLogger(__name__)
 
 # Airflow renders a mapped instance's map_index_template with the task's context after it ran:
@@ -54,24 +53,19 @@ def default_args(retries: int = 2) -> dict:
 
 
 def connect():
-    """A psycopg2 connection to the warehouse, from the Airflow connection ``mediamon_db``.
+    """A psycopg2 connection to the warehouse, from the Airflow connection ``mediamon_db``
+    only (:func:`mediamon.load.db.connect` with the Task SDK's lookup, no fallback).
 
     (The postgres provider's hook hands out psycopg 3 connections when SQLAlchemy 2 is
     installed; the loader uses psycopg2's ``execute_values``, so connect with psycopg2.) A
-    failure raises psycopg2's error with the password masked.
+    failure raises psycopg2's error with the password masked; a missing connection raises
+    AirflowNotFoundException.
     """
     from airflow.sdk import Connection
 
-    from mediamon.load.db import connect as db_connect
+    from mediamon.load import db
 
-    conn = Connection.get(CONN_ID)
-    return db_connect(
-        host=conn.host,
-        port=conn.port or 5432,
-        user=conn.login,
-        password=conn.password or "",
-        dbname=conn.schema,
-    )
+    return db.connect(airflow=Connection.get, environment=False, embedded=False)
 
 
 def migrate() -> None:
@@ -94,7 +88,7 @@ def plan(context: dict, only: list[str] | None = None) -> list[dict]:
             day,
         )
     else:
-        log.info("this run covers the local day %s (%s) [00:00, 24:00)", day, DAG_TIMEZONE)
+        log.info("this run covers the local day %s (%s) [00:00, 24:00)", day, DEFAULT_ZONE)
     sources = select_sources(only)
     log.info("day %s, %d sources: %s", day, len(sources), ", ".join(sources))
     return [{"source_id": s, "day": day.isoformat()} for s in sources]
@@ -165,7 +159,6 @@ def _data_docs_index() -> None:
 
     A failure is logged, not raised: the pages and ``dq_results`` are there either way.
     """
-    from mediamon.config import data_dir
     from mediamon.quality.checks import build_data_docs_index
 
     try:

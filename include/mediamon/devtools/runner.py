@@ -15,11 +15,11 @@ from datetime import date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from mediamon.config import data_dir
+from mediamon.config import DAILY_DAG_ID, data_dir
 from mediamon.fetch.capture import build_capture
 from mediamon.fetch.replay import ReplayServer
 from mediamon.load.db import airflow_connection_json, airflow_metadata_url, warehouse_url
-from mediamon.window import DAG_TIMEZONE
+from mediamon.window import DEFAULT_ZONE
 
 DEMO_CAPTURE = Path(__file__).resolve().parent.parent / "demo" / "exclusive"
 
@@ -90,7 +90,7 @@ def run_daily(day: date | None) -> str:
     bag = DagBag(dag_folder=os.environ["AIRFLOW__CORE__DAGS_FOLDER"])
     if bag.import_errors:
         raise RuntimeError(f"DAG import errors: {bag.import_errors}")
-    dag = bag.get_dag("mediamon_daily")
-    logical_date = datetime.combine(day, time.min, tzinfo=ZoneInfo(DAG_TIMEZONE)) if day else None
+    dag = bag.get_dag(DAILY_DAG_ID)
+    logical_date = datetime.combine(day, time.min, tzinfo=ZoneInfo(DEFAULT_ZONE)) if day else None
     run = dag.test(logical_date=logical_date)
     return str(getattr(run.state, "value", run.state))

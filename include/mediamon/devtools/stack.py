@@ -33,10 +33,10 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from mediamon.config import DAILY_DAG_ID, data_dir
 from mediamon.devtools.runner import DEMO_CAPTURE, airflow_env, prepare_capture
 
 COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
-FIRST_DAG = "mediamon_daily"
 STOP_GRACE_SECONDS = 30.0
 
 
@@ -56,8 +56,6 @@ class Stack:
 
 def stack_dir() -> Path:
     """Folder of the pid and log files: ``$MEDIAMON_DATA_DIR/stack``."""
-    from mediamon.config import data_dir
-
     return data_dir() / "stack"
 
 
@@ -230,7 +228,7 @@ def _wait_dags(directory: Path, env: dict, timeout: float, unpause: bool) -> Non
         "from airflow.utils.session import create_session\n"
         "with create_session() as s:\n"
         "    rows = s.query(DagModel).filter(DagModel.dag_id.like('mediamon\\\\_%')).all()\n"
-        f"    ready = any(r.dag_id == {FIRST_DAG!r} for r in rows)\n"
+        f"    ready = any(r.dag_id == {DAILY_DAG_ID!r} for r in rows)\n"
         "    if ready and sys.argv[1] == '1':\n"
         "        for r in rows: r.is_paused = False\n"
         "    print('ready' if ready else 'waiting')\n"
@@ -246,5 +244,5 @@ def _wait_dags(directory: Path, env: dict, timeout: float, unpause: bool) -> Non
             return
         time.sleep(2)
     raise StackError(
-        f"{FIRST_DAG} not parsed after {timeout:.0f} s: see {directory}/dag-processor.log"
+        f"{DAILY_DAG_ID} not parsed after {timeout:.0f} s: see {directory}/dag-processor.log"
     )

@@ -32,9 +32,10 @@ import lxml.html
 import yaml
 
 from mediamon.fetch.warcstore import CaptureWriter
+from mediamon.window import DEFAULT_ZONE, day_range
 
 DEMO_SITE = Path(__file__).resolve().parents[1] / "demo" / "exclusive" / "site"
-ZONE = ZoneInfo("Asia/Almaty")
+ZONE = ZoneInfo(DEFAULT_ZONE)
 PAGE_SIZE = 100  # archive items per page
 HTML = "text/html; charset=utf-8"
 
@@ -113,7 +114,7 @@ def synth_capture(
     templates = _templates()
     sentences = _sentences(templates)
     recorded = datetime.combine(end, time(23, 30), tzinfo=ZONE)
-    day_list = [end - timedelta(days=n) for n in range(days - 1, -1, -1)]
+    day_list = day_range(end - timedelta(days=days - 1), end)
     host_names = [f"synth-{n:02d}.kz.example" for n in range(1, hosts + 1)]
     plan: dict[tuple[str, date], list[SynthArticle]] = {
         (h, d): [] for h in host_names for d in day_list
@@ -286,7 +287,7 @@ def _registry(host_names: list[str]) -> str:
             "name": f"Synth {host.split('.')[0][-2:]} (synthetic, fictional)",
             "homepage": f"https://{host}/",
             "languages": ["ru", "kk"],
-            "timezone": "Asia/Almaty",
+            "timezone": DEFAULT_ZONE,
             "first_year": 2010,
             "max_articles": 100000,
             "listings": [

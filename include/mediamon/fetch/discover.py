@@ -12,12 +12,13 @@ URL and at most ``Source.max_articles``, are the crawl's articles.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from mediamon.config import Source
 from mediamon.fetch.fetcher import CrawlStats, Fetched, Fetcher
 from mediamon.parse import parse_feed, parse_listing, parse_sitemap, sitemap_children
 from mediamon.text.urls import canonicalize_url
+from mediamon.window import days_touched
 
 log = logging.getLogger(__name__)
 MAX_CHILD_SITEMAPS = 10
@@ -42,11 +43,9 @@ def discover_links(
 
 
 def window_days(source: Source, window: tuple[datetime, datetime]) -> list:
-    """The local days (in the source's zone) that [start, end) touches, oldest first."""
-    start, end = window
-    first = start.astimezone(source.zone).date()
-    last = (end - timedelta(microseconds=1)).astimezone(source.zone).date()
-    return [first + timedelta(days=n) for n in range((last - first).days + 1)][:31]
+    """The local days (in the source's zone) that [start, end) touches, oldest first; at most
+    the first 31 (a date archive is walked for a run's window, never for a long range)."""
+    return days_touched(*window, source.zone)[:31]
 
 
 def _walk_listing(fetcher: Fetcher, source: Source, listing, window) -> list[str]:

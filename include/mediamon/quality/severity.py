@@ -22,16 +22,18 @@ it in the registry (``sources.yaml``)::
 
 A key is a check name or a prefix of names (``drift.``); the longest key a check's name
 starts with wins; a source's entries replace the defaults' same keys, and ``fail_on`` entries
-count as ``fail`` entries. :func:`validate_table` refuses unknown severities and
-``quarantine`` for a batch check (a batch has no row to set aside), at registry load time.
+count as ``fail`` entries. The vocabulary (:data:`mediamon.config.SEVERITIES`,
+:data:`mediamon.config.ROW_PREFIXES`) lives in :mod:`mediamon.config`, whose
+:func:`~mediamon.config.validate_severity_table` refuses unknown severities and ``quarantine``
+for a batch check (a batch has no row to set aside), at registry load time.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-SEVERITIES = ("info", "warn", "quarantine", "fail")
-ROW_PREFIXES = ("article.", "headline.")
+from mediamon.config import ROW_PREFIXES
+
 DEFAULTS: Mapping[str, str] = {
     "article.": "quarantine",
     "headline.": "quarantine",
@@ -44,28 +46,6 @@ DEFAULTS: Mapping[str, str] = {
 def is_row_check(check_name: str) -> bool:
     """True for checks that judge single rows (they can quarantine), False for batch checks."""
     return check_name.startswith(ROW_PREFIXES) and check_name != "headline.new_today"
-
-
-def validate_table(table: object, where: str) -> dict[str, str]:
-    """A registry ``severity`` mapping checked and returned as ``{key: severity}``.
-
-    Raises ValueError naming ``where`` for a non-mapping, an empty key, a severity outside
-    :data:`SEVERITIES`, or ``quarantine`` for a batch check.
-    """
-    if table is None:
-        return {}
-    if not isinstance(table, dict):
-        raise ValueError(f"{where}: must map check names or prefixes to a severity")
-    out = {}
-    for key, value in table.items():
-        if not isinstance(key, str) or not key.strip():
-            raise ValueError(f"{where}: check names must be non-empty strings, got {key!r}")
-        if value not in SEVERITIES:
-            raise ValueError(f"{where}.{key}: severity must be one of {SEVERITIES}, got {value!r}")
-        if value == "quarantine" and not key.startswith(ROW_PREFIXES):
-            raise ValueError(f"{where}.{key}: only row checks (article.*, headline.*) quarantine")
-        out[key.strip()] = value
-    return out
 
 
 def resolve(check_name: str, table: Mapping[str, str]) -> str:
