@@ -12,9 +12,8 @@ from zoneinfo import ZoneInfo
 from bs4 import BeautifulSoup, NavigableString, Tag, XMLParsedAsHTMLWarning
 
 from mediamon.parse._tree import too_many_tags
-from mediamon.parse.dates import parse_date
+from mediamon.parse.dates import parse_date, zone_flag
 from mediamon.parse.decode import decode_html
-from mediamon.parse.feed import zone_flag
 from mediamon.text.normalize import strip_nul
 from mediamon.text.urls import absolute_url, canonicalize_url
 
