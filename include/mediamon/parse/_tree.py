@@ -51,9 +51,10 @@ _SECTIONING_CHROME = frozenset({"header", "footer"})
 _SPLIT = re.compile(r"[-_]+")
 # <noscript> stays: it is what a reader without scripts sees (some blogs print the post there).
 CODE_TAGS = ("script", "style", "template")
-# More tags than this in one feed or listing page is refused: pure-Python tree builders
-# (feedparser, BeautifulSoup) spend ~60 us per tag, so 100,000 tags bound a document to a
-# few seconds whatever its size (a real feed or section page has a few thousand).
+# More tags than this in one feed or listing page is refused: a pure-Python tree builder
+# (feedparser; BeautifulSoup, which read listings before) spends ~60 us per tag, so 100,000
+# tags bound a document to a few seconds whatever its size (a real feed or section page has
+# a few thousand). Listings keep the same limit on lxml.
 MAX_TAGS = 100_000
 
 
