@@ -8,6 +8,13 @@
 
 Every record carries :data:`PARSER_VERSION`. Times are tz-aware; wall-clock values without a
 zone are read in the source's IANA zone.
+
+Where things live: ``article/`` (``page``, ``title``, ``byline``, ``dates``, ``body``; its
+``__init__`` runs them), ``feed``, ``listing``, ``sitemap``; the values they share:
+``dates`` (every date string, one zone table), ``titles`` (title cleaning), ``authors``
+(byline names), ``decode`` (bytes to text), ``_tree`` (the lxml tree and the one CSS
+selector engine), ``profiles`` (packaged site profiles); the CLI's file readers
+``article_file``, ``lists_file``, ``input_file``.
 """
 
 from mediamon.parse.article import parse_article

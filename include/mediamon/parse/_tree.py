@@ -1,4 +1,5 @@
-"""The article parser's HTML tree: lxml, parsed once per page, with small helpers.
+"""The parsers' HTML tree: lxml, parsed once per page, with small helpers; and the one engine
+that evaluates the registry's CSS selectors (lxml + cssselect) for articles and listings.
 
 lxml (libxml2) parses a page about ten times faster than BeautifulSoup builds its tree, and
 it bounds what a hostile page can do: nesting deeper than 256 levels is flattened by libxml2
@@ -14,12 +15,20 @@ import re
 from collections.abc import Iterator
 from functools import lru_cache
 
+from cssselect import HTMLTranslator
+from cssselect.parser import Attrib
+from cssselect.xpath import XPathExpr
 from lxml import etree
+from lxml.cssselect import CSSSelector
 
 # Plain lxml elements (not lxml.html's classes, whose Python-level class lookup costs a call
 # per element): the helpers below need only iter/get/getparent/itertext.
 _PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True,
                            no_network=True)  # fmt: skip
+# The same, keeping comments and processing instructions as nodes: a comment between two
+# words still separates them ("a<!-- -->b" reads "a b"), as listings always read them.
+_PARSER_KEEPING_COMMENTS = etree.HTMLParser(encoding="utf-8", remove_comments=False,
+                                            remove_pis=False, no_network=True)  # fmt: skip
 HtmlElement = etree._Element
 _EMPTY = b"<html><head></head><body></body></html>"
 
@@ -42,9 +51,10 @@ _SECTIONING_CHROME = frozenset({"header", "footer"})
 _SPLIT = re.compile(r"[-_]+")
 # <noscript> stays: it is what a reader without scripts sees (some blogs print the post there).
 CODE_TAGS = ("script", "style", "template")
-# More tags than this in one feed or listing page is refused: pure-Python tree builders
-# (feedparser, BeautifulSoup) spend ~60 us per tag, so 100,000 tags bound a document to a
-# few seconds whatever its size (a real feed or section page has a few thousand).
+# More tags than this in one feed or listing page is refused: a pure-Python tree builder
+# (feedparser; BeautifulSoup, which read listings before) spends ~60 us per tag, so 100,000
+# tags bound a document to a few seconds whatever its size (a real feed or section page has
+# a few thousand). Listings keep the same limit on lxml.
 MAX_TAGS = 100_000
 
 
@@ -56,18 +66,20 @@ def too_many_tags(body: bytes | str) -> str | None:
     return None
 
 
-def make_tree(html: str) -> HtmlElement:
+def make_tree(html: str, *, keep_comments: bool = False) -> HtmlElement:
     """Parse decoded HTML into an lxml ``<html>`` element; never raises and never returns
     None (an empty or markup-free document gives an empty ``<html><head/><body/></html>``).
     The text is handed to libxml2 as UTF-8 (lone surrogates replaced), so an XML encoding
-    declaration left in the text cannot make it re-decode."""
+    declaration left in the text cannot make it re-decode. Comments and processing
+    instructions are dropped unless ``keep_comments``."""
+    parser = _PARSER_KEEPING_COMMENTS if keep_comments else _PARSER
     data = html.encode("utf-8", "replace")
     try:
-        root = etree.fromstring(data, _PARSER) if data.strip() else None
+        root = etree.fromstring(data, parser) if data.strip() else None
     except (etree.ParserError, ValueError):
         root = None
     if root is None or not isinstance(root.tag, str):
-        root = etree.fromstring(_EMPTY, _PARSER)
+        root = etree.fromstring(_EMPTY, parser)
     return root
 
 
@@ -95,16 +107,45 @@ def classes(el: HtmlElement) -> list[str]:
     return (el.get("class") or "").split()
 
 
-@lru_cache(maxsize=512)
-def compiled_selector(selector: str):
-    """A CSS selector compiled to XPath (``lxml.cssselect``); None when it is not valid
-    CSS or uses what cssselect cannot translate."""
-    from lxml.cssselect import CSSSelector
+class SelectorError(ValueError):
+    """A registry CSS selector that cannot be used: not valid CSS, or a form cssselect does not
+    translate to XPath (``*:nth-of-type()``, ``:-soup-contains()``, ...); the message names it."""
 
+
+class _RegistryTranslator(HTMLTranslator):
+    """cssselect's HTML rules (element and attribute names case-insensitive), plus the one
+    HTML rule soupsieve has and cssselect lacks: the value of a ``type`` attribute compares
+    case-insensitively (``input[type=text]`` matches ``type="TEXT"``)."""
+
+    _LOWER = "translate(@type, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
+
+    def xpath_attrib(self, selector: Attrib) -> XPathExpr:
+        plain = selector.namespace or selector.value is None or selector.flag == "s"
+        if selector.attrib.lower() != "type" or plain:  # ("s": case-sensitive on request)
+            return super().xpath_attrib(selector)
+        operator = self.attribute_operator_mapping[selector.operator]
+        method = getattr(self, f"xpath_attrib_{operator}")
+        value = str(selector.value.value).lower()
+        return method(self.xpath(selector.selector), self._LOWER, value)
+
+
+_TRANSLATOR = _RegistryTranslator()
+
+
+@lru_cache(maxsize=512)
+def _compile(selector: str) -> CSSSelector | str:
     try:
-        return CSSSelector(selector, translator="html")
-    except Exception:  # cssselect's SelectorError / ExpressionError: an unusable selector
-        return None
+        return CSSSelector(selector, translator=_TRANSLATOR)
+    except Exception as exc:  # cssselect's SelectorError / ExpressionError: an unusable selector
+        return f"CSS selector {selector!r} cannot be used: {type(exc).__name__}: {exc}"
+
+
+def compiled_selector(selector: str) -> CSSSelector | None:
+    """A CSS selector compiled to XPath (``lxml.cssselect``, HTML rules, ``type`` values
+    case-insensitive); None when it is not valid CSS or uses what cssselect cannot
+    translate."""
+    compiled = _compile(selector)
+    return None if isinstance(compiled, str) else compiled
 
 
 def select(root: HtmlElement, selector: str) -> list[HtmlElement]:
@@ -174,3 +215,70 @@ def in_chrome(el: HtmlElement) -> bool:
             return True
         node = node.getparent()
     return False
+
+
+class DocumentSelectors:
+    """Registry CSS selectors over one whole document, each evaluated once, then looked up
+    per list item the way the listings always scoped them: :meth:`first_in` gives the first
+    match below an item in document order (the selector's combinators may reach above the
+    item: ".list a" finds the link of an item inside ".list"), else the item itself when it
+    matches. The contents of a ``<template>`` are not part of the document: they match only
+    below an item that is the template itself (as in soupsieve, the listings' engine before).
+    Raises :class:`SelectorError` for a
+    selector that cannot be used."""
+
+    def __init__(self, root: HtmlElement):
+        self.root = root
+        self._matches: dict[str, list[HtmlElement]] = {}
+        self._first_below: dict[str, dict[HtmlElement, HtmlElement]] = {}
+        self._match_sets: dict[str, set[HtmlElement]] = {}
+        self._in_templates: set[HtmlElement] = {
+            el for template in root.iter("template") for el in template.iterdescendants()
+        }
+
+    def all(self, selector: str) -> list[HtmlElement]:
+        """Every element of the document matching ``selector`` (the root included), in
+        document order."""
+        if selector not in self._matches:
+            compiled = _compile(selector)
+            if isinstance(compiled, str):
+                raise SelectorError(compiled)
+            try:
+                found = compiled(self.root)
+                self._matches[selector] = [el for el in found if el not in self._in_templates]
+            except Exception:  # XPath evaluation errors on odd trees: no match
+                self._matches[selector] = []
+        return self._matches[selector]
+
+    def first(self, selector: str) -> HtmlElement | None:
+        """The first element of the document matching ``selector``, or None."""
+        return next(iter(self.all(selector)), None)
+
+    def first_in(self, item: HtmlElement, selector: str) -> HtmlElement | None:
+        """The first match of ``selector`` below ``item``, else ``item`` when it matches,
+        else None."""
+        below = self._first_below.get(selector)
+        if below is None:
+            below = {}
+            for el in self.all(selector):  # in document order: the first one set wins
+                for ancestor in el.iterancestors():
+                    if ancestor in below:  # and so are all of its ancestors
+                        break
+                    below[ancestor] = el
+            self._first_below[selector] = below
+            self._match_sets[selector] = set(self.all(selector))
+        found = below.get(item)
+        if found is None and item.tag == "template":
+            found = self._first_in_template(item, selector)
+        if found is None and item in self._match_sets[selector]:
+            return item
+        return found
+
+    def _first_in_template(self, template: HtmlElement, selector: str) -> HtmlElement | None:
+        """The first match inside ``template``'s own contents (not in a nested template):
+        the one place its contents are reached from."""
+        compiled = compiled_selector(selector)
+        for el in compiled(template) if compiled is not None else ():
+            if el is not template and find_parent(el, "template") is template:
+                return el
+        return None

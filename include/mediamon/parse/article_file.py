@@ -17,7 +17,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
+from mediamon.config import Source, load_sources
 from mediamon.parse.article import parse_article
 from mediamon.parse.dates import local_day
 from mediamon.parse.input_file import InputError, read_input
@@ -39,8 +41,6 @@ def _page_url(data: bytes) -> str | None:
 
 
 def _source(source_id: str | None, url: str) -> Any:
-    from mediamon.config import Source, load_sources
-
     if source_id:
         try:
             sources = load_sources()
@@ -109,8 +109,6 @@ def parse_article_file(
         notes.append("fetched_at not given: the file's modification time is used")
     source = _source(source_id, url)
     if when.tzinfo is None:
-        from zoneinfo import ZoneInfo
-
         when = when.replace(tzinfo=ZoneInfo(source.timezone))
     record = parse_article(data, url, source=source, fetched_at=when, content_type=content_type)
     published = record.get("published_at")

@@ -1,6 +1,10 @@
 """Date parsing for pages and feeds of Kazakhstan outlets (Russian, Kazakh, English).
 
-One entry point, :func:`parse_date`, used by every parser of this package. Time zones always
+:func:`parse_date` reads one date string for every parser of this package; :func:`feed_date`
+reads the RFC 822 dialect of feeds first (localized month and weekday names, two-digit
+offsets) and hands anything else to :func:`parse_date`. Both read zone abbreviations with the
+one table :data:`ZONE_ABBREVIATIONS`. Also here: :func:`zone_flag` (was a zone applied?),
+:func:`url_date` (the day a URL states) and :func:`local_day`. Time zones always
 come from the IANA database (:mod:`zoneinfo`), never from a fixed offset: Kazakhstan moved from
 UTC+6 to UTC+5 on 2024-03-01, so a naive "2020-05-01 10:00" in ``Asia/Almaty`` is +06:00 while a
 naive "2024-05-01 10:00" is +05:00.
@@ -9,8 +13,10 @@ naive "2024-05-01 10:00" is +05:00.
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import dateparser
@@ -18,16 +24,18 @@ import dateparser
 _LANGUAGES = ["ru", "kk", "en"]
 _MIN_YEAR, _MAX_YEAR = 1900, 2100
 
-# Zone abbreviations that RFC 822 parsing in the standard library ignores but that outlets of
-# the region print; mapped to IANA zones so that historical offsets stay right.
-_ZONE_ABBREVIATIONS = {
-    "MSK": "Europe/Moscow",
-    "ALMT": "Asia/Almaty",
-    "QYZT": "Asia/Qyzylorda",
-    "AQTT": "Asia/Aqtau",
-    "UZT": "Asia/Tashkent",
-    "KGT": "Asia/Bishkek",
-}
+# Zone abbreviations an RFC 822 date may carry, to IANA zones (historical offsets stay right)
+# or fixed offsets in minutes: the one table of the package (feeds, pages, lists, sitemaps).
+# The standard library knows only the US/UT ones; feedparser reads the rest as UTC.
+ZONE_ABBREVIATIONS: dict[str, str | int] = {
+    "UT": 0, "UTC": 0, "GMT": 0, "Z": 0,
+    "ALMT": "Asia/Almaty", "QYZT": "Asia/Qyzylorda", "AQTT": "Asia/Aqtau",
+    "ORAT": "Asia/Oral", "MSK": "Europe/Moscow", "MSD": 240, "UZT": "Asia/Tashkent",
+    "KGT": "Asia/Bishkek", "EET": "Europe/Kyiv", "EEST": 180, "CET": 60, "CEST": 120,
+    "BST": 60, "IST": 330, "JST": 540,
+    "EST": -300, "EDT": -240, "CST": -360, "CDT": -300, "MST": -420, "MDT": -360,
+    "PST": -480, "PDT": -420,
+}  # fmt: skip
 
 _ISO = re.compile(
     r"^(?P<date>\d{4}-\d{2}-\d{2})"
@@ -131,8 +139,8 @@ def _parse_rfc822(text: str, tz: str) -> datetime | None:
         return dt
     if zone == "-0000":  # RFC 2822: UTC, origin's local zone unknown
         return dt.replace(tzinfo=UTC)
-    named = _ZONE_ABBREVIATIONS.get(zone.upper())
-    return _localize(dt, named or tz)
+    zone_info, _assumed = _zone_of(zone, tz)
+    return dt.replace(tzinfo=zone_info or _zone(tz))
 
 
 def _dateparser(text: str, tz: str, relative_base: datetime | None) -> datetime | None:
@@ -160,6 +168,21 @@ def _clock_on_base_day(hour: int, minute: int, tz: str, base: datetime) -> datet
     if dt > base:
         dt = _localize(datetime.combine(local.date() - timedelta(days=1), dt.time()), tz)
     return dt
+
+
+def is_bare_clock(text: str) -> bool:
+    """True when ``text`` is a clock time alone ("09:30", "9.30"): a time with no day."""
+    return bool(_BARE_CLOCK.match(text))
+
+
+def rewind(dt: datetime, limit: datetime, tz: str) -> datetime:
+    """Move the wall-clock time ``dt`` back by whole local days (in the IANA zone ``tz``)
+    until it is not after ``limit`` (a newest-first list of bare "HH:MM" crossing midnight)."""
+    zone = ZoneInfo(tz)
+    local = dt.astimezone(zone)
+    while local > limit:
+        local = datetime.combine(local.date() - timedelta(days=1), local.time(), zone)
+    return local
 
 
 def _reassemble(text: str) -> str | None:
@@ -249,6 +272,102 @@ def parse_date(text: str, *, tz: str, relative_base: datetime | None = None) -> 
     return _sane(dt)
 
 
+# --- feed dates: RFC 822 as feeds print it ---------------------------------------------------
+
+_FEED_MONTHS = {
+    # Russian (genitive and nominative abbreviations), Kazakh, Ukrainian
+    "янв": 1, "фев": 2, "мар": 3, "апр": 4, "мая": 5, "май": 5, "июн": 6, "июл": 7, "авг": 8,
+    "сен": 9, "окт": 10, "ноя": 11, "дек": 12,
+    "қаң": 1, "ақп": 2, "нау": 3, "сәу": 4, "мам": 5, "мау": 6, "шіл": 7, "там": 8, "қыр": 9,
+    "қаз": 10, "қар": 11, "жел": 12,
+    "січ": 1, "лют": 2, "бер": 3, "кві": 4, "тра": 5, "чер": 6, "лип": 7, "сер": 8, "вер": 9,
+    "жов": 10, "лис": 11, "гру": 12,
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
+    "oct": 10, "nov": 11, "dec": 12,
+    "mär": 3, "mai": 5, "okt": 10, "dez": 12, "fév": 2, "avr": 4, "jui": 7, "aoû": 8, "déc": 12,
+    "ene": 1, "abr": 4, "ago": 8, "dic": 12, "fev": 2, "set": 9, "out": 10,
+}  # fmt: skip
+_FEED_DATE = re.compile(
+    r"^(?:[^\W\d_]{2,12}\.?,?\s*)?"  # a weekday in any language, with or without a comma
+    r"(?P<day>\d{1,2})[\s.-]+(?P<mon>[^\W\d_]{3,12})\.?[\s.-]+(?P<year>\d{2}|\d{4})"
+    r"(?:\s+(?P<h>\d{1,2}):?(?P<m>\d{2})(?::(?P<s>\d{1,2}))?)?"
+    r"(?:\s*(?P<zone>(?:GMT|UTC|UT)?[+-]\d{1,2}(?::?\d{2})?|[A-Za-z]{1,5}))?\s*$"
+)
+
+
+_ZONE_AT_END = re.compile(r"(?:\d[Zz]|[+-]\d{2}(?::?\d{2})?|\b(?:GMT|UTC|UT|[A-Z]{3,5}))$")
+
+
+def zone_flag(raw: str | None, parsed: datetime | None) -> str | None:
+    """``"zone_assumed"`` when ``raw`` was parsed into ``parsed`` without a zone of its own
+    (the source zone was applied), None otherwise."""
+    if parsed is None or not raw:
+        return None
+    text = " ".join(str(raw).split())
+    if re.fullmatch(r"\d{9,13}(?:\.\d+)?", text):  # Unix epoch: an instant, no zone needed
+        return None
+    return None if _ZONE_AT_END.search(text) else "zone_assumed"
+
+
+def _month(name: str) -> int | None:
+    return _FEED_MONTHS.get(name.lower()[:3])
+
+
+def _zone_of(token: str, fallback: str) -> tuple[Any, bool]:
+    """(tzinfo, assumed) for an RFC 822 zone token; unknown/missing -> ``fallback`` zone."""
+    if not token:
+        return ZoneInfo(fallback), True
+    token = re.sub(r"^(?:GMT|UTC|UT)(?=[+-])", "", token, flags=re.I)
+    if token[0] in "+-":
+        digits = token[1:].replace(":", "")
+        if len(digits) in (1, 3):  # "GMT+9", "+930"
+            digits = "0" + digits
+        hours, minutes = int(digits[:2]), int(digits[2:4] or 0)
+        if hours > 14 or minutes > 59:
+            return None, False
+        sign = -1 if token[0] == "-" else 1
+        return timezone(sign * timedelta(hours=hours, minutes=minutes)), False
+    value = ZONE_ABBREVIATIONS.get(token.upper())
+    if value is None:
+        return ZoneInfo(fallback), True
+    if isinstance(value, str):
+        return ZoneInfo(value), False
+    return timezone(timedelta(minutes=value)), False
+
+
+def feed_date(raw: str | None, tz: str) -> tuple[datetime | None, str | None]:
+    """Parse a feed's date string: (tz-aware datetime or None, flag).
+
+    Handles RFC 822 with a weekday or month in any of ru/kk/uk/en/de/fr/es/pt ("Пн, 25 июн 2018
+    11:41:36 +0300", "Mo, 25 Jun 2018 11:41:36"), two-digit offsets ("+03"), two-digit years,
+    and zone abbreviations feedparser ignores (ALMT, MSK, ...: IANA zones). Anything else goes
+    to :func:`parse_date` (ISO 8601 and friends). ``flag`` is
+    ``"zone_assumed"`` when the string has no zone and the source zone ``tz`` was used, None
+    otherwise (also when nothing could be parsed).
+    """
+    if not raw:
+        return None, None
+    text = " ".join(str(raw).split())
+    m = _FEED_DATE.match(text)
+    if m and (month := _month(m["mon"])):
+        year = int(m["year"])
+        if year < 100:
+            year += 2000 if year < 70 else 1900
+        zone, assumed = _zone_of(m["zone"] or "", tz)
+        if zone is not None:
+            try:
+                dt = datetime(year, month, int(m["day"]), int(m["h"] or 0), int(m["m"] or 0),
+                              int(m["s"] or 0), tzinfo=zone)  # fmt: skip
+            except ValueError:
+                dt = None
+            if dt is not None and 1900 <= dt.year <= 2100:
+                return dt, "zone_assumed" if assumed else None
+    dt = parse_date(text, tz=tz)
+    if dt is None:
+        return None, None
+    return dt, None if _ZONE_AT_END.search(text) else "zone_assumed"
+
+
 def local_day(dt: datetime, tz: str) -> date:
     """Calendar day of the tz-aware instant ``dt`` in the IANA zone ``tz``."""
     return dt.astimezone(_zone(tz)).date()
@@ -270,8 +389,6 @@ def url_date(url: str) -> tuple[date | None, str | None]:
     ``(None, "2021-04")`` for a path holding only a year and a month (/news/2021/04/92713:
     the number after the month is an article id, never a day); ``(None, None)`` otherwise.
     """
-    from urllib.parse import urlsplit
-
     path = urlsplit(url).path
     for pattern in _URL_DAY:
         for m in pattern.finditer(path):
@@ -289,3 +406,9 @@ def url_date(url: str) -> tuple[date | None, str | None]:
     if m:
         return None, f"{m[1]}-{m[2]}"
     return None, None
+
+
+def day_in_url(day: date | datetime, url: str) -> bool:
+    """True when ``url`` spells ``day`` as Y/M/D, Y-M-D, YMD or D-M-Y (zero-padded)."""
+    y, m, d = f"{day.year:04d}", f"{day.month:02d}", f"{day.day:02d}"
+    return any(p in url for p in (f"{y}/{m}/{d}", f"{y}-{m}-{d}", f"{y}{m}{d}", f"{d}-{m}-{y}"))

@@ -8,10 +8,11 @@
 - A "feed" that is an HTML page is refused with a reason (``refused_reason``), never an empty
   success; an empty or unreadable document loads nothing and says so in ``warnings``. A malformed
   ("bozo") feed keeps what was read and says why (``bozo: <Exception>: <message>``).
-- Dates: the raw string is parsed here first (:func:`feed_date`), because feedparser reads
-  unknown zone abbreviations such as "ALMT" as UTC, drops two-digit offsets ("+03") and gives
-  up on localized names ("Пн, 25 июн 2018", "Mo, 25 Jun 2018"). An item with no zone gets the
-  source's IANA zone and ``published_at_assumed_zone=True`` / ``date_flag="zone_assumed"``.
+- Dates: the raw string is parsed first (:func:`mediamon.parse.dates.feed_date`), because
+  feedparser reads unknown zone abbreviations such as "ALMT" as UTC, drops two-digit offsets
+  ("+03") and gives up on localized names ("Пн, 25 июн 2018", "Mo, 25 Jun 2018"). An item
+  with no zone gets the source's IANA zone and ``published_at_assumed_zone=True`` /
+  ``date_flag="zone_assumed"``.
 """
 
 from __future__ import annotations
@@ -20,16 +21,15 @@ import calendar
 import codecs
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import charset_normalizer
 import feedparser
 from bs4 import BeautifulSoup
 
 from mediamon.parse._tree import too_many_tags
-from mediamon.parse.dates import parse_date
+from mediamon.parse.dates import feed_date
 from mediamon.text.normalize import strip_nul
 from mediamon.text.urls import absolute_url, canonicalize_url
 
@@ -124,113 +124,6 @@ def _plain(text: str | None) -> str | None:
         text = BeautifulSoup(text, "lxml").get_text()
     text = " ".join(text.split())
     return text or None
-
-
-# --- dates -----------------------------------------------------------------------------------
-
-_MONTHS = {
-    # Russian (genitive and nominative abbreviations), Kazakh, Ukrainian
-    "янв": 1, "фев": 2, "мар": 3, "апр": 4, "мая": 5, "май": 5, "июн": 6, "июл": 7, "авг": 8,
-    "сен": 9, "окт": 10, "ноя": 11, "дек": 12,
-    "қаң": 1, "ақп": 2, "нау": 3, "сәу": 4, "мам": 5, "мау": 6, "шіл": 7, "там": 8, "қыр": 9,
-    "қаз": 10, "қар": 11, "жел": 12,
-    "січ": 1, "лют": 2, "бер": 3, "кві": 4, "тра": 5, "чер": 6, "лип": 7, "сер": 8, "вер": 9,
-    "жов": 10, "лис": 11, "гру": 12,
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
-    "oct": 10, "nov": 11, "dec": 12,
-    "mär": 3, "mai": 5, "okt": 10, "dez": 12, "fév": 2, "avr": 4, "jui": 7, "aoû": 8, "déc": 12,
-    "ene": 1, "abr": 4, "ago": 8, "dic": 12, "fev": 2, "set": 9, "out": 10,
-}  # fmt: skip
-# Zone abbreviations an RFC 822 date may carry, to IANA zones (historical offsets stay right)
-# or fixed offsets in minutes. feedparser knows only the US/UT ones and reads the rest as UTC.
-ZONE_ABBREVIATIONS: dict[str, str | int] = {
-    "UT": 0, "UTC": 0, "GMT": 0, "Z": 0,
-    "ALMT": "Asia/Almaty", "QYZT": "Asia/Qyzylorda", "AQTT": "Asia/Aqtau",
-    "ORAT": "Asia/Oral", "MSK": "Europe/Moscow", "MSD": 240, "UZT": "Asia/Tashkent",
-    "KGT": "Asia/Bishkek", "EET": "Europe/Kyiv", "EEST": 180, "CET": 60, "CEST": 120,
-    "BST": 60, "IST": 330, "JST": 540,
-    "EST": -300, "EDT": -240, "CST": -360, "CDT": -300, "MST": -420, "MDT": -360,
-    "PST": -480, "PDT": -420,
-}  # fmt: skip
-_FEED_DATE = re.compile(
-    r"^(?:[^\W\d_]{2,12}\.?,?\s*)?"  # a weekday in any language, with or without a comma
-    r"(?P<day>\d{1,2})[\s.-]+(?P<mon>[^\W\d_]{3,12})\.?[\s.-]+(?P<year>\d{2}|\d{4})"
-    r"(?:\s+(?P<h>\d{1,2}):?(?P<m>\d{2})(?::(?P<s>\d{1,2}))?)?"
-    r"(?:\s*(?P<zone>(?:GMT|UTC|UT)?[+-]\d{1,2}(?::?\d{2})?|[A-Za-z]{1,5}))?\s*$"
-)
-
-
-_ZONE_AT_END = re.compile(r"(?:\d[Zz]|[+-]\d{2}(?::?\d{2})?|\b(?:GMT|UTC|UT|[A-Z]{3,5}))$")
-
-
-def zone_flag(raw: str | None, parsed: datetime | None) -> str | None:
-    """``"zone_assumed"`` when ``raw`` was parsed into ``parsed`` without a zone of its own
-    (the source zone was applied), None otherwise."""
-    if parsed is None or not raw:
-        return None
-    text = " ".join(str(raw).split())
-    if re.fullmatch(r"\d{9,13}(?:\.\d+)?", text):  # Unix epoch: an instant, no zone needed
-        return None
-    return None if _ZONE_AT_END.search(text) else "zone_assumed"
-
-
-def _month(name: str) -> int | None:
-    return _MONTHS.get(name.lower()[:3])
-
-
-def _zone_of(token: str, fallback: str) -> tuple[Any, bool]:
-    """(tzinfo, assumed) for an RFC 822 zone token; unknown/missing -> ``fallback`` zone."""
-    if not token:
-        return ZoneInfo(fallback), True
-    token = re.sub(r"^(?:GMT|UTC|UT)(?=[+-])", "", token, flags=re.I)
-    if token[0] in "+-":
-        digits = token[1:].replace(":", "")
-        if len(digits) in (1, 3):  # "GMT+9", "+930"
-            digits = "0" + digits
-        hours, minutes = int(digits[:2]), int(digits[2:4] or 0)
-        if hours > 14 or minutes > 59:
-            return None, False
-        sign = -1 if token[0] == "-" else 1
-        return timezone(sign * timedelta(hours=hours, minutes=minutes)), False
-    value = ZONE_ABBREVIATIONS.get(token.upper())
-    if value is None:
-        return ZoneInfo(fallback), True
-    if isinstance(value, str):
-        return ZoneInfo(value), False
-    return timezone(timedelta(minutes=value)), False
-
-
-def feed_date(raw: str | None, tz: str) -> tuple[datetime | None, str | None]:
-    """Parse a feed's date string: (tz-aware datetime or None, flag).
-
-    Handles RFC 822 with a weekday or month in any of ru/kk/uk/en/de/fr/es/pt ("Пн, 25 июн 2018
-    11:41:36 +0300", "Mo, 25 Jun 2018 11:41:36"), two-digit offsets ("+03"), two-digit years,
-    and zone abbreviations feedparser ignores (ALMT, MSK, ...: IANA zones). Anything else goes
-    to :func:`mediamon.parse.dates.parse_date` (ISO 8601 and friends). ``flag`` is
-    ``"zone_assumed"`` when the string has no zone and the source zone ``tz`` was used, None
-    otherwise (also when nothing could be parsed).
-    """
-    if not raw:
-        return None, None
-    text = " ".join(str(raw).split())
-    m = _FEED_DATE.match(text)
-    if m and (month := _month(m["mon"])):
-        year = int(m["year"])
-        if year < 100:
-            year += 2000 if year < 70 else 1900
-        zone, assumed = _zone_of(m["zone"] or "", tz)
-        if zone is not None:
-            try:
-                dt = datetime(year, month, int(m["day"]), int(m["h"] or 0), int(m["m"] or 0),
-                              int(m["s"] or 0), tzinfo=zone)  # fmt: skip
-            except ValueError:
-                dt = None
-            if dt is not None and 1900 <= dt.year <= 2100:
-                return dt, "zone_assumed" if assumed else None
-    dt = parse_date(text, tz=tz)
-    if dt is None:
-        return None, None
-    return dt, None if _ZONE_AT_END.search(text) else "zone_assumed"
 
 
 def _entry_date(entry: Any, tz: str) -> tuple[datetime | None, str | None, str | None]:
@@ -328,7 +221,8 @@ def _parse_feed(
     (``url``), ``position`` (1-based index of the entry in the feed, so a skipped entry leaves
     a gap), ``title`` (plain text, whitespace collapsed, or None), ``url`` (the entry link made
     absolute against ``url``), ``canonical_url``, ``published_at`` (tz-aware or None, see
-    :func:`feed_date`), ``published_raw`` (the string it came from), ``date_flag`` (None,
+    :func:`~mediamon.parse.dates.feed_date`), ``published_raw`` (the string it came from),
+    ``date_flag`` (None,
     ``"zone_assumed"``, ``"feedparser_utc"`` or ``"unparsed"``),
     ``published_at_assumed_zone`` (bool), ``byline`` (author name / dc:creator, or None),
     ``authors`` (list of names) and ``fetched_at`` (as given).

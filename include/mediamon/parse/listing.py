@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import re
-import warnings as warnings_module
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from bs4 import BeautifulSoup, NavigableString, Tag, XMLParsedAsHTMLWarning
-
-from mediamon.parse._tree import too_many_tags
-from mediamon.parse.dates import parse_date
+from mediamon.parse._tree import DocumentSelectors, HtmlElement, make_tree, too_many_tags
+from mediamon.parse.dates import is_bare_clock, parse_date, rewind, zone_flag
 from mediamon.parse.decode import decode_html
-from mediamon.parse.feed import zone_flag
+from mediamon.parse.titles import undouble
 from mediamon.text.normalize import strip_nul
 from mediamon.text.urls import absolute_url, canonicalize_url
 
@@ -35,88 +31,93 @@ class ListingResult:
     skipped: list[dict] = field(default_factory=list)
 
 
-def text_of(el: Tag | None) -> str:
-    """Visible text of ``el`` with whitespace collapsed to single spaces ('' for None)."""
+# Elements whose strings are not the page's text (code, templates, ruby annotations): their
+# text counts only when the element itself is read.
+_STRING_CONTAINERS = frozenset({"script", "style", "template", "rt", "rp"})
+
+
+def _container(el: HtmlElement | None) -> str | None:
+    """The nearest of ``el`` and its ancestors in :data:`_STRING_CONTAINERS`, by tag."""
+    for node in (el, *el.iterancestors()) if el is not None else ():
+        if node.tag in _STRING_CONTAINERS:
+            return node.tag
+    return None
+
+
+def _strings(el: HtmlElement) -> Iterator[tuple[str, HtmlElement, str | None]]:
+    """(text, the element holding it, its container tag or None) for every text node below
+    ``el``, in document order; comments and processing instructions give none (the text
+    around one stays two strings)."""
+
+    def walk(node: HtmlElement, container: str | None):
+        if node.text and isinstance(node.tag, str):
+            yield node.text, node, container
+        for child in node:
+            if isinstance(child.tag, str):
+                inner = child.tag if child.tag in _STRING_CONTAINERS else container
+                yield from walk(child, inner)
+            if child.tail:
+                yield child.tail, node, container
+
+    yield from walk(el, _container(el))
+
+
+def _text(el: HtmlElement | None) -> str:
+    """Visible text of ``el``, its strings joined by spaces, whitespace collapsed ('' for
+    None); the text of code, templates and ruby annotations only when ``el`` is one."""
     if el is None:
         return ""
-    return " ".join(el.get_text(" ", strip=True).split())
+    wanted = el.tag if el.tag in _STRING_CONTAINERS else None
+    pieces = [text for text, _holder, container in _strings(el) if container == wanted]
+    return " ".join(" ".join(pieces).split())
 
 
-_BARE_CLOCK = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
-
-
-def _rewind(dt: datetime, limit: datetime, tz: str) -> datetime:
-    """Move the wall-clock time ``dt`` back by whole local days until it is not after
-    ``limit``."""
-    zone = ZoneInfo(tz)
-    local = dt.astimezone(zone)
-    while local > limit:
-        local = datetime.combine(local.date() - timedelta(days=1), local.time(), zone)
-    return local
-
-
-def undouble(text: str) -> str:
-    """``"X X"`` -> ``"X"`` when a headline is printed twice in a row (image alt text plus
-    link text run together); any other text is returned unchanged."""
-    words = text.split()
-    half = len(words) // 2
-    if half and len(words) % 2 == 0 and words[:half] == words[half:]:
-        return " ".join(words[:half])
-    return text
-
-
-def _select_one(item: Tag, selector: str | None) -> Tag | None:
+def _select_one(
+    selectors: DocumentSelectors, item: HtmlElement, selector: str | None
+) -> HtmlElement | None:
     """First match of ``selector`` inside ``item``, or ``item`` itself when it matches."""
     if not selector:
         return None
-    found = item.select_one(selector)
-    if found is None and item.parent is not None:
-        try:
-            if item.css.match(selector):
-                return item
-        except Exception:  # a selector soupsieve cannot match against one element
-            return None
-    return found
+    return selectors.first_in(item, selector)
 
 
-def _href(el: Tag | None) -> str | None:
+def _href(el: HtmlElement | None) -> str | None:
     if el is None:
         return None
     if el.get("href"):
-        return str(el["href"])
-    inner = el.find("a", href=True)
-    return str(inner["href"]) if inner is not None else None
+        return str(el.get("href"))
+    inner = next((a for a in el.iterdescendants("a") if a.get("href") is not None), None)
+    return str(inner.get("href")) if inner is not None else None
 
 
-def _visible_text(el: Tag, exclude: list[Tag]) -> str:
+def _visible_text(el: HtmlElement, exclude: list[HtmlElement]) -> str:
     """Text of ``el`` without the ``exclude`` elements (a date or byline printed inside the
     headline link) and without descendants that hold only a number (comment/view counters)."""
     skip = [x for x in exclude if x is not el]
     pieces: list[str] = []
-    for string in el.find_all(string=True):
-        if type(string) is not NavigableString:  # comments, CDATA, doctype
+    for text, holder, container in _strings(el):
+        if container is not None:  # code, templates, ruby annotations
             continue
-        parent = string.parent
-        if any(parent is x or x in parent.parents for x in skip):
+        if any(holder is x or x in holder.iterancestors() for x in skip):
             continue
-        if parent is not el and parent.name in ("script", "style", "noscript", "template"):
+        if holder is not el and holder.tag == "noscript":
             continue
-        if parent is not el and text_of(parent).isdigit():
+        if holder is not el and _text(holder).isdigit():
             continue
-        pieces.append(str(string))
+        pieces.append(text)
     return " ".join(" ".join(pieces).split())
 
 
-def _title(el: Tag | None, exclude: list[Tag]) -> str | None:
+def _title(el: HtmlElement | None, exclude: list[HtmlElement]) -> str | None:
     if el is None:
         return None
     text = _visible_text(el, exclude)
     if not text:
-        img = el if el.name == "img" else el.find("img")
+        img = el if el.tag == "img" else next(el.iterdescendants("img"), None)
         if img is not None:
             text = " ".join(str(img.get("alt") or img.get("title") or "").split())
     if not text and el.get("title"):
-        text = " ".join(str(el["title"]).split())
+        text = " ".join(str(el.get("title")).split())
     return undouble(text) or None
 
 
@@ -150,11 +151,16 @@ def parse_listing(
     feed, so a time later than the previous item's means the previous day), ``byline`` (text
     or None when the element is missing or empty), ``fetched_at``.
 
+    Selectors are CSS, evaluated by lxml + cssselect over the whole page
+    (:class:`~mediamon.parse._tree.DocumentSelectors`): inside an item, the first match below
+    it, else the item itself.
+
     Items without a usable link are skipped and reported in ``warnings``, as is a page where
     ``item`` matches nothing. A page with more than :data:`~mediamon.parse._tree.MAX_TAGS`
     tags is not parsed: one ``skipped`` entry says why (bounded time on hostile pages).
-    ``next_page_url`` is absolute or None. Never raises for bad HTML;
-    an invalid CSS selector raises soupsieve's ``SelectorSyntaxError`` (a config error).
+    ``next_page_url`` is absolute or None. Never raises for bad HTML; a CSS selector that
+    cannot be used raises :class:`~mediamon.parse._tree.SelectorError` (a config error) when
+    it is first needed.
     """
     selectors: dict[str, str] = dict(listing.selectors)
     oversized = too_many_tags(body)
@@ -162,25 +168,24 @@ def parse_listing(
         reason = f"listing page not parsed: {oversized}"
         return ListingResult([], None, [reason], [{"position": position_offset + 1,
                                                    "title": None, "reason": reason}])  # fmt: skip
-    with warnings_module.catch_warnings():  # a listing URL that serves XML is still read
-        warnings_module.simplefilter("ignore", XMLParsedAsHTMLWarning)
-        soup = BeautifulSoup(decode_html(body), "lxml")
-    base_el = soup.find("base", href=True)
-    base = absolute_url(url, base_el["href"]) if base_el is not None else url
+    root = make_tree(decode_html(body), keep_comments=True)  # (a listing URL serving XML too)
+    page = DocumentSelectors(root)
+    base_el = next((b for b in root.iter("base") if b.get("href") is not None), None)
+    base = absolute_url(url, base_el.get("href")) if base_el is not None else url
     base = base or url
     warnings: list[str] = []
-    items = soup.select(selectors["item"])
+    items = page.all(selectors["item"])
     if not items:
         warnings.append(f"no items match selector {selectors['item']!r}")
     headlines: list[dict] = []
     skipped: list[dict] = []
     last_clock: datetime | None = None
     for index, item in enumerate(items, start=1):
-        byline_el = _select_one(item, selectors.get("byline"))
-        date_el = _select_one(item, selectors.get("date"))
+        byline_el = _select_one(page, item, selectors.get("byline"))
+        date_el = _select_one(page, item, selectors.get("date"))
         extras = [x for x in (byline_el, date_el) if x is not None]
-        title = _title(_select_one(item, selectors.get("title")), extras)
-        link = absolute_url(base, _href(_select_one(item, selectors.get("link"))))
+        title = _title(_select_one(page, item, selectors.get("title")), extras)
+        link = absolute_url(base, _href(_select_one(page, item, selectors.get("link"))))
         if not link:
             warnings.append(f"item {index}: no link (title={title!r})")
             skipped.append(
@@ -188,23 +193,23 @@ def parse_listing(
             )
             continue
         position = position_offset + index
-        position_el = _select_one(item, selectors.get("position"))
+        position_el = _select_one(page, item, selectors.get("position"))
         if position_el is not None:
-            printed = str(position_el.get("data-position") or text_of(position_el)).strip(" .#")
+            printed = str(position_el.get("data-position") or _text(position_el)).strip(" .#")
             if printed.isdigit() and 0 < int(printed) < 100_000:
                 position = position_offset + int(printed)
-        byline = text_of(byline_el) or None
+        byline = _text(byline_el) or None
         published_at = None
         raw = None
         if date_el is not None:
-            raw = str(date_el.get("datetime") or date_el.get("content") or text_of(date_el))
+            raw = str(date_el.get("datetime") or date_el.get("content") or _text(date_el))
             published_at = parse_date(raw, tz=source.timezone, relative_base=fetched_at)
             if published_at is None and raw:
                 warnings.append(f"item {index}: unparsed date {raw[:60]!r}")
-            elif published_at is not None and _BARE_CLOCK.match(raw.strip()):
+            elif published_at is not None and is_bare_clock(raw.strip()):
                 if last_clock is not None and published_at > last_clock:
                     # newest-first list of bare "HH:MM": a later time means the day before
-                    published_at = _rewind(published_at, last_clock, source.timezone)
+                    published_at = rewind(published_at, last_clock, source.timezone)
                 last_clock = published_at
         headlines.append(
             {
@@ -225,7 +230,7 @@ def parse_listing(
         )
     next_page_url = None
     if selectors.get("next_page"):
-        next_el = soup.select_one(selectors["next_page"])
+        next_el = page.first(selectors["next_page"])
         next_page_url = absolute_url(base, _href(next_el))
     (headlines, next_page_url, skipped), nuls = strip_nul((headlines, next_page_url, skipped))
     if nuls:

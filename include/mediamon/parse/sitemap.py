@@ -9,8 +9,7 @@ from typing import Any
 
 from lxml import etree
 
-from mediamon.parse.dates import parse_date
-from mediamon.parse.feed import zone_flag
+from mediamon.parse.dates import parse_date, zone_flag
 from mediamon.text.urls import canonicalize_url
 
 _MAX_GZIP = 64 * 1024 * 1024

@@ -49,6 +49,18 @@ def repair_doubled(text: str) -> str:
     return text
 
 
+def undouble(text: str) -> str:
+    """``"X X"`` -> ``"X"`` when a headline is printed twice in a row (image alt text plus
+    link text run together; words compared as they are); any other text is returned
+    unchanged. The listings' rule: stricter than :func:`repair_doubled` (case counts) and
+    looser (no minimum length)."""
+    words = text.split()
+    half = len(words) // 2
+    if half and len(words) % 2 == 0 and words[:half] == words[half:]:
+        return " ".join(words[:half])
+    return text
+
+
 def _site_like(piece: str, site_names: list[str], trailing: bool) -> bool:
     """A piece that names the outlet: a domain, a generic "Новости", one of ``site_names``
     (with or without its TLD, "www."); a trailing piece may also merely contain a name of

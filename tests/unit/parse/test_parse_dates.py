@@ -2,7 +2,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from mediamon.parse.dates import local_day, parse_date
+from mediamon.parse.dates import ZONE_ABBREVIATIONS, feed_date, local_day, parse_date
 
 ALMATY = "Asia/Almaty"
 
@@ -106,3 +106,13 @@ def test_kazakh_listing_dates():
     assert parse_date("Кеше, 09:15", tz=ALMATY, relative_base=base) == datetime(
         2018, 3, 21, 9, 15, tzinfo=ZoneInfo(ALMATY)
     )
+
+
+@pytest.mark.parametrize("zone", sorted(ZONE_ABBREVIATIONS))
+def test_pages_and_feeds_read_a_zone_abbreviation_alike(zone):
+    # one zone table: an RFC 822 date means the same instant in a feed and on a page
+    raw = f"Mon, 10 Jun 2024 10:00:00 {zone}"
+    page = parse_date(raw, tz=ALMATY)
+    feed, flag = feed_date(raw, ALMATY)
+    assert page == feed and page.utcoffset() == feed.utcoffset()
+    assert flag is None

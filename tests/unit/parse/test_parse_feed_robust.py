@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from mediamon.parse.feed import feed_date, parse_feed, sniff_encoding
+from mediamon.parse.dates import feed_date
+from mediamon.parse.feed import parse_feed, sniff_encoding
 from support import make_source
 
 ALMATY = ZoneInfo("Asia/Almaty")

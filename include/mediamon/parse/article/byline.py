@@ -1,0 +1,230 @@
+"""The byline rules of an article page: where the authors' names are printed.
+
+The chain (first rule with a name wins, recorded as ``authors_source``): the profile's
+``byline`` selector, JSON-LD ``author`` (organisations typed as such), author ``<meta>``
+(repeated tags are several people), microdata ``itemprop=author``, then ``byline_pattern``:
+``<a rel=author>`` / a class naming a byline nearest the headline, a short labelled line near
+it ("Автор: ...", "By ..."), a line holding only a news agency's name, or the agency of the
+story's dateline; last, trafilatura's author when the page prints it. Names found in the
+markup count only outside site chrome and headline lists. The names themselves are cleaned
+and classified by :mod:`mediamon.parse.authors`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from mediamon.parse._tree import HtmlElement, in_chrome, select, text_of
+from mediamon.parse.article.page import (
+    CLASS_SPLIT,
+    META_AUTHOR,
+    ORGANISATION_TYPES,
+    Page,
+    element_value,
+    in_listing_item,
+    ld_people,
+    outlet_names,
+)
+from mediamon.parse.authors import authors_status, byline_kind, clean_authors, name_kind
+
+_BYLINE_LABEL = re.compile(
+    r"(?i)^(?:автор(?:ы)?(?:\s+(?:сюжета|материала|текста|статьи))?|текст|материал\s+подготовил[аи]?"
+    r"|подготовил[аи]?|авторлар|мәтін|дайындаған|avtor|daiyndağan"
+    r"|by|posted\s+by|written\s+by|reporting\s+by|par|von|por)\b\s*:?\s*\S"
+)
+_BYLINE_MAX = 120
+_SOURCE_LABEL = re.compile(r"(?i)^\s*(?:источник|дереккөз|source|по\s+материалам)\s*:?\s*")
+_AGENCY_CREDIT_MAX = 60
+_PICTURE_CLASS = re.compile(r"(?i)image|photo|picture|caption|img|media|gallery|credit")
+# A wire story's dateline: "Астана. 5 сәуір. KAZINFORM – ...", "АЛМАТЫ, 12 марта. КазТАГ -".
+_DATELINE = re.compile(
+    r"^[^\W\d_][^\W\d_ -]{1,25}(?:[ -][^\W\d_]{2,25})?[.,]\s+\d{1,2}\s+[^\W\d_]{3,12}\.?"
+    r"(?:\s+\d{4})?[.,]?\s+([^\W\d_][\w«»\"'. -]{1,30}?)\s*[–—-]\s"
+)
+_BYLINE_XPATH = (
+    "//a[contains(concat(' ', normalize-space(@rel), ' '), ' author ')]"
+    " | //*[contains(translate(@class, 'BYLINE', 'byline'), 'byline')]"
+)
+_NOT_BYLINE_PARTS = frozenset({"date", "time", "dateline", "photo", "img", "image", "label"})
+
+
+def find_authors(page: Page) -> tuple[list[str], str, str | None, str | None]:
+    """(names, authors_status, authors_source, byline_kind)."""
+    names, status, source_name, orgs = _authors_chain(page)
+    known = orgs + outlet_names(page)
+    kinds = [name_kind(n, known) for n in names]
+    if "person" in kinds and "editorial" in kinds:
+        # "Rob Picheta, CNN": the outlet's own name next to a person is not an author
+        names = [n for n, k in zip(names, kinds, strict=True) if k != "editorial"]
+        status = authors_status(names, known)
+    return names, status, source_name, byline_kind(names, known)
+
+
+def _authors_chain(page: Page) -> tuple[list[str], str, str | None, list[str]]:
+    site_names = outlet_names(page)
+    candidates: list[tuple[str, list[str], list[str]]] = []
+    profile = [text_of(el) for el in page.select("byline")]
+    candidates.append(("profile", profile, []))
+    if page.ld:
+        names, orgs = ld_people(page.ld.get("author"), page.ids)
+        candidates.append(("jsonld", names, orgs))
+    candidates.append(("meta", _meta_authors(page), []))
+    outlet = {n.casefold() for n in site_names}
+    for source_name, raw, orgs in candidates:
+        names = clean_authors(raw)
+        if source_name != "profile":
+            # metadata naming the outlet itself as author (BBC's JSON-LD author = publisher)
+            # is the CMS default, not a byline: look further down the chain
+            names = [n for n in names if n.casefold() not in outlet]
+        if names:
+            status = authors_status(names, clean_authors(orgs) + site_names)
+            return names, status, source_name, clean_authors(orgs)
+
+    micro: list[str] = []
+    micro_orgs: list[str] = []
+    for el in select(page.root, "[itemprop~=author]"):
+        if not _byline_in_article(page, el, text_of(el)):
+            continue
+        inner = next(iter(select(el, "[itemprop~=name]")), None)
+        value = element_value(inner) if inner is not None else element_value(el)
+        micro.append(value)
+        if str(el.get("itemtype") or "").rsplit("/", 1)[-1] in ORGANISATION_TYPES:
+            micro_orgs.append(value)
+    names = clean_authors(micro)
+    if names:
+        status = authors_status(names, clean_authors(micro_orgs) + site_names)
+        return names, status, "microdata", clean_authors(micro_orgs)
+    found = [
+        el
+        for el in _byline_elements(page)
+        if text_of(el) and _byline_in_article(page, el, text_of(el))
+    ]
+    anchor = page.headline()
+    if anchor is not None and len(found) > 1:
+        at = page.position(anchor)
+        found.sort(key=lambda el: abs(page.position(el) - at))
+    names = clean_authors([text_of(el) for el in found[:1]])
+    if names:
+        return names, authors_status(names, site_names), "byline_pattern", []
+    names = clean_authors(_labelled_byline(page))
+    if names:
+        return names, authors_status(names, site_names), "byline_pattern", []
+    names = clean_authors(_agency_credit(page)) or clean_authors(_dateline_agency(page))
+    if names:
+        return names, authors_status(names, site_names), "byline_pattern", []
+    traf = page.trafilatura_meta()
+    if traf is not None and traf.author:
+        names = [n for n in clean_authors(traf.author.split(";")) if _text_in_article(page, n)]
+        if names:
+            return names, authors_status(names, site_names), "trafilatura", []
+    return [], "absent", None, []
+
+
+def _meta_authors(page: Page) -> list[str]:
+    """Every value of the first author ``<meta>`` name the page uses (repeated tags such as
+    several ``citation_author`` / ``author`` are several people); profile URLs refused."""
+    for key in (*META_AUTHOR, "citation_author"):
+        values = [
+            str(m.get("content") or "").strip()
+            for m in page.root.iter("meta")
+            if str(m.get("name") or m.get("property") or "").strip().lower() == key
+        ]
+        values = [v for v in values if v and not re.match(r"(?i)https?://|www\.", v)]
+        if values:
+            return values
+    return []
+
+
+def _byline_elements(page: Page) -> list[HtmlElement]:
+    """``<a rel=author>`` and elements with a class naming a byline: the word "byline" in a
+    class split on "-"/"_" ("byline", "pb-byline", "byline-author", "article__byline"),
+    not a date/photo part of it ("byline__date"); outermost only (a byline's inner
+    "byline-name" adds nothing)."""
+    out: list[HtmlElement] = []
+    for el in page.root.xpath(_BYLINE_XPATH):
+        if el.tag != "a" or "author" not in (el.get("rel") or "").lower().split():
+            parts = [
+                set(CLASS_SPLIT.split(c))
+                for c in (el.get("class") or "").lower().split()
+                if "byline" in c
+            ]
+            if not any("byline" in p and not p & _NOT_BYLINE_PARTS for p in parts):
+                continue
+        if any(a in out for a in el.iterancestors()):
+            continue
+        out.append(el)
+    return out
+
+
+def _labelled_byline(page: Page) -> list[str]:
+    """A short element next to the headline that starts with a byline label ("Автор:",
+    "Текст:", "By", "Par"), outside chrome and headline lists: [its text] or []."""
+    for el, _before in page.near_headline():
+        # the element's text, else the text after it ("<br>Автор:&nbsp;Имя<br>" in a
+        # container whose own text is the whole story)
+        for text, holder in ((text_of(el), el), (" ".join((el.tail or "").split()), None)):
+            if not text or len(text) > _BYLINE_MAX or not _BYLINE_LABEL.match(text):
+                continue
+            holder = holder if holder is not None else el.getparent()
+            if holder is None or in_chrome(holder) or in_listing_item(holder, text):
+                continue
+            return [text]
+    return []
+
+
+def _agency_credit(page: Page) -> list[str]:
+    """A short element next to the headline that holds only a news agency's name (the
+    "Интерфакс-Казахстан" line wire stories carry above or under the headline; "Источник:
+    Kazinform"), outside chrome and headline lists: [the agency] or []. A person's name is
+    never taken this way: only what :func:`~mediamon.parse.authors.name_kind` calls an agency.
+    """
+    for el, _before in page.near_headline():
+        raw = (text_of(el) or "").strip()
+        if not raw or raw[0] in "([" or len(el) or _in_picture(el):
+            continue  # "(The Associated Press)" under a photo is its credit; leaves only
+        text = _SOURCE_LABEL.sub("", raw).strip(" «»\"'.")
+        if not text or len(text) > _AGENCY_CREDIT_MAX:
+            continue
+        if name_kind(text) != "agency" or in_chrome(el) or in_listing_item(el, text):
+            continue
+        return [text]
+    return []
+
+
+def _in_picture(el: HtmlElement) -> bool:
+    """True inside a figure, its caption or a container whose class names an image."""
+    for node in (el, *el.iterancestors()):
+        if node.tag in ("figure", "figcaption", "picture"):
+            return True
+        if _PICTURE_CLASS.search(str(node.get("class") or "") + " " + str(node.get("id") or "")):
+            return True
+    return False
+
+
+def _dateline_agency(page: Page) -> list[str]:
+    """The agency named in the dateline that opens the story's first paragraph after the
+    headline ("Астана. 5 сәуір. KAZINFORM – ..."): [the agency] when
+    :func:`~mediamon.parse.authors.name_kind` calls it one, else []."""
+    for el, before in page.near_headline():
+        if before or el.tag != "p" or in_chrome(el):
+            continue
+        m = _DATELINE.match(text_of(el) or "")
+        name = m[1].strip(" «»\"'.") if m else ""
+        return [name] if name and name_kind(name) == "agency" else []
+    return []
+
+
+def _byline_in_article(page: Page, el: HtmlElement, name: str) -> bool:
+    return not in_chrome(el) and not in_listing_item(el, name)
+
+
+def _text_in_article(page: Page, name: str) -> bool:
+    """True when ``name`` is printed somewhere outside site chrome and headline lists."""
+    key = name.casefold()
+    for el in page.elements():
+        for text, parent in ((el.text, el), (el.tail, el.getparent())):
+            if not text or key not in text.casefold() or parent is None:
+                continue
+            if parent.tag not in ("title", "head") and _byline_in_article(page, parent, name):
+                return True
+    return False

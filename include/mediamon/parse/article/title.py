@@ -1,0 +1,135 @@
+"""The title rules of an article page: which element or field holds the headline.
+
+The chain (first usable value wins, its rule recorded as ``title_source``): the profile's
+``title`` selector, JSON-LD ``headline``/``name``, ``og:title``/``twitter:title``/
+``dc.title``, the first ``<h1>`` outside chrome, trafilatura's title, ``<title>`` with the
+site-name part cut off. The ``<h1>`` also wins over a JSON-LD/og title that is a rewritten
+variant of it or decorates it with a kicker (the headline the reader sees). Every value is
+cleaned by :func:`mediamon.parse.titles.clean_title`; template placeholders are refused.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from mediamon.parse._tree import HtmlElement, text_of
+from mediamon.parse.article.page import (
+    CLASS_SPLIT,
+    META_TITLE,
+    PLACEHOLDER,
+    Page,
+    clean_text,
+    first_meta,
+    host_names,
+    outlet_names,
+)
+from mediamon.parse.titles import clean_title
+
+_TITLE_SEPARATORS = re.compile(r"\s+(?:[|—–-]|::|»)\s+")
+_WORD_RE = re.compile(r"\w+")
+# Class words of the small line printed inside or above a headline ("Die Zukunft der Arbeit",
+# "Corona-Pandemie"): a kicker / overline, not part of the headline; and text hidden from
+# sighted readers.
+_KICKER_WORDS = frozenset(
+    {"kicker", "overline", "dachzeile", "topline", "eyebrow", "rubric", "rubrika", "supertitle",
+     "pretitle", "overtitle", "roofline", "spitzmarke", "hidden", "sr", "visuallyhidden"}
+)  # fmt: skip
+_TITLE_SEPARATOR_END = re.compile(r"[:|—–\-·•/»]\s*$")
+
+
+def find_title(page: Page) -> tuple[str | None, str | None]:
+    """The first usable title of the chain, cleaned (:func:`clean_title`: entities,
+    whitespace, the outlet's name cut off, "X X" repaired); template placeholders refused."""
+    names = outlet_names(page) + host_names(page)
+
+    def usable(raw: Any) -> str | None:
+        text = clean_text(raw) if not isinstance(raw, str) else raw
+        if not text or PLACEHOLDER.search(text):
+            return None
+        return clean_title(text, names)
+
+    for el in page.select("title"):
+        if title := usable(text_of(el)):
+            return title, "profile"
+    h1 = page.h1()
+    visible = usable(_headline_text(h1)) if h1 is not None else None
+    for rule, raw in (
+        ("jsonld", page.ld.get("headline") or page.ld.get("name")),
+        ("meta", first_meta(page.meta, META_TITLE)),
+    ):
+        if title := usable(clean_text(raw)):
+            if _rewritten_for_social(title, visible) or _decorates(title, visible):
+                return visible, "h1"
+            return title, rule
+    if visible:
+        return visible, "h1"
+    traf = page.trafilatura_meta()
+    if traf is not None and traf.title and (title := usable(clean_text(traf.title))):
+        return title, "trafilatura"
+    if title := usable(_title_from_tag(page.root)):
+        return title, "title_tag"
+    return None, None
+
+
+def _title_from_tag(root: HtmlElement) -> str:
+    raw = text_of(next(root.iter("title"), None))
+    if not raw:
+        return ""
+    parts = [p.strip() for p in _TITLE_SEPARATORS.split(raw) if p.strip()]
+    return max(parts, key=len) if parts else raw
+
+
+def _headline_text(h1: HtmlElement) -> str:
+    """Text of the headline element without a kicker/overline child (class "kicker",
+    "overline", "dachzeile", "topline", "eyebrow", ...) or visually hidden text
+    ("visually-hidden", "sr-only"): the headline as the page prints it large."""
+    kickers = [
+        el
+        for el in h1.iterdescendants()
+        if {w for c in (el.get("class") or "").lower().split() for w in CLASS_SPLIT.split(c)}
+        & _KICKER_WORDS
+    ]
+    if not kickers:
+        return text_of(h1)
+    pieces = []
+    skip = set(kickers)
+    for el in h1.iter():
+        inside_kicker = el in skip or any(a in skip for a in el.iterancestors())
+        if el is not h1 and not inside_kicker and el.text:
+            pieces.append(el.text)
+        if el is h1 and el.text:
+            pieces.append(el.text)
+        if el is not h1 and el.tail and not any(a in skip for a in el.iterancestors()):
+            pieces.append(el.tail)
+    text = " ".join(" ".join(pieces).split())
+    return text or text_of(h1)
+
+
+def _decorates(meta_title: str, visible: str | None) -> bool:
+    """True when the metadata title is a kicker, a separator, then the visible ``<h1>`` of at
+    least three words ("Siemens und die Kohlemine Adani: Kaeser verarscht Neubauer"): the
+    analyst sees the ``<h1>``. (The other way round, "<h1>: more words", the ``<h1>`` is
+    more likely a rubric than the headline.)"""
+    if not visible or len(visible.split()) < 3 or visible == meta_title:
+        return False
+    a, b = meta_title.casefold(), visible.casefold()
+    if a.endswith(b) and len(a) > len(b):
+        return bool(_TITLE_SEPARATOR_END.search(meta_title[: len(a) - len(b)]))
+    return False
+
+
+def _rewritten_for_social(meta_title: str, visible: str | None) -> bool:
+    """True when the page's visible ``<h1>`` is a variant of the metadata headline (at least
+    half of the shorter one's words shared) that neither contains the other: outlets rewrite
+    the og/JSON-LD headline for social media and search, the analyst sees the ``<h1>``. An
+    ``<h1>`` that merely decorates the headline ("Politics | ...") contains it and loses."""
+    if not visible or visible == meta_title:
+        return False
+    a, b = meta_title.casefold(), visible.casefold()
+    if a in b or b in a:
+        return False
+    wa, wb = set(_WORD_RE.findall(a)), set(_WORD_RE.findall(b))
+    if not wa or not wb:
+        return False
+    return len(wa & wb) / min(len(wa), len(wb)) >= 0.5
