@@ -23,8 +23,8 @@ from mediamon.config import Source, load_sources
 from mediamon.parse.article import parse_article
 from mediamon.parse.dates import local_day
 from mediamon.parse.input_file import InputError, read_input
+from mediamon.window import DEFAULT_ZONE
 
-DEFAULT_TIMEZONE = "Asia/Almaty"
 _CANONICAL = re.compile(
     rb"""<link[^>]{0,200}rel=["']?canonical["']?[^>]{0,200}>|<meta[^>]{0,80}og:url[^>]{0,300}>""",
     re.I,
@@ -65,7 +65,7 @@ def _source(source_id: str | None, url: str) -> Any:
         name=bare or "file",
         homepage=f"https://{host}/" if host else "https://localhost/",
         languages=("ru", "kk"),
-        timezone=DEFAULT_TIMEZONE,
+        timezone=DEFAULT_ZONE,
         first_year=1990,
         hosts=(bare, f"www.{bare}") if bare else (),
     )

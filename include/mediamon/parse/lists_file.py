@@ -18,8 +18,8 @@ from mediamon.parse.feed import parse_feed
 from mediamon.parse.input_file import InputError, read_input
 from mediamon.parse.listing import parse_listing
 from mediamon.text.normalize import normalize_title
+from mediamon.window import DEFAULT_ZONE
 
-DEFAULT_ZONE = "Asia/Almaty"
 ITEM_KEYS = (
     "position", "title", "title_normalized", "url", "canonical_url", "published_at",
     "published_raw", "date_flag", "published_at_assumed_zone", "authors", "byline",
