@@ -3,7 +3,8 @@ through :class:`Fetcher`, which records every exchange into the capture and cann
 
 - SSRF guard (:mod:`mediamon.fetch.guard`) on every URL and redirect hop: loopback, private,
   link-local and metadata addresses are refused with a reason unless allowed
-  (``Source.allowed_hosts``, ``MEDIAMON_ALLOWED_HOSTS``). In replay mode names are not
+  (``Source.allowed_hosts``, ``MEDIAMON_ALLOWED_HOSTS``: by host and port, a bare host on 80
+  and 443 only). In replay mode names are not
   resolved (every request goes to the replay server anyway).
 - robots.txt (:mod:`mediamon.fetch.robots`, protego), once per host per run, its exchange
   recorded as kind ``robots``; ``Crawl-delay`` honoured. On by default live, off when
