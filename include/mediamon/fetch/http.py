@@ -44,6 +44,7 @@ MAX_BODY_BYTES = 20 * 1024 * 1024
 MAX_REDIRECTS = 5
 MAX_RETRY_AFTER = 60.0  # seconds: a longer Retry-After is cut to this
 SCHEME_HEADER = "X-Mediamon-Scheme"
+ACCEPT_ENCODING = "gzip, deflate"
 
 
 def user_agent(address: str | None = None) -> str:
@@ -187,7 +188,8 @@ class ReplayAdapter(HTTPAdapter):
 def make_session(
     replay: str | None = None, retries: Retry | None = None, allowed: tuple[str, ...] | None = None
 ) -> requests.Session:
-    """A requests session with the User-Agent, retry policy and (if any) replay routing.
+    """A requests session with the User-Agent, ``Accept-Encoding: gzip, deflate``, the retry
+    policy and (if any) replay routing.
 
     ``replay`` defaults to ``MEDIAMON_REPLAY``. Without replay, requests go through
     :class:`GuardedAdapter` (SSRF guard at connect time) exempting the ``allowed`` hosts and
@@ -195,6 +197,9 @@ def make_session(
     """
     session = requests.Session()
     session.headers["User-Agent"] = user_agent()
+    # only what mediamon.inflate undoes (with its cap): never br or zstd, which urllib3 would
+    # advertise as soon as brotli or zstandard happens to be installed
+    session.headers["Accept-Encoding"] = ACCEPT_ENCODING
     retries = retries or retry_policy()
     replay = replay if replay is not None else replay_url()
     adapter = (
