@@ -14,7 +14,8 @@ Settings come from environment variables (all optional):
   :data:`DEFAULT_CONTACT`), so a site operator can reach whoever runs the crawler.
 - ``MEDIAMON_ALLOWED_HOSTS``: comma-separated host names or IP addresses that the SSRF guard
   lets through although they resolve to loopback/private addresses (for every source; a
-  source can allow its own with ``allowed_hosts``).
+  source can allow its own with ``allowed_hosts``): ``host`` on ports 80 and 443 only,
+  ``host:port`` on that port only.
 - ``MEDIAMON_MIN_DELAY``: seconds between two requests to one host (live mode default 1.0;
   replay mode default 0).
 
@@ -106,7 +107,8 @@ class Source:
     offset: Kazakhstan moved from UTC+6 to UTC+5 on 2024-03-01). ``hosts`` are the host names
     whose pages belong to the source (the homepage's host and its ``www.`` twin by default).
     ``allowed_hosts``: hosts the SSRF guard lets through although they resolve to a loopback or
-    private address (a local test server). ``conditional_get``: send ``If-None-Match`` /
+    private address (a local test server): ``host`` on ports 80 and 443 only, ``host:port`` on
+    that port only. ``conditional_get``: send ``If-None-Match`` /
     ``If-Modified-Since`` from the previous capture (off for outlets whose validators lie).
     ``syndication_hosts``: other hosts whose links may appear on the source's lists and pages
     (a partner agency); ``"*"`` allows any host (an aggregator, or saved feeds without their

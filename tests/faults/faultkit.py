@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import socket
 import threading
+import tracemalloc
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -192,9 +194,29 @@ class SourceRun:
     extra: dict = field(default_factory=dict)
 
 
-def run_day(conn, source_ids: list[str], day: str = DAY, policy: FetchPolicy = POLICY):
+@contextmanager
+def traced_peak(peaks: dict | None, key: str):
+    """Record in ``peaks[key]`` the peak of Python allocations (bytes, :mod:`tracemalloc`)
+    inside the block; nothing is traced when ``peaks`` is None."""
+    if peaks is None:
+        yield
+        return
+    tracemalloc.start()
+    try:
+        yield
+    finally:
+        peaks[key] = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+
+
+def run_day(
+    conn, source_ids: list[str], day: str = DAY, policy: FetchPolicy = POLICY,
+    peaks: dict | None = None,
+):  # fmt: skip
     """fetch → parse → validate → load for each source, as the DAG's mapped tasks do: one
-    source's exception is kept in its :class:`SourceRun` and does not stop the others."""
+    source's exception is kept in its :class:`SourceRun` and does not stop the others.
+    ``peaks``: a dict that receives ``(source, "fetch")`` and ``(source, "process")``, the
+    peak of Python allocations in bytes of the fetch and of parse → validate → load."""
     runs = {}
     for sid in source_ids:
         run = runs[sid] = SourceRun(sid)
@@ -203,13 +225,17 @@ def run_day(conn, source_ids: list[str], day: str = DAY, policy: FetchPolicy = P
             window = local_day_window(day, source.timezone)
             path = pipeline.capture_path(sid, day)
             retries = retry_policy(total=2, backoff_factor=0.01, max_retry_after=MAX_RETRY_AFTER)
-            with make_session(replay="", retries=retries) as session:
+            with (
+                make_session(replay="", retries=retries) as session,
+                traced_peak(peaks, (sid, "fetch")),
+            ):
                 run.stats = crawl(
                     source, path, session=session, policy=policy,
                     window=(window.start, window.end),
                 )  # fmt: skip
             run.capture = str(path)
-            run.loaded = pipeline.process_capture(sid, day, str(path), conn)
+            with traced_peak(peaks, (sid, "process")):
+                run.loaded = pipeline.process_capture(sid, day, str(path), conn)
         except Exception as exc:  # noqa: BLE001 - a mapped task fails alone
             conn.rollback()
             run.error = exc

@@ -51,6 +51,7 @@ INJECTION = "'); DROP TABLE articles;--"
 INJECTION_HEADLINE = "Robert'); DROP TABLE headlines; -- и \\'; select pg_sleep(5);"
 STORM = [f"/storm/{i}" for i in range(6)]  # on storm.test: 503 to everything
 SLOW = [f"/slow/{i}" for i in range(5)]  # on slow.test: every page trickles
+FAULT_HOSTS = ("faulty.test", "storm.test", "slow.test")
 
 
 def _trickle(h, n):
@@ -152,9 +153,10 @@ def faulty_day(server, db, module_env, tmp_path_factory):
 
     entries = [
         source_entry("healthy", "http://healthy.test/", server.url("healthy.test", "/rss.xml"),
-                     allowed_hosts=["healthy.test"]),
+                     allowed_hosts=[f"healthy.test:{server.port}"]),
         source_entry("faulty", "http://faulty.test/", server.url("faulty.test", "/rss.xml"),
-                     allowed_hosts=["faulty.test", "storm.test", "slow.test"],
+                     allowed_hosts=[*(f"{h}:{server.port}" for h in FAULT_HOSTS),
+                                    f"faulty.test:{port}"],  # the closed port too
                      extra_hosts=["gone.invalid", "storm.test", "slow.test"]),
         source_entry("down", "http://down.invalid/", "http://down.invalid/rss.xml"),
     ]  # fmt: skip
@@ -168,7 +170,7 @@ def faulty_day(server, db, module_env, tmp_path_factory):
     routes[("tricky.test", "/same")] = lambda h, n: h.send(200, article_html(INJECTION), HTML)
     entries.append(
         source_entry("tricky", "http://tricky.test/", server.url("tricky.test", "/rss.xml"),
-                     allowed_hosts=["tricky.test"])
+                     allowed_hosts=[f"tricky.test:{server.port}"])
     )  # fmt: skip
     fake_dns(monkeypatch, {"healthy.test": "127.0.0.1", "faulty.test": "127.0.0.1",
                            "storm.test": "127.0.0.1", "tricky.test": "127.0.0.1",

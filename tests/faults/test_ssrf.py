@@ -146,7 +146,7 @@ def ssrf_day(server, module_db, module_env, tmp_path_factory):
         routes[(host, "/inside")] = lambda h, n: h.send(200, b"internal secret", HTML)
     entry = source_entry(
         "guarded", "http://site.test/", server.url("site.test", "/rss.xml"),
-        allowed_hosts=["site.test"],
+        allowed_hosts=[f"site.test:{port}"],  # a bare host would open 80 and 443 only
         extra_hosts=["other.test", "rebind.example.com", "10.0.0.5"],
     )  # fmt: skip
     write_registry(tmp_path_factory.mktemp("reg") / "sources.yaml", [entry], module_env)

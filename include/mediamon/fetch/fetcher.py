@@ -3,7 +3,8 @@ through :class:`Fetcher`, which records every exchange into the capture and cann
 
 - SSRF guard (:mod:`mediamon.fetch.guard`) on every URL and redirect hop: loopback, private,
   link-local and metadata addresses are refused with a reason unless allowed
-  (``Source.allowed_hosts``, ``MEDIAMON_ALLOWED_HOSTS``). In replay mode names are not
+  (``Source.allowed_hosts``, ``MEDIAMON_ALLOWED_HOSTS``: by host and port, a bare host on 80
+  and 443 only). In replay mode names are not
   resolved (every request goes to the replay server anyway).
 - robots.txt (:mod:`mediamon.fetch.robots`, protego), once per host per run, its exchange
   recorded as kind ``robots``; ``Crawl-delay`` honoured. On by default live, off when
@@ -16,7 +17,11 @@ through :class:`Fetcher`, which records every exchange into the capture and cann
   (all pages x delay). Sources run in parallel as mapped tasks.
 - redirects followed by hand, at most :data:`MAX_REDIRECTS`, each hop guarded and recorded.
 - a total time cap (from the response headers to its last byte) and a size cap per response,
-  streamed and stopped when exceeded; a stalled read ends at the read timeout.
+  streamed and stopped when exceeded; a stalled read ends at the read timeout. A compressed
+  body (Content-Encoding gzip, deflate) is capped on its decoded size too: what it would
+  inflate to is counted while it streams in (:mod:`mediamon.inflate`, 64 MiB by default), so
+  a decompression bomb is refused (``body larger than N bytes once decoded``) before it is
+  ever inflated whole.
 - a host whose requests fail ``FetchPolicy.max_host_failures`` times in a row (no answer, a
   stalled body, 429/5xx after the retries) is given up for the rest of the crawl: its later
   URLs are recorded as refused with the reason, not requested.
@@ -55,6 +60,13 @@ from mediamon.fetch.http import (
 from mediamon.fetch.revisits import REVISIT_HEADER, Previous, conditional_headers
 from mediamon.fetch.robots import RobotsAnswer, RobotsCache
 from mediamon.fetch.warcstore import decode_payload_checked
+from mediamon.inflate import (
+    DecodedTooLarge,
+    InflateError,
+    Inflater,
+    is_compressed,
+    max_decoded_bytes,
+)
 
 log = logging.getLogger(__name__)
 REDIRECT_CODES = (301, 302, 303, 307, 308)
@@ -107,7 +119,9 @@ class Fetched:
 @dataclass(frozen=True)
 class FetchPolicy:
     """Limits and politeness of one crawl. ``None`` fields take the mode's default:
-    ``max_bytes`` the module's :data:`MAX_BODY_BYTES`, ``min_delay`` :func:`config.min_delay`,
+    ``max_bytes`` the module's :data:`MAX_BODY_BYTES` (bytes on the wire),
+    ``max_decoded_bytes`` :func:`mediamon.inflate.max_decoded_bytes` (bytes a compressed body
+    inflates to), ``min_delay`` :func:`config.min_delay`,
     ``obey_robots`` True live / False when replaying, ``workers`` :func:`fetch_workers`.
     ``max_host_failures``: after that many requests in a row to one host ended without an
     answer, with a body that stalled or outlived the time cap, or with 429/5xx (each after its
@@ -118,6 +132,7 @@ class FetchPolicy:
     workers: int | None = None  # None: fetch_workers()
     total_timeout: float = TOTAL_TIMEOUT
     max_bytes: int | None = None
+    max_decoded_bytes: int | None = None
     max_redirects: int = MAX_REDIRECTS
     min_delay: float | None = None
     obey_robots: bool | None = None
@@ -221,6 +236,7 @@ class Fetcher:
         """(the final 2xx page or None, the final HTTP status or None)."""
         policy = self.policy
         max_bytes = policy.max_bytes if policy.max_bytes is not None else MAX_BODY_BYTES
+        max_decoded = policy.max_decoded_bytes or max_decoded_bytes()
         first = url
         for hop in range(policy.max_redirects + 1):
             fetched_at = datetime.now(UTC)
@@ -250,7 +266,8 @@ class Fetcher:
                 # the cap runs from the response's arrival: urllib3's retries and their
                 # Retry-After sleeps before it are bounded by the retry policy instead
                 deadline = time.monotonic() + policy.total_timeout
-                raw, error = _read_capped(response, max_bytes, deadline)
+                encoding = response.headers.get("Content-Encoding")
+                raw, error = _read_capped(response, max_bytes, deadline, encoding, max_decoded)
             finally:
                 response.close()
             elapsed_ms = round((time.monotonic() - started) * 1000)
@@ -277,7 +294,7 @@ class Fetcher:
             if not 200 <= status < 300:
                 log.info("%s %s -> HTTP %s", kind, url, status)
                 return None, status
-            body, body_error = decode_payload_checked(raw, response.headers.get("Content-Encoding"))
+            body, body_error = decode_payload_checked(raw, encoding, max_decoded)
             if body_error:  # recorded as received; the parse stage quarantines it
                 log.warning("%s %s: %s", kind, url, body_error)
                 self.stats.errors.append(f"{url}: {body_error}")
@@ -377,12 +394,19 @@ def _err(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _read_capped(response, max_bytes: int, deadline: float) -> tuple[bytes, str | None]:
+def _read_capped(
+    response, max_bytes: int, deadline: float, encoding: str | None = None,
+    max_decoded: int | None = None,
+) -> tuple[bytes, str | None]:  # fmt: skip
     """Stream the body as received (no decoding); (bytes, None), or (b"", error) when it is
-    larger than ``max_bytes``, outlives ``deadline`` (monotonic) or the read fails. A stalled
-    read ends at the read timeout, so the worst case is the deadline plus one read timeout."""
+    larger than ``max_bytes``, would inflate (Content-Encoding ``encoding``) to more than
+    ``max_decoded`` bytes (counted as it arrives, nothing decoded kept), outlives ``deadline``
+    (monotonic) or the read fails. A stalled read ends at the read timeout, so the worst case
+    is the deadline plus one read timeout. A compressed body that is broken is not an error
+    here: it is kept as received and its decoding fails later, with the reason."""
     chunks: list[bytes] = []
     size = 0
+    counter = Inflater(encoding, max_decoded, keep=False) if is_compressed(encoding) else None
     try:
         while True:
             if time.monotonic() > deadline:
@@ -394,6 +418,16 @@ def _read_capped(response, max_bytes: int, deadline: float) -> tuple[bytes, str 
             if size > max_bytes:
                 return b"", f"body larger than {max_bytes} bytes"
             chunks.append(chunk)
+            if counter is not None:
+                try:
+                    counter.feed(chunk)
+                except DecodedTooLarge as exc:
+                    return b"", (
+                        f"body larger than {exc.limit} bytes once decoded "
+                        f"(Content-Encoding {counter.encoding})"
+                    )
+                except InflateError:
+                    counter = None  # broken: kept raw, refused at decoding with the reason
     except (OSError, urllib3.exceptions.HTTPError, requests.RequestException) as exc:
         return b"", _err(exc)
     if time.monotonic() > deadline:

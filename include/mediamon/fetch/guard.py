@@ -7,20 +7,53 @@ make the crawler fetch it. :func:`refusal` returns the reason a URL is refused, 
 Live mode resolves the host name (every address it resolves to must be public); replay mode
 (the request goes to the local replay server whatever the URL says) does not resolve names,
 which are often fictional there (``exclusive.kz.example``), but still refuses literal private
-addresses. Hosts in ``allowed`` pass whatever they resolve to. The check is made before each
-request and each redirect hop; live connections check again when they connect and connect
-only to the addresses checked (:class:`mediamon.fetch.http.GuardedAdapter`), so a DNS answer
-that changes in between (DNS rebinding) is refused too.
+addresses. The allowlist (``allowed``: a source's ``allowed_hosts``, ``MEDIAMON_ALLOWED_HOSTS``)
+exempts a host on given ports only (:func:`allowed_endpoints`): a bare ``host`` on 80 and 443,
+``host:port`` on exactly that port, so allowing a machine never opens its database or other
+services. The check is made before each request and each redirect hop; live connections
+check again (host and port) when they connect and connect only to the addresses checked
+(:class:`mediamon.fetch.http.GuardedAdapter`), so a DNS answer that changes in between (DNS
+rebinding) is refused too.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 METADATA_HOSTS = {"metadata.google.internal", "metadata", "instance-data"}
 _SHARED = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT: not public either
+DEFAULT_PORTS = (80, 443)  # what a bare allowed host name opens
+SCHEME_PORTS = {"http": 80, "https": 443}
+_ENTRY = re.compile(  # [IPv6] or host, then an optional :port
+    r"\[(?P<v6>[0-9a-f:.%]+)\](?::(?P<v6port>\d+))?|(?P<host>[^\s:/\[\]@]+)(?::(?P<port>\d+))?"
+)
+
+
+def allowed_endpoints(entries: Iterable[str]) -> frozenset[tuple[str, int]]:
+    """The (host, port) pairs an allowlist opens: ``host`` allows ports 80 and 443,
+    ``host:port`` exactly that port; an IPv6 address as ``[::1]:8080``, ``[::1]`` or ``::1``.
+    Hosts are lower-cased, a trailing dot dropped. Raises ValueError naming a malformed entry
+    (no host, a port that is not 1-65535)."""
+    pairs: set[tuple[str, int]] = set()
+    for entry in entries:
+        text = entry.strip().lower()
+        if text.count(":") > 1 and not text.startswith("["):
+            text = f"[{text}]"  # a bare IPv6 address
+        match = _ENTRY.fullmatch(text)
+        port_text = match and (match["v6port"] or match["port"])
+        port = int(port_text) if port_text else None
+        if not match or (port is not None and not 1 <= port <= 65535):
+            raise ValueError(
+                f"allowed host {entry!r}: expected host, host:port or [IPv6]:port "
+                "with a port from 1 to 65535"
+            )
+        host = (match["v6"] or match["host"]).rstrip(".")
+        pairs.update((host, p) for p in ((port,) if port else DEFAULT_PORTS))
+    return frozenset(pairs)
 
 
 def address_refusal(address: str) -> str | None:
@@ -53,16 +86,15 @@ def address_refusal(address: str) -> str | None:
     return None
 
 
-def refusal(
-    url: str, *, allowed: tuple[str, ...] | set[str] = (), resolve: bool = True
-) -> str | None:
+def refusal(url: str, *, allowed: Iterable[str] = (), resolve: bool = True) -> str | None:
     """The reason ``url`` must not be fetched, or None when it may be.
 
     Refused: a scheme other than http(s), a missing host, a metadata host name, and a host that
     is or (with ``resolve``) resolves to a loopback, private, link-local, CGNAT, multicast,
-    reserved or metadata address. A host in ``allowed`` (case-insensitive, ``host`` or
-    ``host:port``) is never refused. A name that does not resolve is not refused here: the
-    request fails on its own and is recorded as such.
+    reserved or metadata address. A host and port that ``allowed`` opens (allowlist entries,
+    see :func:`allowed_endpoints`: a bare host on 80 and 443 only) is never refused. A name
+    that does not resolve is not refused here: the request fails on its own and is recorded
+    as such. Raises ValueError for a malformed ``allowed`` entry.
     """
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
@@ -70,8 +102,11 @@ def refusal(
     host = (parts.hostname or "").lower().rstrip(".")
     if not host:
         return "SSRF guard: no host"
-    allowed_set = {a.lower() for a in allowed}
-    if host in allowed_set or (parts.netloc or "").lower() in allowed_set:
+    try:
+        port = parts.port or SCHEME_PORTS[parts.scheme]
+    except ValueError:
+        return f"SSRF guard: invalid port in {parts.netloc}"
+    if (host, port) in allowed_endpoints(allowed):
         return None
     if host in METADATA_HOSTS:
         return f"SSRF guard: metadata host {host}"
@@ -88,7 +123,7 @@ def refusal(
     if not resolve:
         return None
     try:
-        infos = socket.getaddrinfo(host, parts.port or None, proto=socket.IPPROTO_TCP)
+        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
     except (OSError, UnicodeError):
         return None
     for info in infos:

@@ -10,9 +10,10 @@ redirect cap per response. The User-Agent names the project and a contact addres
 Live requests go through :class:`GuardedAdapter`: its connections resolve the host once, refuse
 (before connecting) when any address it resolves to is not public (:mod:`mediamon.fetch.guard`),
 and connect to exactly the addresses checked, so a DNS answer that changes between the
-crawler's check and the connection (DNS rebinding) cannot reach our network. Hosts allowed
-for the crawl (``allowed``) are exempt; through an HTTP proxy the proxy is connected to and
-must enforce the egress rules itself.
+crawler's check and the connection (DNS rebinding) cannot reach our network. The hosts and
+ports allowed for the crawl (``allowed``, read by :func:`mediamon.fetch.guard.allowed_endpoints`:
+a bare host on 80 and 443 only) are exempt; through an HTTP proxy the proxy is connected to
+and must enforce the egress rules itself.
 
 When a replay server is configured (``MEDIAMON_REPLAY``), :class:`ReplayAdapter` sends every
 request to it over loopback, keeping the original URL: the request line carries the original
@@ -35,7 +36,7 @@ from urllib3.util.retry import Retry
 
 from mediamon import __version__
 from mediamon.config import allowed_hosts, contact, replay_url
-from mediamon.fetch.guard import address_refusal
+from mediamon.fetch.guard import address_refusal, allowed_endpoints
 
 TIMEOUT = (5.0, 20.0)  # seconds: connect, read (between two bytes)
 TOTAL_TIMEOUT = 60.0  # seconds: one whole response, headers to last byte
@@ -43,6 +44,7 @@ MAX_BODY_BYTES = 20 * 1024 * 1024
 MAX_REDIRECTS = 5
 MAX_RETRY_AFTER = 60.0  # seconds: a longer Retry-After is cut to this
 SCHEME_HEADER = "X-Mediamon-Scheme"
+ACCEPT_ENCODING = "gzip, deflate"
 
 
 def user_agent(address: str | None = None) -> str:
@@ -107,11 +109,11 @@ def retry_policy(
 class _GuardedConnectionMixin:
     """Resolve once, refuse non-public addresses, connect only to the addresses checked."""
 
-    allowed: set[str] = set()  # set per adapter (lower-case host names / IP literals)
+    allowed: set[tuple[str, int]] = set()  # set per adapter: (lower-case host, port) pairs
 
     def _new_conn(self):
         host = self._dns_host.rstrip(".").lower()
-        if self.proxy is not None or host in self.allowed:
+        if self.proxy is not None or (host.strip("[]"), self.port) in self.allowed:
             return super()._new_conn()
         try:
             infos = socket.getaddrinfo(self._dns_host, self.port, 0, socket.SOCK_STREAM)
@@ -139,12 +141,14 @@ class _GuardedConnectionMixin:
 class GuardedAdapter(HTTPAdapter):
     """An HTTPAdapter whose connections enforce the SSRF guard at connect time.
 
-    ``allowed``: host names (or IP literals) exempt, a set the crawler may extend
-    (:class:`mediamon.fetch.fetcher.Fetcher` adds its source's allowed hosts).
+    ``allowed``: allowlist entries (``host``: ports 80 and 443; ``host:port``: that port), kept
+    as the (host, port) pairs exempt, a set the crawler may extend
+    (:class:`mediamon.fetch.fetcher.Fetcher` adds its source's allowed hosts). Raises
+    ValueError for a malformed entry.
     """
 
     def __init__(self, allowed=(), **kwargs):
-        self.allowed: set[str] = {a.lower() for a in allowed}
+        self.allowed: set[tuple[str, int]] = set(allowed_endpoints(allowed))
         super().__init__(**kwargs)
 
     def init_poolmanager(self, *args, **kwargs):
@@ -184,14 +188,18 @@ class ReplayAdapter(HTTPAdapter):
 def make_session(
     replay: str | None = None, retries: Retry | None = None, allowed: tuple[str, ...] | None = None
 ) -> requests.Session:
-    """A requests session with the User-Agent, retry policy and (if any) replay routing.
+    """A requests session with the User-Agent, ``Accept-Encoding: gzip, deflate``, the retry
+    policy and (if any) replay routing.
 
     ``replay`` defaults to ``MEDIAMON_REPLAY``. Without replay, requests go through
-    :class:`GuardedAdapter` (SSRF guard at connect time) exempting ``allowed`` hosts (default:
-    ``MEDIAMON_ALLOWED_HOSTS``).
+    :class:`GuardedAdapter` (SSRF guard at connect time) exempting the ``allowed`` hosts and
+    ports (default: ``MEDIAMON_ALLOWED_HOSTS``).
     """
     session = requests.Session()
     session.headers["User-Agent"] = user_agent()
+    # only what mediamon.inflate undoes (with its cap): never br or zstd, which urllib3 would
+    # advertise as soon as brotli or zstandard happens to be installed
+    session.headers["Accept-Encoding"] = ACCEPT_ENCODING
     retries = retries or retry_policy()
     replay = replay if replay is not None else replay_url()
     adapter = (
@@ -205,10 +213,13 @@ def make_session(
 
 
 def allow_hosts(session: requests.Session, hosts) -> None:
-    """Exempt ``hosts`` from the connect-time SSRF guard of ``session``'s adapters."""
+    """Exempt ``hosts`` (allowlist entries: ``host`` on 80 and 443, ``host:port``) from the
+    connect-time SSRF guard of ``session``'s adapters. Raises ValueError for a malformed
+    entry."""
+    endpoints = allowed_endpoints(hosts)
     for adapter in session.adapters.values():
         if isinstance(adapter, GuardedAdapter):
-            adapter.allowed.update(h.lower() for h in hosts)
+            adapter.allowed.update(endpoints)
 
 
 def is_replaying(session: requests.Session) -> bool:

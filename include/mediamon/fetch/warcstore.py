@@ -15,12 +15,10 @@ the error, so the failure is not lost either.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import io
 import json
 import os
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,6 +28,8 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
+
+from mediamon.inflate import InflateError, inflate, is_compressed
 
 KIND_HEADER = "Mediamon-Kind"
 LIST_HEADER = "Mediamon-List"
@@ -44,8 +44,9 @@ class Exchange:
     ``body`` is the decoded payload (Content-Encoding undone); ``raw_bytes`` its size as
     stored; ``status`` is None when no HTTP response was received (``error`` says why).
     ``fetched_at`` is the WARC-Date (UTC). ``body_error`` says why the declared
-    Content-Encoding could not be undone (a truncated gzip stream); ``body`` is then the
-    raw bytes and must not be parsed.
+    Content-Encoding could not be undone (a truncated gzip stream, or one inflating past the
+    decoded-size cap of :mod:`mediamon.inflate`); ``body`` is then the raw bytes and must not
+    be parsed.
     """
 
     url: str
@@ -226,29 +227,30 @@ def read_capture(path: Path | str) -> Iterator[Exchange]:
             )
 
 
-def decode_payload(raw: bytes, content_encoding: str | None) -> bytes:
-    """Undo an HTTP Content-Encoding (gzip, deflate); unknown or broken encodings pass
+def decode_payload(raw: bytes, content_encoding: str | None, limit: int | None = None) -> bytes:
+    """Undo an HTTP Content-Encoding (gzip, deflate; at most ``limit`` decoded bytes, default
+    :func:`mediamon.inflate.max_decoded_bytes`); unknown, broken or too large encodings pass
     through unchanged (the raw bytes stay in the store either way). See
     :func:`decode_payload_checked` to learn whether decoding failed."""
-    return decode_payload_checked(raw, content_encoding)[0]
+    return decode_payload_checked(raw, content_encoding, limit)[0]
 
 
-def decode_payload_checked(raw: bytes, content_encoding: str | None) -> tuple[bytes, str | None]:
+def decode_payload_checked(
+    raw: bytes, content_encoding: str | None, limit: int | None = None
+) -> tuple[bytes, str | None]:
     """(decoded body, None), or (``raw``, why) when the declared gzip/deflate encoding cannot
-    be undone, e.g. a stream cut before its end marker (RFC 9110 section 8.4.1). An unknown
-    encoding name is not an error here: the bytes pass through."""
-    encoding = (content_encoding or "").strip().lower()
+    be undone: a stream cut before its end marker (RFC 9110 section 8.4.1), corrupt data, or
+    one that inflates past ``limit`` bytes (default :func:`mediamon.inflate.max_decoded_bytes`;
+    why: ``cannot undo Content-Encoding gzip: larger than N bytes once decoded``). Inflating
+    stops at the cap (:mod:`mediamon.inflate`). An unknown encoding name is not an error
+    here: the bytes pass through."""
+    if not is_compressed(content_encoding):
+        return raw, None
+    encoding = content_encoding.strip().lower()
     try:
-        if encoding in ("gzip", "x-gzip"):
-            return gzip.decompress(raw), None
-        if encoding == "deflate":
-            try:
-                return zlib.decompress(raw), None
-            except zlib.error:
-                return zlib.decompress(raw, -zlib.MAX_WBITS), None
-    except (OSError, EOFError, zlib.error) as exc:
-        return raw, f"cannot undo Content-Encoding {encoding}: {type(exc).__name__}: {exc}"
-    return raw, None
+        return inflate(raw, encoding, limit), None
+    except InflateError as exc:
+        return raw, f"cannot undo Content-Encoding {encoding}: {exc}"
 
 
 def _parse_warc_date(value: str | None) -> datetime:

@@ -1,13 +1,15 @@
 """Reading a saved page or feed from disk for the ``parse-*`` commands.
 
-:func:`read_input` returns the bytes (gunzipped when the file is gzip) or raises
-:class:`InputError` with a message naming the file and what is wrong with it.
+:func:`read_input` returns the bytes (gunzipped when the file is gzip, up to the decoded-size
+cap of :mod:`mediamon.inflate`) or raises :class:`InputError` with a message naming the file
+and what is wrong with it.
 """
 
 from __future__ import annotations
 
-import gzip
 from pathlib import Path
+
+from mediamon.inflate import DecodedTooLarge, InflateError, inflate
 
 
 class InputError(ValueError):
@@ -16,7 +18,9 @@ class InputError(ValueError):
 
 
 def read_input(path: Path | str, *, allow_empty: bool = False) -> bytes:
-    """The file's bytes, gunzipped if they are gzip (magic 1f 8b).
+    """The file's bytes, gunzipped if they are gzip (magic 1f 8b) and at most
+    :func:`mediamon.inflate.max_decoded_bytes` once gunzipped (past it: InputError
+    ``<path>: gzip data larger than N bytes once decoded``, inflating stopped at the cap).
 
     An empty (or blank) file is an error unless ``allow_empty`` (a feed parser says itself
     why an empty document holds no items).
@@ -32,8 +36,10 @@ def read_input(path: Path | str, *, allow_empty: bool = False) -> bytes:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from exc
     if data[:2] == b"\x1f\x8b":
         try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as exc:
+            data = inflate(data, "gzip")
+        except DecodedTooLarge as exc:
+            raise InputError(f"{path}: gzip data {exc}") from exc
+        except InflateError as exc:
             raise InputError(f"{path}: broken gzip data") from exc
     if not allow_empty and not data.strip():
         raise InputError(f"{path}: empty file")

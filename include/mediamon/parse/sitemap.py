@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
-import gzip
-import io
+import logging
 from datetime import datetime
 from typing import Any
 
 from lxml import etree
 
+from mediamon.inflate import InflateError, inflate
 from mediamon.parse.dates import parse_date, zone_flag
 from mediamon.text.urls import canonicalize_url
 
-_MAX_GZIP = 64 * 1024 * 1024
+log = logging.getLogger(__name__)
 
 
 def _root(body: bytes) -> etree._Element | None:
-    if body[:2] == b"\x1f\x8b":
+    if body[:2] == b"\x1f\x8b":  # sitemap.xml.gz: at most the decoded-size cap (64 MiB)
         try:
-            with gzip.GzipFile(fileobj=io.BytesIO(body)) as fh:
-                body = fh.read(_MAX_GZIP)
-        except OSError:
+            body = inflate(body, "gzip")
+        except InflateError as exc:
+            log.warning("gzipped sitemap not read: %s", exc)
             return None
     parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=False)
     try:
@@ -51,7 +51,8 @@ def sitemap_children(body: bytes) -> list[str]:
     """URLs of the child sitemaps listed by a ``<sitemapindex>`` (``sitemap/loc``), in order.
 
     Namespaces are matched by local name, so a missing or odd namespace is tolerated; a
-    gzip-compressed body is decompressed. Returns [] for a ``urlset`` or unreadable XML.
+    gzip-compressed body is decompressed (at most :func:`mediamon.inflate.max_decoded_bytes`:
+    past it, or broken, it is unreadable). Returns [] for a ``urlset`` or unreadable XML.
     """
     root = _root(body)
     if root is None or _local(root.tag) != "sitemapindex":

@@ -365,7 +365,7 @@ def test_unreachable_feed_is_recorded_as_a_failure(tmp_path, monkeypatch):
             "languages": ["en"],
             "timezone": "UTC",
             "feeds": [{"id": "rss", "url": feed_url}],
-            "allowed_hosts": ["127.0.0.1"],  # past the SSRF guard
+            "allowed_hosts": [f"127.0.0.1:{port}"],  # past the SSRF guard
         },
     )
     path = tmp_path / "offline.warc.gz"

@@ -148,7 +148,7 @@ def _source(tmp_path: Path, base: str, sid: str = "faulty", **extra):
         "languages": ["en"],
         "timezone": "Asia/Almaty",
         "feeds": [{"id": "rss", "url": f"{base}/feed.xml"}],
-        "allowed_hosts": ["127.0.0.1"],
+        "allowed_hosts": [base.split("://", 1)[1]],  # 127.0.0.1:<port>
         **extra,
     }
     path = tmp_path / f"{sid}.yaml"
@@ -295,7 +295,9 @@ def test_ssrf_guard_reasons():
     assert "loopback" in refusal("http://[::1]/")
     assert "loopback" in refusal("http://[::ffff:127.0.0.1]/")
     assert refusal("ftp://example.org/").startswith("SSRF guard: scheme")
-    assert refusal("http://127.0.0.1:8765/", allowed=("127.0.0.1",)) is None
+    assert refusal("http://127.0.0.1:8765/", allowed=("127.0.0.1:8765",)) is None
+    assert refusal("http://127.0.0.1/", allowed=("127.0.0.1",)) is None  # 80 and 443 only
+    assert "loopback" in refusal("http://127.0.0.1:8765/", allowed=("127.0.0.1",))
     assert refusal("http://exclusive.kz.example/", resolve=False) is None
     assert refusal("http://93.184.216.34/") is None
 

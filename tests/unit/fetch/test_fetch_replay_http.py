@@ -62,7 +62,12 @@ def session(replay):
 @pytest.fixture
 def no_replay_env(monkeypatch):
     monkeypatch.delenv("MEDIAMON_REPLAY", raising=False)
-    monkeypatch.setenv("MEDIAMON_ALLOWED_HOSTS", "127.0.0.1")  # past the connect-time guard
+
+
+def _allowed(base: str) -> tuple[str, ...]:
+    """The allowlist entry (``127.0.0.1:<port>``) that lets a session past the connect-time
+    guard to the server at ``base``."""
+    return (base.split("://", 1)[1],)
 
 
 @contextmanager
@@ -286,7 +291,7 @@ def test_replay_adapter_sends_root_path_for_empty_path():
 def test_user_agent_reaches_a_plain_server(no_replay_env):
     assert USER_AGENT.startswith("mediamon/")
     with serve(EchoHandler) as base:
-        with make_session(replay=None, retries=retry_policy(**FAST)) as s:
+        with make_session(replay=None, retries=retry_policy(**FAST), allowed=_allowed(base)) as s:
             seen = s.get(f"{base}/ua?x=1").json()
     assert seen["user_agent"] == USER_AGENT
     assert seen["target"] == "/ua?x=1"
@@ -303,7 +308,9 @@ def test_make_session_follows_mediamon_replay(replay, monkeypatch):
 def test_retries_503_until_200(no_replay_env):
     handler = _flaky_handler(failures=2)
     with serve(handler) as base:
-        with make_session(replay=None, retries=retry_policy(total=3, backoff_factor=0.01)) as s:
+        with make_session(
+            replay=None, retries=retry_policy(total=3, backoff_factor=0.01), allowed=_allowed(base)
+        ) as s:
             response = s.get(f"{base}/flaky")
     assert response.status_code == 200
     assert response.text == "finally"
@@ -323,7 +330,9 @@ def test_retries_through_the_replay_adapter(no_replay_env):
 def test_exhausted_retries_return_the_last_error_response(no_replay_env):
     handler = _flaky_handler(failures=100)
     with serve(handler) as base:
-        with make_session(replay=None, retries=retry_policy(total=2, backoff_factor=0.01)) as s:
+        with make_session(
+            replay=None, retries=retry_policy(total=2, backoff_factor=0.01), allowed=_allowed(base)
+        ) as s:
             response = s.get(f"{base}/down")
     assert response.status_code == 503
     assert response.text == "try later"
@@ -333,18 +342,26 @@ def test_exhausted_retries_return_the_last_error_response(no_replay_env):
 def test_404_and_post_are_not_retried(no_replay_env):
     not_found = _flaky_handler(failures=100, status=404)
     with serve(not_found) as base:
-        with make_session(replay=None, retries=retry_policy(total=3, backoff_factor=0.01)) as s:
+        with make_session(
+            replay=None, retries=retry_policy(total=3, backoff_factor=0.01), allowed=_allowed(base)
+        ) as s:
             assert s.get(f"{base}/missing").status_code == 404
     assert len(not_found.requests) == 1
     unavailable = _flaky_handler(failures=100)
     with serve(unavailable) as base:
-        with make_session(replay=None, retries=retry_policy(total=3, backoff_factor=0.01)) as s:
+        with make_session(
+            replay=None, retries=retry_policy(total=3, backoff_factor=0.01), allowed=_allowed(base)
+        ) as s:
             assert s.post(f"{base}/form", data=b"x").status_code == 503
     assert unavailable.requests == ["POST"]
 
 
 def test_refused_connection_raises_after_retries(no_replay_env):
     port = free_port()
-    with make_session(replay=None, retries=retry_policy(total=1, backoff_factor=0.01)) as s:
+    with make_session(
+        replay=None,
+        retries=retry_policy(total=1, backoff_factor=0.01),
+        allowed=(f"127.0.0.1:{port}",),
+    ) as s:
         with pytest.raises(requests.ConnectionError):
             s.get(f"http://127.0.0.1:{port}/feed.xml", timeout=2)
