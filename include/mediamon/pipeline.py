@@ -230,7 +230,8 @@ def validate_stage(source_id: str, day: str, batch: str) -> str:
         source=source, run_name=f"mediamon_daily_{day}", docs_dir=data_dir(), build_index=False,
     )  # fmt: skip
     quarantine = _quarantine_rows([r for kind, r in records if kind == "refused"], outcome)
-    headlines = [label_headline(h, source, date.fromisoformat(day)) for h in outcome.headlines]
+    local_day = date.fromisoformat(day)
+    headlines = [label_headline(h, source, local_day) for h in outcome.headlines]
     outcome.dq_results.append(reconcile(fetches, outcome.articles, quarantine))
     outcome.dq_results.append(new_today(headlines))
     out = [("fetch", r) for r in fetches]

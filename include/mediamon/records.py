@@ -94,7 +94,9 @@ class Headline(TypedDict):
     fetched_at: datetime  # UTC
     published_raw: NotRequired[str | None]  # feeds: the date string as printed
     authors: NotRequired[list[str]]  # feeds: the entry's author names
-    lastmod: NotRequired[datetime | None]  # sitemaps: last modification, not publication
+    # sitemaps: last modification, not publication (not revived from a batch file: there an
+    # ISO string, see mediamon.batches.DATETIME_FIELDS)
+    lastmod: NotRequired[datetime | str | None]
     # set by the validate stage on accepted headlines (:func:`mediamon.pipeline.label_headline`)
     language: NotRequired[str | None]  # ISO 639-1 code of the title alone
     title_normalized: NotRequired[str | None]  # :func:`mediamon.text.normalize.normalize_title`
