@@ -27,6 +27,10 @@ from datetime import date, datetime
 from pathlib import Path
 
 from mediamon.config import data_dir
+from mediamon.records import Article, DqResult, Fetch, Headline, Quarantined, Refusal
+
+Record = Fetch | Article | Headline | Refusal | Quarantined | DqResult
+"""What a batch line holds after its kind."""
 
 PARSED = "parsed.jsonl"
 VALIDATED = "validated.jsonl"
@@ -58,7 +62,7 @@ def json_safe(value):
     return json.loads(json.dumps(value, default=json_default))
 
 
-def write_batch(path: Path, records: Iterable[tuple[str, dict]]) -> None:
+def write_batch(path: Path, records: Iterable[tuple[str, Record]]) -> None:
     """Write ``(kind, record)`` pairs as JSON lines, one at a time; the file appears whole
     (renamed from ``.part``) or not at all."""
     tmp = path.with_name(path.name + ".part")
@@ -73,7 +77,7 @@ def write_batch(path: Path, records: Iterable[tuple[str, dict]]) -> None:
     tmp.replace(path)
 
 
-def read_batch(path: Path, kinds: tuple[str, ...] | None = None) -> Iterator[tuple[str, dict]]:
+def read_batch(path: Path, kinds: tuple[str, ...] | None = None) -> Iterator[tuple[str, Record]]:
     """``(kind, record)`` pairs of a batch file, datetimes revived, one line at a time; with
     ``kinds``, lines of other kinds are skipped without being decoded."""
     prefixes = tuple(f'["{k}",' for k in kinds) if kinds else None
@@ -88,7 +92,7 @@ def read_batch(path: Path, kinds: tuple[str, ...] | None = None) -> Iterator[tup
             yield kind, record
 
 
-def records_of(path: Path, kind: str) -> Iterator[dict]:
+def records_of(path: Path, kind: str) -> Iterator[Record]:
     """The records of one kind of a batch file, streamed."""
     return (record for _, record in read_batch(path, (kind,)))
 
