@@ -53,7 +53,7 @@ def batch(n: int, seed: int = 1) -> dict[str, list[dict]]:
             "list_id": "archive", "list_kind": "listing", "url": url, "canonical_url": url,
             "position": i + 1, "title": title, "title_normalized": title.lower(),
             "byline": "Айгуль Сапарова", "published_at": published, "date_flag": None,
-            "language": "ru",
+            "language": "ru", "is_new": True,
         })  # fmt: skip
         fetches.append({
             "url": url, "kind": "article", "list_id": None, "status": 200, "error": None,

@@ -41,7 +41,7 @@ def main() -> None:
     from mediamon.config import data_dir, load_sources
     from mediamon.fetch.capture import build_capture
     from mediamon.fetch.replay import ReplayServer
-    from mediamon.quality.checks import build_data_docs_index
+    from mediamon.quality.data_docs import build_data_docs_index
 
     rows = []
     try:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from psycopg2.extras import execute_values
 
-from mediamon import pipeline
+from mediamon import batches, pipeline
 from mediamon.config import data_dir, select_sources
 from mediamon.load.schema import upgrade
 from mediamon.parse.version import PARSER_VERSION
@@ -86,7 +86,7 @@ def plan(first: date, last: date, sources: list[str]) -> list[dict]:
     planned, absent = [], []
     for day in day_range(first, last):
         for source_id in sources:
-            stored = pipeline.capture_path(source_id, day).exists()
+            stored = batches.capture_path(source_id, day).exists()
             (planned if stored else absent).append({"source_id": source_id, "day": str(day)})
     for item in absent:
         log.warning("%s %s: no capture in the raw store, nothing to re-parse", *item.values())
@@ -127,7 +127,7 @@ def reparse_source_day(source_id: str, day: str, conn) -> dict:
     """parse → validate → load of one source-day from its stored capture; returns the load's
     summary. Raises FileNotFoundError when the raw store has no capture for it (this function
     never fetches)."""
-    capture = pipeline.capture_path(source_id, day)
+    capture = batches.capture_path(source_id, day)
     if not capture.exists():
         raise FileNotFoundError(f"{source_id} {day}: no capture in the raw store ({capture})")
     return pipeline.process_capture(source_id, day, str(capture), conn)

@@ -159,7 +159,7 @@ def _data_docs_index() -> None:
 
     A failure is logged, not raised: the pages and ``dq_results`` are there either way.
     """
-    from mediamon.quality.checks import build_data_docs_index
+    from mediamon.quality.data_docs import build_data_docs_index
 
     try:
         log.info("Data Docs: %s", build_data_docs_index(data_dir()))

@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import yaml
-from mediamon import pipeline
+from mediamon import batches, pipeline
 from mediamon.config import load_sources
 from mediamon.devtools.stack import free_port
 from mediamon.fetch.crawl import crawl
@@ -223,7 +223,7 @@ def run_day(
         try:
             source = pipeline.get_source(sid)
             window = local_day_window(day, source.timezone)
-            path = pipeline.capture_path(sid, day)
+            path = batches.capture_path(sid, day)
             retries = retry_policy(total=2, backoff_factor=0.01, max_retry_after=MAX_RETRY_AFTER)
             with (
                 make_session(replay="", retries=retries) as session,

@@ -28,7 +28,7 @@ from pathlib import Path
 import psycopg2
 import pytest
 from faultkit import DAY, article_html, assert_reconciled, rss, source_entry, write_registry
-from mediamon import pipeline
+from mediamon import batches, pipeline
 from mediamon.fetch.warcstore import CaptureWriter
 from support import TABLES
 
@@ -69,7 +69,7 @@ def batch(module_env, tmp_path_factory):
     base = f"http://{HOST}"
     entry = source_entry(SID, f"{base}/", f"{base}/rss.xml")
     write_registry(tmp_path_factory.mktemp("reg") / "sources.yaml", [entry], module_env)
-    capture = pipeline.capture_path(SID, DAY)
+    capture = batches.capture_path(SID, DAY)
     at = datetime(2024, 9, 8, 8, 0, tzinfo=UTC)
     html = [("Content-Type", "text/html; charset=utf-8")]
     with CaptureWriter(capture) as w:

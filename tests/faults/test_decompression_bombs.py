@@ -36,7 +36,7 @@ from faultkit import (
     traced_peak,
     write_registry,
 )
-from mediamon import pipeline
+from mediamon import batches, pipeline
 from mediamon.fetch.warcstore import CaptureWriter, read_capture
 from support import ROOT
 
@@ -194,7 +194,7 @@ def test_a_bomb_inside_a_capture_is_quarantined_alone(registry, module_db, bombs
     links = [("one", f"{base}/ok-1"), ("bomb", f"{base}/bomb-gzip"),
              ("bomb2", f"{base}/bomb-deflate-raw"), ("two", f"{base}/ok-2")]  # fmt: skip
     at = datetime(2024, 9, 8, 9, 0, tzinfo=UTC)
-    path = pipeline.capture_path("captured", DAY)
+    path = batches.capture_path("captured", DAY)
     with CaptureWriter(path) as writer:
         writer.write_response(f"{base}/rss.xml", 200, "OK", RSS, rss(links), fetched_at=at,
                               kind="feed", list_id="rss")  # fmt: skip

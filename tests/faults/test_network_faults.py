@@ -260,7 +260,7 @@ def test_image_where_html_was_promised_is_quarantined(faulty_day, server):
 
 
 def test_what_counts_as_a_page():
-    from mediamon.pipeline import not_a_page
+    from mediamon.quality.batch import not_a_page
 
     page = b"<!doctype html><html><body><p>x</p></body></html>"
     assert not_a_page(page, "text/html; charset=utf-8") is None

@@ -8,6 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import yaml
 from mediamon import pipeline
+from mediamon.batches import write_batch
 from mediamon.quality.drift import DayMetrics, day_metrics, describe, drift_checks
 
 FETCHED = datetime(2024, 9, 8, 9, 0, tzinfo=UTC)
@@ -106,7 +107,7 @@ def load_days(db, tmp_path, days=5):
         day = first + timedelta(days=offset)
         authors = ("Айгуль Сапарова",) if offset < days - 1 else ()
         batch = tmp_path / f"{day}.jsonl"
-        pipeline._write_jsonl(batch, [("article", article(n, authors=authors)) for n in range(6)])
+        write_batch(batch, [("article", article(n, authors=authors)) for n in range(6)])
         written = pipeline.load_stage("demo", day.isoformat(), str(batch), db)
     return written
 

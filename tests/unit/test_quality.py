@@ -159,7 +159,7 @@ def test_results_are_rendered_as_data_docs(tmp_path):
 
 
 def test_a_run_renders_its_pages_then_the_index_once(tmp_path):
-    from mediamon.quality.checks import build_data_docs_index
+    from mediamon.quality.data_docs import build_data_docs_index
 
     assert build_data_docs_index(tmp_path) is None  # nothing validated yet
     for sid in ("one", "two"):
@@ -220,8 +220,8 @@ def test_a_rubric_tells_items_apart_in_a_list_not_across_outlets():
 
 def test_older_headlines_are_counted_not_failed():
     from datetime import date
-    from zoneinfo import ZoneInfo
 
+    from mediamon.pipeline import label_headline
     from mediamon.quality.checks import new_today
 
     items = [
@@ -229,7 +229,7 @@ def test_older_headlines_are_counted_not_failed():
         headline(2, "Вчера", "https://a.kz/2", published_at=datetime(2024, 9, 7, 5, tzinfo=UTC)),
         headline(3, "Без даты", "https://a.kz/3"),
     ]
-    row = new_today(items, date(2024, 9, 8), ZoneInfo("Asia/Almaty"))
+    row = new_today([label_headline(h, SOURCE, date(2024, 9, 8)) for h in items])
     assert row["success"] is True and row["severity"] == "info"
     assert row["observed"] == {"new": 1, "older": 1, "undated": 1}
     assert row["unexpected_sample"] == ["https://a.kz/2"]

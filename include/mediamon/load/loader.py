@@ -33,9 +33,7 @@ from psycopg2.extensions import connection as Connection
 from psycopg2.extras import Json, execute_values
 
 from mediamon.config import Source
-from mediamon.text.language import detect_headline_language
-from mediamon.text.normalize import normalize_title
-from mediamon.window import is_new_on
+from mediamon.records import Article, DqResult, Fetch, Headline, Quarantined
 
 
 def dedupe(rows: Iterable[dict], key: Callable[[dict], tuple]) -> list[dict]:
@@ -52,19 +50,22 @@ def load_batch(
     day: date,
     run_key: str,
     *,
-    fetches: Iterable[dict],
-    articles: Iterable[dict],
-    headlines: Iterable[dict],
-    quarantine: Iterable[dict],
-    dq_results: list[dict],
+    fetches: Iterable[Fetch],
+    articles: Iterable[Article],
+    headlines: Iterable[Headline],
+    quarantine: Iterable[Quarantined],
+    dq_results: list[DqResult],
     metrics: dict | None = None,
     coverage: dict | None = None,
 ) -> dict[str, int]:
     """Write one source-day batch; returns counts of rows written per table (after the merge
     of rows sharing a key).
 
-    ``fetches``, ``articles``, ``headlines`` and ``quarantine`` are iterated once each, in
-    that order (generators are fine: the batch is streamed to the server). ``metrics`` is the
+    ``fetches``, ``articles``, ``headlines`` and ``quarantine`` (:mod:`mediamon.records`;
+    a quarantined record holds JSON values only) are iterated once each, in that order
+    (generators are fine: the batch is streamed to the server). A headline's ``language``,
+    ``title_normalized`` and ``is_new`` are written as the validate stage set them
+    (:func:`mediamon.pipeline.label_headline`), NULL when absent. ``metrics`` is the
     day's :class:`mediamon.quality.drift.DayMetrics` row and ``coverage`` its
     :class:`mediamon.quality.coverage.Coverage` row (``as_row()``), each upserted by source and day.
     Every row of the batch, coverage included, is written in one transaction, so a source-day
@@ -258,7 +259,7 @@ FETCH_COLUMNS = [
 ]  # fmt: skip
 
 
-def _fetches(cur, source: Source, day: date, rows: Iterable[dict]) -> int:
+def _fetches(cur, source: Source, day: date, rows: Iterable[Fetch]) -> int:
     _stage(cur, "stage_fetches", "fetches", FETCH_COLUMNS)
     _copy(
         cur, "stage_fetches", FETCH_COLUMNS,
@@ -293,7 +294,7 @@ ARTICLE_COLUMNS = [
 ]  # fmt: skip
 
 
-def _articles(cur, source: Source, rows: Iterable[dict]) -> int:
+def _articles(cur, source: Source, rows: Iterable[Article]) -> int:
     zone = source.zone
     _stage(cur, "stage_articles", "articles", ARTICLE_COLUMNS)
     _copy(
@@ -344,20 +345,16 @@ def _articles(cur, source: Source, rows: Iterable[dict]) -> int:
     return cur.rowcount
 
 
-def _site_names(source: Source) -> list[str]:
-    return [source.name, source.id, *source.hosts]
-
-
 HEADLINE_COLUMNS = [
     "source_id", "list_id", "list_kind", "canonical_url", "url", "title", "byline",
     "published_at", "first_seen_day", "last_seen_day", "title_normalized", "last_position",
     "date_flag", "published_at_assumed_zone", "language",
 ]  # fmt: skip
-# computed per row for the other two tables fed from the same staging table
-HEADLINE_EXTRA = ["revision_normalized", "is_new"]
+# for the sightings, fed from the same staging table
+HEADLINE_EXTRA = ["is_new"]
 
 
-def _headlines(cur, source: Source, day: date, rows: Iterable[dict]) -> tuple[int, int]:
+def _headlines(cur, source: Source, day: date, rows: Iterable[Headline]) -> tuple[int, int]:
     """Upsert headlines by (source, list, canonical URL), their title revisions, and replace
     the source's sightings of ``day``; returns (headlines, sightings) written.
 
@@ -365,29 +362,22 @@ def _headlines(cur, source: Source, day: date, rows: Iterable[dict]) -> tuple[in
     title, byline, position, date flag) take the newest day's values, so loading an older day
     after a newer one does not roll them back; ``published_at`` keeps a known value. Every
     title a headline is seen with is kept in ``headline_revisions`` (LEAST/GREATEST days).
-    Sightings: one per (list, canonical URL), with the position, title, normalized title and
-    published_at seen that day, and ``is_new`` (:func:`mediamon.window.is_new_on`).
+    Sightings: one per (list, canonical URL), with the position, title, normalized title,
+    published_at and ``is_new`` seen that day.
     """
-    names = _site_names(source)
-    _stage(
-        cur, "stage_headlines", "headlines", HEADLINE_COLUMNS,
-        "null::text as revision_normalized, null::boolean as is_new",
-    )  # fmt: skip
+    _stage(cur, "stage_headlines", "headlines", HEADLINE_COLUMNS, "null::boolean as is_new")
     _copy(
         cur, "stage_headlines", HEADLINE_COLUMNS + HEADLINE_EXTRA,
         (
             (
                 source.id, r["list_id"], r["list_kind"], r["canonical_url"], r["url"],
                 r.get("title"), r.get("byline"), r.get("published_at"), day, day,
-                r.get("title_normalized") or normalize_title(r.get("title"), names),
-                r.get("position"),
+                r.get("title_normalized"), r.get("position"),
                 r.get("date_flag")
                 if r.get("published_at") or r.get("date_flag") == "unparsed"
                 else None,
                 bool(r.get("published_at_assumed_zone")) and r.get("published_at") is not None,
-                r.get("language") or detect_headline_language(r.get("title"), source.languages),
-                normalize_title(r["title"], names) if r.get("title") else None,
-                is_new_on(r.get("published_at"), day, source.zone),
+                r.get("language"), r.get("is_new"),
             )
             for r in rows
         ),
@@ -423,7 +413,7 @@ def _headlines(cur, source: Source, day: date, rows: Iterable[dict]) -> tuple[in
         """
         insert into headline_revisions as v (source_id, list_id, canonical_url, title,
             title_normalized, first_seen_day, last_seen_day)
-        select source_id, list_id, canonical_url, title, revision_normalized, first_seen_day,
+        select source_id, list_id, canonical_url, title, title_normalized, first_seen_day,
             last_seen_day
         from stage_headlines_latest where title is not null order by first_seq
         on conflict (source_id, list_id, canonical_url, title) do update set
@@ -450,7 +440,7 @@ QUARANTINE_COLUMNS = [
 ]  # fmt: skip
 
 
-def _quarantine(cur, source: Source, day: date, run_key: str, rows: Iterable[dict]) -> int:
+def _quarantine(cur, source: Source, day: date, run_key: str, rows: Iterable[Quarantined]) -> int:
     cur.execute(
         "delete from quarantine where run_key = %s and source_id = %s", (run_key, source.id)
     )
@@ -471,7 +461,7 @@ def _quarantine(cur, source: Source, day: date, run_key: str, rows: Iterable[dic
     return cur.rowcount
 
 
-def _dq_results(cur, source: Source, day: date, run_key: str, rows: list[dict]) -> int:
+def _dq_results(cur, source: Source, day: date, run_key: str, rows: list[DqResult]) -> int:
     rows = dedupe(rows, lambda r: (r["check_name"],))
     cur.execute(
         "delete from dq_results where run_key = %s and source_id = %s", (run_key, source.id)

@@ -11,8 +11,8 @@ What a failing check does (quarantine the rows, only warn, or also fail the run)
 the severity table of :mod:`mediamon.quality.severity` and the source's registry entry.
 
 Validation results are kept under ``<data dir>/gx/validations`` and rendered as GX Data Docs
-in ``<data dir>/data_docs/index.html`` (one page per suite and run; the latest
-:data:`DATA_DOCS_KEEP_RUNS` runs per suite are kept, see :func:`prune_data_docs`).
+in ``<data dir>/data_docs/index.html`` (:mod:`mediamon.quality.data_docs`: the GX context,
+its stores and their bounds).
 
 Checks (the rule and why):
 
@@ -38,23 +38,21 @@ import logging
 import os
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from functools import cache
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 
 from mediamon.config import Source
 from mediamon.quality import severity
-from mediamon.window import is_new_on
+from mediamon.quality.data_docs import gx_context, prune_data_docs, suite_checkpoint
+from mediamon.records import Article, DqResult, Headline, Quarantined
 
 FUTURE_TOLERANCE_S = 600
 MIN_BODY_CHARS = 150
 MAX_AUTHOR_CHARS = 60
 SAMPLE_SIZE = 5
-DATA_DOCS_KEEP_RUNS = 30  # per suite: a month of daily runs in Data Docs
 AUTHOR_JUNK = (
     r"(?:\d|https?://|www\.|назад|ago\b|[@#/\\|<>{}\[\]=+*_]"
     r"|\b(?:Главная|Новости|Подробнее|Читать далее|Читайте также|Комментари\w*|Поделиться"
@@ -94,10 +92,10 @@ class Check:
 class Outcome:
     """What validation decided for one source's batch."""
 
-    articles: list[dict] = field(default_factory=list)
-    headlines: list[dict] = field(default_factory=list)
-    quarantine: list[dict] = field(default_factory=list)
-    dq_results: list[dict] = field(default_factory=list)
+    articles: list[Article] = field(default_factory=list)
+    headlines: list[Headline] = field(default_factory=list)
+    quarantine: list[Quarantined] = field(default_factory=list)
+    dq_results: list[DqResult] = field(default_factory=list)
     validation_ids: list = field(default_factory=list)  # GX ValidationResultIdentifiers
 
 
@@ -117,13 +115,14 @@ def duplicate_key(title: str | None) -> str:
     return " ".join(text.split())
 
 
-def new_today(headlines: list[dict], day: date, zone: ZoneInfo) -> dict:
-    """A ``dq_results`` row counting the day's accepted headlines as new, older or undated.
+def new_today(headlines: list[Headline]) -> DqResult:
+    """A ``dq_results`` row counting the day's accepted headlines as new, older or undated
+    (their ``is_new``: :func:`mediamon.pipeline.label_headline`).
 
     Older items are not failures (a front page keeps yesterday's stories): they are loaded and
     labelled (``sightings.is_new``); this row says how many, for drift and for analysts.
     """
-    labels = [is_new_on(h.get("published_at"), day, zone) for h in headlines]
+    labels = [h["is_new"] for h in headlines]
     observed = {
         "new": labels.count(True),
         "older": labels.count(False),
@@ -237,8 +236,8 @@ def headline_checks(source: Source) -> list[Check]:
 
 
 def validate_batch(
-    articles: list[dict],
-    headlines: list[dict],
+    articles: list[Article],
+    headlines: list[Headline],
     *,
     source: Source,
     run_name: str = "adhoc",
@@ -251,11 +250,12 @@ def validate_batch(
     the validation store and Data Docs (``/`` is not allowed there). With ``docs_dir``, results
     are stored under it and their Data Docs pages rendered, with the index
     (``docs_dir/data_docs/index.html``) unless ``build_index`` is False (a run of many
-    sources builds it once: :func:`build_data_docs_index`); without, they stay in memory.
-    Returns an :class:`Outcome` whose ``dq_results`` rows carry
-    ``check_name, success, evaluated, unexpected, observed, unexpected_sample``.
+    sources builds it once: :func:`mediamon.quality.data_docs.build_data_docs_index`);
+    without, they stay in memory.
+    Returns an :class:`Outcome`: accepted rows, :class:`~mediamon.records.Quarantined` rows
+    (keyed by :func:`quarantine_key`) and one :class:`~mediamon.records.DqResult` per check.
     """
-    context = _context(str(docs_dir) if docs_dir else None)
+    context = gx_context(str(docs_dir) if docs_dir else None)
     outcome = Outcome()
     table = severity.table_for(source)
     for kind, records, checks, frame in (
@@ -267,8 +267,9 @@ def validate_batch(
         for i, record in enumerate(records):
             if reasons[i]:
                 outcome.quarantine.append(
-                    {"record_kind": kind, "record": record, "reasons": reasons[i]}
-                )
+                    {"record_kind": kind, "record_key": quarantine_key(kind, record),
+                     "record": record, "reasons": reasons[i]}
+                )  # fmt: skip
             elif kind == "article":
                 outcome.articles.append(record)
             else:
@@ -282,61 +283,12 @@ def validate_batch(
     return outcome
 
 
-def build_data_docs_index(docs_dir: Path) -> Path | None:
-    """Rebuild the Data Docs index (``docs_dir/data_docs/index.html``) over the stored results.
-
-    The validate tasks render their own pages only: GX's index reads every stored result, so
-    rebuilding it after each source-day batch made validation quadratic in the number of
-    sources (measured: more than half of the validate stage over 62 sources). The run calls
-    this once, at the end (``summarize``). Returns the index path, or None when nothing was
-    validated under ``docs_dir``.
-    """
-    context = _context(str(docs_dir))
-    keys = context.validation_results_store.list_keys()
-    if not keys:
-        return None
-    newest = max(keys, key=lambda k: k.run_id.run_time)  # one page re-rendered, then the index
-    context.build_data_docs(site_names=["mediamon"], resource_identifiers=[newest])
-    return Path(docs_dir) / "data_docs" / "index.html"
-
-
-def prune_data_docs(base_dir: Path, suites: list[str], keep_runs: int | None = None) -> int:
-    """Bound the stored validation results and Data Docs pages of ``suites``; returns the
-    number of results removed.
-
-    Per suite, a run name keeps only its latest validation (re-running a day replaces it),
-    and only the ``keep_runs`` greatest run names stay (default :data:`DATA_DOCS_KEEP_RUNS`,
-    or ``MEDIAMON_DATA_DOCS_KEEP_RUNS``; run names are ``mediamon_daily_<YYYY-MM-DD>``, so
-    these are the latest days, whatever order a backfill ran them in). The result JSON under
-    ``gx/validations`` and its page under ``data_docs/validations`` go together, so the index
-    (rebuilt from the results) never links a missing page.
-    """
-    import shutil
-
-    if keep_runs is None:
-        keep_runs = int(os.environ.get("MEDIAMON_DATA_DOCS_KEEP_RUNS", DATA_DOCS_KEEP_RUNS))
-    removed = 0
-    for suite in suites:
-        parts = suite.split(".")
-        results = base_dir.joinpath("gx", "validations", *parts)
-        pages = base_dir.joinpath("data_docs", "validations", *parts)
-        if not results.is_dir():
-            continue
-        drop: list[tuple[str, str]] = []
-        runs = sorted((p for p in results.iterdir() if p.is_dir()), key=lambda p: p.name)
-        for index, run in enumerate(runs):
-            times = sorted(p.name for p in run.iterdir() if p.is_dir())
-            if index < len(runs) - keep_runs:
-                drop += [(run.name, t) for t in times]
-            else:
-                drop += [(run.name, t) for t in times[:-1]]
-        for run_name, run_time in drop:
-            for root in (results, pages):
-                shutil.rmtree(root / run_name / run_time, ignore_errors=True)
-                if (root / run_name).is_dir() and not any((root / run_name).iterdir()):
-                    (root / run_name).rmdir()
-            removed += 1
-    return removed
+def quarantine_key(record_kind: str, record: Article | Headline) -> str:
+    """A quarantined row's key: an article's canonical URL (else its URL); a headline's
+    ``"<list_id>|<position>|<canonical_url>"``."""
+    if record_kind == "article":
+        return record.get("canonical_url") or record["url"]
+    return f"{record['list_id']}|{record['position']}|{record.get('canonical_url')}"
 
 
 def _run(context, suite, records, checks, frame, source, run_name, outcome, table):
@@ -350,7 +302,7 @@ def _run(context, suite, records, checks, frame, source, run_name, outcome, tabl
     from great_expectations.core.run_identifier import RunIdentifier
 
     df = frame(records, source)
-    checkpoint = _checkpoint(context, suite, checks)
+    checkpoint = suite_checkpoint(context, suite, checks)
     result = checkpoint.run(
         batch_parameters={"dataframe": df}, run_id=RunIdentifier(run_name=run_name)
     )
@@ -402,89 +354,6 @@ def _dq(check: Check, level: str, success: bool, evaluated: int, unexpected: int
     }
 
 
-_checkpoints: dict[tuple, tuple[str, object]] = {}  # (context, suite) -> (checks, checkpoint)
-
-
-def _checkpoint(context, suite_name: str, checks: list[Check]):
-    """The GX Checkpoint running ``checks`` as suite ``suite_name`` (created or updated).
-
-    Kept per context and suite while the checks stay the same: registering a suite, its
-    validation definition and checkpoint costs about as much as running it on a small batch.
-    """
-    key = (id(context), suite_name)
-    signature = repr([(c.name, c.expectation, c.kwargs) for c in checks])
-    if key not in _checkpoints or _checkpoints[key][0] != signature:
-        _checkpoints[key] = (signature, _register(context, suite_name, checks))
-    return _checkpoints[key][1]
-
-
-def _register(context, suite_name: str, checks: list[Check]):
-    import great_expectations as gx
-
-    kind = suite_name.rsplit(".", 1)[-1]
-    datasource = context.data_sources.get("mediamon")
-    try:
-        asset = datasource.get_asset(kind)
-    except LookupError:
-        asset = datasource.add_dataframe_asset(kind)
-    try:
-        batch = asset.get_batch_definition(kind)
-    except (KeyError, LookupError):
-        batch = asset.add_batch_definition_whole_dataframe(kind)
-    suite = gx.ExpectationSuite(name=suite_name, expectations=[c.build() for c in checks])
-    suite = context.suites.add_or_update(suite)
-    definition = context.validation_definitions.add_or_update(
-        gx.ValidationDefinition(name=suite_name, data=batch, suite=suite)
-    )
-    return context.checkpoints.add_or_update(
-        gx.Checkpoint(
-            name=suite_name,
-            validation_definitions=[definition],
-            actions=[],
-            result_format={"result_format": "COMPLETE"},
-        )
-    )
-
-
-@cache
-def _context(base_dir: str | None):
-    """An ephemeral GX context; with ``base_dir``, validation results and the Data Docs site
-    live on disk under it (``gx/validations``, ``data_docs``)."""
-    import great_expectations as gx
-    from great_expectations.data_context.types.base import (
-        DataContextConfig,
-        InMemoryStoreBackendDefaults,
-        ProgressBarsConfig,
-    )
-
-    config = DataContextConfig(
-        store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False)
-    )
-    if base_dir:
-        config.stores["validation_results_store"] = {
-            "class_name": "ValidationResultsStore",
-            "store_backend": {
-                "class_name": "TupleFilesystemStoreBackend",
-                "base_directory": str(Path(base_dir) / "gx" / "validations"),
-            },
-        }
-        config.data_docs_sites = {
-            "mediamon": {
-                "class_name": "SiteBuilder",
-                "store_backend": {
-                    "class_name": "TupleFilesystemStoreBackend",
-                    "base_directory": str(Path(base_dir) / "data_docs"),
-                },
-                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-            }
-        }
-    context = gx.get_context(mode="ephemeral", project_config=config)
-    context.enable_analytics(False)
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    context.data_sources.add_pandas("mediamon")
-    return context
-
-
 def _epoch(value: datetime | None) -> float | None:
     return value.timestamp() if value else None
 
@@ -507,7 +376,7 @@ def _dates(record: dict) -> dict:
     }
 
 
-def _article_frame(records: list[dict], source: Source) -> pd.DataFrame:
+def _article_frame(records: list[Article], source: Source) -> pd.DataFrame:
     rows = []
     for r in records:
         authors = r.get("authors") or []
@@ -535,7 +404,7 @@ def _article_frame(records: list[dict], source: Source) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _headline_frame(records: list[dict], source: Source) -> pd.DataFrame:
+def _headline_frame(records: list[Headline], source: Source) -> pd.DataFrame:
     rows = []
     for r in records:
         rows.append(

@@ -14,6 +14,8 @@ import statistics
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 
+from mediamon.records import Article, DqResult, Headline, Quarantined
+
 BASELINE_DAYS = 14
 MIN_BASELINE_DAYS = 3
 
@@ -63,7 +65,9 @@ RULES = (
 )
 
 
-def day_metrics(articles: list[dict], headlines: list[dict], quarantine: list[dict]) -> DayMetrics:
+def day_metrics(
+    articles: list[dict], headlines: list[Headline], quarantine: list[Quarantined]
+) -> DayMetrics:
     """Metrics of one source-day from the validate stage's output.
 
     ``articles``/``headlines`` are the accepted rows, counted once per key the loader merges
@@ -91,7 +95,30 @@ def day_metrics(articles: list[dict], headlines: list[dict], quarantine: list[di
     )
 
 
-def drift_checks(today: DayMetrics, baseline: list[dict]) -> list[dict]:
+def metric_fields(article: Article) -> dict:
+    """What :func:`day_metrics` reads of an article, without its body (``body_text`` becomes
+    a stand-in of the same length): the load stage keeps a day of these, not the bodies."""
+    return {
+        "canonical_url": article.get("canonical_url"),
+        "authors": article.get("authors"),
+        "published_at": article.get("published_at"),
+        "body_text": _Length(len(article.get("body_text") or "")),
+    }
+
+
+class _Length:
+    """Stands for a text of ``n`` characters where only its length is read (``len``, truth)."""
+
+    __slots__ = ("n",)
+
+    def __init__(self, n: int):
+        self.n = n
+
+    def __len__(self) -> int:
+        return self.n
+
+
+def drift_checks(today: DayMetrics, baseline: list[dict]) -> list[DqResult]:
     """``dq_results`` rows (``drift.<metric>``) for ``today`` against ``baseline`` rows.
 
     ``baseline`` holds earlier days' :meth:`DayMetrics.as_row` dicts. With fewer than
@@ -122,7 +149,7 @@ def baseline_window(day: date) -> tuple[date, date]:
     return day - timedelta(days=BASELINE_DAYS), day - timedelta(days=1)
 
 
-def describe(source_id: str, day: date, rows: list[dict]) -> str | None:
+def describe(source_id: str, day: date, rows: list[DqResult]) -> str | None:
     """A one-paragraph alert text for the failing drift rows, or None when there are none."""
     failing = [r for r in rows if r["check_name"].startswith("drift.") and not r["success"]]
     if not failing:

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 
 from mediamon.config import Source
 from mediamon.load.loader import load_batch
+from mediamon.pipeline import label_headline
 from mediamon.text.normalize import normalize_title
 
 SOURCE = Source(
@@ -24,9 +25,11 @@ def _headline(title, position=1, published_at=None, flag=None):
 
 
 def _load(conn, day, headlines):
+    """Load ``headlines`` as the validate stage hands them over (labelled)."""
     return load_batch(
         conn, SOURCE, day, f"mediamon_daily:{day}", fetches=[], articles=[],
-        headlines=headlines, quarantine=[], dq_results=[],
+        headlines=[label_headline(h, SOURCE, day) for h in headlines], quarantine=[],
+        dq_results=[],
     )  # fmt: skip
 
 
