@@ -145,6 +145,22 @@ def _parser() -> argparse.ArgumentParser:
     cov.add_argument("--flagged", action="store_true", help="only the days flagged for backfill")
     cov.set_defaults(func=cmd_coverage)
 
+    find = sub.add_parser(
+        "search", help='full-text search of articles and headlines: words, "a phrase", prefix*'
+    )
+    find.add_argument("query", help='words (all must match), "a phrase", prefix*')
+    find.add_argument("--from", dest="first", type=date.fromisoformat, help="first local day")
+    find.add_argument("--to", dest="last", type=date.fromisoformat, help="last local day")
+    find.add_argument(
+        "--source", dest="sources", action="append", default=[], help="source id (repeatable)"
+    )
+    find.add_argument(
+        "--language", dest="languages", action="append", default=[],
+        help="row language: ru, kk, en (repeatable)",
+    )  # fmt: skip
+    find.add_argument("--limit", type=int, default=20, help="at most this many hits (1..1000)")
+    find.set_defaults(func=cmd_search)
+
     db = sub.add_parser("db", help="the warehouse").add_subparsers(required=True)
     db.add_parser("uri", help="print the warehouse URI").set_defaults(func=cmd_db_uri)
     db.add_parser("upgrade", help="apply migrations").set_defaults(func=cmd_db_upgrade)
@@ -464,6 +480,25 @@ def cmd_coverage(args) -> None:
         rows = coverage_rows(conn, args.first, args.last, flagged_only=args.flagged)
     conn.close()
     print(format_coverage(rows))
+
+
+def cmd_search(args) -> int:
+    from mediamon.load.db import connect, warehouse_url
+    from mediamon.search import QueryError, format_hits, search
+
+    conn = connect(_migrated(warehouse_url()))
+    try:
+        hits = search(
+            conn, args.query, first=args.first, last=args.last, sources=args.sources or None,
+            languages=args.languages or None, limit=args.limit,
+        )  # fmt: skip
+    except QueryError as exc:
+        print(f"mediamon search: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        conn.close()
+    print(format_hits(hits))
+    return 0
 
 
 def cmd_run(args) -> int:
