@@ -155,7 +155,13 @@ def parse_listing(
     tags is not parsed: one ``skipped`` entry says why (bounded time on hostile pages).
     ``next_page_url`` is absolute or None. Never raises for bad HTML;
     an invalid CSS selector raises soupsieve's ``SelectorSyntaxError`` (a config error).
+    A listing without selectors goes to :func:`mediamon.parse.blocks.find_headlines`.
     """
+    if not getattr(listing, "selectors", None):  # no selectors: find the headline blocks
+        from mediamon.parse.blocks import find_headlines  # blocks imports this module
+
+        return find_headlines(body, url, source=source, listing=listing, fetched_at=fetched_at,
+                              position_offset=position_offset)  # fmt: skip
     selectors: dict[str, str] = dict(listing.selectors)
     oversized = too_many_tags(body)
     if oversized:
