@@ -27,9 +27,11 @@ recall are over *distinct* titles and URLs. Each figure is given two ways:
   matters.
 
 Per-block recall (URLs) is printed for each page; ``--misses`` lists gold items not found and
-our items not in the gold. Results go to ``bench/results/listing.json`` (``--quick``:
-``listing.quick.json``, the same two pages, no per-block table). Target (issue 15): 0.90 or
-more for title and URL precision and recall on both pages.
+our items not in the gold. Also printed (no target): the share of gold items with a printed
+date or time whose story we give with that local day or clock time. Results go to
+``bench/results/listing.json`` (``--quick``: ``listing.quick.json``, the same two pages, no
+per-block table). Target (issue 15): 0.90 or more for title and URL precision and recall on
+both pages.
 """
 
 from __future__ import annotations
@@ -121,6 +123,21 @@ def score(page: dict, default: bool) -> dict:
     return out
 
 
+def dates_read(page: dict) -> tuple[int, int]:
+    """(gold items with a printed date or time whose story we give with that local day or
+    clock time, gold items with a printed date or time), over distinct URLs."""
+    ours = {h["canonical_url"]: h["published_at"] for h in page["result"].headlines}
+    printed = {i["canonical"]: i["time_or_date"] for i in page["gold"]["items"]
+               if i.get("time_or_date")}  # fmt: skip
+    hits = 0
+    for url, shown in printed.items():
+        when = ours.get(url)
+        local = when.astimezone(ZONE) if when else None
+        if local and (local.strftime("%H:%M") in shown or local.strftime("%d.%m.%Y") in shown):
+            hits += 1
+    return hits, len(printed)
+
+
 def per_block(page: dict) -> list[tuple[str, str, int, int]]:
     found = {h["canonical_url"] for h in page["result"].headlines}
     rows = []
@@ -179,6 +196,10 @@ def main(argv: list[str]) -> int:
                         "listing", f"{page['name']} {kind} {metric} ({way})", value, "ratio",
                         target=f">= {TARGET}", met=value >= TARGET,
                     ))  # fmt: skip
+        hits, printed = dates_read(page)
+        print(f"  printed dates/times read: {hits}/{printed}")
+        rows.append(result_row("listing", f"{page['name']} printed dates read", hits / printed
+                               if printed else 1.0, "ratio"))  # fmt: skip
         if not quick:
             print("  per-block recall (URLs):")
             for block, kind, hit, total in per_block(page):

@@ -100,10 +100,17 @@ _PAGE_SUFFIX = re.compile(r"\.(s?html?|php|aspx?)$")
 _BLOCK_TAGS = frozenset({"div", "p", "ul", "ol", "table", "figure", "section", "dl"})
 _HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _SKIP_TAGS = frozenset({"script", "style", "template", "noscript", "select", "option", "svg"})
+# month names (ru, kk, en stems) for "21 марта 2018", "21 Наурыз, 2018 сағат 17:18"
+_MONTHS = (
+    r"(янв|фев|мар|апр|ма[йя]|июн|июл|авг|сен|окт|ноя|дек|қаң|ақп|нау|сәу|мам|мау|шіл|там|"
+    r"қыр|қаз|қар|жел|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
+)
+# a text that is only a date or time (printed next to or inside a headline link)
 _DATE_TEXT = re.compile(
     r"(?i)^\W*(\d{1,2}[:.]\d{2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}([ ,]+\d{1,2}:\d{2})?|"
-    r"\d{4}-\d{2}-\d{2}.*|\d{1,2}\s+[^\W\d]{3,}\.?,?(\s+\d{4})?.*\d{2}.*|"
-    r"(сегодня|вчера|бүгін|кеше|today|yesterday)\b.*)\W*$"
+    rf"\d{{4}}-\d{{2}}-\d{{2}}[T ]?[\d:+Z.-]*|(\d{{1,2}}:\d{{2}},?\s+)?\d{{1,2}}\s+{_MONTHS}"
+    r"[^\W\d]*\.?,?(\s+\d{4})?(\s*[^\W\d]*\s*\d{1,2}:\d{2})?|"
+    r"(сегодня|вчера|бүгін|кеше|today|yesterday),?\s*(в\s*)?(\d{1,2}:\d{2})?)\W*$"
 )
 
 

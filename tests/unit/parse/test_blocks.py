@@ -147,6 +147,9 @@ MIDNIGHT = """<html><body><div class="latest"><h3>Лента новостей</h
   <h2><a href="/news/3001-vesennyaya-yarmarka.html">Весенняя ярмарка открылась на площади</a></h2></div>
 <div class="post"><span class="date">29.04.2024 18:40</span>
   <h2><a href="/news/3000-novye-avtobusy.html">Новые автобусы вышли на маршруты</a></h2></div>
+<div class="post"><h2><a href="/news/2999-koktemgi-egis.html">Көктемгі егіс жұмыстары басталды</a></h2>
+  <span>21 Наурыз, 2024 сағат 17:18</span></div>
+<div class="post"><h2><a href="/news/2998-5-prichin.html"><span>5 причин посадить 20 деревьев</span></a></h2></div>
 </div></body></html>"""
 
 
@@ -159,6 +162,9 @@ def test_bare_times_crossing_midnight_and_printed_dates():
     assert dates[2] == datetime(2024, 5, 1, 21, 5, tzinfo=ALMATY)
     assert dates[3] == datetime.fromisoformat("2024-04-30T10:00:00+05:00")
     assert dates[4] is not None and dates[4].astimezone(ALMATY).day == 29
+    assert dates[5] == datetime(2024, 3, 21, 17, 18, tzinfo=ALMATY)  # Kazakh month name
+    assert result.headlines[6]["title"] == "5 причин посадить 20 деревьев"  # not a date
+    assert dates[6] is None
     assert result.headlines[0]["date_flag"] == "zone_assumed"
 
 
