@@ -18,7 +18,8 @@
     mediamon parse-article PATH [--url U] [--fetched-at T] [--source ID] [--content-type V]
                                                                    one page as JSON
     mediamon parse-feed PATH [--url U] [--source ID]               one feed's items as JSON
-    mediamon parse-listing PATH --source ID [--url U] [--list L]   one listing page as JSON
+    mediamon parse-listing PATH [--source ID] [--url U] [--list L] one listing page as JSON
+                                   (no --source: --url's site, headline blocks found unaided)
 
 ``run`` prepares everything a fresh machine lacks: the embedded PostgreSQL (unless
 ``MEDIAMON_DATABASE_URL`` is set), Airflow's metadata database beside it (``airflow db
@@ -225,7 +226,7 @@ def _parser() -> argparse.ArgumentParser:
 
     listing = sub.add_parser("parse-listing", help="parse one saved listing page, print JSON")
     listing.add_argument("path", type=Path, help="the saved page (HTML, or gzipped)")
-    listing.add_argument("--source", required=True, help="registry source id (its selectors)")
+    listing.add_argument("--source", default=None, help="registry source id (else --url's site)")
     listing.add_argument("--url", default=None, help="the URL it was fetched from")
     listing.add_argument("--list", dest="list_id", default=None, help="the listing id")
     listing.set_defaults(func=cmd_parse_listing)
@@ -259,6 +260,11 @@ def cmd_parse_listing(args) -> int:
     """JSON on stdout; exit 2 with a message on stderr for unusable input."""
     from mediamon.parse.lists_file import parse_listing_file
 
+    if args.source is None:
+        from mediamon.parse.blocks_file import find_headlines_file
+
+        out = _print_parsed("parse-listing", find_headlines_file, path=args.path, url=args.url)
+        return 2 if out is None else 0
     out = _print_parsed(
         "parse-listing", parse_listing_file, path=args.path, source_id=args.source,
         url=args.url, list_id=args.list_id,

@@ -20,7 +20,8 @@ selector engine), ``profiles`` (packaged site profiles); the CLI's file readers
 from mediamon.parse.article import parse_article
 from mediamon.parse.dates import parse_date
 from mediamon.parse.feed import FeedResult, parse_feed
-from mediamon.parse.listing import ListingResult, parse_listing
+from mediamon.parse.listing import parse_listing
+from mediamon.parse.results import ListingResult
 from mediamon.parse.sitemap import parse_sitemap, sitemap_children
 from mediamon.parse.version import PARSER_VERSION
 

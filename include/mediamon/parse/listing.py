@@ -3,33 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from mediamon.parse._tree import DocumentSelectors, HtmlElement, make_tree, too_many_tags
+from mediamon.parse.blocks import find_headlines
 from mediamon.parse.dates import is_bare_clock, parse_date, rewind, zone_flag
 from mediamon.parse.decode import decode_html
+from mediamon.parse.results import ListingResult
 from mediamon.parse.titles import undouble
 from mediamon.text.normalize import strip_nul
 from mediamon.text.urls import absolute_url, canonicalize_url
-
-
-@dataclass
-class ListingResult:
-    """Result of :func:`parse_listing`.
-
-    ``headlines``: one dict per item that has a link, in page order. ``next_page_url``: the
-    absolute URL of the next page of the list, or None. ``warnings``: items skipped and other
-    problems that did not stop parsing. ``skipped``: items that could not become headlines, as
-    ``{"position", "title", "reason"}`` dicts, so the caller can quarantine them.
-    """
-
-    headlines: list[dict] = field(default_factory=list)
-    next_page_url: str | None = None
-    warnings: list[str] = field(default_factory=list)
-    skipped: list[dict] = field(default_factory=list)
-
 
 # Elements whose strings are not the page's text (code, templates, ruby annotations): their
 # text counts only when the element itself is read.
@@ -161,7 +145,11 @@ def parse_listing(
     ``next_page_url`` is absolute or None. Never raises for bad HTML; a CSS selector that
     cannot be used raises :class:`~mediamon.parse._tree.SelectorError` (a config error) when
     it is first needed.
+    A listing without selectors goes to :func:`mediamon.parse.blocks.find_headlines`.
     """
+    if not getattr(listing, "selectors", None):  # no selectors: find the headline blocks
+        return find_headlines(body, url, source=source, listing=listing, fetched_at=fetched_at,
+                              position_offset=position_offset)  # fmt: skip
     selectors: dict[str, str] = dict(listing.selectors)
     oversized = too_many_tags(body)
     if oversized:

@@ -41,7 +41,7 @@ def _json(value):
     return value
 
 
-def _items(headlines: list[dict], site_names: list[str]) -> list[dict]:
+def json_items(headlines: list[dict], site_names: list[str]) -> list[dict]:
     out = []
     for h in headlines:
         item = {k: h.get(k) for k in ITEM_KEYS}
@@ -63,7 +63,7 @@ def parse_feed_file(path: Path, *, url: str | None = None, source_id: str | None
     names = [source.name, *source.hosts]
     return {
         "feed": {**result.feed, "url": url, "source": source.id},
-        "items": _items(result.headlines, names),
+        "items": json_items(result.headlines, names),
         "warnings": result.warnings,
         "skipped": result.skipped,
         "refused_reason": result.refused_reason,
@@ -98,7 +98,7 @@ def parse_listing_file(
             "source": source.id,
             "next_page_url": result.next_page_url,
         },  # fmt: skip
-        "items": _items(result.headlines, [source.name, *source.hosts]),
+        "items": json_items(result.headlines, [source.name, *source.hosts]),
         "warnings": result.warnings,
         "skipped": result.skipped,
         "refused_reason": None,

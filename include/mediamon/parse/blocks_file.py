@@ -1,0 +1,60 @@
+"""A saved front or section page to JSON-ready headlines with no registry source: what
+``mediamon parse-listing PAGE --url URL`` prints without ``--source``.
+
+The page's site is the URL's host; dates with no zone are read in Asia/Almaty. Output: the
+dict of :func:`mediamon.parse.lists_file.parse_listing_file`, each item with its ``block``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from types import SimpleNamespace
+
+from mediamon.parse.input_file import InputError, read_input
+from mediamon.parse.listing import parse_listing
+from mediamon.parse.lists_file import json_items
+from mediamon.text.urls import bare_host
+from mediamon.window import DEFAULT_ZONE
+
+
+def default_source(url: str) -> SimpleNamespace:
+    """A source for a page whose outlet is not in the registry: id and name from the URL's
+    host (without ``www.``), zone Asia/Almaty, one listing ``page`` with no selectors.
+
+    Raises :class:`InputError` when the URL has no host."""
+    host = bare_host(url or "")
+    if not host:
+        raise InputError(f"--url {url!r} has no host: the page's site decides its story links")
+    listing = SimpleNamespace(id="page", url=url, selectors={}, max_pages=1, is_template=False)
+    return SimpleNamespace(id=host, name=host, homepage=f"https://{host}/", timezone=DEFAULT_ZONE,
+                           hosts=(host, f"www.{host}"), listings=(listing,))  # fmt: skip
+
+
+def find_headlines_file(path: Path, *, url: str | None) -> dict:
+    """Parse a saved page with no selectors (:func:`mediamon.parse.blocks.find_headlines`).
+
+    ``url`` is required (the page's site); raises :class:`InputError` without it or for an
+    unreadable file."""
+    if not url:
+        raise InputError("without --source, give --url: the page's site decides its story links")
+    source = default_source(url)
+    listing = source.listings[0]
+    body = read_input(path, allow_empty=True)
+    result = parse_listing(body, url, source=source, listing=listing, fetched_at=datetime.now(UTC))
+    items = json_items(result.headlines, [source.name, *source.hosts])
+    for item, headline in zip(items, result.headlines, strict=True):
+        item["block"] = headline.get("block")
+    return {
+        "feed": {
+            "kind": "listing",
+            "list_id": listing.id,
+            "url": url,
+            "source": source.id,
+            "next_page_url": result.next_page_url,
+        },  # fmt: skip
+        "items": items,
+        "warnings": result.warnings,
+        "skipped": result.skipped,
+        "refused_reason": None,
+    }
