@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from mediamon.records import Headline, Skipped
+
 
 @dataclass
 class ListingResult:
@@ -17,7 +19,7 @@ class ListingResult:
     ``{"position", "title", "reason"}`` dicts, so the caller can quarantine them.
     """
 
-    headlines: list[dict] = field(default_factory=list)
+    headlines: list[Headline] = field(default_factory=list)
     next_page_url: str | None = None
     warnings: list[str] = field(default_factory=list)
-    skipped: list[dict] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)

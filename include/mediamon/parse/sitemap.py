@@ -10,6 +10,7 @@ from lxml import etree
 
 from mediamon.inflate import InflateError, inflate
 from mediamon.parse.dates import parse_date, zone_flag
+from mediamon.records import Headline
 from mediamon.text.urls import canonicalize_url
 
 log = logging.getLogger(__name__)
@@ -67,7 +68,7 @@ def parse_sitemap(
     source: Any,
     list_id: str,
     fetched_at: datetime,
-) -> list[dict]:
+) -> list[Headline]:
     """Headline dicts from a ``<urlset>`` sitemap, one per ``url/loc``, in document order.
 
     Keys are those of the feed and listing headlines: ``source_id``, ``list_id``,
