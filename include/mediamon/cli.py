@@ -133,6 +133,23 @@ def _parser() -> argparse.ArgumentParser:
     cov.add_argument("--flagged", action="store_true", help="only the days flagged for backfill")
     cov.set_defaults(func=cmd_coverage)
 
+    export = sub.add_parser(
+        "export", help="a table's rows for a range of local days as CSV, JSON Lines or Parquet"
+    )
+    export.add_argument("--from", dest="first", required=True, type=date.fromisoformat)
+    export.add_argument("--to", dest="last", required=True, type=date.fromisoformat)
+    export.add_argument(
+        "--source", dest="sources", action="append", default=[], help="source id (repeatable)"
+    )
+    export.add_argument("--format", dest="fmt", required=True, help="csv, parquet or jsonl")
+    export.add_argument(
+        "--table", default="articles", help="articles (default), headlines, stories, mentions"
+    )
+    export.add_argument(
+        "--out", type=Path, default=None, help="file to write (default stdout; parquet needs it)"
+    )
+    export.set_defaults(func=cmd_export)
+
     db = sub.add_parser("db", help="the warehouse").add_subparsers(required=True)
     db.add_parser("uri", help="print the warehouse URI").set_defaults(func=cmd_db_uri)
     db.add_parser("upgrade", help="apply migrations").set_defaults(func=cmd_db_upgrade)
@@ -483,6 +500,35 @@ def cmd_coverage(args) -> None:
         rows = coverage_rows(conn, args.first, args.last, flagged_only=args.flagged)
     conn.close()
     print(format_coverage(rows))
+
+
+def cmd_export(args) -> int:
+    """Stream ``--table``'s rows of [--from, --to] (:func:`mediamon.export.export_table`) to
+    --out or stdout; the row count on stderr. Exit 2 with one line for unusable arguments
+    (format, table, reversed range, parquet without --out, unknown source)."""
+    from mediamon.export import ExportError, check_request, export_table
+    from mediamon.load.db import connect, warehouse_url
+
+    out = args.out or sys.stdout
+    try:
+        check_request(args.table, args.fmt, args.first, args.last, out)
+        conn = connect(_migrated(warehouse_url()))
+        try:
+            rows = export_table(
+                conn, args.table, args.first, args.last, out, fmt=args.fmt, sources=args.sources
+            )
+        finally:
+            conn.close()
+    except ExportError as exc:
+        print(f"mediamon export: {exc}", file=sys.stderr)
+        return 2
+    where = args.out or "stdout"
+    print(
+        f"mediamon export: {rows} {args.table} rows of {args.first}..{args.last} "
+        f"({', '.join(args.sources) or 'every source'}) as {args.fmt} to {where}",
+        file=sys.stderr,
+    )
+    return 0
 
 
 def cmd_run(args) -> int:
