@@ -23,6 +23,7 @@ from mediamon.export import (
     export_dir,
     export_table,
 )
+from mediamon.report import day_summary
 
 D7, D8, D10 = date(2024, 9, 7), date(2024, 9, 8), date(2024, 9, 10)
 T = datetime(2024, 9, 8, 9, 30, tzinfo=UTC)
@@ -258,6 +259,8 @@ def test_the_daily_partition_is_hive_laid_out_and_rewritten_to_the_same_bytes(
     done = export_day_partition(seeded, "2024-09-08", "exclusive")
     folder = tmp_path / "lake" / "day=2024-09-08" / "source=exclusive"
     assert done == {"path": str(folder), "articles": 2, "headlines": 1}
+    summary = {r["source"]: r for r in day_summary(seeded, "2024-09-08")}
+    assert (summary["exclusive"]["articles"], summary["exclusive"]["headlines"]) == (2, 1)
     assert sorted(p.name for p in folder.iterdir()) == ["articles.parquet", "headlines.parquet"]
     before = {p.name: p.read_bytes() for p in folder.iterdir()}
     export_day_partition(seeded, D8, "exclusive")
