@@ -246,8 +246,10 @@ def export_dir() -> Path:
 
 
 def partition_dir(base_path: Path, day: date, source_id: str) -> Path:
-    """``base_path/day=YYYY-MM-DD/source=ID`` (Hive-style keys: ``pyarrow.dataset`` and
-    DuckDB read ``day`` and ``source`` back as columns)."""
+    """``base_path/day=YYYY-MM-DD/source=ID``: Hive-style keys, which
+    ``pyarrow.dataset.dataset(..., partitioning="hive")`` reads back as columns ``day`` and
+    ``source`` (the files' own columns are ``run_day``/``sighting_days`` and ``source_id``, so
+    the names never clash)."""
     return Path(base_path) / f"day={day.isoformat()}" / f"source={source_id}"
 
 
