@@ -133,21 +133,13 @@ def _parser() -> argparse.ArgumentParser:
     cov.add_argument("--flagged", action="store_true", help="only the days flagged for backfill")
     cov.set_defaults(func=cmd_coverage)
 
-    export = sub.add_parser(
-        "export", help="a table's rows for a range of local days as CSV, JSON Lines or Parquet"
-    )
+    export = sub.add_parser("export", help="a table's rows for local days: csv, parquet, jsonl")
     export.add_argument("--from", dest="first", required=True, type=date.fromisoformat)
     export.add_argument("--to", dest="last", required=True, type=date.fromisoformat)
-    export.add_argument(
-        "--source", dest="sources", action="append", default=[], help="source id (repeatable)"
-    )
+    export.add_argument("--source", dest="sources", action="append", default=[], help="repeatable")
     export.add_argument("--format", dest="fmt", required=True, help="csv, parquet or jsonl")
-    export.add_argument(
-        "--table", default="articles", help="articles (default), headlines, stories, mentions"
-    )
-    export.add_argument(
-        "--out", type=Path, default=None, help="file to write (default stdout; parquet needs it)"
-    )
+    export.add_argument("--table", default="articles", help="articles, headlines, stories")
+    export.add_argument("--out", type=Path, help="a file (default stdout; parquet needs one)")
     export.set_defaults(func=cmd_export)
 
     db = sub.add_parser("db", help="the warehouse").add_subparsers(required=True)
@@ -503,31 +495,26 @@ def cmd_coverage(args) -> None:
 
 
 def cmd_export(args) -> int:
-    """Stream ``--table``'s rows of [--from, --to] (:func:`mediamon.export.export_table`) to
-    --out or stdout; the row count on stderr. Exit 2 with one line for unusable arguments
-    (format, table, reversed range, parquet without --out, unknown source)."""
+    """:func:`mediamon.export.export_table` to --out or stdout, the count on stderr; exit 2 with
+    one line for unusable arguments (checked before connecting)."""
     from mediamon.export import ExportError, check_request, export_table
     from mediamon.load.db import connect, warehouse_url
 
-    out = args.out or sys.stdout
+    out, conn = args.out or sys.stdout, None
     try:
         check_request(args.table, args.fmt, args.first, args.last, out)
         conn = connect(_migrated(warehouse_url()))
-        try:
-            rows = export_table(
-                conn, args.table, args.first, args.last, out, fmt=args.fmt, sources=args.sources
-            )
-        finally:
-            conn.close()
+        n = export_table(conn, args.table, args.first, args.last, out, fmt=args.fmt,
+                         sources=args.sources)  # fmt: skip
     except ExportError as exc:
         print(f"mediamon export: {exc}", file=sys.stderr)
         return 2
-    where = args.out or "stdout"
-    print(
-        f"mediamon export: {rows} {args.table} rows of {args.first}..{args.last} "
-        f"({', '.join(args.sources) or 'every source'}) as {args.fmt} to {where}",
-        file=sys.stderr,
-    )
+    finally:
+        if conn is not None:
+            conn.close()
+    where = f"{args.first}..{args.last} ({', '.join(args.sources) or 'every source'})"
+    print(f"mediamon export: {n} {args.table} rows of {where} to {args.out or 'stdout'}",
+          file=sys.stderr)  # fmt: skip
     return 0
 
 
