@@ -162,6 +162,15 @@ def _parser() -> argparse.ArgumentParser:
     find.add_argument("--limit", type=int, default=20, help="at most this many hits (1..1000)")
     find.set_defaults(func=cmd_search)
 
+    export = sub.add_parser("export", help="a table's rows for local days: csv, parquet, jsonl")
+    export.add_argument("--from", dest="first", required=True, type=date.fromisoformat)
+    export.add_argument("--to", dest="last", required=True, type=date.fromisoformat)
+    export.add_argument("--source", dest="sources", action="append", default=[], help="repeatable")
+    export.add_argument("--format", dest="fmt", required=True, help="csv, parquet or jsonl")
+    export.add_argument("--table", default="articles", help="articles, headlines, stories")
+    export.add_argument("--out", type=Path, help="a file (default stdout; parquet needs one)")
+    export.set_defaults(func=cmd_export)
+
     db = sub.add_parser("db", help="the warehouse").add_subparsers(required=True)
     db.add_parser("uri", help="print the warehouse URI").set_defaults(func=cmd_db_uri)
     db.add_parser("upgrade", help="apply migrations").set_defaults(func=cmd_db_upgrade)
@@ -489,7 +498,6 @@ def cmd_coverage(args) -> None:
 
 
 def cmd_search(args) -> int:
-    from mediamon.load.db import connect, warehouse_url
     from mediamon.search import QueryError, format_hits, search
 
     conn = connect(_migrated(warehouse_url()))
@@ -504,6 +512,28 @@ def cmd_search(args) -> int:
     finally:
         conn.close()
     print(format_hits(hits))
+
+
+def cmd_export(args) -> int:
+    """:func:`mediamon.export.export_table` to --out or stdout, the count on stderr; exit 2 with
+    one line for unusable arguments (checked before connecting)."""
+    from mediamon.export import ExportError, check_request, export_table
+
+    out, conn = args.out or sys.stdout, None
+    try:
+        check_request(args.table, args.fmt, args.first, args.last, out)
+        conn = connect(_migrated(warehouse_url()))
+        n = export_table(conn, args.table, args.first, args.last, out, fmt=args.fmt,
+                         sources=args.sources)  # fmt: skip
+    except ExportError as exc:
+        print(f"mediamon export: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        if conn is not None:
+            conn.close()
+    where = f"{args.first}..{args.last} ({', '.join(args.sources) or 'every source'})"
+    print(f"mediamon export: {n} {args.table} rows of {where} to {args.out or 'stdout'}",
+          file=sys.stderr)  # fmt: skip
     return 0
 
 
