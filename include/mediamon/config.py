@@ -18,8 +18,17 @@ Settings come from environment variables (all optional):
 - ``MEDIAMON_MIN_DELAY``: seconds between two requests to one host (live mode default 1.0;
   replay mode default 0).
 
-The registry is validated on load; :class:`RegistryError` names the file, the source and the
-field that is wrong. Its ``severity`` tables use the vocabulary defined here
+The registry (``sources.yaml``) is validated on load against the schema of
+:mod:`mediamon.registry_schema`: unknown keys, wrong types, unknown zones and CSS selectors
+that do not compile are errors, all reported at once by :class:`RegistryError`, one line
+each naming the file, the source and the field. Per source: ``id``, ``name``, ``homepage``,
+``languages``, ``timezone``, ``first_year``, ``feeds``/``listings``/``sitemaps`` (each with an
+``id``, a ``url`` and an ``evidence`` string; a feed may instead give ``urls:``, candidate
+addresses in order: today the first is fetched, the fallback to the next comes later),
+``article`` selectors, ``extra_hosts``, ``allowed_hosts``, ``syndication_hosts``,
+``max_articles``, ``conditional_get``, ``fail_on``, ``severity``, ``evidence``, ``checked``
+(``never`` or a date) and ``date_format``/``byline_format`` (documentation). A listing without
+``selectors`` is allowed. Its ``severity`` tables use the vocabulary defined here
 (:data:`SEVERITIES`, :data:`ROW_PREFIXES`, :func:`validate_severity_table`);
 :mod:`mediamon.quality.severity` resolves and applies them.
 
@@ -36,11 +45,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import yaml
 
 PACKAGED_REGISTRY = Path(__file__).with_name("sources.yaml")
+# first line of a registry copied into a built capture, followed by the path it came from
+COPY_MARKER = "# mediamon: registry copied from "
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 LISTING_SELECTOR_KEYS = {"item", "title", "link", "byline", "date", "next_page", "position"}
 DEFAULT_CONTACT = "mediamon@example.org"
@@ -57,15 +68,43 @@ ROW_PREFIXES = ("article.", "headline.")
 
 
 class RegistryError(ValueError):
-    """The sources registry is malformed; the message says where and why."""
+    """The sources registry is malformed. ``str()``: one line per problem, each naming the
+    file, the source and the field; ``errors``: those lines as a list."""
+
+    def __init__(self, message: str, errors: list[str] | None = None):
+        super().__init__(message)
+        self.errors = errors or [message]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One more address of a feed, tried after the ones before it; ``evidence``: where the
+    URL was seen."""
+
+    url: str
+    evidence: str = ""
 
 
 @dataclass(frozen=True)
 class Feed:
-    """One RSS/Atom feed of a source."""
+    """One RSS/Atom feed of a source.
+
+    ``url`` is the first candidate address, the one fetched today; ``fallbacks`` are the
+    registry's further candidates (``urls:``), in order. The fetcher does not try them yet (a
+    later change: the first that answers with a valid feed, remembered, then the homepage's
+    ``<link rel="alternate">``); they document where else the feed has lived. ``evidence``:
+    where ``url`` was seen.
+    """
 
     id: str
     url: str
+    evidence: str = field(default="", compare=False)
+    fallbacks: tuple[Candidate, ...] = field(default=(), compare=False)
+
+    @property
+    def candidates(self) -> tuple[str, ...]:
+        """Every candidate URL, in the order to try them (``url`` first)."""
+        return (self.url, *(c.url for c in self.fallbacks))
 
 
 @dataclass(frozen=True)
@@ -77,13 +116,16 @@ class Listing:
     ``next_page`` (the crawl also stops once every dated item of a page is older than the run's
     window). A ``url`` holding ``{date:FORMAT}`` (strftime, e.g.
     ``https://x.kz/archive/{date:%Y/%m/%d}/``) is a date-archive template: the crawl fetches
-    it once per local day of the run's window.
+    it once per local day of the run's window. ``selectors`` is empty when the registry gives
+    none: the page's headline blocks are then found without them. ``evidence``: where the URL
+    was seen.
     """
 
     id: str
     url: str
     selectors: dict[str, str]
     max_pages: int = 1
+    evidence: str = field(default="", compare=False)
 
     @property
     def is_template(self) -> bool:
@@ -92,10 +134,12 @@ class Listing:
 
 @dataclass(frozen=True)
 class Sitemap:
-    """One sitemap (or news sitemap) of a source; its ``<loc>`` URLs are article candidates."""
+    """One sitemap (or news sitemap) of a source; its ``<loc>`` URLs are article candidates.
+    ``evidence``: where the URL was seen."""
 
     id: str
     url: str
+    evidence: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
@@ -116,6 +160,9 @@ class Source:
     default they only warn. The data lands either way. ``severity``: check name or prefix →
     ``info`` / ``warn`` / ``quarantine`` / ``fail``, over the defaults of
     :mod:`mediamon.quality.severity` (``fail_on`` is shorthand for ``fail``).
+    ``evidence``: where the outlet's facts were seen; ``checked``: the day a live check last
+    passed (None: never). ``date_format``/``byline_format``: how its pages print dates and
+    bylines, as seen (documentation, not read by the parsers).
     """
 
     id: str
@@ -135,6 +182,10 @@ class Source:
     syndication_hosts: tuple[str, ...] = ()
     fail_on: tuple[str, ...] = ()
     severity: dict[str, str] = field(default_factory=dict)
+    evidence: str = ""
+    checked: date | None = None
+    date_format: str | None = None
+    byline_format: str | None = None
 
     @property
     def zone(self) -> ZoneInfo:
@@ -186,32 +237,45 @@ def min_delay(replaying: bool) -> float:
 
 
 def load_sources(path: Path | str | None = None) -> dict[str, Source]:
-    """Read and validate a registry file; returns sources by id, in file order.
+    """Read and validate a registry file (default :func:`registry_path`); returns sources by
+    id, in file order.
 
-    Raises :class:`RegistryError` on any problem (missing field, bad id, unknown zone,
-    duplicate id, relative URL, unknown selector key).
+    Raises :class:`RegistryError` listing every problem at once, one line each, naming the
+    file, the source and the field (see :mod:`mediamon.registry_schema`): unreadable YAML,
+    unknown keys, missing fields, bad ids, unknown zones, relative URLs, a string where a list
+    is expected, selectors that are not valid CSS, duplicate ids. A registry copied into a
+    capture by ``mediamon run``/``up``/``backfill`` names the file it was copied from.
     """
+    from mediamon.registry_schema import validate_registry  # pydantic: only when loading
+
     path = Path(path) if path else registry_path()
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        doc = yaml.safe_load(text)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise RegistryError(f"{path}: cannot read registry: {exc}") from exc
-    if not isinstance(doc, dict) or not isinstance(doc.get("sources"), list):
-        raise RegistryError(f"{path}: expected a mapping with a 'sources' list")
-    sources: dict[str, Source] = {}
-    for index, raw in enumerate(doc["sources"]):
-        where = f"{path}: sources[{index}]"
-        source = _source(raw, where)
-        if source.id in sources:
-            raise RegistryError(f"{where}: duplicate source id {source.id!r}")
-        sources[source.id] = source
-    return sources
+        reason = " ".join(str(exc).split())
+        raise RegistryError(f"{path}: cannot read registry: {reason}") from exc
+    valid, errors = validate_registry(doc, str(registry_origin(path, text)))
+    if errors:
+        raise RegistryError("\n".join(errors), errors)
+    return {model.id: _source(model) for _, model in valid}
+
+
+def registry_origin(path: Path, text: str | None = None) -> Path:
+    """The file a registry was copied from (its first line :data:`COPY_MARKER` + path), else
+    ``path`` itself: the file to name in messages, the one a user edits."""
+    try:
+        first = (text if text is not None else path.read_text(encoding="utf-8")).split("\n", 1)[0]
+    except (OSError, UnicodeDecodeError):
+        return path
+    return Path(first.removeprefix(COPY_MARKER)) if first.startswith(COPY_MARKER) else path
 
 
 def select_sources(only: Iterable[str] | None = None) -> list[str]:
     """Ids of the registry in force, in file order, restricted to ``only`` when given.
 
-    Raises KeyError naming unknown ids, ValueError when the registry lists no source.
+    Raises :class:`RegistryError` for a malformed registry, KeyError naming unknown ids,
+    ValueError when the registry lists no source.
     """
     sources = list(load_sources())
     if not sources:
@@ -223,68 +287,40 @@ def select_sources(only: Iterable[str] | None = None) -> list[str]:
     return [s for s in sources if not only or s in only]
 
 
-def _source(raw: object, where: str) -> Source:
-    if not isinstance(raw, dict):
-        raise RegistryError(f"{where}: expected a mapping")
-    sid = _required(raw, "id", where)
-    where = f"{where} ({sid})"
-    if not ID_PATTERN.match(sid):
-        raise RegistryError(f"{where}: id must match {ID_PATTERN.pattern}")
-    homepage = _url(_required(raw, "homepage", where), f"{where}.homepage")
-    timezone = _required(raw, "timezone", where)
-    try:
-        ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise RegistryError(f"{where}: unknown IANA time zone {timezone!r}") from exc
-    languages = raw.get("languages") or []
-    if not languages or not all(isinstance(x, str) and len(x) == 2 for x in languages):
-        raise RegistryError(f"{where}: languages must be a non-empty list of ISO 639-1 codes")
-    first_year = raw.get("first_year", 1990)
-    if not isinstance(first_year, int) or not 1800 < first_year < 2100:
-        raise RegistryError(f"{where}: first_year must be a year")
-    host = urlsplit(homepage).hostname or ""
-    bare = host.removeprefix("www.")
-    hosts = tuple(dict.fromkeys([bare, f"www.{bare}", *raw.get("extra_hosts", [])]))
-    article = raw.get("article")
-    if article is not None:
-        _selectors(article, ARTICLE_SELECTOR_KEYS, set(), f"{where}.article")
-    source = Source(
-        id=sid,
-        name=raw.get("name") or sid,
-        homepage=homepage,
-        languages=tuple(languages),
-        timezone=timezone,
-        first_year=first_year,
-        feeds=tuple(
-            Feed(
-                id=(fid := _list_id(f, where)),
-                url=_url(_required(f, "url", where), f"{where}.feeds[{fid}]"),
-            )
-            for f in raw.get("feeds") or []
+def _source(model) -> Source:
+    """The runtime :class:`Source` of a validated ``registry_schema.SourceModel``."""
+    bare = (urlsplit(model.homepage).hostname or "").removeprefix("www.")
+    feeds = []
+    for feed in model.feeds or ():
+        first, *rest = feed.urls or [Candidate(feed.url, feed.evidence)]
+        candidates = tuple(Candidate(c.url, c.evidence) for c in rest)
+        feeds.append(Feed(feed.id, first.url, first.evidence, candidates))
+    return Source(
+        id=model.id,
+        name=model.name or model.id,
+        homepage=model.homepage,
+        languages=tuple(model.languages),
+        timezone=model.timezone,
+        first_year=model.first_year,
+        feeds=tuple(feeds),
+        listings=tuple(
+            Listing(x.id, x.url, dict(x.selectors or {}), x.max_pages, x.evidence)
+            for x in model.listings or ()
         ),
-        listings=tuple(_listing(x, where) for x in raw.get("listings") or []),
-        sitemaps=tuple(
-            Sitemap(
-                id=(mid := _list_id(m, where)),
-                url=_url(_required(m, "url", where), f"{where}.sitemaps[{mid}]"),
-            )
-            for m in raw.get("sitemaps") or []
-        ),
-        article=dict(article) if article else None,
-        hosts=hosts,
-        max_articles=_max_articles(raw.get("max_articles", 200), where),
-        allowed_hosts=_host_list(raw.get("allowed_hosts"), f"{where}.allowed_hosts"),
-        conditional_get=_bool(raw.get("conditional_get", True), f"{where}.conditional_get"),
-        syndication_hosts=_host_list(raw.get("syndication_hosts"), f"{where}.syndication_hosts"),
-        fail_on=_strings(raw.get("fail_on"), f"{where}.fail_on", "check names or prefixes"),
-        severity=_severity(raw.get("severity"), f"{where}.severity"),
+        sitemaps=tuple(Sitemap(x.id, x.url, x.evidence) for x in model.sitemaps or ()),
+        article=dict(model.article) if model.article else None,
+        hosts=tuple(dict.fromkeys([bare, f"www.{bare}", *model.extra_hosts])),
+        max_articles=model.max_articles,
+        allowed_hosts=tuple(model.allowed_hosts),
+        conditional_get=model.conditional_get,
+        syndication_hosts=tuple(model.syndication_hosts),
+        fail_on=tuple(model.fail_on),
+        severity=dict(model.severity),
+        evidence=model.evidence,
+        checked=None if model.checked == "never" else model.checked,
+        date_format=model.date_format,
+        byline_format=model.byline_format,
     )
-    list_ids = [x.id for x in (*source.feeds, *source.listings, *source.sitemaps)]
-    if len(list_ids) != len(set(list_ids)):
-        raise RegistryError(f"{where}: feed/listing/sitemap ids must be unique: {list_ids}")
-    if not list_ids:
-        raise RegistryError(f"{where}: a source needs at least one feed, listing or sitemap")
-    return source
 
 
 def validate_severity_table(table: object, where: str) -> dict[str, str]:
@@ -308,96 +344,3 @@ def validate_severity_table(table: object, where: str) -> dict[str, str]:
             raise ValueError(f"{where}.{key}: only row checks (article.*, headline.*) quarantine")
         out[key.strip()] = value
     return out
-
-
-def _severity(value: object, where: str) -> dict[str, str]:
-    try:
-        return validate_severity_table(value, where)
-    except ValueError as exc:
-        raise RegistryError(str(exc)) from exc
-
-
-def _max_articles(value: object, where: str) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 100_000:
-        raise RegistryError(f"{where}: max_articles must be an integer from 0 to 100000")
-    return value
-
-
-def _strings(value: object, where: str, what: str) -> tuple[str, ...]:
-    """A registry list of non-empty strings (``what`` names them in the error), stripped."""
-    if value is None:
-        return ()
-    if not isinstance(value, list) or not all(isinstance(x, str) and x.strip() for x in value):
-        raise RegistryError(f"{where}: must be a list of {what}")
-    return tuple(x.strip() for x in value)
-
-
-def _host_list(value: object, where: str) -> tuple[str, ...]:
-    return tuple(h.lower() for h in _strings(value, where, "host names"))
-
-
-def _bool(value: object, where: str) -> bool:
-    if not isinstance(value, bool):
-        raise RegistryError(f"{where}: must be true or false")
-    return value
-
-
-def _listing(raw: object, where: str) -> Listing:
-    lid = _list_id(raw, where)
-    where = f"{where}.listings[{lid}]"
-    selectors = raw.get("selectors")
-    _selectors(selectors, LISTING_SELECTOR_KEYS, {"item", "title", "link"}, where)
-    max_pages = raw.get("max_pages", 1)
-    if not isinstance(max_pages, int) or not 1 <= max_pages <= 100:
-        raise RegistryError(f"{where}: max_pages must be an integer from 1 to 100")
-    url = _url(_required(raw, "url", where), where)
-    if "{" in url:
-        try:
-            url.format(date=date(2024, 1, 2))
-        except (KeyError, IndexError, ValueError) as exc:
-            raise RegistryError(
-                f"{where}: url template must use only {{date:FORMAT}}: {exc}"
-            ) from exc
-    return Listing(
-        id=lid,
-        url=url,
-        selectors=dict(selectors),
-        max_pages=max_pages,
-    )
-
-
-def _selectors(raw: object, allowed: set[str], required: set[str], where: str) -> None:
-    if not isinstance(raw, dict):
-        raise RegistryError(f"{where}: selectors must be a mapping")
-    unknown = set(raw) - allowed
-    if unknown:
-        raise RegistryError(f"{where}: unknown selector keys {sorted(unknown)}")
-    missing = required - set(raw)
-    if missing:
-        raise RegistryError(f"{where}: missing selector keys {sorted(missing)}")
-    for key, value in raw.items():
-        if not isinstance(value, str) or not value.strip():
-            raise RegistryError(f"{where}: selector {key!r} must be a non-empty string")
-
-
-def _list_id(raw: object, where: str) -> str:
-    if not isinstance(raw, dict):
-        raise RegistryError(f"{where}: each feed/listing/sitemap must be a mapping")
-    lid = _required(raw, "id", where)
-    if not ID_PATTERN.match(lid):
-        raise RegistryError(f"{where}: list id {lid!r} must match {ID_PATTERN.pattern}")
-    return lid
-
-
-def _required(raw: dict, key: str, where: str) -> str:
-    value = raw.get(key)
-    if not isinstance(value, str) or not value.strip():
-        raise RegistryError(f"{where}: missing or empty {key!r}")
-    return value.strip()
-
-
-def _url(value: str, where: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise RegistryError(f"{where}: {value!r} is not an absolute http(s) URL")
-    return value
