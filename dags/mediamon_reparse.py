@@ -26,8 +26,12 @@ import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
 from mediamon import tasks
 from mediamon.assets import SOURCE_DAY, record_load
-from mediamon.config import REPARSE_DAG_ID
+from mediamon.config import REPARSE_DAG_ID, load_sources
 from mediamon.window import DEFAULT_ZONE
+
+# The registry is checked at every parse: a malformed one is this file's import error, which
+# the UI lists with one line per problem naming the file, the source and the field.
+load_sources()
 
 
 @dag(

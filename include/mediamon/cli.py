@@ -20,6 +20,16 @@
     mediamon parse-feed PATH [--url U] [--source ID]               one feed's items as JSON
     mediamon parse-listing PATH [--source ID] [--url U] [--list L] one listing page as JSON
                                    (no --source: --url's site, headline blocks found unaided)
+    mediamon search "QUERY" [--from D1 --to D2 --source ID --language L --limit N]
+                                                                   full-text search, ranked
+    mediamon export --from D1 --to D2 --format csv|jsonl|parquet [--table T] [--out PATH]
+                                                                   articles, headlines, stories
+    mediamon sources check [--source ID]...                        validate the registry, a row
+                                                                   per source (offline)
+
+A usage error (a malformed date, a reversed range, an unknown source id, a missing path) is one
+line on stderr and exit 2; so is a malformed registry, one line per problem naming the file,
+the source and the field, checked before anything starts.
 
 ``run`` prepares everything a fresh machine lacks: the embedded PostgreSQL (unless
 ``MEDIAMON_DATABASE_URL`` is set), Airflow's metadata database beside it (``airflow db
@@ -40,10 +50,19 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from mediamon.config import DAILY_DAG_ID, data_dir, registry_path, select_sources
+from mediamon.cli_usage import Parser, UsageError, check_range, count, existing_path, local_day
+from mediamon.config import (
+    DAILY_DAG_ID,
+    RegistryError,
+    data_dir,
+    load_sources,
+    registry_path,
+    select_sources,
+)
 from mediamon.load.db import connect, stop_embedded, warehouse_url
 from mediamon.quality.coverage import coverage_rows, format_coverage
 from mediamon.report import day_summary, format_summary
+from mediamon.text.table import format_table
 from mediamon.window import DEFAULT_ZONE, day_range
 
 # A command imports the stages, migrations and dev tools it runs when it runs (they load
@@ -51,6 +70,8 @@ from mediamon.window import DEFAULT_ZONE, day_range
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; its exit code (2: a usage error or a malformed registry, said in one
+    line per problem on stderr)."""
     # platformdirs (under the embedded server) warns, with a source line that reads like a
     # traceback, when a shell has no XDG_RUNTIME_DIR; its fallback under /tmp is fine here
     warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
@@ -59,25 +80,61 @@ def main(argv: list[str] | None = None) -> int:
     if extra and args.func is not cmd_db_psql:  # only psql takes arguments of its own
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     args.psql_args = extra
-    return args.func(args) or 0
+    try:
+        check_range(args, cap=args.func is not cmd_coverage)  # a report may span more
+        return args.func(args) or 0
+    except UsageError as exc:
+        print(f"{args.prog}: {exc}", file=sys.stderr)
+        return 2
+    except RegistryError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+
+
+def _known_sources(only: list[str]) -> list[str]:
+    """``select_sources(only)``; an id the registry lacks is a :class:`UsageError`."""
+    known = list(load_sources())
+    unknown = [x for x in dict.fromkeys(only) if x not in known]
+    if unknown:
+        listed = ", ".join(known) if len(known) <= 10 else "`mediamon sources check` lists them"
+        raise UsageError(
+            f"--source {', '.join(unknown)}: not in the registry {registry_path()} "
+            f"({len(known)} sources: {listed})"
+        )
+    return select_sources(only)
+
+
+def _replay(capture: Path):
+    """:func:`~mediamon.devtools.runner.start_replay`; a path that is no capture is a
+    :class:`UsageError` (a malformed registry in it stays a RegistryError)."""
+    from mediamon.devtools.runner import start_replay
+
+    try:
+        return start_replay(capture)
+    except RegistryError:
+        raise
+    except ValueError as exc:
+        raise UsageError(f"--capture {exc}") from None
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="mediamon", description=__doc__.split("\n")[0])
+    parser = Parser(prog="mediamon", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(required=True)
 
     run = sub.add_parser("run", help=f"run {DAILY_DAG_ID} for one local day and print a summary")
     where = run.add_mutually_exclusive_group()
     where.add_argument(
         "--capture",
-        type=Path,
+        type=existing_path,
         default=None,
         help="folder of saved pages or a WARC to replay (default: the demo)",
     )
     where.add_argument(
         "--live", action="store_true", help="fetch the live sites of the registry (needs internet)"
     )
-    run.add_argument("--date", default=None, help="local day, YYYY-MM-DD (default: today)")
+    run.add_argument(
+        "--date", type=local_day, default=None, help="local day, YYYY-MM-DD (default: today)"
+    )
     run.set_defaults(func=cmd_run)
 
     back = sub.add_parser(
@@ -87,14 +144,14 @@ def _parser() -> argparse.ArgumentParser:
         "--from",
         dest="first",
         required=True,
-        type=date.fromisoformat,
+        type=local_day,
         help="first local day, YYYY-MM-DD",
     )
     back.add_argument(
         "--to",
         dest="last",
         required=True,
-        type=date.fromisoformat,
+        type=local_day,
         help="last local day (included), YYYY-MM-DD",
     )
     back.add_argument(
@@ -106,7 +163,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     back.add_argument(
         "--capture",
-        type=Path,
+        type=existing_path,
         default=None,
         help="replay this capture (saved pages or a WARC) instead of the network",
     )
@@ -122,11 +179,9 @@ def _parser() -> argparse.ArgumentParser:
         "reparse",
         help="re-parse stored days from the raw store (no fetch, no Airflow), with a diff report",
     )
+    rep.add_argument("--from", dest="first", required=True, type=local_day, help="first local day")
     rep.add_argument(
-        "--from", dest="first", required=True, type=date.fromisoformat, help="first local day"
-    )
-    rep.add_argument(
-        "--to", dest="last", required=True, type=date.fromisoformat, help="last local day, included"
+        "--to", dest="last", required=True, type=local_day, help="last local day, included"
     )
     rep.add_argument(
         "--source",
@@ -141,8 +196,8 @@ def _parser() -> argparse.ArgumentParser:
     rep.set_defaults(func=cmd_reparse)
 
     cov = sub.add_parser("coverage", help="per source and day: promised vs captured articles")
-    cov.add_argument("--from", dest="first", required=True, type=date.fromisoformat)
-    cov.add_argument("--to", dest="last", required=True, type=date.fromisoformat)
+    cov.add_argument("--from", dest="first", required=True, type=local_day)
+    cov.add_argument("--to", dest="last", required=True, type=local_day)
     cov.add_argument("--flagged", action="store_true", help="only the days flagged for backfill")
     cov.set_defaults(func=cmd_coverage)
 
@@ -180,15 +235,21 @@ def _parser() -> argparse.ArgumentParser:
     db.add_parser("stop", help="stop the embedded server").set_defaults(func=cmd_db_stop)
 
     summary = sub.add_parser("summary", help="print a day's per-source summary")
-    summary.add_argument("--date", default=None, help="local day, YYYY-MM-DD (default: today)")
+    summary.add_argument(
+        "--date", type=local_day, default=None, help="local day, YYYY-MM-DD (default: today)"
+    )
     summary.set_defaults(func=cmd_summary)
 
     sub.add_parser("env", help="print shell exports for the airflow CLI").set_defaults(func=cmd_env)
 
     up = sub.add_parser("up", help="start Airflow's services in the background (make up)")
-    up.add_argument("--port", type=int, default=int(os.environ.get("AIRFLOW_PORT") or 8080))
+    up.add_argument(
+        "--port", type=count(1, 65535), default=int(os.environ.get("AIRFLOW_PORT") or 8080)
+    )
     up_where = up.add_mutually_exclusive_group()
-    up_where.add_argument("--capture", type=Path, default=None, help="replay this (default demo)")
+    up_where.add_argument(
+        "--capture", type=existing_path, default=None, help="replay this (default demo)"
+    )
     up_where.add_argument("--live", action="store_true", help="fetch the live sites")
     up.add_argument("--paused", action="store_true", help="do not unpause the DAGs")
     up.set_defaults(func=cmd_up)
@@ -196,12 +257,12 @@ def _parser() -> argparse.ArgumentParser:
 
     capture = sub.add_parser("capture", help="captures").add_subparsers(required=True)
     build = capture.add_parser("build", help="build a capture from saved pages or a WARC")
-    build.add_argument("source", type=Path)
+    build.add_argument("source", type=existing_path)
     build.add_argument("out", type=Path)
     build.set_defaults(func=cmd_capture_build)
     serve = capture.add_parser("serve", help="serve a capture on 127.0.0.1")
-    serve.add_argument("capture", type=Path, help="a built capture folder or a WARC file")
-    serve.add_argument("--port", type=int, default=8765)
+    serve.add_argument("capture", type=existing_path, help="a built capture folder or a WARC file")
+    serve.add_argument("--port", type=count(0, 65535), default=8765)
     serve.add_argument(
         "--latency-ms", type=float, default=0.0, help="delay every answer (a slow site)"
     )
@@ -210,10 +271,10 @@ def _parser() -> argparse.ArgumentParser:
         "synth", help="a synthetic capture: many outlets and days built from the demo pages"
     )
     synth.add_argument("out", type=Path)
-    synth.add_argument("--articles", type=int, required=True, help="article pages in total")
-    synth.add_argument("--days", type=int, default=1, help="local days, ending on --end")
-    synth.add_argument("--hosts", type=int, default=10, help="outlets (one host each), 1-99")
-    synth.add_argument("--end", type=date.fromisoformat, default=date(2024, 9, 8))
+    synth.add_argument("--articles", type=count(1), required=True, help="article pages in total")
+    synth.add_argument("--days", type=count(1, 366), default=1, help="local days, ending on --end")
+    synth.add_argument("--hosts", type=count(1, 99), default=10, help="outlets (one host each)")
+    synth.add_argument("--end", type=local_day, default=date(2024, 9, 8))
     synth.add_argument("--seed", type=int, default=0)
     synth.set_defaults(func=cmd_capture_synth)
 
@@ -239,7 +300,45 @@ def _parser() -> argparse.ArgumentParser:
     listing.add_argument("--url", default=None, help="the URL it was fetched from")
     listing.add_argument("--list", dest="list_id", default=None, help="the listing id")
     listing.set_defaults(func=cmd_parse_listing)
+
+    sources = sub.add_parser("sources", help="the sources registry").add_subparsers(required=True)
+    check = sources.add_parser(
+        "check", help="validate the registry (MEDIAMON_SOURCES or the packaged one), a row each"
+    )
+    check.add_argument(
+        "--source", dest="sources", action="append", default=[], help="source id (repeatable)"
+    )
+    check.set_defaults(func=cmd_sources_check)
+    for command in [sub, db, capture, sources]:
+        for each in command.choices.values():
+            each.set_defaults(prog=each.prog)
     return parser
+
+
+def cmd_sources_check(args) -> int:
+    """One row per source of the registry in force: id, languages, zone, how many feeds,
+    listings and sitemaps, and when a live check last passed. Offline: the registry is
+    validated (exit 2 with one line per problem), nothing is fetched."""
+    path = registry_path()
+    sources = load_sources(path)
+    wanted = _known_sources(args.sources)
+    rows = [
+        {
+            "id": src.id,
+            "languages": ",".join(src.languages),
+            "zone": src.timezone,
+            "feeds": len(src.feeds),
+            "listings": len(src.listings),
+            "sitemaps": len(src.sitemaps),
+            "checked": src.checked or "never",
+        }
+        for src in sources.values()
+        if src.id in wanted
+    ]
+    print(format_table(rows, list(rows[0]) if rows else ["id"]))
+    kazakh = sum("kk" in s.languages for s in sources.values())
+    print(f"\n{path}: valid, {len(sources)} source(s), {kazakh} in Kazakh; shown {len(rows)}")
+    return 0
 
 
 def _print_parsed(command: str, parse, **kwargs) -> dict | None:
@@ -328,9 +427,9 @@ def _migrated(url: str) -> str:
     return url
 
 
-def _day(value: str | None) -> date:
-    """``value`` as a date, or today in the DAG's zone."""
-    return date.fromisoformat(value) if value else datetime.now(ZoneInfo(DEFAULT_ZONE)).date()
+def _day(value: date | None) -> date:
+    """``value``, or today in the DAG's zone."""
+    return value or datetime.now(ZoneInfo(DEFAULT_ZONE)).date()
 
 
 def cmd_db_stop(args) -> None:
@@ -404,14 +503,15 @@ def cmd_backfill(args) -> int:
     from tqdm.contrib.logging import logging_redirect_tqdm
 
     from mediamon.backfill import backfill, backfill_days
-    from mediamon.devtools.runner import start_replay
 
     logging.getLogger("mediamon").setLevel(logging.WARNING)  # the bar shows progress
-    os.environ["MEDIAMON_DATABASE_URL"] = url = warehouse_url()
-
-    server = start_replay(args.capture) if args.capture else None
+    if not args.capture:  # the registry and the ids, before the warehouse starts
+        _known_sources(args.sources)
+    server = _replay(args.capture) if args.capture else None  # (checks the capture's)
     try:
-        total = len(backfill_days(args.first, args.last)) * len(select_sources(args.sources))
+        sources = _known_sources(args.sources)
+        os.environ["MEDIAMON_DATABASE_URL"] = url = warehouse_url()
+        total = len(backfill_days(args.first, args.last)) * len(sources)
         bar = tqdm(total=total, unit="source-day", desc="backfill")
         with bar, logging_redirect_tqdm():
 
@@ -543,13 +643,14 @@ def cmd_run(args) -> int:
         airflow_cli,
         airflow_env,
         run_daily,
-        start_replay,
     )
 
     day = _day(args.date)
-    os.environ.update(airflow_env())
-    server = None if args.live else start_replay(args.capture or DEMO_CAPTURE)
+    if args.live:  # the registry in force, before Airflow starts (a capture's: start_replay)
+        load_sources()
+    server = None if args.live else _replay(args.capture or DEMO_CAPTURE)
     try:
+        os.environ.update(airflow_env())
         airflow_cli("db", "migrate")
         state = run_daily(day)
     finally:

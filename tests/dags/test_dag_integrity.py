@@ -82,3 +82,23 @@ def test_dag_file_imports_in_under_two_seconds(path):
     )
     seconds = float(out.stdout.strip().splitlines()[-1])
     assert seconds < 2.0, f"{path.name} took {seconds:.2f}s to import"
+
+
+@pytest.mark.parametrize("dag_file", ["mediamon_daily.py", "mediamon_reparse.py"])
+def test_a_broken_registry_is_an_import_error_naming_file_source_and_field(
+    tmp_path, monkeypatch, dag_file
+):
+    """The UI lists a malformed registry as the DAG file's import error, one line per problem,
+    instead of the run's `plan` task failing after its retries."""
+    registry = tmp_path / "sources.yaml"
+    registry.write_text(
+        "sources:\n  - id: alpha\n    homepage: https://alpha.example/\n    languages: [ru]\n"
+        "    timezone: Asia/Almati\n    listing:\n      - {id: front, url: https://alpha.example/}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("MEDIAMON_SOURCES", str(registry))
+    bag = DagBag(dag_folder=str(DAGS / dag_file))
+    (error,) = bag.import_errors.values()
+    assert f"{registry}: sources[0] (alpha).timezone: unknown IANA time zone 'Asia/Almati'" in error
+    assert f"{registry}: sources[0] (alpha): unknown key 'listing'" in error
+    assert not bag.dags

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -241,7 +242,7 @@ ERRORS = {
     ),
     "selectors not a mapping": (
         _set_listing("selectors", ["li", "a"]),
-        ["listings[latest]", "selectors must be a mapping"],
+        ["listings[latest].selectors: must be a mapping"],
     ),
     "no feeds, listings or sitemaps": (
         _no_lists,
@@ -249,15 +250,15 @@ ERRORS = {
     ),
     "max_pages zero": (
         _set_listing("max_pages", 0),
-        ["listings[latest]", "max_pages must be an integer from 1 to 100"],
+        ["listings[latest].max_pages: must be an integer from 1 to 100"],
     ),
     "max_pages too large": (
         _set_listing("max_pages", 101),
-        ["listings[latest]", "max_pages must be an integer from 1 to 100"],
+        ["listings[latest].max_pages: must be an integer from 1 to 100"],
     ),
     "max_pages a string": (
         _set_listing("max_pages", "3"),
-        ["listings[latest]", "max_pages must be an integer from 1 to 100"],
+        ["listings[latest].max_pages: must be an integer from 1 to 100"],
     ),
     "bad list id": (
         _set("feeds", [{"id": "Main-RSS", "url": "https://alpha.example/rss"}]),
@@ -265,15 +266,15 @@ ERRORS = {
     ),
     "feed not a mapping": (
         _set("feeds", ["https://alpha.example/rss"]),
-        ["each feed/listing/sitemap must be a mapping"],
+        ["feeds[0]: must be a mapping"],
     ),
     "duplicate list id": (
         _duplicate_list_id,
         ["(alpha)", "feed/listing/sitemap ids must be unique", "'rss', 'latest', 'rss'"],
     ),
-    "no languages": (_set("languages", []), ["languages must be a non-empty list"]),
+    "no languages": (_set("languages", []), ["(alpha).languages: must be a non-empty list"]),
     "three-letter language": (_set("languages", ["rus"]), ["ISO 639-1"]),
-    "first_year not a year": (_set("first_year", 20), ["first_year must be a year"]),
+    "first_year not a year": (_set("first_year", 20), ["(alpha).first_year: must be a year"]),
     "empty source mapping": (lambda raw: raw.clear(), ["sources[0]", "missing or empty 'id'"]),
 }
 
@@ -354,3 +355,161 @@ def test_relative_feed_url_names_the_feed(tmp_path):
     message = _registry_error(_write(tmp_path, {"sources": [raw]}))
     assert "is not an absolute http(s) URL" in message
     assert "feeds" in message, message
+
+
+# --- the schema: the mistakes people make, one line each, all at once ------------------------
+
+
+def _lines(path: Path) -> list[str]:
+    with pytest.raises(RegistryError) as info:
+        load_sources(path)
+    lines = info.value.errors
+    assert str(info.value).split("\n") == lines
+    for line in lines:
+        assert line.startswith(f"{path}: "), line  # the file, on every line
+        assert "\n" not in line and "Traceback" not in line
+    return lines
+
+
+MISTAKES = {
+    "misspelled key": (
+        lambda raw: raw.update(listing=raw.pop("listings")),
+        "sources[0] (alpha): unknown key 'listing' (did you mean 'listings'?)",
+    ),
+    "misspelled nested key": (
+        lambda raw: raw["listings"][0].update(selector=raw["listings"][0].pop("selectors")),
+        "sources[0] (alpha).listings[latest]: unknown key 'selector' (did you mean 'selectors'?)",
+    ),
+    "wrong zone": (
+        _set("timezone", "Asia/Almati"),
+        "sources[0] (alpha).timezone: unknown IANA time zone 'Asia/Almati' "
+        "(did you mean 'Asia/Almaty'?)",
+    ),
+    "string for a list": (
+        _set("extra_hosts", "evil.com"),
+        "sources[0] (alpha).extra_hosts: must be a list, got a string 'evil.com'",
+    ),
+    "invalid css": (
+        _set_selectors(item="div[[["),
+        "sources[0] (alpha).listings[latest].selectors.item: invalid CSS 'div[[[': ",
+    ),
+    "css cssselect cannot translate": (
+        _set("article", {"title": "h1:-soup-contains('x')"}),
+        "sources[0] (alpha).article.title: invalid CSS \"h1:-soup-contains('x')\": ",
+    ),
+    "string for a bool": (
+        _set("conditional_get", "no"),
+        "sources[0] (alpha).conditional_get: must be true or false, got a string 'no'",
+    ),
+    "bad checked": (
+        _set("checked", "yesterday"),
+        "sources[0] (alpha).checked: must be 'never' or a date YYYY-MM-DD, got 'yesterday'",
+    ),
+    "feed with url and urls": (
+        lambda raw: raw["feeds"][0].update(urls=["https://alpha.example/feed/"]),
+        "sources[0] (alpha).feeds[rss]: give either url (one address) or urls",
+    ),
+    "relative candidate": (
+        _set("feeds", [{"id": "rss", "urls": ["https://alpha.example/rss", "feed/"]}]),
+        "sources[0] (alpha).feeds[rss].urls[1].url: 'feed/' is not an absolute http(s) URL",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(MISTAKES))
+def test_each_mistake_is_one_line_naming_file_source_and_field(tmp_path, case):
+    edit, expected = MISTAKES[case]
+    raw = _valid_source()
+    edit(raw)
+    path = _write(tmp_path, {"sources": [raw]})
+    lines = _lines(path)
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"{path}: {expected}"), lines[0]
+
+
+def test_every_error_of_every_source_is_reported_at_once(tmp_path):
+    alpha, beta = _valid_source("alpha"), _valid_source("beta")
+    alpha["timezone"] = "Asia/Almati"
+    alpha["extra_hosts"] = "evil.com"
+    alpha["listings"][0]["selectors"]["item"] = "div[[["
+    beta["listing"] = beta.pop("listings")
+    path = _write(tmp_path, {"sources": [alpha, beta, "gamma"], "source": []})
+    lines = _lines(path)
+    assert [line.removeprefix(f"{path}: ").split(":")[0] for line in lines] == [
+        "unknown top-level key 'source' (did you mean 'sources'?)",
+        "sources[0] (alpha).timezone",
+        "sources[0] (alpha).listings[latest].selectors.item",
+        "sources[0] (alpha).extra_hosts",
+        "sources[1] (beta)",
+        "sources[2]",
+    ]
+
+
+def test_a_registry_copied_into_a_capture_names_the_users_file(tmp_path):
+    raw = _valid_source()
+    raw["timezone"] = "Asia/Almati"
+    user_file = _write(tmp_path, {"sources": [raw]})
+    copy = tmp_path / "var" / "captures" / "site-0123abcd" / "sources.yaml"
+    copy.parent.mkdir(parents=True)
+    copy.write_text(f"{config.COPY_MARKER}{user_file}\n" + user_file.read_text(), "utf-8")
+    (line,) = _lines_of(copy)
+    assert line.startswith(f"{user_file}: sources[0] (alpha).timezone: "), line
+    assert "captures" not in line
+
+
+def _lines_of(path: Path) -> list[str]:
+    with pytest.raises(RegistryError) as info:
+        load_sources(path)
+    return info.value.errors
+
+
+def test_new_fields_evidence_checked_formats_and_feed_candidates(tmp_path):
+    raw = _valid_source()
+    raw.update(evidence="seen on the saved front page", checked="2026-11-30")
+    raw.update(date_format="15:00, 23 Ноябрь 2025", byline_format="a name under the headline")
+    raw["feeds"] = [
+        {
+            "id": "rss",
+            "urls": [
+                {"url": "https://alpha.example/news.rss", "evidence": "MEASURED 2026-09-24"},
+                "https://alpha.example/rss/",
+            ],
+        }
+    ]
+    raw["sitemaps"][0]["evidence"] = "robots.txt Sitemap: line"
+    raw["listings"].append({"id": "front", "url": "https://alpha.example/", "evidence": "home"})
+    src = load_sources(_write(tmp_path, {"sources": [raw]}))["alpha"]
+    assert src.evidence == "seen on the saved front page"
+    assert src.checked == date(2026, 11, 30)
+    assert src.date_format == "15:00, 23 Ноябрь 2025"
+    assert src.byline_format == "a name under the headline"
+    (feed,) = src.feeds
+    assert feed.url == "https://alpha.example/news.rss"  # the first candidate is fetched
+    assert feed.evidence == "MEASURED 2026-09-24"
+    assert feed.candidates == ("https://alpha.example/news.rss", "https://alpha.example/rss/")
+    assert src.sitemaps[0].evidence == "robots.txt Sitemap: line"
+    front = src.listings[1]
+    assert front.selectors == {} and front.evidence == "home"  # no selectors: allowed
+    raw["checked"] = "never"
+    assert load_sources(_write(tmp_path, {"sources": [raw]}))["alpha"].checked is None
+
+
+def test_packaged_registry_is_the_real_press_with_evidence_for_every_url():
+    sources = load_sources(config.PACKAGED_REGISTRY)
+    assert len(sources) >= 30
+    assert sum("kk" in s.languages for s in sources.values()) >= 10
+    assert "exclusive_kz" in sources and "exclusive_demo" not in sources
+    assert sources["exclusive_kz"].feeds == ()  # its old feed URL had no public evidence
+    for src in sources.values():
+        assert src.evidence and src.checked is None, src.id  # nothing checked live yet
+        for item in (*src.feeds, *src.listings, *src.sitemaps):
+            assert item.evidence, (src.id, item.id)
+        for feed in src.feeds:
+            assert all(c.evidence for c in feed.fallbacks), (src.id, feed.id)
+
+
+def test_live_run_plans_every_packaged_source(monkeypatch):
+    monkeypatch.delenv("MEDIAMON_SOURCES", raising=False)
+    planned = config.select_sources()
+    assert planned == list(load_sources(config.PACKAGED_REGISTRY))
+    assert len(planned) >= 30

@@ -316,7 +316,7 @@ def test_the_command_streams_csv_to_stdout_and_parquet_to_a_file(seeded, tmp_pat
     [
         (["--format", "xml"], "unknown format 'xml' (choose csv, parquet, jsonl)"),
         (["--format", "csv", "--to", "2024-09-01"],
-         "the range is reversed: --from 2024-09-08 is after --to 2024-09-01"),
+         "--to 2024-09-01 is before --from 2024-09-08"),
         (["--format", "csv", "--table", "mentions"],
          "the mentions table does not exist yet (watchlists and mentions are not built); "
          "export one of articles, headlines, stories"),

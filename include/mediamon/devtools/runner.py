@@ -15,7 +15,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from mediamon.config import DAILY_DAG_ID, data_dir
+from mediamon.config import COPY_MARKER, DAILY_DAG_ID, data_dir, load_sources, registry_origin
 from mediamon.fetch.capture import build_capture
 from mediamon.fetch.replay import ReplayServer
 from mediamon.load.db import airflow_connection_json, airflow_metadata_url, warehouse_url
@@ -52,14 +52,24 @@ def prepare_capture(source: Path) -> Path:
     """Build (into the data folder) the capture for ``source``; returns the built folder.
 
     A folder that already is a capture (``capture.warc.gz`` and ``sources.yaml``, as written
-    by ``mediamon capture build`` or ``synth``) is used as it is.
+    by ``mediamon capture build`` or ``synth``) is used as it is. The folder's own
+    ``sources.yaml``, when it has one, is validated first (:class:`~mediamon.config.
+    RegistryError` naming that file); its copy in the built capture starts with
+    :data:`~mediamon.config.COPY_MARKER`, so that later errors name the user's file too.
     """
     source = source.resolve()
-    if (source / "capture.warc.gz").is_file() and (source / "sources.yaml").is_file():
+    registry = source / "sources.yaml" if source.is_dir() else None
+    if registry is not None and registry.is_file():
+        load_sources(registry)  # before anything is built or started
+    if (source / "capture.warc.gz").is_file() and registry is not None and registry.is_file():
         return source
     name = f"{source.name}-{hashlib.sha1(str(source).encode()).hexdigest()[:8]}"
     out = data_dir() / "captures" / name
     build_capture(source, out)
+    if registry is not None and registry.is_file():
+        copy = out / "sources.yaml"
+        text = copy.read_text(encoding="utf-8")
+        copy.write_text(f"{COPY_MARKER}{registry_origin(registry)}\n{text}", encoding="utf-8")
     return out
 
 

@@ -33,7 +33,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from mediamon.config import DAILY_DAG_ID, data_dir
+from mediamon.config import DAILY_DAG_ID, data_dir, load_sources
 from mediamon.devtools.runner import DEMO_CAPTURE, airflow_env, prepare_capture
 
 COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
@@ -101,7 +101,9 @@ def up(
 
     replay_url = None
     try:
-        if not live:
+        if live:  # the registry in force, before Airflow starts (a capture's: prepare_capture)
+            load_sources()
+        else:
             built = prepare_capture(capture or DEMO_CAPTURE)
             replay_port = free_port()
             serve = [str(bin_dir / "mediamon"), "capture", "serve", str(built)]

@@ -81,7 +81,9 @@ def _registry_selectors(path: Path) -> tuple[list[dict], list[str]]:
     """(listing selector sets, article selectors) of a registry or site-profile file."""
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     entries = data.get("sources") or [data]
-    listings = [x["selectors"] for e in entries for x in e.get("listings") or []]
+    listings = [
+        x["selectors"] for e in entries for x in e.get("listings") or [] if x.get("selectors")
+    ]
     article = [s for e in entries for s in (e.get("article") or {}).values()]
     return listings, article
 
