@@ -34,7 +34,8 @@ def _nothing_starts(monkeypatch, tmp_path):
     def refuse(*args, **kwargs):
         raise AssertionError("started the warehouse on a usage error")
 
-    monkeypatch.setattr("mediamon.cli.warehouse_url", refuse)
+    for module in ("runs", "warehouse", "files"):
+        monkeypatch.setattr(f"mediamon.cli.{module}.warehouse_url", refuse, raising=False)
     monkeypatch.setattr("mediamon.devtools.runner.airflow_env", refuse)
 
 

@@ -1,0 +1,7 @@
+"""``python -m mediamon.cli``."""
+
+import sys
+
+from mediamon.cli import main
+
+sys.exit(main())

@@ -1,0 +1,255 @@
+"""Commands that run the daily chain: ``run`` (through Airflow's ``dag.test()``), ``backfill``
+and ``reparse`` (without a scheduler), and ``up``/``down``/``env`` for Airflow's services."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from mediamon.cli.common import day_or_today, known_sources, print_summary, replay
+from mediamon.cli.usage import count, existing_path, local_day
+from mediamon.config import DAILY_DAG_ID, data_dir, load_sources, registry_path
+from mediamon.load.db import connect, warehouse_url
+from mediamon.window import day_range
+
+
+def add_commands(sub) -> None:
+    """Add this module's commands to the ``mediamon`` subparsers ``sub``."""
+    run = sub.add_parser("run", help=f"run {DAILY_DAG_ID} for one local day and print a summary")
+    where = run.add_mutually_exclusive_group()
+    where.add_argument(
+        "--capture",
+        type=existing_path,
+        default=None,
+        help="folder of saved pages or a WARC to replay (default: the demo)",
+    )
+    where.add_argument(
+        "--live", action="store_true", help="fetch the live sites of the registry (needs internet)"
+    )
+    run.add_argument(
+        "--date", type=local_day, default=None, help="local day, YYYY-MM-DD (default: today)"
+    )
+    run.set_defaults(func=cmd_run)
+
+    back = sub.add_parser(
+        "backfill", help="run the daily chain over a range of local days, without a scheduler"
+    )
+    back.add_argument(
+        "--from",
+        dest="first",
+        required=True,
+        type=local_day,
+        help="first local day, YYYY-MM-DD",
+    )
+    back.add_argument(
+        "--to",
+        dest="last",
+        required=True,
+        type=local_day,
+        help="last local day (included), YYYY-MM-DD",
+    )
+    back.add_argument(
+        "--source",
+        dest="sources",
+        action="append",
+        default=[],
+        help="source id (repeatable; default: every source of the registry)",
+    )
+    back.add_argument(
+        "--capture",
+        type=existing_path,
+        default=None,
+        help="replay this capture (saved pages or a WARC) instead of the network",
+    )
+    back.add_argument("--force", action="store_true", help="run days that finished before too")
+    back.add_argument(
+        "--refetch",
+        action="store_true",
+        help="fetch again days that already have a capture in the raw store",
+    )
+    back.set_defaults(func=cmd_backfill)
+
+    rep = sub.add_parser(
+        "reparse",
+        help="re-parse stored days from the raw store (no fetch, no Airflow), with a diff report",
+    )
+    rep.add_argument("--from", dest="first", required=True, type=local_day, help="first local day")
+    rep.add_argument(
+        "--to", dest="last", required=True, type=local_day, help="last local day, included"
+    )
+    rep.add_argument(
+        "--source",
+        dest="sources",
+        action="append",
+        default=[],
+        help="source id (repeatable; default: every source of the registry, MEDIAMON_SOURCES)",
+    )
+    rep.add_argument(
+        "--every-field", action="store_true", help="list every field compared, not only changes"
+    )
+    rep.set_defaults(func=cmd_reparse)
+    sub.add_parser("env", help="print shell exports for the airflow CLI").set_defaults(func=cmd_env)
+
+    up = sub.add_parser("up", help="start Airflow's services in the background (make up)")
+    up.add_argument(
+        "--port", type=count(1, 65535), default=int(os.environ.get("AIRFLOW_PORT") or 8080)
+    )
+    up_where = up.add_mutually_exclusive_group()
+    up_where.add_argument(
+        "--capture", type=existing_path, default=None, help="replay this (default demo)"
+    )
+    up_where.add_argument("--live", action="store_true", help="fetch the live sites")
+    up.add_argument("--paused", action="store_true", help="do not unpause the DAGs")
+    up.set_defaults(func=cmd_up)
+    sub.add_parser("down", help="stop what `up` started").set_defaults(func=cmd_down)
+
+
+def cmd_run(args) -> int:
+    from mediamon.devtools.runner import (
+        DEMO_CAPTURE,
+        airflow_cli,
+        airflow_env,
+        run_daily,
+    )
+
+    day = day_or_today(args.date)
+    if args.live:  # the registry in force, before Airflow starts (a capture's: start_replay)
+        load_sources()
+    server = None if args.live else replay(args.capture or DEMO_CAPTURE)
+    try:
+        os.environ.update(airflow_env())
+        airflow_cli("db", "migrate")
+        state = run_daily(day)
+    finally:
+        if server:
+            server.stop()
+    print_summary(day)
+    print(f"{DAILY_DAG_ID} {day}: {state}")
+    return 0 if state == "success" else 1
+
+
+def cmd_backfill(args) -> int:
+    """Exit 0 when every source-day loaded (or had finished before), 1 otherwise."""
+    from tqdm import tqdm
+    from tqdm.contrib.logging import logging_redirect_tqdm
+
+    from mediamon.backfill import backfill, backfill_days
+
+    logging.getLogger("mediamon").setLevel(logging.WARNING)  # the bar shows progress
+    if not args.capture:  # the registry and the ids, before the warehouse starts
+        known_sources(args.sources)
+    server = replay(args.capture) if args.capture else None  # (checks the capture's)
+    try:
+        sources = known_sources(args.sources)
+        os.environ["MEDIAMON_DATABASE_URL"] = url = warehouse_url()
+        total = len(backfill_days(args.first, args.last)) * len(sources)
+        bar = tqdm(total=total, unit="source-day", desc="backfill")
+        with bar, logging_redirect_tqdm():
+
+            def progress(outcome) -> None:
+                bar.set_postfix_str(f"{outcome.day} {outcome.source_id}: {outcome.status}")
+                bar.update(1)
+
+            outcomes = backfill(
+                args.first, args.last, lambda: connect(url), sources=args.sources,
+                force=args.force, refetch=args.refetch, progress=progress,
+            )  # fmt: skip
+    finally:
+        if server:
+            server.stop()
+    counts: dict[str, int] = {}
+    for o in outcomes:
+        counts[o.status] = counts.get(o.status, 0) + 1
+        if o.status not in ("loaded", "skipped"):
+            print(f"{o.day} {o.source_id}: {o.status}: {o.detail}")
+    print(
+        f"backfill {args.first}..{args.last}: "
+        + ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    )
+    return 0 if set(counts) <= {"loaded", "skipped", "flagged"} else 1
+
+
+def cmd_reparse(args) -> int:
+    """Re-parse the stored source-days of [--from, --to] (:func:`mediamon.reparse.reparse_range`,
+    the steps of the DAG ``mediamon_reparse``) and print the diff table.
+
+    Exit 0 when every planned source-day re-parsed; 1 when one failed (a check of severity
+    ``fail`` included: its rows loaded) or no source-day of the range has a capture; 2 for
+    unusable arguments (a range over 366 days, an unknown source).
+    """
+    from tqdm import tqdm
+    from tqdm.contrib.logging import logging_redirect_tqdm
+
+    from mediamon.reparse import ReparseParamsError, format_report, parse_params, reparse_range
+
+    params = {"from": str(args.first), "to": str(args.last), "sources": args.sources}
+    try:
+        first, last, sources = parse_params(params)
+    except ReparseParamsError as exc:
+        print(f"mediamon reparse: {exc} (registry {registry_path()})", file=sys.stderr)
+        return 2
+    logging.getLogger("mediamon").setLevel(logging.WARNING)  # the bar shows progress
+    os.environ["MEDIAMON_DATABASE_URL"] = url = warehouse_url()
+    key = f"cli__{datetime.now(ZoneInfo('UTC')).isoformat()}"
+    bar = tqdm(total=None, unit="source-day", desc="reparse")
+    with bar, logging_redirect_tqdm():
+
+        def progress(item: dict, error: str | None, planned: int) -> None:
+            bar.total = planned
+            status = "failed" if error else "loaded"
+            bar.set_postfix_str(f"{item['day']} {item['source_id']}: {status}")
+            bar.update(1)
+
+        result = reparse_range(
+            first, last, sources, lambda: connect(url), key=key, progress=progress
+        )
+    for source_id, day, error in result.failed:
+        print(f"{day} {source_id}: failed: {error}")
+    print(format_report(result.report, every_field=args.every_field))
+    if not result.planned:
+        print(
+            f"reparse {first}..{last}: nothing to re-parse: no source-day of {', '.join(sources)} "
+            f"has a capture in the raw store ({data_dir() / 'raw'})"
+        )
+        return 1
+    absent = len(day_range(first, last)) * len(sources) - len(result.planned)
+    print(
+        f"reparse {first}..{last}: {len(result.planned) - len(result.failed)} re-parsed, "
+        f"{len(result.failed)} failed, {absent} without a capture (source-days); "
+        f"stored in reparse_diffs as reparse_key {result.key!r}"
+    )
+    return 1 if result.failed else 0
+
+
+def cmd_env(args) -> None:
+    from mediamon.devtools.runner import airflow_env
+
+    for key, value in airflow_env().items():
+        print(f"export {key}='{value}'")
+
+
+def cmd_up(args) -> int:
+    from mediamon.devtools.stack import StackError, up
+
+    try:
+        stack = up(port=args.port, capture=args.capture, live=args.live, unpause=not args.paused)
+    except StackError as exc:
+        print(f"mediamon up: {exc}", file=sys.stderr)
+        return 1
+    print(f"Airflow UI:       {stack.url}   (monitoring page: {stack.url}/mediamon/)")
+    print(f"log in as admin:  the password is in {stack.password_file}")
+    print("                  (cat it; the simple auth manager generated it on first start)")
+    print(f"fetching from:    {stack.replay_url or 'the live sites of the registry'}")
+    print(f"DAGs:             {'paused' if args.paused else 'unpaused'}")
+    print(f"logs and pids:    {stack.directory}   (stop everything: make down)")
+    return 0
+
+
+def cmd_down(args) -> None:
+    from mediamon.devtools.stack import down
+
+    if not down():
+        print("nothing to stop")
