@@ -23,6 +23,11 @@ log = logging.getLogger(__name__)
 # names instances by source instead of 0, 1, 2 ...
 BY_SOURCE = "{{ mediamon_source }}"
 
+# Celery queue of the fetch tasks (I/O bound: waits on the network and politeness delays, so
+# its workers run many at once); every other task goes to Airflow's [operators] default_queue
+# ("default"), the CPU-bound queue sized to the cores. The LocalExecutor ignores queues.
+FETCH_QUEUE = "fetch"
+
 
 def name_instance(source_id: str) -> None:
     """Name the running mapped task instance after ``source_id`` (see :data:`BY_SOURCE`)."""
