@@ -27,6 +27,7 @@ from pathlib import Path
 
 import psycopg2
 import pytest
+import redis
 from mediamon.devtools.celery_workers import broker_problem, broker_url
 from support import ROOT, TABLES
 
@@ -136,6 +137,7 @@ def celery_stack(tmp_path, capture):
     from mediamon.load.schema import upgrade
 
     tag = uuid.uuid4().hex[:8]
+    prefix = f"mediamon-test-{tag}:"
     warehouse, metadata = (_server_db(f"{n}_{tag}") for n in ("mediamon_test_cel", "airflow_cel"))
     upgrade(warehouse)
     env = {
@@ -148,7 +150,7 @@ def celery_stack(tmp_path, capture):
             "postgresql://", "postgresql+psycopg2://", 1
         ),
         "MEDIAMON_CELERY_BROKER": BROKER,
-        "AIRFLOW__CELERY_BROKER_TRANSPORT_OPTIONS__GLOBAL_KEYPREFIX": f"mediamon-test-{tag}:",
+        "AIRFLOW__CELERY_BROKER_TRANSPORT_OPTIONS__GLOBAL_KEYPREFIX": prefix,
         # the queues and routing under test, fewer processes than `make up` on 2 cores
         "MEDIAMON_CELERY_FETCH_CONCURRENCY": "4",
         "MEDIAMON_CELERY_CPU_CONCURRENCY": "2",
@@ -177,6 +179,24 @@ def celery_stack(tmp_path, capture):
         subprocess.run([_bin("mediamon"), "down"], env=env, cwd=ROOT, capture_output=True)
         for url in (warehouse, metadata):
             _drop_db(url)
+        broker = redis.Redis.from_url(BROKER)
+        for key in broker.scan_iter(f"{prefix}*"):
+            broker.delete(key)
+        # `mediamon down` stopped the workers and every process they forked
+        assert not _processes_with(f"AIRFLOW_HOME={env['AIRFLOW_HOME']}")
+
+
+def _processes_with(variable: str) -> list[str]:
+    """Pids of live processes whose environment holds ``variable`` (``NAME=value``)."""
+    found = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            if variable.encode() + b"\0" in (proc / "environ").read_bytes() + b"\0":
+                if (proc / "stat").read_text().rsplit(")", 1)[-1].split()[0] != "Z":
+                    found.append(proc.name)
+        except OSError:
+            continue
+    return found
 
 
 def _logs(directory: Path) -> str:
