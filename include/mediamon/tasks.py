@@ -100,10 +100,12 @@ def plan(context: dict, only: list[str] | None = None) -> list[dict]:
 
 
 def fetch(source_id: str, day: str) -> str:
-    """Fetch stage; returns the capture path (see :func:`mediamon.pipeline.fetch_stage`)."""
+    """Fetch stage; returns the capture path (see :func:`mediamon.pipeline.fetch_stage`). The
+    crawl holds its outlet host's lock in the warehouse: one crawler per host across runs."""
     from mediamon import pipeline
 
-    return pipeline.fetch_stage(source_id, day)
+    with closing(connect()) as conn:
+        return pipeline.fetch_stage(source_id, day, lock_conn=conn)
 
 
 def parse(source_id: str, day: str, capture: str) -> str:
