@@ -5,6 +5,7 @@ BIN     := $(VENV)/bin
 CAPTURE ?= include/mediamon/demo/exclusive
 DATE    ?= 2024-09-08
 AIRFLOW_PORT ?= 8080
+EXECUTOR ?= local
 
 .PHONY: install sysdeps run up down test bench lint format lock db-stop clean
 
@@ -23,9 +24,11 @@ run: install
 
 # Airflow's services in the background on the same database as `make run`, replaying CAPTURE
 # (`make up LIVE=1` fetches the live sites instead); `make down` stops exactly those.
+# `make up EXECUTOR=celery`: the CeleryExecutor with two workers (queues fetch and default) on
+# the machine's Redis (MEDIAMON_CELERY_BROKER, default redis://127.0.0.1:6379/0).
 up: install
 	$(if $(AIRFLOW_HOST),AIRFLOW_HOST=$(AIRFLOW_HOST)) $(BIN)/mediamon up --port $(AIRFLOW_PORT) \
-	    $(if $(LIVE),--live,--capture $(CAPTURE))
+	    $(if $(LIVE),--live,--capture $(CAPTURE)) --executor $(EXECUTOR)
 
 down: install
 	$(BIN)/mediamon down

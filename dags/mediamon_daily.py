@@ -85,7 +85,8 @@ def mediamon_daily():
     @task_group(group_id="source")
     def per_source(source_id: str, day: str):
         # mapped instances are named by their source in the UI (map_index_template), not 0, 1…
-        @task(map_index_template=BY_SOURCE)
+        # I/O bound: its own Celery queue, served with high concurrency (docs/scaling.md)
+        @task(map_index_template=BY_SOURCE, queue=tasks.FETCH_QUEUE)
         def fetch(source_id: str, day: str) -> str:
             tasks.name_instance(source_id)
             return tasks.fetch(source_id, day)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -30,8 +31,9 @@ from mediamon.batches import (
     records_of,
     write_batch,
 )
-from mediamon.config import DAILY_DAG_ID, Source, data_dir, load_sources
+from mediamon.config import DAILY_DAG_ID, Source, data_dir, load_sources, min_delay, replay_url
 from mediamon.fetch.crawl import crawl
+from mediamon.fetch.hostlock import host_lock, outlet_host
 from mediamon.fetch.warcstore import Exchange, read_capture
 from mediamon.load.loader import baseline_metrics, load_batch
 from mediamon.load.lock import source_lock
@@ -72,12 +74,14 @@ def get_source(source_id: str) -> Source:
 
 
 # -- fetch -----------------------------------------------------------------------------------
-def fetch_stage(source_id: str, day: str, *, force: bool = False) -> str:
+def fetch_stage(source_id: str, day: str, *, force: bool = False, lock_conn=None) -> str:
     """Fetch ``source_id`` for local ``day`` into its capture; returns the capture path.
 
     A day that already has a capture is not fetched again unless ``force``. Listings are
     walked back until their items are older than the day's window; conditional GETs use the
-    validators of the previous day's capture.
+    validators of the previous day's capture. ``lock_conn`` (a psycopg2 connection): crawl
+    under the outlet host's advisory lock (:mod:`mediamon.fetch.hostlock`), one crawler per
+    host across runs and workers.
     """
     path = capture_path(source_id, day)
     if path.exists() and not force:
@@ -86,7 +90,11 @@ def fetch_stage(source_id: str, day: str, *, force: bool = False) -> str:
     source = get_source(source_id)
     window = local_day_window(day, source.timezone)
     previous = capture_path(source_id, date.fromisoformat(day) - timedelta(days=1))
-    stats = crawl(source, path, window=(window.start, window.end), previous_capture=previous)
+    polite = nullcontext()
+    if lock_conn is not None:
+        polite = host_lock(lock_conn, outlet_host(source), min_delay(replay_url() is not None))
+    with polite:
+        stats = crawl(source, path, window=(window.start, window.end), previous_capture=previous)
     log.info(
         "%s %s: %d exchanges (%d without response, %d refused, %d not modified, %d retried), "
         "%d article candidates, %d off-site links",

@@ -23,6 +23,11 @@ log = logging.getLogger(__name__)
 # names instances by source instead of 0, 1, 2 ...
 BY_SOURCE = "{{ mediamon_source }}"
 
+# Celery queue of the fetch tasks (I/O bound: waits on the network and politeness delays, so
+# its workers run many at once); every other task goes to Airflow's [operators] default_queue
+# ("default"), the CPU-bound queue sized to the cores. The LocalExecutor ignores queues.
+FETCH_QUEUE = "fetch"
+
 
 def name_instance(source_id: str) -> None:
     """Name the running mapped task instance after ``source_id`` (see :data:`BY_SOURCE`)."""
@@ -95,10 +100,12 @@ def plan(context: dict, only: list[str] | None = None) -> list[dict]:
 
 
 def fetch(source_id: str, day: str) -> str:
-    """Fetch stage; returns the capture path (see :func:`mediamon.pipeline.fetch_stage`)."""
+    """Fetch stage; returns the capture path (see :func:`mediamon.pipeline.fetch_stage`). The
+    crawl holds its outlet host's lock in the warehouse: one crawler per host across runs."""
     from mediamon import pipeline
 
-    return pipeline.fetch_stage(source_id, day)
+    with closing(connect()) as conn:
+        return pipeline.fetch_stage(source_id, day, lock_conn=conn)
 
 
 def parse(source_id: str, day: str, capture: str) -> str:

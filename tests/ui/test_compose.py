@@ -16,7 +16,7 @@ from support import ROOT
 COMPOSE_FILE = ROOT / "docker-compose.yaml"
 AIRFLOW_SERVICES = {
     "airflow-apiserver", "airflow-scheduler", "airflow-dag-processor", "airflow-worker",
-    "airflow-triggerer",
+    "airflow-worker-fetch", "airflow-triggerer",
 }  # fmt: skip
 WELL_KNOWN = {"airflow", "admin", "postgres", "mediamon", "password", "changeme", "secret", ""}
 
@@ -62,7 +62,12 @@ def test_services_of_the_official_layout_with_healthchecks(config):
     assert {"postgres", "warehouse", "redis", "airflow-init"} | AIRFLOW_SERVICES <= set(services)
     for name in {"postgres", "warehouse", "redis"} | AIRFLOW_SERVICES:
         assert services[name].get("healthcheck", {}).get("test"), f"{name} has no healthcheck"
-    assert services["airflow-worker"]["command"] in ("celery worker", ["celery", "worker"])
+    # the queues of `make up EXECUTOR=celery` (mediamon.devtools.celery_workers)
+    fetch, cpu = (services[n]["command"] for n in ("airflow-worker-fetch", "airflow-worker"))
+    fetch, cpu = (c if isinstance(c, str) else " ".join(c) for c in (fetch, cpu))
+    assert "celery worker --queues fetch --concurrency 16" in fetch
+    # one process per core ("$$" is Compose's escape of "$"; `config` may print it escaped)
+    assert re.search(r'celery worker --queues default --concurrency "\$\$?\(nproc\)"', cpu)
     init = services["airflow-init"]["command"]
     init = " ".join(init) if isinstance(init, list) else init
     assert "airflow db migrate" in init and "mediamon db upgrade" in init
@@ -72,6 +77,7 @@ def test_services_of_the_official_layout_with_healthchecks(config):
         assert env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
         assert env["AIRFLOW__CORE__LOAD_EXAMPLES"] == "false"
         assert env["AIRFLOW__CELERY__BROKER_URL"].startswith("redis://")
+        assert env["AIRFLOW__OPERATORS__DEFAULT_QUEUE"] == "default"
         assert "@postgres/airflow" in env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
         # the warehouse is its own database server, reached by connection and by URL
         assert "@warehouse:5432/" in env["AIRFLOW_CONN_MEDIAMON_DB"]
@@ -85,6 +91,10 @@ def test_services_of_the_official_layout_with_healthchecks(config):
 
 def test_image_is_official_airflow_at_the_locked_version(config):
     version = _locked_airflow()
+    # the image installs the project with the lock: the celery provider of `make up` too
+    lock = (ROOT / "constraints.txt").read_text(encoding="utf-8")
+    assert re.search(r"^apache-airflow-providers-celery==\S+$", lock, re.M)
+    assert '"apache-airflow-providers-celery"' in (ROOT / "pyproject.toml").read_text()
     dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
     assert re.search(rf"^ARG AIRFLOW_VERSION={re.escape(version)}$", dockerfile, re.M)
     assert "FROM apache/airflow:${AIRFLOW_VERSION}" in dockerfile

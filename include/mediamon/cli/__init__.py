@@ -10,6 +10,7 @@
     mediamon summary [--date YYYY-MM-DD]                           a day's per-source summary
     mediamon env                                                   shell exports for `airflow`
     mediamon up [--port N] [--capture PATH | --live] [--paused]    Airflow's services, detached
+                [--executor local|celery]                           (celery: 2 workers on Redis)
     mediamon down                                                  stop what `up` started
     mediamon capture build SRC OUT                                 a capture from saved pages
     mediamon capture serve CAPTURE [--port N] [--latency-ms MS]    a replay server on loopback

@@ -103,6 +103,10 @@ def add_commands(sub) -> None:
     )
     up_where.add_argument("--live", action="store_true", help="fetch the live sites")
     up.add_argument("--paused", action="store_true", help="do not unpause the DAGs")
+    up.add_argument(
+        "--executor", choices=("local", "celery"), default="local",
+        help="local: the scheduler runs tasks; celery: two workers, queues fetch and default",
+    )  # fmt: skip
     up.set_defaults(func=cmd_up)
     sub.add_parser("down", help="stop what `up` started").set_defaults(func=cmd_down)
 
@@ -235,7 +239,10 @@ def cmd_up(args) -> int:
     from mediamon.devtools.stack import StackError, up
 
     try:
-        stack = up(port=args.port, capture=args.capture, live=args.live, unpause=not args.paused)
+        stack = up(
+            port=args.port, capture=args.capture, live=args.live, unpause=not args.paused,
+            executor=args.executor,
+        )  # fmt: skip
     except StackError as exc:
         print(f"mediamon up: {exc}", file=sys.stderr)
         return 1
@@ -244,6 +251,9 @@ def cmd_up(args) -> int:
     print("                  (cat it; the simple auth manager generated it on first start)")
     print(f"fetching from:    {stack.replay_url or 'the live sites of the registry'}")
     print(f"DAGs:             {'paused' if args.paused else 'unpaused'}")
+    print(f"executor:         {stack.executor}")
+    for worker in stack.workers:
+        print(f"celery worker:    {worker}")
     print(f"logs and pids:    {stack.directory}   (stop everything: make down)")
     return 0
 

@@ -6,7 +6,10 @@
 - a replay server for a capture (default: the demo), unless ``live`` is asked for, so runs
   triggered in the UI fetch over loopback and never reach the internet;
 - ``airflow api-server`` (UI, REST API and task execution API) on ``port``, ``airflow
-  scheduler`` (LocalExecutor), ``airflow dag-processor`` and ``airflow triggerer``.
+  scheduler``, ``airflow dag-processor`` and ``airflow triggerer``;
+- with ``executor="celery"``, the scheduler runs the CeleryExecutor and two ``airflow celery
+  worker`` processes serve its queues ``fetch`` and ``default`` (the broker is the machine's
+  Redis; see :mod:`mediamon.devtools.celery_workers`). The default is the LocalExecutor.
 
 Every process runs in its own session (process group); its pid goes to
 ``<stack dir>/<name>.pid`` and its output to ``<stack dir>/<name>.log``. :func:`down` stops
@@ -34,9 +37,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mediamon.config import DAILY_DAG_ID, data_dir, load_sources
+from mediamon.devtools import celery_workers
 from mediamon.devtools.runner import DEMO_CAPTURE, airflow_env, prepare_capture
 
 COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
+EXECUTORS = ("local", "celery")
 STOP_GRACE_SECONDS = 30.0
 
 
@@ -52,6 +57,8 @@ class Stack:
     directory: Path  # pid and log files
     password_file: Path  # the simple auth manager's generated passwords (JSON: user -> password)
     replay_url: str | None  # the replay server, None for live sites
+    executor: str = "local"  # "local" or "celery"
+    workers: tuple[str, ...] = ()  # the Celery workers' node names (queue-tag@host)
 
 
 def stack_dir() -> Path:
@@ -72,6 +79,7 @@ def up(
     live: bool = False,
     unpause: bool = True,
     timeout: float = 300.0,
+    executor: str = "local",
 ) -> Stack:
     """Start the stack and wait until the UI answers and the DAGs are parsed; returns it.
 
@@ -79,10 +87,19 @@ def up(
     folder of saved pages or a WARC to replay (default the demo); ``live`` fetches the
     registry's live sites instead. ``unpause``: unpause the mediamon DAGs (the scheduler then
     runs the latest complete local day, and the asset-scheduled DAGs follow it). Log-server
-    ports are picked free unless set in the environment. Raises :class:`StackError` when a
-    stack already runs from this folder, or when a service exits or is not healthy within
-    ``timeout`` seconds (the services started so far are stopped again).
+    ports are picked free unless set in the environment. ``executor``: ``"local"`` (the
+    scheduler runs the tasks) or ``"celery"`` (two Celery workers on the broker
+    ``$MEDIAMON_CELERY_BROKER``, started once the services are healthy and waited for). Raises
+    :class:`StackError` when a stack already runs from this folder, when the broker does not
+    answer, or when a service exits or is not healthy within ``timeout`` seconds (the services
+    started so far are stopped again); ValueError for an unknown ``executor``.
     """
+    if executor not in EXECUTORS:
+        raise ValueError(f"executor must be one of {', '.join(EXECUTORS)}, not {executor!r}")
+    if executor == "celery" and (
+        problem := celery_workers.broker_problem(celery_workers.broker_url())
+    ):
+        raise StackError(f"{problem}: start Redis or set {celery_workers.BROKER_ENV}")
     directory = stack_dir()
     running = [p.stem for p in _pid_files(directory) if _alive(p)]
     if running:
@@ -96,6 +113,8 @@ def up(
     env.setdefault("AIRFLOW__API__WORKERS", "1")
     # with unpause, DAGs new to the metadata DB start unpaused; _wait_dags unpauses the others
     env["AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION"] = "False" if unpause else "True"
+    if executor == "celery":
+        env.update(celery_workers.executor_env(env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]))
     bin_dir = Path(sys.executable).parent
     env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
 
@@ -122,12 +141,46 @@ def up(
             _spawn(directory, name, argv, env)
         url = f"http://localhost:{port}"
         _wait_healthy(directory, url, timeout)
+        workers = _start_workers(directory, env, str(port), timeout) if executor == "celery" else ()
         _wait_dags(directory, env, timeout, unpause)
     except BaseException:
         down(quiet=True)
         raise
     home = Path(env["AIRFLOW_HOME"])
-    return Stack(url, directory, home / "simple_auth_manager_passwords.json.generated", replay_url)
+    passwords = home / "simple_auth_manager_passwords.json.generated"
+    return Stack(url, directory, passwords, replay_url, executor, workers)
+
+
+def _start_workers(directory: Path, env: dict, tag: str, timeout: float) -> tuple[str, ...]:
+    """Start one ``airflow celery worker`` per queue, each with its own node name and
+    log-server port (the ``default`` worker takes the stack's); wait until each says it is
+    ready in its log. Returns their node names."""
+    airflow = str(Path(sys.executable).with_name("airflow"))
+    nodes = []
+    for worker in celery_workers.workers():
+        port = env["AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT"]
+        if worker.queue != celery_workers.DEFAULT_QUEUE:
+            port = str(free_port())
+        name = f"celery-{worker.queue}"
+        log = directory / f"{name}.log"
+        offset = log.stat().st_size if log.exists() else 0
+        worker_env = {**env, **celery_workers.worker_env(worker, tag, int(port))}
+        _spawn(directory, name, celery_workers.worker_command(airflow, worker, tag), worker_env)
+        nodes.append((worker.node(tag), log, offset))
+    deadline = time.monotonic() + timeout
+    for node, log, offset in nodes:
+        while f"{node} ready." not in _read_from(log, offset):
+            _check_running(directory)
+            if time.monotonic() > deadline:
+                raise StackError(f"Celery worker {node} not ready after {timeout:.0f} s: see {log}")
+            time.sleep(1)
+    return tuple(node for node, _, _ in nodes)
+
+
+def _read_from(path: Path, offset: int) -> str:
+    with open(path, "rb") as f:
+        f.seek(offset)
+        return f.read().decode(errors="replace")
 
 
 def down(quiet: bool = False) -> list[str]:

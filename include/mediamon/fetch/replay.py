@@ -101,6 +101,7 @@ class _Handler(BaseHTTPRequestHandler):
     index: dict[str, Recorded] = {}
     latency: float = 0.0
     served: list[str] = []  # one per request, in arrival order (the server's request log)
+    arrived: list[float] = []  # time.monotonic() of each request's arrival
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
         self._answer(send_body=True)
@@ -109,6 +110,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._answer(send_body=False)
 
     def _answer(self, *, send_body: bool) -> None:
+        arrived = time.monotonic()
         if self.latency > 0:
             time.sleep(self.latency)
         if self.path.startswith(("http://", "https://")):
@@ -117,6 +119,7 @@ class _Handler(BaseHTTPRequestHandler):
             scheme = self.headers.get(SCHEME_HEADER, "http")
             url = f"{scheme}://{self.headers.get('Host', '')}{self.path}"
         self.served.append(f"{self.command} {url}")
+        self.arrived.append(arrived)
         recorded = self.index.get(_key(url))
         if recorded is None:
             other = (
@@ -166,9 +169,11 @@ class ReplayServer:
         paths = [captures] if isinstance(captures, Path | str) else list(captures)
         index = load_index([Path(p) for p in paths])
         handler = type(
-            "Handler", (_Handler,), {"index": index, "latency": float(latency), "served": []}
-        )
+            "Handler", (_Handler,),
+            {"index": index, "latency": float(latency), "served": [], "arrived": []},
+        )  # fmt: skip
         self.requests: list[str] = handler.served  # "GET <url>" per request received
+        self.arrivals: list[float] = handler.arrived  # time.monotonic() of each arrival
         self.size = len(handler.index)
         self._server = ThreadingHTTPServer(("127.0.0.1", port), handler)
         self._server.daemon_threads = True
