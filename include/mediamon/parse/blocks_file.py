@@ -13,7 +13,7 @@ from types import SimpleNamespace
 
 from mediamon.parse.input_file import InputError, read_input
 from mediamon.parse.listing import parse_listing
-from mediamon.parse.lists_file import json_items
+from mediamon.parse.lists_file import listing_json
 from mediamon.text.urls import bare_host
 from mediamon.window import DEFAULT_ZONE
 
@@ -42,19 +42,4 @@ def find_headlines_file(path: Path, *, url: str | None) -> dict:
     listing = source.listings[0]
     body = read_input(path, allow_empty=True)
     result = parse_listing(body, url, source=source, listing=listing, fetched_at=datetime.now(UTC))
-    items = json_items(result.headlines, [source.name, *source.hosts])
-    for item, headline in zip(items, result.headlines, strict=True):
-        item["block"] = headline.get("block")
-    return {
-        "feed": {
-            "kind": "listing",
-            "list_id": listing.id,
-            "url": url,
-            "source": source.id,
-            "next_page_url": result.next_page_url,
-        },  # fmt: skip
-        "items": items,
-        "warnings": result.warnings,
-        "skipped": result.skipped,
-        "refused_reason": None,
-    }
+    return listing_json(result, source=source, listing=listing, url=url, extra=("block",))

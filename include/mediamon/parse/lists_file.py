@@ -90,6 +90,16 @@ def parse_listing_file(
     body = read_input(path, allow_empty=True)
     url = url or listing.url
     result = parse_listing(body, url, source=source, listing=listing, fetched_at=datetime.now(UTC))
+    return listing_json(result, source=source, listing=listing, url=url)
+
+
+def listing_json(result, *, source, listing, url: str, extra: tuple[str, ...] = ()) -> dict:
+    """What ``parse-listing`` prints for a :class:`~mediamon.parse.results.ListingResult`:
+    the list, its items as :func:`json_items` (plus each headline's ``extra`` keys), the
+    warnings and the skipped items."""
+    items = json_items(result.headlines, [source.name, *source.hosts])
+    for item, headline in zip(items, result.headlines, strict=True):
+        item.update({key: headline.get(key) for key in extra})
     return {
         "feed": {
             "kind": "listing",
@@ -98,7 +108,7 @@ def parse_listing_file(
             "source": source.id,
             "next_page_url": result.next_page_url,
         },  # fmt: skip
-        "items": json_items(result.headlines, [source.name, *source.hosts]),
+        "items": items,
         "warnings": result.warnings,
         "skipped": result.skipped,
         "refused_reason": None,
