@@ -77,6 +77,7 @@ def _parser() -> argparse.ArgumentParser:
         "--live", action="store_true", help="fetch the live sites of the registry (needs internet)"
     )
     run.add_argument("--date", default=None, help="local day, YYYY-MM-DD (default: today)")
+    run.add_argument("-v", "--verbose", action="store_true", help="print Airflow's whole log")
     run.set_defaults(func=cmd_run)
 
     back = sub.add_parser(
@@ -467,25 +468,30 @@ def cmd_coverage(args) -> None:
 
 
 def cmd_run(args) -> int:
-    from mediamon.devtools.runner import (
-        DEMO_CAPTURE,
-        airflow_cli,
-        airflow_env,
-        run_daily,
-        start_replay,
-    )
+    """Exit 0 when the run succeeded, 1 when it failed or another run of the day holds the
+    lock (:func:`mediamon.devtools.runner.run_lock`)."""
+    from mediamon.devtools import runner
 
     day = _day(args.date)
-    os.environ.update(airflow_env())
-    server = None if args.live else start_replay(args.capture or DEMO_CAPTURE)
     try:
-        airflow_cli("db", "migrate")
-        state = run_daily(day)
-    finally:
-        if server:
-            server.stop()
-    _print_summary(day)
-    print(f"{DAILY_DAG_ID} {day}: {state}")
+        with runner.run_lock(day):
+            os.environ.update(runner.airflow_env())
+            server = None if args.live else runner.start_replay(args.capture or runner.DEMO_CAPTURE)
+            log = runner.run_log(day)
+            print(f"{DAILY_DAG_ID} {day}: " + ("" if args.verbose else f"full log in {log}"))
+            try:
+                state = runner.run_quietly(day, verbose=args.verbose)
+            finally:
+                if server:
+                    server.stop()
+    except runner.RunInProgress as exc:
+        print(f"mediamon run: {exc}; wait for it, or stop that process", file=sys.stderr)
+        return 1
+    if state != "not started":
+        _print_summary(day)
+    if state != "success" and not args.verbose:
+        print("\n".join(runner.log_errors(log)))
+    print(f"{DAILY_DAG_ID} {day}: {state}" + ("" if args.verbose else f" (log: {log})"))
     return 0 if state == "success" else 1
 
 
