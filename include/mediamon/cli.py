@@ -373,7 +373,7 @@ def cmd_backfill(args) -> int:
     from tqdm import tqdm
     from tqdm.contrib.logging import logging_redirect_tqdm
 
-    from mediamon.backfill import backfill, backfill_days
+    from mediamon.backfill import backfill, backfill_days, exit_code
     from mediamon.devtools.runner import start_replay
 
     logging.getLogger("mediamon").setLevel(logging.WARNING)  # the bar shows progress
@@ -396,29 +396,24 @@ def cmd_backfill(args) -> int:
     finally:
         if server:
             server.stop()
-    counts: dict[str, int] = {}
-    for o in outcomes:
-        counts[o.status] = counts.get(o.status, 0) + 1
-        if o.status not in ("loaded", "skipped"):
-            print(f"{o.day} {o.source_id}: {o.status}: {o.detail}")
-    print(
-        f"backfill {args.first}..{args.last}: "
-        + ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-    )
-    return 0 if set(counts) <= {"loaded", "skipped", "flagged"} else 1
+    print(f"backfill {args.first}..{args.last}: {_outcomes(outcomes)}")
+    return exit_code(outcomes)
 
 
 def cmd_reparse(args) -> int:
     """Re-parse the stored source-days of [--from, --to] (:func:`mediamon.reparse.reparse_range`,
     the steps of the DAG ``mediamon_reparse``) and print the diff table.
 
-    Exit 0 when every planned source-day re-parsed; 1 when one failed (a check of severity
-    ``fail`` included: its rows loaded) or no source-day of the range has a capture; 2 for
+    Each source-day is ``loaded``, ``flagged``, ``unreachable`` or ``failed``, as ``backfill``
+    says, with its exit code (:func:`mediamon.backfill.exit_code`): 0 when every one loaded or
+    was only flagged; 1 when one failed (a check of severity ``fail`` included: its rows
+    loaded) or cannot reach its day, or no source-day of the range has a capture; 2 for
     unusable arguments (a range over 366 days, an unknown source).
     """
     from tqdm import tqdm
     from tqdm.contrib.logging import logging_redirect_tqdm
 
+    from mediamon.backfill import exit_code
     from mediamon.reparse import ReparseParamsError, format_report, parse_params, reparse_range
 
     params = {"from": str(args.first), "to": str(args.last), "sources": args.sources}
@@ -433,17 +428,14 @@ def cmd_reparse(args) -> int:
     bar = tqdm(total=None, unit="source-day", desc="reparse")
     with bar, logging_redirect_tqdm():
 
-        def progress(item: dict, error: str | None, planned: int) -> None:
+        def progress(outcome, planned: int) -> None:
             bar.total = planned
-            status = "failed" if error else "loaded"
-            bar.set_postfix_str(f"{item['day']} {item['source_id']}: {status}")
+            bar.set_postfix_str(f"{outcome.day} {outcome.source_id}: {outcome.status}")
             bar.update(1)
 
         result = reparse_range(
             first, last, sources, lambda: connect(url), key=key, progress=progress
         )
-    for source_id, day, error in result.failed:
-        print(f"{day} {source_id}: failed: {error}")
     print(format_report(result.report, every_field=args.every_field))
     if not result.planned:
         print(
@@ -453,11 +445,21 @@ def cmd_reparse(args) -> int:
         return 1
     absent = len(day_range(first, last)) * len(sources) - len(result.planned)
     print(
-        f"reparse {first}..{last}: {len(result.planned) - len(result.failed)} re-parsed, "
-        f"{len(result.failed)} failed, {absent} without a capture (source-days); "
-        f"stored in reparse_diffs as reparse_key {result.key!r}"
+        f"reparse {first}..{last}: {_outcomes(result.outcomes)}, {absent} without a capture "
+        f"(source-days); stored in reparse_diffs as reparse_key {result.key!r}"
     )
-    return 1 if result.failed else 0
+    return exit_code(result.outcomes)
+
+
+def _outcomes(outcomes) -> str:
+    """Print the source-days that did not simply load (``day source: status: detail``);
+    return the counts per status (``2 loaded, 1 unreachable``), as backfill and reparse say."""
+    counts: dict[str, int] = {}
+    for o in outcomes:
+        counts[o.status] = counts.get(o.status, 0) + 1
+        if o.status not in ("loaded", "skipped"):
+            print(f"{o.day} {o.source_id}: {o.status}: {o.detail}")
+    return ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
 
 
 def cmd_coverage(args) -> None:
