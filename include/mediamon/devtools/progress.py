@@ -86,7 +86,7 @@ class ProgressView:
         self.seen: dict[tuple[str, int], str | None] = {}
         self.bar = tqdm(
             total=total, desc=title, unit="task", file=self.stream, leave=False,
-            disable=not self.stream.isatty(), bar_format="{desc}: {n}/{total} tasks {postfix}",
+            disable=not self.stream.isatty(), bar_format="{desc}: {n}/{total} tasks{postfix}",
         )  # fmt: skip
 
     def name(self, ts: TaskState) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -133,13 +134,26 @@ def run_log(day: date) -> Path:
     return folder / f"run-{day.isoformat()}.log"
 
 
+ERROR_RECORD = re.compile(r"\[error\s*\] (?P<message>.*?)\s+\[[\w.]+\](?: |$)")
+RAISED = re.compile(r"^(?:[\w]+\.)*(?P<error>\w*(?:Error|Exception|Exit)\w*): (?P<message>.*)")
+GENERIC = ("Task failed with exception", "Task failed; ti=", "[DAG TEST] Error running task")
+
+
 def log_errors(path: Path, limit: int = 8) -> list[str]:
-    """The last ``limit`` error lines of a run's log (structlog's ``[error  ]`` records and a
-    traceback's final line), cut to 300 characters each."""
-    found = []
+    """The last ``limit`` distinct errors of a run's log, one line each (``error: message``):
+    the error records (structlog's ``[error  ]``, without Airflow's generic ones) and what
+    each traceback raised (its last line, the exception's class without its module)."""
+    found: list[str] = []
     for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-        if "[error" in line or line.startswith(("RuntimeError", "Traceback")):
-            found.append(line[:300])
+        record, raised = ERROR_RECORD.search(line), RAISED.match(line)
+        if record and not record["message"].startswith(GENERIC):
+            message = record["message"]
+        elif raised:
+            message = f"{raised['error']}: {raised['message']}"
+        else:
+            continue
+        if f"error: {message}"[:300] not in found:
+            found.append(f"error: {message}"[:300])
     return found[-limit:]
 
 
