@@ -191,15 +191,16 @@ def test_make_run_prints_the_stages_and_the_summary_not_airflows_log(
 
     monkeypatch.setenv("MEDIAMON_REPLAY", "")  # the CLI points the pipeline at its replay
     monkeypatch.setenv("MEDIAMON_SOURCES", "")
-    assert main(["run", "--capture", str(DEMO), "--date", "2024-09-08"]) == 0
+    code = main(["run", "--capture", str(DEMO), "--date", "2024-09-08"])
     lines = capsys.readouterr().out.splitlines()
+    assert code == 0, lines
     assert len(lines) < 40, lines
     assert not [line for line in lines if "[info" in line or "[warning" in line], lines
     stages = [line.split() for line in lines if line.startswith("  exclusive_demo")]
     assert [s[1:3] for s in stages] == [
         ["fetch", "success"], ["parse", "success"], ["validate", "success"], ["load", "success"],
-    ]  # fmt: skip
-    assert lines[-3].split()[:5] == ["exclusive_demo", "25", "13", "7", "32"]
+    ], lines  # fmt: skip
+    assert lines[-3].split()[:5] == ["exclusive_demo", "25", "13", "7", "32"], lines
     log = data_dir() / "logs" / "run-2024-09-08.log"
     assert lines[-1] == f"mediamon_daily 2024-09-08: success (log: {log})"
     assert "[DAG TEST] end task task_id=source.load" in log.read_text(encoding="utf-8")
