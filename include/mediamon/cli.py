@@ -480,7 +480,10 @@ def cmd_run(args) -> int:
             os.environ.update(runner.airflow_env())
             server = None if args.live else runner.start_replay(args.capture or runner.DEMO_CAPTURE)
             log = runner.run_log(day)
-            print(f"{DAILY_DAG_ID} {day}: " + ("" if args.verbose else f"full log in {log}"))
+            print(
+                f"{DAILY_DAG_ID} {day}: "
+                + ("Airflow's log follows" if args.verbose else f"full log in {log}")
+            )
             try:
                 state = runner.run_quietly(day, verbose=args.verbose)
             finally:
