@@ -30,15 +30,16 @@ and failed tasks raise alerts: logged, and sent to the webhook of the connection
 
 In the grid, the mapped instances of the `source` group are named by their source id.
 
-Params (for a manual run, "Trigger" in the UI): `sources`, the source ids to run (registry ids
-such as `exclusive_demo`, one per line; empty = every source). An id the registry does not
-know fails `plan` with the list of known ids.
+Params (for a manual run, "Trigger" in the UI): `sources`, the source ids to run, chosen
+among the registry's ids (empty = every source). The form refuses an id the registry does
+not know; a run triggered through the API with one fails `plan` at once (no retries) with the
+list of known ids.
 """
 
 from __future__ import annotations
 
 import pendulum
-from airflow.sdk import Param, dag, get_current_context, task, task_group
+from airflow.sdk import dag, get_current_context, task, task_group
 from mediamon import tasks
 from mediamon.assets import SOURCE_DAY, record_load
 from mediamon.config import DAILY_DAG_ID, load_sources
@@ -60,14 +61,7 @@ BY_SOURCE = tasks.BY_SOURCE  # mapped instances named by source id
     max_active_runs=4,
     default_args=tasks.default_args(retries=2),
     params={
-        "sources": Param(
-            [],
-            type=["array", "null"],  # optional in the trigger form
-            items={"type": "string", "pattern": "^[a-z][a-z0-9_]*$"},
-            uniqueItems=True,
-            title="Sources",
-            description="Source ids of the registry to run, one per line (empty: every source)",
-        )
+        "sources": tasks.sources_param("Source ids of the registry to run (empty: every source)")
     },
     tags=["mediamon", "daily", "ingest"],
     doc_md=__doc__,

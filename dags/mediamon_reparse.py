@@ -44,9 +44,7 @@ load_sources()
     params={
         "from": Param(type="string", format="date", description="First local day, YYYY-MM-DD"),
         "to": Param(type="string", format="date", description="Last local day (included)"),
-        "sources": Param(
-            [], type="array", items={"type": "string"}, description="Source ids (empty: all)"
-        ),
+        "sources": tasks.sources_param("Source ids of the registry (empty: all)"),
     },
     tags=["mediamon", "reparse", "manual"],
     doc_md=__doc__,

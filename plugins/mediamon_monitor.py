@@ -3,7 +3,7 @@
 - ``/mediamon/``: the page (:mod:`mediamon.monitor`): per source and day volumes, DQ pass
   rates, quarantine counts and top reasons, drift alarms, last successful runs, charts;
   every route takes ``?end=YYYY-MM-DD`` (the window's last local day; default the latest day
-  with fetches) and ``?days=N`` (1 to 366, default 14);
+  a source could reach, else the latest with fetches) and ``?days=N`` (1 to 366, default 14);
 - ``/mediamon/chart/volume.svg``, ``/mediamon/chart/pass_rate.svg``: its charts;
 - ``/mediamon/data.json``: the same data as JSON;
 - ``/mediamon/data-docs/...``: the Great Expectations Data Docs (``$MEDIAMON_DATA_DIR/data_docs``).

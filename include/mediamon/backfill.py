@@ -37,6 +37,9 @@ class Outcome:
     detail: str = ""
 
 
+OK = {"loaded", "skipped", "flagged"}  # statuses of a clean exit
+
+
 def backfill_days(first: date, last: date) -> list[date]:
     """:func:`mediamon.window.day_range` of [first, last], its errors worded for the command
     line: ValueError ``--to D2 is before --from D1`` or ``N days asked; at most 366 per
@@ -113,9 +116,21 @@ def _one(source_id: str, day: date, conn, refetch: bool) -> Outcome:
         log.exception("%s %s failed", source_id, day)
         conn.rollback()
         return Outcome(source_id, day, "failed", f"{type(exc).__name__}: {exc}")
+    return outcome_of(source_id, day, loaded)
+
+
+def outcome_of(source_id: str, day: date, loaded: dict) -> Outcome:
+    """The :class:`Outcome` of a source-day the load stage returned ``loaded`` for (its
+    ``coverage`` decides): the one vocabulary of ``backfill`` and ``reparse``."""
     cov = loaded["coverage"]
     if not cov["reachable"]:
         return Outcome(source_id, day, "unreachable", cov["reason"])
     if cov["flagged"]:
         return Outcome(source_id, day, "flagged", cov["reason"])
     return Outcome(source_id, day, "loaded", f"{loaded['articles']} articles")
+
+
+def exit_code(outcomes: Iterable[Outcome]) -> int:
+    """0 when every source-day loaded, was skipped or only flagged; 1 otherwise (one failed or
+    cannot reach its day): the exit code of ``backfill`` and ``reparse``."""
+    return 0 if {o.status for o in outcomes} <= OK else 1

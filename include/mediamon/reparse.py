@@ -26,6 +26,7 @@ from pathlib import Path
 from psycopg2.extras import execute_values
 
 from mediamon import batches, pipeline
+from mediamon.backfill import Outcome, outcome_of
 from mediamon.config import data_dir, select_sources
 from mediamon.load.schema import upgrade
 from mediamon.parse.version import PARSER_VERSION
@@ -221,13 +222,15 @@ def format_report(rows: list[dict], *, every_field: bool = False) -> str:
 @dataclass(frozen=True)
 class RangeResult:
     """What :func:`reparse_range` did: the ``planned`` source-days (``{"source_id", "day"}``),
-    those that ``failed`` (``(source_id, day, "<ErrorType>: <message>")``) and the diff
-    ``report`` (:func:`diff_report` rows, also stored in ``reparse_diffs`` under ``key``)."""
+    those that ``failed`` (``(source_id, day, "<ErrorType>: <message>")``), the diff
+    ``report`` (:func:`diff_report` rows, also stored in ``reparse_diffs`` under ``key``) and
+    one :class:`mediamon.backfill.Outcome` per planned source-day (``outcomes``)."""
 
     key: str
     planned: list[dict]
     failed: list[tuple[str, str, str]]
     report: list[dict]
+    outcomes: list[Outcome]
 
 
 def reparse_range(
@@ -245,22 +248,25 @@ def reparse_range(
 
     ``connect``: zero-argument callable returning a psycopg2 connection to the warehouse
     (migrated first). ``key``: the ``reparse_key`` of the report (and the snapshot's name).
-    ``progress(item, error, planned)`` is called after each source-day: ``error`` None when it
-    loaded, ``planned`` the number of source-days planned. A failing source-day (a check of
-    severity ``fail`` included: its rows loaded) is logged and kept in
+    ``progress(outcome, planned)`` is called after each source-day with its
+    :class:`mediamon.backfill.Outcome` (``loaded``, ``flagged``, ``unreachable`` or
+    ``failed``, as a backfill says) and the number of source-days planned. A failing
+    source-day (a check of severity ``fail`` included: its rows loaded) is logged and kept in
     :attr:`RangeResult.failed`, and the others go on, as the DAG's mapped tasks do; the report
     covers the range either way.
     """
     upgrade(connect)
     planned = plan(first, last, sources)
     failed: list[tuple[str, str, str]] = []
+    outcomes: list[Outcome] = []
     conn = connect()
     try:
         before = snapshot(conn, first, last, sources, key)
         for item in planned:
-            error = None
+            error, day = None, date.fromisoformat(item["day"])
             try:
-                reparse_source_day(item["source_id"], item["day"], conn)
+                loaded = reparse_source_day(item["source_id"], item["day"], conn)
+                outcomes.append(outcome_of(item["source_id"], day, loaded))
             except Exception as exc:  # one source-day must not stop the range
                 log.exception("%s %s: re-parse failed", item["source_id"], item["day"])
                 if not conn.closed:
@@ -269,9 +275,10 @@ def reparse_range(
                     conn = connect()
                 error = f"{type(exc).__name__}: {exc}"
                 failed.append((item["source_id"], item["day"], error))
+                outcomes.append(Outcome(item["source_id"], day, "failed", error))
             if progress:
-                progress(item, error, len(planned))
+                progress(outcomes[-1], len(planned))
         report = diff_report(conn, before, first, last, sources, key)
     finally:
         conn.close()
-    return RangeResult(key=key, planned=planned, failed=failed, report=report)
+    return RangeResult(key=key, planned=planned, failed=failed, report=report, outcomes=outcomes)

@@ -80,11 +80,36 @@ def migrate() -> None:
     upgrade(connect)
 
 
+def sources_param(description: str):
+    """The ``sources`` param of a DAG: a list of the registry's ids, checked in the trigger
+    form (``items.enum``) and offered there as a multi-select (``examples``); empty = all.
+
+    Reads the registry in force when the DAG file is parsed (a broken one is an import error).
+    """
+    from airflow.sdk import Param
+
+    from mediamon.config import load_sources
+
+    ids = list(load_sources())
+    return Param(
+        [],
+        type=["array", "null"],  # optional in the trigger form
+        items={"type": "string", "enum": ids},
+        examples=ids,
+        uniqueItems=True,
+        title="Sources",
+        description=description,
+    )
+
+
 def plan(context: dict, only: list[str] | None = None) -> list[dict]:
     """The run's local day and its sources: ``[{"source_id": ..., "day": "YYYY-MM-DD"}]``.
 
-    ``only`` restricts the sources (ids); an unknown id raises KeyError.
+    ``only`` restricts the sources (ids); an unknown id (or a registry listing none) raises
+    AirflowFailException: the task fails at once, without retries (the same ids fail again).
     """
+    from airflow.sdk.exceptions import AirflowFailException
+
     day, partial = day_from_context(context)
     if partial:
         log.warning(
@@ -94,7 +119,10 @@ def plan(context: dict, only: list[str] | None = None) -> list[dict]:
         )
     else:
         log.info("this run covers the local day %s (%s) [00:00, 24:00)", day, DEFAULT_ZONE)
-    sources = select_sources(only)
+    try:
+        sources = select_sources(only)
+    except (KeyError, ValueError) as exc:
+        raise AirflowFailException(str(exc.args[0])) from None
     log.info("day %s, %d sources: %s", day, len(sources), ", ".join(sources))
     return [{"source_id": s, "day": day.isoformat()} for s in sources]
 

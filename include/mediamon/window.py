@@ -92,10 +92,11 @@ def day_from_context(context: dict, *, now: datetime | None = None) -> tuple[dat
 
 def is_new_on(published_at: datetime | None, day: date, zone: ZoneInfo) -> bool | None:
     """Whether an item published at ``published_at`` is new on local ``day`` in ``zone``:
-    True on that day, False before (an older story still listed), None when undated."""
+    True on that day only; False before (an older story still listed) and after (a later
+    story seen when a past day is run from a newer capture); None when undated."""
     if published_at is None:
         return None
-    return published_at.astimezone(zone).date() >= day
+    return published_at.astimezone(zone).date() == day
 
 
 def day_range(first: date, last: date) -> list[date]:

@@ -102,3 +102,26 @@ def test_a_broken_registry_is_an_import_error_naming_file_source_and_field(
     assert f"{registry}: sources[0] (alpha).timezone: unknown IANA time zone 'Asia/Almati'" in error
     assert f"{registry}: sources[0] (alpha): unknown key 'listing'" in error
     assert not bag.dags
+
+
+@pytest.mark.parametrize("dag_id", ["mediamon_daily", "mediamon_reparse"])
+def test_the_trigger_form_offers_and_checks_the_registry_ids(dagbag, dag_id):
+    """Issue 20 item 5: an unknown source id is refused by the form (the params schema), not
+    accepted and retried."""
+    from airflow.sdk.definitions.param import ParamValidationError
+    from mediamon.config import select_sources
+
+    param = dagbag.dags[dag_id].params.get_param("sources")
+    ids = select_sources()
+    assert param.schema["items"]["enum"] == ids and param.schema["examples"] == ids
+    assert param.resolve(ids[:1]) == ids[:1] and param.resolve([]) == []
+    with pytest.raises(ParamValidationError):
+        param.resolve(["exclusive_dmeo"])
+
+
+def test_plan_fails_an_unknown_source_without_retries():
+    from airflow.sdk.exceptions import AirflowFailException
+    from mediamon import tasks
+
+    with pytest.raises(AirflowFailException, match="unknown sources.*nope"):
+        tasks.plan({}, only=["nope"])

@@ -75,6 +75,15 @@ def test_backfill_resumes_never_refetches_and_is_idempotent_in_any_order(warehou
     first = backfill(SEP[1], SEP[3], connect, progress=seen.append)
     assert [(o.day, o.status) for o in first] == [(d, "loaded") for d in SEP[1:]]
     assert seen == first  # one progress call per source-day
+    # is_new means "published that local day": a backfilled day read from the capture of the
+    # 8th sees items of the 7th and 8th, and they are not new on the 6th
+    wrong = _per_day(
+        db,
+        "select day, count(*) from sightings where is_new"
+        " and (published_at at time zone 'Asia/Almaty')::date <> day group by 1",
+    )
+    assert wrong == {}
+    assert _per_day(db, "select day, count(*) from sightings where is_new group by 1") != {}
     assert len(server.requests) == 3 * 25  # each day fetched once
     before = snapshot(db)
     assert [r[1] for r in before["source_day_coverage"]] == SEP[1:]

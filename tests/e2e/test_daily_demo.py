@@ -121,10 +121,19 @@ def test_manual_run_without_logical_date_covers_today(airflow_db, warehouse, db,
 
     replay(DEMO)
     today = datetime.now(ZoneInfo("Asia/Almaty")).date()
-    assert run_daily(None) == "success"
+    # the demo is a recording of 2024-09-08: today cannot be seen through it (issue 20 item 6),
+    # and the run says so instead of loading the 8th's lists as today's
+    assert run_daily(None) == "failed"
     with db.cursor() as cur:
         cur.execute("select distinct day, run_key from dq_results")
         assert cur.fetchall() == [(today, f"mediamon_daily:{today}")]
+        cur.execute("select day, reachable, reason from source_day_coverage")
+        assert cur.fetchall() == [
+            (today, False, "cannot reach this day: its lists were read on 2024-09-08, "
+             "before the day began"),
+        ]  # fmt: skip
+        cur.execute("select count(*) from sightings")
+        assert cur.fetchone() == (0,)
         cur.execute("select count(*) from articles")
         assert cur.fetchone() == (7,)
     db.rollback()
@@ -170,3 +179,28 @@ def test_a_run_that_loaded_nothing_is_not_green(airflow_db, warehouse, replay, m
     monkeypatch.setenv("MEDIAMON_RETRY_DELAY_SECONDS", "0")
     # migrate fails, so nothing is planned; summarize still runs (all_done) and must fail
     assert run_daily(DAY) == "failed"
+
+
+def test_make_run_prints_the_stages_and_the_summary_not_airflows_log(
+    airflow_db, warehouse, monkeypatch, capsys
+):
+    """Issue 20 item 1: `make run` prints the stages per source, the summary and where the log
+    is (under 40 lines); Airflow's and the tasks' log output go to that file."""
+    from mediamon.cli import main
+    from mediamon.config import data_dir
+
+    monkeypatch.setenv("MEDIAMON_REPLAY", "")  # the CLI points the pipeline at its replay
+    monkeypatch.setenv("MEDIAMON_SOURCES", "")
+    code = main(["run", "--capture", str(DEMO), "--date", "2024-09-08"])
+    lines = capsys.readouterr().out.splitlines()
+    assert code == 0, lines
+    assert len(lines) < 40, lines
+    assert not [line for line in lines if "[info" in line or "[warning" in line], lines
+    stages = [line.split() for line in lines if line.startswith("  exclusive_demo")]
+    assert [s[1:3] for s in stages] == [
+        ["fetch", "success"], ["parse", "success"], ["validate", "success"], ["load", "success"],
+    ], lines  # fmt: skip
+    assert lines[-3].split()[:5] == ["exclusive_demo", "25", "13", "7", "32"], lines
+    log = data_dir() / "logs" / "run-2024-09-08.log"
+    assert lines[-1] == f"mediamon_daily 2024-09-08: success (log: {log})"
+    assert "[DAG TEST] end task task_id=source.load" in log.read_text(encoding="utf-8")

@@ -125,7 +125,7 @@ def test_reparse_cli_reads_the_raw_store_only_and_reports_the_changes(
     assert main(["reparse", *DAY]) == 0
     out = capsys.readouterr().out
     assert "no article changed (7 compared, of 1 source)" in out
-    assert f"reparse {LAST}..{LAST}: 1 re-parsed, 0 failed, 0 without a capture" in out
+    assert f"reparse {LAST}..{LAST}: 1 loaded, 0 without a capture" in out
     assert server.requests == []  # the replay server's log: not one request
     assert snapshot(db) == current
     ((key, changed),) = _diffs(db).items()
@@ -169,7 +169,7 @@ def test_a_failing_gate_fails_the_reparse_task_without_retries_and_the_cli_says_
     assert main(["reparse", *DAY]) == 1
     out = capsys.readouterr().out
     assert f"{LAST} exclusive_demo: failed: QualityGateFailed: " in out
-    assert f"reparse {LAST}..{LAST}: 0 re-parsed, 1 failed, 0 without a capture" in out
+    assert f"reparse {LAST}..{LAST}: 1 failed, 0 without a capture" in out
 
 
 def test_reparse_cli_refuses_unknown_sources_and_says_when_nothing_is_stored(
@@ -182,3 +182,15 @@ def test_reparse_cli_refuses_unknown_sources_and_says_when_nothing_is_stored(
     assert "nothing to re-parse: no source-day of exclusive_demo has a capture" in (
         capsys.readouterr().out
     )
+
+
+def test_reparse_says_unreachable_as_backfill_does(warehouse, db, replay, capsys):
+    """Issue 20 item 6: one vocabulary and one exit code for both commands; the 5th (the
+    demo's lists do not reach it) is unreachable in a re-parse too, not "loaded"."""
+    replay(DEMO)
+    fifth = date(2024, 9, 5)
+    backfill(fifth, FIRST, lambda: psycopg2.connect(warehouse))
+    assert main(["reparse", "--from", str(fifth), "--to", str(FIRST)]) == 1
+    out = capsys.readouterr().out
+    assert f"{fifth} exclusive_demo: unreachable: cannot reach this day: read on 2024-09-08" in out
+    assert f"reparse {fifth}..{FIRST}: 1 loaded, 1 unreachable, 0 without a capture" in out

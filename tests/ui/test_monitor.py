@@ -101,7 +101,8 @@ def test_overview_counts_per_source_and_day(db):
     assert alpha["last_loaded_day"] == beta["last_loaded_day"] == "2024-09-08"
     assert alpha["per_day"]["2024-09-08"] == {
         "fetched": 3, "errors": 0, "articles": 3, "headlines": 2, "quarantined": 2,
-        "dq_passed": 3, "dq_total": 4, "pass_rate": 0.75,
+        "dq_passed": 3, "dq_total": 4, "pass_rate": 0.75, "reachable": True,
+        "coverage_reason": None,
     }  # fmt: skip
     assert alpha["per_day"]["2024-09-07"]["articles"] == 2
     assert beta["per_day"]["2024-09-08"]["articles"] == 1
@@ -147,6 +148,49 @@ def test_charts_are_svg_without_external_script(db):
     for label in ("alpha", "beta", "2024-09-07"):
         assert label in svg
     assert "Data-quality pass rate" in CHARTS["pass_rate.svg"](data)
+
+
+def test_the_page_opens_on_reachable_days_marks_unreachable_ones_and_says_what_it_cuts(db):
+    """Issue 20 item 6: a run of a later day over an old recording (unreachable) does not move
+    the default window off the days with data; an unreachable day is marked with its reason;
+    a list longer than the headlines shown says so."""
+    _seed(db)
+    coverage = [
+        ("alpha", date(2024, 9, 7), False, "cannot reach this day: read on 2024-09-08"),
+        ("alpha", DAY, True, None),
+        ("alpha", date(2026, 12, 2), False, "cannot reach this day: its lists were read on "
+         "2024-09-08, before the day began"),
+    ]  # fmt: skip
+    with db.cursor() as cur:
+        cur.execute(
+            "insert into fetches (source_id, day, url, kind, status, bytes, fetched_at, "
+            "warc_path, warc_offset) values ('alpha', '2026-12-02', 'https://alpha.example/x', "
+            "'feed', 200, 10, now(), 'w', 999)"
+        )
+        for sid, day, ok, why in coverage:
+            cur.execute(
+                "insert into source_day_coverage (source_id, day, run_key, promised, captured, "
+                "missing, undated, reachable, flagged, reason) "
+                "values (%s, %s, 'k', 0, 0, 0, 0, %s, %s, %s)", (sid, day, ok, not ok, why),
+            )  # fmt: skip
+        for pos in range(3, 13):  # the feed of the 8th now lists 12 items
+            url = f"https://alpha.example/h{pos}"
+            cur.execute(
+                "insert into sightings (day, source_id, list_id, canonical_url, position, title) "
+                "values (%s, 'alpha', 'rss', %s, %s, 't')", (DAY, url, pos),
+            )  # fmt: skip
+    db.commit()
+    data = overview(db, days=3)
+    assert data["end"] == "2024-09-08" and data["latest"]
+    alpha = data["sources"][0]["per_day"]
+    assert alpha["2024-09-07"]["reachable"] is False
+    assert alpha["2024-09-07"]["coverage_reason"].startswith("cannot reach this day")
+    assert alpha["2024-09-08"]["reachable"] is True
+    assert data["cut"] == [{"source_id": "alpha", "list_id": "rss", "shown": 10, "total": 12}]
+    html = render_page(data, [], None)
+    row = re.search(r'<tr data-source="alpha" data-day="2024-09-07"[^>]*>(.*?)</tr>', html, re.S)
+    assert 'class="unreachable"' in row.group(0) and "unreachable</span>: cannot reach" in row[1]
+    assert "alpha/rss shows 10 of 12" in html
 
 
 def test_empty_warehouse_renders(db):

@@ -51,6 +51,12 @@ def test_a_past_day_is_reached_only_by_lists_that_go_back_to_it():
     # read while the day was running (the raw store of a daily run): reached
     during = [_fetch(f"{SITE}rss", "feed", at=datetime(2024, 9, 8, 10, tzinfo=UTC), list_id="rss")]
     assert day_coverage(SOURCE, DAY, during, newer).reachable
+    # read before the day began (a recording of the 8th replayed as the 12th): unreachable
+    replayed = day_coverage(SOURCE, "2024-09-12", during, newer + older)
+    assert not replayed.reachable and replayed.flagged
+    assert replayed.reason == (
+        "cannot reach this day: its lists were read on 2024-09-08, before the day began"
+    )
     # every list page failed (the site was down): unreachable
     down = day_coverage(SOURCE, DAY, [_fetch(f"{SITE}rss", "feed", status=503)], [])
     assert not down.reachable and down.reason == "cannot reach this day: no list page answered"

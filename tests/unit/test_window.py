@@ -50,3 +50,5 @@ def test_new_on_a_local_day_is_read_in_the_sources_zone():
     assert is_new_on(datetime(2024, 9, 7, 20, 30, tzinfo=UTC), day, ALMATY) is True
     assert is_new_on(datetime(2024, 9, 7, 18, 0, tzinfo=UTC), day, ALMATY) is False
     assert is_new_on(None, day, ALMATY) is None
+    # published after the day (a backfilled day read from a later capture): not new that day
+    assert is_new_on(datetime(2024, 9, 8, 19, 0, tzinfo=UTC), day, ALMATY) is False

@@ -32,6 +32,7 @@ def add_commands(sub) -> None:
     run.add_argument(
         "--date", type=local_day, default=None, help="local day, YYYY-MM-DD (default: today)"
     )
+    run.add_argument("-v", "--verbose", action="store_true", help="print Airflow's whole log")
     run.set_defaults(func=cmd_run)
 
     back = sub.add_parser(
@@ -112,26 +113,36 @@ def add_commands(sub) -> None:
 
 
 def cmd_run(args) -> int:
-    from mediamon.devtools.runner import (
-        DEMO_CAPTURE,
-        airflow_cli,
-        airflow_env,
-        run_daily,
-    )
+    """Exit 0 when the run succeeded, 1 when it failed or another run of the day holds the
+    lock (:func:`mediamon.devtools.runner.run_lock`)."""
+    from mediamon.devtools import runner
 
     day = day_or_today(args.date)
     if args.live:  # the registry in force, before Airflow starts (a capture's: start_replay)
         load_sources()
-    server = None if args.live else replay(args.capture or DEMO_CAPTURE)
     try:
-        os.environ.update(airflow_env())
-        airflow_cli("db", "migrate")
-        state = run_daily(day)
-    finally:
-        if server:
-            server.stop()
-    print_summary(day)
-    print(f"{DAILY_DAG_ID} {day}: {state}")
+        with runner.run_lock(day):
+            # the capture's registry is checked (replay) before the warehouse or Airflow starts
+            server = None if args.live else replay(args.capture or runner.DEMO_CAPTURE)
+            try:
+                os.environ.update(runner.airflow_env())
+                log = runner.run_log(day)
+                print(
+                    f"{DAILY_DAG_ID} {day}: "
+                    + ("Airflow's log follows" if args.verbose else f"full log in {log}")
+                )
+                state = runner.run_quietly(day, verbose=args.verbose)
+            finally:
+                if server:
+                    server.stop()
+    except runner.RunInProgress as exc:
+        print(f"mediamon run: {exc}; wait for it, or stop that process", file=sys.stderr)
+        return 1
+    if state != "not started":
+        print_summary(day)
+    if state != "success" and not args.verbose:
+        print("\n".join(runner.log_errors(log)))
+    print(f"{DAILY_DAG_ID} {day}: {state}" + ("" if args.verbose else f" (log: {log})"))
     return 0 if state == "success" else 1
 
 
@@ -140,7 +151,7 @@ def cmd_backfill(args) -> int:
     from tqdm import tqdm
     from tqdm.contrib.logging import logging_redirect_tqdm
 
-    from mediamon.backfill import backfill, backfill_days
+    from mediamon.backfill import backfill, backfill_days, exit_code
 
     logging.getLogger("mediamon").setLevel(logging.WARNING)  # the bar shows progress
     if not args.capture:  # the registry and the ids, before the warehouse starts
@@ -164,29 +175,24 @@ def cmd_backfill(args) -> int:
     finally:
         if server:
             server.stop()
-    counts: dict[str, int] = {}
-    for o in outcomes:
-        counts[o.status] = counts.get(o.status, 0) + 1
-        if o.status not in ("loaded", "skipped"):
-            print(f"{o.day} {o.source_id}: {o.status}: {o.detail}")
-    print(
-        f"backfill {args.first}..{args.last}: "
-        + ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-    )
-    return 0 if set(counts) <= {"loaded", "skipped", "flagged"} else 1
+    print(f"backfill {args.first}..{args.last}: {_outcomes(outcomes)}")
+    return exit_code(outcomes)
 
 
 def cmd_reparse(args) -> int:
     """Re-parse the stored source-days of [--from, --to] (:func:`mediamon.reparse.reparse_range`,
     the steps of the DAG ``mediamon_reparse``) and print the diff table.
 
-    Exit 0 when every planned source-day re-parsed; 1 when one failed (a check of severity
-    ``fail`` included: its rows loaded) or no source-day of the range has a capture; 2 for
+    Each source-day is ``loaded``, ``flagged``, ``unreachable`` or ``failed``, as ``backfill``
+    says, with its exit code (:func:`mediamon.backfill.exit_code`): 0 when every one loaded or
+    was only flagged; 1 when one failed (a check of severity ``fail`` included: its rows
+    loaded) or cannot reach its day, or no source-day of the range has a capture; 2 for
     unusable arguments (a range over 366 days, an unknown source).
     """
     from tqdm import tqdm
     from tqdm.contrib.logging import logging_redirect_tqdm
 
+    from mediamon.backfill import exit_code
     from mediamon.reparse import ReparseParamsError, format_report, parse_params, reparse_range
 
     params = {"from": str(args.first), "to": str(args.last), "sources": args.sources}
@@ -201,17 +207,14 @@ def cmd_reparse(args) -> int:
     bar = tqdm(total=None, unit="source-day", desc="reparse")
     with bar, logging_redirect_tqdm():
 
-        def progress(item: dict, error: str | None, planned: int) -> None:
+        def progress(outcome, planned: int) -> None:
             bar.total = planned
-            status = "failed" if error else "loaded"
-            bar.set_postfix_str(f"{item['day']} {item['source_id']}: {status}")
+            bar.set_postfix_str(f"{outcome.day} {outcome.source_id}: {outcome.status}")
             bar.update(1)
 
         result = reparse_range(
             first, last, sources, lambda: connect(url), key=key, progress=progress
         )
-    for source_id, day, error in result.failed:
-        print(f"{day} {source_id}: failed: {error}")
     print(format_report(result.report, every_field=args.every_field))
     if not result.planned:
         print(
@@ -221,11 +224,21 @@ def cmd_reparse(args) -> int:
         return 1
     absent = len(day_range(first, last)) * len(sources) - len(result.planned)
     print(
-        f"reparse {first}..{last}: {len(result.planned) - len(result.failed)} re-parsed, "
-        f"{len(result.failed)} failed, {absent} without a capture (source-days); "
-        f"stored in reparse_diffs as reparse_key {result.key!r}"
+        f"reparse {first}..{last}: {_outcomes(result.outcomes)}, {absent} without a capture "
+        f"(source-days); stored in reparse_diffs as reparse_key {result.key!r}"
     )
-    return 1 if result.failed else 0
+    return exit_code(result.outcomes)
+
+
+def _outcomes(outcomes) -> str:
+    """Print the source-days that did not simply load (``day source: status: detail``);
+    return the counts per status (``2 loaded, 1 unreachable``), as backfill and reparse say."""
+    counts: dict[str, int] = {}
+    for o in outcomes:
+        counts[o.status] = counts.get(o.status, 0) + 1
+        if o.status not in ("loaded", "skipped"):
+            print(f"{o.day} {o.source_id}: {o.status}: {o.detail}")
+    return ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
 
 
 def cmd_env(args) -> None:

@@ -27,12 +27,17 @@ def overview(conn, days: int = WINDOW_DAYS, end: date | None = None) -> dict[str
     """What the page shows, for the ``days`` local days up to ``end`` (inclusive): 1 to
     :data:`mediamon.window.MAX_DAYS` (:class:`mediamon.window.DayRangeError` otherwise).
 
-    ``end`` defaults to the latest day with fetches in the warehouse (not today: a backfill or
-    the demo may be years old). Returns ``{"days": [YYYY-MM-DD...], "end": str | None,
+    ``end`` defaults to the latest day with data: the latest day a source could reach
+    (``source_day_coverage.reachable``), else the latest day with fetches (not today: a
+    backfill or the demo may be years old, and a run of today over an old recording reaches
+    nothing). Returns ``{"days": [YYYY-MM-DD...], "end": str | None,
     "latest": bool (``end`` was that default),
     "sources": [{"source_id", "name", "last_loaded_day", "per_day": {day: {"fetched", "errors",
-    "articles", "headlines", "quarantined", "dq_passed", "dq_total", "pass_rate"}}}] (the
+    "articles", "headlines", "quarantined", "dq_passed", "dq_total", "pass_rate", "reachable"
+    (False when the source cannot reach the day, else True), "coverage_reason"}}}] (the
     counts of :func:`mediamon.report.day_summary`, days with fetches only),
+    "cut": [{"source_id", "list_id", "shown", "total"}] (the end day's lists longer than the
+    :data:`LATEST_HEADLINES` items shown),
     "reasons": [{"source_id", "reason", "count"}], "drift": [{"source_id", "day", "check",
     "today", "baseline", "baseline_days"}], "headlines": [{"source_id", "list_id", "position",
     "title", "url"}] (the end day's first items per list), "quarantined": [{"source_id", "day",
@@ -42,12 +47,15 @@ def overview(conn, days: int = WINDOW_DAYS, end: date | None = None) -> dict[str
     latest = end is None
     with conn.cursor() as cur:
         if end is None:
-            cur.execute("select max(day) from fetches")
+            cur.execute(
+                "select coalesce((select max(day) from source_day_coverage where reachable), "
+                "(select max(day) from fetches))"
+            )
             end = cur.fetchone()[0]
         if end is None:
             conn.rollback()
             return {"days": [], "end": None, "latest": True, "sources": [], "reasons": [],
-                    "drift": [], "headlines": [], "quarantined": []}  # fmt: skip
+                    "drift": [], "headlines": [], "cut": [], "quarantined": []}  # fmt: skip
         shown = day_range(end - timedelta(days=days - 1), end)
         window = {"start": shown[0], "end": end}
         day_list = [d.isoformat() for d in shown]
@@ -70,10 +78,18 @@ def overview(conn, days: int = WINDOW_DAYS, end: date | None = None) -> dict[str
                         "quarantined": row["quarantined"], "dq_passed": row["checks_passed"],
                         "dq_total": row["checks_passed"] + row["checks_failed"],
                     }  # fmt: skip
+        cur.execute(
+            "select source_id, day, reason from source_day_coverage "
+            "where not reachable and day between %(start)s and %(end)s",
+            window,
+        )
+        unreachable = {(s, d.isoformat()): why for s, d, why in cur.fetchall()}
         for source in sources.values():
-            for slot in source["per_day"].values():
+            for day, slot in source["per_day"].items():
                 total = slot["dq_total"]
                 slot["pass_rate"] = slot["dq_passed"] / total if total else None
+                slot["reachable"] = (source["source_id"], day) not in unreachable
+                slot["coverage_reason"] = unreachable.get((source["source_id"], day))
 
         cur.execute(
             "select source_id, reason, count(*) from quarantine, unnest(reasons) as reason "
@@ -110,6 +126,16 @@ def overview(conn, days: int = WINDOW_DAYS, end: date | None = None) -> dict[str
         ]
 
         cur.execute(
+            "select source_id, list_id, count(*) from sightings where day = %(end)s "
+            "group by 1, 2 having count(*) > %(top)s order by 1, 2",
+            {**window, "top": LATEST_HEADLINES},
+        )
+        cut = [
+            {"source_id": s, "list_id": lid, "shown": LATEST_HEADLINES, "total": n}
+            for s, lid, n in cur.fetchall()
+        ]
+
+        cur.execute(
             "select source_id, day, record_kind, record_key, record->>'title', reasons "
             "from quarantine where day between %(start)s and %(end)s "
             "order by day desc, source_id, record_kind, record_key limit 50",
@@ -123,7 +149,7 @@ def overview(conn, days: int = WINDOW_DAYS, end: date | None = None) -> dict[str
     conn.rollback()  # read-only: end the transaction
     return {"days": day_list, "end": end.isoformat(), "latest": latest,
             "sources": list(sources.values()),
-            "reasons": reasons, "drift": drift, "headlines": headlines,
+            "reasons": reasons, "drift": drift, "headlines": headlines, "cut": cut,
             "quarantined": quarantined}  # fmt: skip
 
 
@@ -184,7 +210,13 @@ def render_page(data: dict[str, Any], runs: list[dict], data_docs: str | None) -
             for name, step in (("this", 0), ("earlier", -days), ("later", days))
         }
     return env.get_template("monitor.html").render(
-        data=data, runs=runs, data_docs=data_docs, charts=charts, links=links, pct=_pct
+        data=data,
+        runs=runs,
+        data_docs=data_docs,
+        charts=charts,
+        links=links,
+        pct=_pct,
+        max_headlines=LATEST_HEADLINES,
     )
 
 

@@ -117,7 +117,8 @@ def duplicate_key(title: str | None) -> str:
 
 def new_today(headlines: list[Headline]) -> DqResult:
     """A ``dq_results`` row counting the day's accepted headlines as new, older or undated
-    (their ``is_new``: :func:`mediamon.pipeline.label_headline`).
+    (their ``is_new``: :func:`mediamon.pipeline.label_headline`); ``older`` counts every
+    dated headline not published that day (a backfilled day also sees later ones).
 
     Older items are not failures (a front page keeps yesterday's stories): they are loaded and
     labelled (``sightings.is_new``); this row says how many, for drift and for analysts.

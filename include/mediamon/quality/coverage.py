@@ -6,8 +6,9 @@ whose article page answered 2xx in the day's capture. A gap above :func:`gap_thr
 the day for a backfill.
 
 A past day can only be seen through what reaches it: a capture made during the day (the raw
-store), lists whose dated items go back into the day (listing pagination walked back, feeds,
-news sitemaps), or a date-archive page of the day. When none does, the day is **unreachable**:
+store; a replayed recording is of the day it was recorded, not of the day it is replayed),
+lists whose dated items go back into the day (listing pagination walked back, feeds, news
+sitemaps), or a date-archive page of the day. When none does, the day is **unreachable**:
 loading it as an empty day would look complete, so the load keeps its fetches and checks but
 not its sightings or drift metrics, and the run says so per source.
 """
@@ -71,11 +72,12 @@ def day_coverage(
 
     ``fetches``: the capture's exchanges (``kind``, ``list_id``, ``url``, ``status``,
     ``fetched_at`` tz-aware); ``headlines``: the list items that passed validation (``url``,
-    ``published_at`` tz-aware or None). The day is reachable when a list page was read before
-    the day ended, when a date-archive page of the day answered, or when the oldest dated list
-    item is older than the day's end (the lists reach back into it); unreachable when every
-    list page failed or every dated item is newer than the day. Lists that print no date at all
-    cannot tell: the day counts as reached and is flagged, with the reason.
+    ``published_at`` tz-aware or None). The day is reachable when a list page was read during
+    the day (a replayed capture's day is the day it was recorded: lists read before the day
+    began cannot reach it), when a date-archive page of the day answered, or when the oldest
+    dated list item is older than the day's end (the lists reach back into it); unreachable
+    when every list page failed or every dated item is newer than the day. Lists that print no
+    date at all cannot tell: the day counts as reached and is flagged, with the reason.
     """
     threshold = gap_threshold() if threshold is None else threshold
     window = local_day_window(day, source.timezone)
@@ -95,8 +97,14 @@ def day_coverage(
         unknown, reason = True, "no list page in the capture: coverage unknown"
     elif not lists:
         reachable, reason = False, "cannot reach this day: no list page answered"
+    elif (read := max(_instant(f["fetched_at"]) for f in lists)) < window.start:
+        reachable = False  # a recording of an earlier day (a replayed capture) replayed later
+        reason = (
+            f"cannot reach this day: its lists were read on "
+            f"{read.astimezone(source.zone):%Y-%m-%d}, before the day began"
+        )
     elif min(_instant(f["fetched_at"]) for f in lists) < window.end:
-        pass  # read during the day (or before it ended): the lists showed the day as it was
+        pass  # read during the day: the lists showed the day as it was
     elif any(f["list_id"] in archives for f in lists):
         pass  # a date-archive page of the day answered
     elif not dated:  # nothing says how far back the lists go: flagged, not refused
