@@ -15,7 +15,8 @@ KEYS = {
     "authors_source", "published_at", "published_at_reason", "date_source", "modified_at",
     "section", "language", "body_text", "parser_version", "byline_kind", "title_language",
     "dates_disagree", "published_at_alt", "published_at_alt_source", "encoding",
-    "encoding_repaired", "warnings",
+    "encoding_repaired", "warnings", "body_source", "section_source", "modified_source",
+    "language_source",
 }  # fmt: skip
 
 
@@ -169,7 +170,9 @@ def test_jsonld_graph_with_author_objects_and_id_references(parse):
     assert rec["published_at"].utcoffset() == timedelta(hours=6)
     assert rec["date_source"] == "jsonld"
     assert rec["modified_at"] == datetime(2020, 8, 29, 4, 0, tzinfo=UTC)
+    assert rec["modified_source"] == "jsonld"
     assert rec["section"] == "Экономика"
+    assert rec["section_source"] == "jsonld"
 
 
 def test_editorial_byline_from_jsonld_organisation(parse):
@@ -201,7 +204,9 @@ def test_meta_tags_author_and_published_time(parse):
     assert rec["published_at"] == datetime(2024, 9, 6, 5, 0, tzinfo=UTC)
     assert rec["date_source"] == "meta"
     assert rec["modified_at"] == datetime(2024, 9, 7, 3, 0, tzinfo=UTC)
+    assert rec["modified_source"] == "meta"
     assert rec["section"] == "Экономика"
+    assert rec["section_source"] == "meta"
 
 
 def test_agency_byline_in_meta_is_editorial(parse):
@@ -235,7 +240,9 @@ def test_site_profile_selectors_win(parse, make_source):
     assert rec["published_at"].utcoffset() == timedelta(hours=5)
     assert rec["date_source"] == "profile"
     assert rec["section"] == "Общество"
+    assert rec["section_source"] == "profile"
     assert rec["body_text"].count("\n\n") == 2
+    assert rec["body_source"] == "profile"
     assert rec["body_text"].startswith("На прошлой неделе")
 
 
@@ -273,3 +280,16 @@ def test_kazakh_article_on_a_russian_template(parse):
     <p>Саябақтың ауданы он гектардан асады, оның аумағында мыңнан астам ағаш отырғызылды.</p>"""
     rec = parse(page(body=f"<h1>Алматыда жаңа саябақ ашылды</h1>{text}", lang="ru-RU"))
     assert rec["language"] == "kk"
+
+
+def test_provenance_of_language_body_and_absent_fields(parse):
+    declared = parse(page(body=f"<h1>Тенге</h1>{PARAGRAPHS}"))
+    assert declared["language"] == "ru" and declared["language_source"] == "declared"
+    assert declared["body_source"] in {"trafilatura", "paragraphs"}
+    assert declared["modified_at"] is None and declared["modified_source"] is None
+    assert declared["section"] is None and declared["section_source"] is None
+    contradicted = parse(page(body=f"<h1>Тенге</h1>{PARAGRAPHS}", lang="en"))
+    assert contradicted["language"] == "ru" and contradicted["language_source"] == "text"
+    empty = parse(b"")
+    assert empty["body_text"] == "" and empty["body_source"] is None
+    assert empty["language"] is None and empty["language_source"] is None

@@ -71,7 +71,7 @@ from mediamon.parse.article.page import Page, find_canonical, find_section
 from mediamon.parse.article.title import find_title
 from mediamon.parse.decode import decode_page
 from mediamon.parse.version import PARSER_VERSION
-from mediamon.text.language import detect_headline_language, detect_language
+from mediamon.text.language import detect_headline_language, detect_language, normalize_code
 from mediamon.text.normalize import strip_nul
 
 __all__ = ["parse_article"]
@@ -82,7 +82,9 @@ __all__ = ["parse_article"]
 _LANGUAGE_SAMPLE = 3000
 
 
-def _language(page: Page, body_text: str, title: str | None) -> str | None:
+def _language(page: Page, body_text: str, title: str | None) -> tuple[str | None, str | None]:
+    """(ISO 639-1 code, its rule): "declared" when the page's first valid declaration stands,
+    "text" when the text decided (nothing declared, or the text contradicts it)."""
     html_el = page.root
     declared = [
         html_el.get("lang"),
@@ -95,7 +97,11 @@ def _language(page: Page, body_text: str, title: str | None) -> str | None:
         if str(meta.get("http-equiv") or "").lower() == "content-language":
             declared.append(meta.get("content"))
     sample = f"{title or ''}\n{body_text[:_LANGUAGE_SAMPLE]}"
-    return detect_language(declared, re.sub(r"(?:https?://|www\.)\S+", " ", sample))
+    code = detect_language(declared, re.sub(r"(?:https?://|www\.)\S+", " ", sample))
+    if code is None:
+        return None, None
+    stated = next((c for c in map(normalize_code, declared) if c), None)
+    return code, ("declared" if code == stated else "text")
 
 
 def parse_article(
@@ -137,10 +143,12 @@ def parse_article(
       ``published_at_alt_source``: the first less reliable rule that disagrees, or None.
     - ``encoding`` (codec used) and ``encoding_repaired`` (the declared charset did not fit
       the bytes, see :func:`decode_page`); ``warnings``: list of what the parser noticed.
-    - ``modified_at``: tz-aware datetime or None (JSON-LD dateModified, meta, microdata).
-    - ``section``: str or None (profile, JSON-LD articleSection, ``article:section``).
-    - ``language``: ISO 639-1 code or None (declared ``<html lang>``/og:locale/
-      Content-Language unless the text contradicts it; else a script-based guess).
+    - ``modified_at``: tz-aware datetime or None; ``modified_source`` (jsonld, meta,
+      microdata, epoch, or None).
+    - ``section``: str or None; ``section_source`` (profile, jsonld, meta, or None).
+    - ``language``: ISO 639-1 code or None; ``language_source``: "declared" (``<html
+      lang>``/og:locale/Content-Language, not contradicted by the text), "text" (a guess
+      from the text), or None.
     - ``body_text``: the article text, paragraphs joined by a blank line ("\\n\\n"); from the
       profile ``body`` selector, else schema.org ``articleBody`` (JSON-LD, then one
       ``itemprop=articleBody`` element; refused when under 60% of the page's paragraph
@@ -172,10 +180,13 @@ def parse_article(
     dates = find_published(page)
     if dates["published_at"] is None:
         page.warnings.append(f"no publication date: {dates['published_at_reason']}")
-    body_text = find_body(page, title)
+    body_text, body_source = find_body(page, title)
     if not body_text:
         page.warnings.append("no article text found")
     languages = tuple(getattr(source, "languages", ()) or ())
+    modified_at, modified_source = find_modified(page)
+    section, section_source = find_section(page)
+    language, language_source = _language(page, body_text, title)
     record = {
         "url": url,
         "canonical_url": find_canonical(page),
@@ -188,10 +199,14 @@ def parse_article(
         "authors_source": authors_source,
         "byline_kind": kind,
         **dates,
-        "modified_at": find_modified(page),
-        "section": find_section(page),
-        "language": _language(page, body_text, title),
+        "modified_at": modified_at,
+        "modified_source": modified_source,
+        "section": section,
+        "section_source": section_source,
+        "language": language,
+        "language_source": language_source,
         "body_text": body_text,
+        "body_source": body_source,
         "encoding": decoded.encoding,
         "encoding_repaired": decoded.repaired,
         "warnings": page.warnings,

@@ -184,9 +184,12 @@ def _drop_leading_title(body_text: str, title: str | None) -> str:
     return body_text
 
 
-def find_body(page: Page, title: str | None) -> str:
-    """The article text of ``page`` (paragraphs joined by "\\n\\n"; "" when none): the first
-    rule of the chain that gives text, then template placeholders, label-only lines, "read
-    also" lines and boilerplate removed, and a first paragraph equal to ``title`` dropped."""
-    body_text, _rule = _body(page)
-    return _drop_leading_title(_drop_read_also(_clean_body(body_text)), title)
+def find_body(page: Page, title: str | None) -> tuple[str, str | None]:
+    """(article text of ``page``, its rule): the text is paragraphs joined by "\\n\\n" (""
+    when none), from the first rule of the chain that gives text (profile, jsonld,
+    microdata, trafilatura, paragraphs; None with no text), then template placeholders,
+    label-only lines, "read also" lines and boilerplate removed, and a first paragraph equal
+    to ``title`` dropped."""
+    body_text, rule = _body(page)
+    text = _drop_leading_title(_drop_read_also(_clean_body(body_text)), title)
+    return text, (rule if text else None)

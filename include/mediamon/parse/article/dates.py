@@ -100,28 +100,31 @@ def find_published(page: Page) -> dict[str, Any]:
     return out
 
 
-def find_modified(page: Page) -> datetime | None:
+def find_modified(page: Page) -> tuple[datetime | None, str | None]:
+    """(last-modified instant, its rule): JSON-LD ``dateModified`` ("jsonld"), a modified
+    ``<meta>`` ("meta"), microdata ``dateModified`` or hAtom ``<time class=updated>``
+    ("microdata"), an edit-time epoch attribute ("epoch"); (None, None) when none."""
     if page.ld:
         dt = _date(page, page.ld.get("dateModified"))
         if dt and page.utc_is_local and dt.utcoffset() is not None and not dt.utcoffset():
             dt = dt.replace(tzinfo=page.zone)  # the same markup's local time sent as UTC
         if dt:
-            return dt
+            return dt, "jsonld"
     for key in META_MODIFIED:
         dt = _date(page, page.meta.get(key))
         if dt:
-            return dt
+            return dt, "meta"
     for el in select(page.root, "[itemprop~=dateModified], time.updated[datetime]"):
         # microdata, or hAtom's "updated" (WordPress themes: <time class="updated">)
         if not in_chrome(el):
             dt = _date(page, element_value(el) if el.tag != "time" else el.get("datetime"))
             if dt:
-                return dt
+                return dt, "microdata"
     for value in _epoch_attributes(page, modified=True):
         dt = _date(page, value)
         if dt:
-            return dt
-    return None
+            return dt, "epoch"
+    return None, None
 
 
 class _Candidate:

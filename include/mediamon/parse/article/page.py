@@ -451,13 +451,14 @@ def find_canonical(page: Page) -> str:
     return canonicalize_url(page.url)
 
 
-def find_section(page: Page) -> str | None:
-    """The profile's ``section`` selector, else JSON-LD ``articleSection``, else
-    ``article:section`` meta; None when none."""
+def find_section(page: Page) -> tuple[str | None, str | None]:
+    """(section, its rule): the profile's ``section`` selector ("profile"), else JSON-LD
+    ``articleSection`` ("jsonld"), else ``article:section`` meta ("meta"); (None, None)."""
     for el in page.select("section"):
         if text_of(el):
-            return text_of(el)
+            return text_of(el), "profile"
     section = clean_text(page.ld.get("articleSection")) if page.ld else ""
     if section:
-        return section
-    return clean_text(first_meta(page.meta, META_SECTION)) or None
+        return section, "jsonld"
+    section = clean_text(first_meta(page.meta, META_SECTION))
+    return (section, "meta") if section else (None, None)
