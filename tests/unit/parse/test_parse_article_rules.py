@@ -414,3 +414,11 @@ def test_a_read_also_teaser_with_its_own_byline_lends_no_name():
         'деревьев</a> <span class="byline">Олжас Бекенов</span></div></article>'
     )))  # fmt: skip
     assert rec["authors"] == []
+
+
+def test_a_menu_is_not_prose():
+    from mediamon.parse.article.body import _PROSE_SHARE_MIN, _prose_share
+
+    menu = "\n".join(["Skip to content", "Subscribe", "Sign In", "News", "Politics", "World"])
+    story = "Городской совет обсудил план ремонта дорог на следующий год и решил начать с окраин."
+    assert _prose_share(menu) < _PROSE_SHARE_MIN <= _prose_share(f"{story}\nПоделиться\n{story}")

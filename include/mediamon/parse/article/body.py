@@ -25,6 +25,10 @@ _STRUCTURED_BODY_MIN = 200
 # A widget line: exchange rates ("USD 450,70"), weather ("Астана -18 °C").
 _WIDGET_LINE = re.compile(r"(?i)^(?:USD|EUR|RUB|CNY|KZT|GBP)\b\s*[\d.,\s]+$|°\s*[CС]?\s*$")
 _HEADING_MAX = 50  # characters
+# A trafilatura text with less than this share of its characters in lines of 8+ words is a
+# menu, not a story (the fast mode sometimes takes the navigation).
+_PROSE_SHARE_MIN = 0.5
+_PROSE_WORDS = 8
 _ITEM_EXTRA_MAX = 40  # characters around a linked headline in a list item (time, source)
 # Paragraphs the last-resort body looks at and keeps (bounded time on hostile pages).
 _FALLBACK_SCAN = 20_000
@@ -50,6 +54,25 @@ def _body(page: Page) -> tuple[str, str]:
     text, rule = _structured_body(page)
     if text:
         return text, rule
+    text = _trafilatura_text(page, fast=True)
+    if text and _prose_share(text) < _PROSE_SHARE_MIN:
+        # the fast mode took a menu for the story: the full mode (readability/jusText
+        # second opinion) is asked once, and kept when more of its text is prose
+        slow = _trafilatura_text(page, fast=False)
+        if slow and _prose_share(slow) > _prose_share(text):
+            text = slow
+    if text:
+        return _trim_trailing_lists(_paragraphs(text), page), "trafilatura"
+    scanned = itertools.islice(page.root.iter("p"), _FALLBACK_SCAN)
+    blocks = (text_of(p) for p in scanned if not in_chrome(p))
+    return "\n\n".join(itertools.islice((b for b in blocks if b), _FALLBACK_PARAGRAPHS)), (
+        "paragraphs"
+    )
+
+
+def _trafilatura_text(page: Page, fast: bool) -> str:
+    """trafilatura's text of the page ("" when it finds none, fails, or the page is too
+    large for it)."""
     # imported here: trafilatura takes ~0.2 s to import, and most pages never need it
     from trafilatura import bare_extraction
 
@@ -62,18 +85,20 @@ def _body(page: Page) -> tuple[str, str]:
             with_metadata=False,
             include_comments=False,
             include_tables=True,
-            fast=True,  # no second opinion from readability/jusText: same text here, 1/3 less time
+            fast=fast,  # fast: no second opinion from readability/jusText, 1/3 less time
         )
     except Exception:  # trafilatura failing must not lose the whole record
         doc = None
-    text = getattr(doc, "text", None) if doc is not None else None
-    if text:
-        return _trim_trailing_lists(_paragraphs(text), page), "trafilatura"
-    scanned = itertools.islice(page.root.iter("p"), _FALLBACK_SCAN)
-    blocks = (text_of(p) for p in scanned if not in_chrome(p))
-    return "\n\n".join(itertools.islice((b for b in blocks if b), _FALLBACK_PARAGRAPHS)), (
-        "paragraphs"
-    )
+    return (getattr(doc, "text", None) or "") if doc is not None else ""
+
+
+def _prose_share(text: str) -> float:
+    """Share of ``text``'s characters in lines of at least :data:`_PROSE_WORDS` words
+    (sentences, not menu items)."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    total = sum(len(line) for line in lines)
+    prose = sum(len(line) for line in lines if len(line.split()) >= _PROSE_WORDS)
+    return prose / total if total else 0.0
 
 
 def _structured_body(page: Page) -> tuple[str, str]:
