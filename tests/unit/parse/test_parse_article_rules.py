@@ -422,3 +422,22 @@ def test_a_menu_is_not_prose():
     menu = "\n".join(["Skip to content", "Subscribe", "Sign In", "News", "Politics", "World"])
     story = "Городской совет обсудил план ремонта дорог на следующий год и решил начать с окраин."
     assert _prose_share(menu) < _PROSE_SHARE_MIN <= _prose_share(f"{story}\nПоделиться\n{story}")
+
+
+def test_follow_us_and_comment_prompts_and_a_kicker_headline_are_not_story_text():
+    from mediamon.parse.article.body import _drop_leading_title, _drop_read_also
+
+    story = "Городской совет обсудил план ремонта дорог на следующий год."
+    prompts = [
+        "Sign up for breaking news, reviews, opinion, top tech deals, and more.",
+        "Follow TechRadar on Google News and add us as a preferred source.",
+        "Join our commenting forum",
+        "You must confirm your public display name before commenting",
+        "Jetzt Newsletter abonnieren",
+    ]
+    assert _drop_read_also("\n\n".join([story, *prompts])) == story
+    title = "Ein bisschen Fortschritt"
+    text = f"Entwurf des Gesetzes: {title}\n\n{story}"
+    assert _drop_leading_title(text, title) == story
+    assert _drop_leading_title(f"Ein ganz anderer {title}\n\n{story}", title).endswith(story)
+    assert _drop_leading_title(f"Ein ganz anderer {title}\n\n{story}", title) != story

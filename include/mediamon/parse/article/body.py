@@ -25,6 +25,8 @@ _STRUCTURED_BODY_MIN = 200
 # A widget line: exchange rates ("USD 450,70"), weather ("Астана -18 °C").
 _WIDGET_LINE = re.compile(r"(?i)^(?:USD|EUR|RUB|CNY|KZT|GBP)\b\s*[\d.,\s]+$|°\s*[CС]?\s*$")
 _HEADING_MAX = 50  # characters
+_KICKER_MAX = 80  # characters of a kicker before the headline in a first paragraph
+_TITLE_SEPARATOR_END = re.compile(r"[:|—–\-·•/]\s*$")
 # A trafilatura text with less than this share of its characters in lines of 8+ words is a
 # menu, not a story (the fast mode sometimes takes the navigation).
 _PROSE_SHARE_MIN = 0.5
@@ -40,7 +42,13 @@ _BOILERPLATE = re.compile(
     r"(?i)^\s*(?:(?:мнение|точка\s+зрения)\s+автора\s+может\s+не\s+совпадать"
     r"|автордың\s+(?:пікірі|көзқарасы)\s+редакция|the\s+views\s+expressed\s+(?:here|in\s+this)"
     r"|оформите\s+подписку|подпишитесь,\s+чтобы\s+(?:читать|продолжить)"
-    r"|жазылыңыз|subscribe\s+to\s+(?:read|continue))"
+    r"|жазылыңыз|subscribe\s+to\s+(?:read|continue)"
+    # newsletter, follow-us and comment prompts printed after the story
+    r"|sign\s+up\s+(?:for|to)\b|(?:jetzt\s+)?(?:den\s+)?newsletter\s+abonnieren"
+    r"|follow\s+(?:\S+\s+){1,3}on\s+(?:google\s+news|twitter|x|facebook|instagram)\b"
+    r"|folgen\s+sie\s+uns|join\s+(?:our\s+commenting\s+forum|the\s+conversation"
+    r"|thought-provoking\s+conversations)|you\s+must\s+confirm\s+your\s+public\s+display\s+name"
+    r"|please\s+log\s*out\s+and\s+then\s+log\s*in)"
 )
 
 
@@ -204,7 +212,12 @@ def _drop_leading_title(body_text: str, title: str | None) -> str:
     """Extractors often keep the headline as the first paragraph; the record has it apart."""
     if title:
         first, _, rest = body_text.partition("\n\n")
-        if " ".join(first.split()).casefold() == " ".join(title.split()).casefold():
+        first, title = " ".join(first.split()).casefold(), " ".join(title.split()).casefold()
+        if first == title:
+            return rest
+        # the headline with its kicker ("Kicker: Headline"), the record keeps the headline
+        kicker = first.removesuffix(title) if first.endswith(title) else ""
+        if kicker and len(kicker) <= _KICKER_MAX and _TITLE_SEPARATOR_END.search(kicker):
             return rest
     return body_text
 
