@@ -20,6 +20,7 @@ _WORDS_SITEISH = re.compile(
     r"^(?:www\.)?[\w-]+(?:\.[\w-]+)*\.(?:kz|ru|com|net|org|info|media|news|ua|uz|kg|by|co\.uk|de)$",
     re.I,
 )
+_DATE_PIECE = re.compile(r"^\d{1,2}[./-]\d{1,2}[./-]\d{2,4}$|^\d{4}-\d{2}-\d{2}$")
 _GENERIC_SITE_WORDS = frozenset(
     {"новости", "новости казахстана", "news", "latest news", "жаңалықтар", "главные новости",
      "последние новости", "актуальные новости"}
@@ -68,6 +69,8 @@ def _site_like(piece: str, site_names: list[str], trailing: bool) -> bool:
     low = piece.casefold().strip(" .")
     if not low:
         return True
+    if trailing and _DATE_PIECE.match(low):
+        return True  # "… | DW | 28.04.2023": the page's date after the outlet's name
     if _WORDS_SITEISH.match(low) or low in _GENERIC_SITE_WORDS:
         return True
     for name in site_names:
@@ -85,7 +88,8 @@ def _site_like(piece: str, site_names: list[str], trailing: bool) -> bool:
 def strip_site_name(title: str, site_names: Iterable[str] = ()) -> str:
     """Cut the outlet's name off either end of ``title``: a piece after (or before) a
     separator (`` | `` `` — `` `` - `` `` :: `` `` » ``) that is one of ``site_names``, contains
-    one, or looks like a domain ("Exclusive.kz", "nur.kz") or a generic "Новости". The longest
+    one, or looks like a domain ("Exclusive.kz", "nur.kz") or a generic "Новости"; at the end,
+    also a numeric date ("… | DW | 28.04.2023"). The longest
     remaining part is kept only when exactly the site pieces are removed."""
     names = [n for n in site_names if n]
     parts = _SEPARATOR_RE.split(title)

@@ -441,3 +441,28 @@ def test_follow_us_and_comment_prompts_and_a_kicker_headline_are_not_story_text(
     assert _drop_leading_title(text, title) == story
     assert _drop_leading_title(f"Ein ganz anderer {title}\n\n{story}", title).endswith(story)
     assert _drop_leading_title(f"Ein ganz anderer {title}\n\n{story}", title) != story
+
+
+def test_h1_confirmed_by_og_title_beats_a_lone_jsonld_headline():
+    ld = {"@type": "NewsArticle", "headline": "Город обновит дороги окраин к осени"}
+    head = (
+        f'<script type="application/ld+json">{json.dumps(ld, ensure_ascii=False)}</script>'
+        '<meta property="og:title" content="Ремонт начнут с окраин: план совета">'
+    )
+    body = "<article><h1>Ремонт начнут с окраин: план совета</h1>" + TEXT
+    rec = parse(page(head=head, body=body))
+    assert rec["title"] == "Ремонт начнут с окраин: план совета" and rec["title_source"] == "h1"
+    # an h1 that only adds a word to the metadata headline is no rewrite: the metadata stays
+    ld["headline"] = "Ремонт начнут с окраин"
+    head = f'<script type="application/ld+json">{json.dumps(ld, ensure_ascii=False)}</script>'
+    head += '<meta property="og:title" content="Теперь ремонт начнут с окраин">'
+    rec = parse(page(head=head, body="<article><h1>Теперь ремонт начнут с окраин</h1>" + TEXT))
+    assert rec["title"] == "Ремонт начнут с окраин" and rec["title_source"] == "jsonld"
+
+
+def test_a_date_after_the_outlet_name_in_the_title_goes():
+    from mediamon.parse.titles import clean_title
+
+    assert clean_title("Ziele, Chancen, Risiken | DW | 28.04.2023", ["DW"]) == (
+        "Ziele, Chancen, Risiken"
+    )

@@ -4,7 +4,9 @@ The chain (first usable value wins, its rule recorded as ``title_source``): the 
 ``title`` selector, JSON-LD ``headline``/``name``, ``og:title``/``twitter:title``/
 ``dc.title``, the first ``<h1>`` outside chrome, trafilatura's title, ``<title>`` with the
 site-name part cut off. The ``<h1>`` also wins over a JSON-LD/og title that is a rewritten
-variant of it or decorates it with a kicker (the headline the reader sees). Every value is
+variant of it, decorates it with a kicker, or stands alone against it while another title
+place (og:title, JSON-LD, ``<title>``) repeats the ``<h1>`` (the headline the reader sees,
+confirmed). Every value is
 cleaned by :func:`mediamon.parse.titles.clean_title`; template placeholders are refused.
 """
 
@@ -54,12 +56,19 @@ def find_title(page: Page) -> tuple[str | None, str | None]:
             return title, "profile"
     h1 = page.h1()
     visible = usable(_headline_text(h1)) if h1 is not None else None
-    for rule, raw in (
-        ("jsonld", page.ld.get("headline") or page.ld.get("name")),
-        ("meta", first_meta(page.meta, META_TITLE)),
-    ):
-        if title := usable(clean_text(raw)):
-            if _rewritten_for_social(title, visible) or _decorates(title, visible):
+    places = {
+        "jsonld": usable(clean_text(page.ld.get("headline") or page.ld.get("name"))),
+        "meta": usable(clean_text(first_meta(page.meta, META_TITLE))),
+        "title_tag": usable(_title_from_tag(page.root)),
+    }
+    for rule in ("jsonld", "meta"):
+        if title := places[rule]:
+            others = [t for r, t in places.items() if r != rule and t]
+            if (
+                _rewritten_for_social(title, visible)
+                or _decorates(title, visible)
+                or _corroborated(visible, title, others)
+            ):
                 return visible, "h1"
             return title, rule
     if visible:
@@ -70,6 +79,30 @@ def find_title(page: Page) -> tuple[str | None, str | None]:
     if title := usable(_title_from_tag(page.root)):
         return title, "title_tag"
     return None, None
+
+
+_QUOTES = str.maketrans({"„": '"', "“": '"', "”": '"', "«": '"', "»": '"', "‘": "'", "’": "'",
+                         "–": "-", "—": "-"})  # fmt: skip
+
+
+def _same_wording(a: str, b: str) -> bool:
+    """Equal once case, quote and dash styles and spacing are set aside."""
+    return " ".join(a.translate(_QUOTES).casefold().split()) == " ".join(
+        b.translate(_QUOTES).casefold().split()
+    )
+
+
+def _corroborated(visible: str | None, title: str, others: list[str]) -> bool:
+    """True when the visible ``<h1>`` words the headline differently from the metadata
+    ``title`` and another of the page's title places (og:title, JSON-LD headline,
+    ``<title>``) repeats the ``<h1>``: the metadata headline stands alone (an SEO variant),
+    the one readers see is confirmed. Not when one merely contains the other."""
+    if not visible or _same_wording(visible, title):
+        return False
+    a, b = title.casefold(), visible.casefold()
+    if a in b or b in a:
+        return False  # one adds words to the other ("The seven secrets ..."): not a rewrite
+    return any(_same_wording(visible, other) for other in others)
 
 
 def _title_from_tag(root: HtmlElement) -> str:
