@@ -15,9 +15,9 @@ KEYS = {
     "authors_source", "published_at", "published_at_reason", "date_source", "modified_at",
     "section", "language", "body_text", "parser_version", "byline_kind", "title_language",
     "dates_disagree", "published_at_alt", "published_at_alt_source", "encoding",
-    "encoding_repaired", "warnings", "body_source", "section_source", "modified_source",
-    "language_source",
+    "encoding_repaired", "warnings",
 }  # fmt: skip
+PROVENANCE = {"body_source", "section_source", "modified_source", "language_source"}
 
 
 @pytest.fixture
@@ -85,14 +85,17 @@ def parse(make_source, fetched_at):
     def run(body: bytes, **kw):
         kw.setdefault("source", make_source())
         kw.setdefault("fetched_at", fetched_at)
+        kw.setdefault("with_provenance", True)
         return parse_article(body, URL, **kw)
 
     return run
 
 
 def test_record_has_exactly_the_interface_keys(parse):
-    rec = parse(page(body=f"<h1>Госслужба отвечает на критику</h1>{PARAGRAPHS}"))
-    assert set(rec) == KEYS
+    html = page(body=f"<h1>Госслужба отвечает на критику</h1>{PARAGRAPHS}")
+    rec = parse(html)
+    assert set(rec) == KEYS | PROVENANCE  # the fixture asks for provenance
+    assert set(parse(html, with_provenance=False)) == KEYS
     assert rec["parser_version"] == PARSER_VERSION
     assert rec["source_id"] == "exclusive"
     assert rec["url"] == URL

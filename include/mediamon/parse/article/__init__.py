@@ -111,6 +111,7 @@ def parse_article(
     source: Any,
     fetched_at: datetime,
     content_type: str | None = None,
+    with_provenance: bool = False,
 ) -> dict:
     """Parse one fetched article page into a record dict.
 
@@ -143,17 +144,22 @@ def parse_article(
       ``published_at_alt_source``: the first less reliable rule that disagrees, or None.
     - ``encoding`` (codec used) and ``encoding_repaired`` (the declared charset did not fit
       the bytes, see :func:`decode_page`); ``warnings``: list of what the parser noticed.
-    - ``modified_at``: tz-aware datetime or None; ``modified_source`` (jsonld, meta,
-      microdata, epoch, or None).
-    - ``section``: str or None; ``section_source`` (profile, jsonld, meta, or None).
-    - ``language``: ISO 639-1 code or None; ``language_source``: "declared" (``<html
-      lang>``/og:locale/Content-Language, not contradicted by the text), "text" (a guess
-      from the text), or None.
+    - ``modified_at``: tz-aware datetime or None (JSON-LD dateModified, meta, microdata).
+    - ``section``: str or None (profile, JSON-LD articleSection, ``article:section``).
+    - ``language``: ISO 639-1 code or None (declared ``<html lang>``/og:locale/
+      Content-Language unless the text contradicts it; else a script-based guess).
     - ``body_text``: the article text, paragraphs joined by a blank line ("\\n\\n"); from the
       profile ``body`` selector, else schema.org ``articleBody`` (JSON-LD, then one
       ``itemprop=articleBody`` element; refused when under 60% of the page's paragraph
       text, a teaser), else trafilatura, else the page's ``<p>`` outside chrome; a first
       paragraph equal to the title is dropped.
+
+    With ``with_provenance`` the record also holds the rule behind the remaining fields:
+    ``modified_source`` (jsonld, meta, microdata, epoch), ``section_source`` (profile, jsonld,
+    meta), ``language_source`` ("declared": the page's declaration stands; "text": the text
+    decided) and ``body_source`` (profile, jsonld, microdata, trafilatura, paragraphs); None
+    where the field is None. (Off by default: the warehouse's ``articles`` and
+    :class:`mediamon.records.Article` do not hold them yet.)
 
     Bylines found in the page markup (microdata, byline_pattern, trafilatura) are kept only
     when printed outside site chrome and outside headline-list items (a "related articles"
@@ -200,18 +206,21 @@ def parse_article(
         "byline_kind": kind,
         **dates,
         "modified_at": modified_at,
-        "modified_source": modified_source,
         "section": section,
-        "section_source": section_source,
         "language": language,
-        "language_source": language_source,
         "body_text": body_text,
-        "body_source": body_source,
         "encoding": decoded.encoding,
         "encoding_repaired": decoded.repaired,
         "warnings": page.warnings,
         "parser_version": PARSER_VERSION,
     }
+    if with_provenance:
+        record.update(
+            modified_source=modified_source,
+            section_source=section_source,
+            language_source=language_source,
+            body_source=body_source,
+        )
     stripped = []
     for key, value in record.items():
         record[key], found = strip_nul(value) if key != "warnings" else (value, 0)
