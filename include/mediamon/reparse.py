@@ -35,7 +35,8 @@ from mediamon.window import MAX_DAYS, DayRangeError, day_range
 
 log = logging.getLogger(__name__)
 # not the parser's output: identity, and the fetch times that only grow or shrink
-NOT_COMPARED = ("id", "canonical_url", "source_id", "first_seen", "last_seen")
+# search_tsv is generated from title and body (migration 0008): a change shows in those
+NOT_COMPARED = ("id", "canonical_url", "source_id", "first_seen", "last_seen", "search_tsv")
 ARTICLES_IN_RANGE = """
     select a.* from articles a
     where a.source_id = any(%(sources)s) and exists (
