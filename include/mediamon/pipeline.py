@@ -39,7 +39,7 @@ from mediamon.load.stories import story_items, write_clusters
 from mediamon.parse import parse_article, parse_feed, parse_listing, parse_sitemap
 from mediamon.quality import severity
 from mediamon.quality.batch import not_a_page, reconcile
-from mediamon.quality.checks import Outcome, new_today, validate_batch
+from mediamon.quality.checks import Outcome, new_today, quarantine_key, validate_batch
 from mediamon.quality.coverage import Coverage, day_coverage
 from mediamon.quality.drift import (
     DayMetrics,
@@ -50,6 +50,7 @@ from mediamon.quality.drift import (
     metric_fields,
 )
 from mediamon.quality.duplicates import cluster
+from mediamon.quality.storable import split_unindexable
 from mediamon.records import DqResult, Fetch, Headline, Quarantined, Refusal
 from mediamon.text.language import detect_headline_language
 from mediamon.text.normalize import normalize_title
@@ -110,8 +111,27 @@ def parse_stage(source_id: str, day: str, capture: str) -> str:
     """
     source = get_source(source_id)
     path = batch_dir(source_id, day) / PARSED
-    write_batch(path, _parsed_records(source, capture))
+    write_batch(path, _parsed_records(source, capture), poison=_unserializable)
     return str(path)
+
+
+def _unserializable(kind: str, record: dict, exc: Exception) -> tuple[str, Refusal]:
+    """The refusal that stands in the parsed batch for a record that cannot be serialized
+    (:func:`mediamon.batches.write_batch`): that one record is quarantined with the reason."""
+    reason = f"cannot serialize the {kind} record: {type(exc).__name__}: {exc}"[:500]
+    if kind == "headline":
+        key = f"{record.get('list_id')}|{record.get('position')}|{record.get('list_url')}"
+        return "refused", {
+            "record_kind": "headline", "record_key": key, "url": str(record.get("list_url")),
+            "kind": str(record.get("list_kind")), "list_id": record.get("list_id"),
+            "reason": reason, "title": None, "position": record.get("position"),
+        }  # fmt: skip
+    url = str(record.get("url"))
+    return "refused", {
+        "record_kind": "page", "record_key": url, "url": url,
+        "kind": "article" if kind == "article" else str(record.get("kind")),
+        "list_id": record.get("list_id"), "reason": reason,
+    }  # fmt: skip
 
 
 def _parsed_records(source: Source, capture: str) -> Iterator[tuple[str, dict]]:
@@ -215,7 +235,8 @@ def fetch_record(ex: Exchange) -> Fetch:
 def validate_stage(source_id: str, day: str, batch: str) -> str:
     """Run the expectation suites over a parsed batch; returns the validated batch path.
 
-    Rows failing a check and the parse stage's refusals become ``quarantine`` rows; accepted
+    Rows whose keys are too long to index (:func:`mediamon.quality.storable.split_unindexable`),
+    rows failing a check and the parse stage's refusals become ``quarantine`` rows; accepted
     headlines get the fields of :func:`label_headline`; the batch checks
     (:func:`mediamon.quality.batch.reconcile`, :func:`mediamon.quality.checks.new_today`)
     join the results. Renders the batch's Data Docs pages; the index is rebuilt once per run
@@ -224,11 +245,17 @@ def validate_stage(source_id: str, day: str, batch: str) -> str:
     source = get_source(source_id)
     records = list(read_batch(Path(batch)))
     fetches = [r for kind, r in records if kind == "fetch"]
-    outcome = validate_batch(
+    articles, headlines, unindexable, indexable = split_unindexable(
         [r for kind, r in records if kind == "article"],
         [r for kind, r in records if kind == "headline"],
+        quarantine_key,
+    )
+    outcome = validate_batch(
+        articles, headlines,
         source=source, run_name=f"{DAILY_DAG_ID}_{day}", docs_dir=data_dir(), build_index=False,
     )  # fmt: skip
+    outcome.quarantine += unindexable
+    outcome.dq_results.append(indexable)
     quarantine = _quarantine_rows([r for kind, r in records if kind == "refused"], outcome)
     local_day = date.fromisoformat(day)
     headlines = [label_headline(h, source, local_day) for h in outcome.headlines]

@@ -24,6 +24,7 @@ carries its batch order ``seq``), see :func:`_latest_per_key`.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from collections.abc import Callable, Iterable, Iterator
@@ -440,6 +441,15 @@ QUARANTINE_COLUMNS = [
 ]  # fmt: skip
 
 
+def bounded_key(key: str, limit: int = 1000) -> str:
+    """A quarantine ``record_key`` short enough for its index: ``key`` itself up to ``limit``
+    UTF-8 bytes, else its start and ``…sha256:<hex>`` of the whole (the record keeps it)."""
+    if len(key) * 4 <= limit or len(key.encode("utf-8")) <= limit:
+        return key
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
+    return key.encode("utf-8")[: limit - 80].decode("utf-8", "ignore") + "…sha256:" + digest
+
+
 def _quarantine(cur, source: Source, day: date, run_key: str, rows: Iterable[Quarantined]) -> int:
     cur.execute(
         "delete from quarantine where run_key = %s and source_id = %s", (run_key, source.id)
@@ -448,8 +458,8 @@ def _quarantine(cur, source: Source, day: date, run_key: str, rows: Iterable[Qua
     _copy(
         cur, "stage_quarantine", QUARANTINE_COLUMNS,
         (
-            (run_key, source.id, day, r["record_kind"], r["record_key"], Json(r["record"]),
-             r["reasons"])
+            (run_key, source.id, day, r["record_kind"], bounded_key(r["record_key"]),
+             Json(r["record"]), r["reasons"])
             for r in rows
         ),
     )  # fmt: skip
