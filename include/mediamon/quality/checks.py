@@ -280,8 +280,8 @@ def validate_batch(
             else:
                 outcome.headlines.append(record)
     if docs_dir and outcome.validation_ids:  # this batch's pages; the index once per run
-        prune_data_docs(Path(docs_dir), [f"{source.id}.{k}s" for k in ("article", "headline")])
         escape_results(context, outcome.validation_ids)  # scraped values are not markup
+        prune_data_docs(Path(docs_dir), [f"{source.id}.{k}s" for k in ("article", "headline")])
         context.build_data_docs(
             site_names=["mediamon"], resource_identifiers=outcome.validation_ids,
             build_index=build_index,
