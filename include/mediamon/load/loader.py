@@ -7,7 +7,8 @@ and the rows are consumed as an iterator, never held in memory here. Keys follow
 idempotency contract:
 
 - ``sources``: upsert by id (registry values win).
-- ``fetches``: by (warc_path, warc_offset): the same raw record is the same exchange.
+- ``fetches``: replaced for (source, day) (the day's capture is one file, rewritten by a
+  refetch), then by (warc_path, warc_offset): the same raw record is the same exchange.
 - ``articles``: by canonical URL; ``first_seen``/``last_seen`` take LEAST/GREATEST of the fetch
   times, so loading a day twice converges.
 - ``headlines``: by (source, list, canonical URL) with first/last seen day LEAST/GREATEST;
@@ -261,6 +262,9 @@ FETCH_COLUMNS = [
 
 
 def _fetches(cur, source: Source, day: date, rows: Iterable[Fetch]) -> int:
+    """Replace the source-day's fetch rows: a refetch rewrites the day's capture in place,
+    and rows of the old one would point at offsets that now hold other records."""
+    cur.execute("delete from fetches where source_id = %s and day = %s", (source.id, day))
     _stage(cur, "stage_fetches", "fetches", FETCH_COLUMNS)
     _copy(
         cur, "stage_fetches", FETCH_COLUMNS,
