@@ -35,6 +35,7 @@ from mediamon.fetch.crawl import crawl
 from mediamon.fetch.warcstore import Exchange, read_capture
 from mediamon.load.loader import baseline_metrics, load_batch
 from mediamon.load.lock import source_lock
+from mediamon.load.probe import ROW_ERRORS, unloadable
 from mediamon.load.stories import story_items, write_clusters
 from mediamon.parse import parse_article, parse_feed, parse_listing, parse_sitemap
 from mediamon.quality import severity
@@ -313,6 +314,11 @@ def load_stage(source_id: str, day: str, validated: str, conn) -> dict:
     visible); failing ``drift.*`` rows are sent as an alert (:func:`_report`); a failing
     check of severity ``fail`` then raises :class:`QualityGateFailed` (:func:`_gate`).
 
+    Poison isolation: when the load fails on a row-level error (:data:`mediamon.load.probe.
+    ROW_ERRORS`), the records the warehouse refuses alone are moved to quarantine with the
+    reason (the batch file is rewritten, the reconciliation recomputed) and the rest is
+    loaded; only an error no single record causes fails the source-day.
+
     A day the source cannot reach keeps its fetches, articles and checks but gets no
     sightings and no metrics (it is not an empty day). Returns ``{"source", "day", <table>:
     rows written, "alerts": [...], "coverage": {...}}``; the day's summary for people is
@@ -321,6 +327,44 @@ def load_stage(source_id: str, day: str, validated: str, conn) -> dict:
     source = get_source(source_id)
     local_day = date.fromisoformat(day)
     path = Path(validated)
+    try:
+        return _load_stage(source, local_day, path, conn)
+    except ROW_ERRORS:
+        if not _quarantine_unloadable(conn, source, local_day, path):
+            raise  # no record fails alone: the batch as a whole cannot load
+        return load_stage(source_id, day, validated, conn)  # without them (each pass drops one+)
+
+
+def _quarantine_unloadable(conn, source: Source, day: date, path: Path) -> int:
+    """Rewrite the validated batch at ``path`` with the articles and headlines the warehouse
+    refuses when written alone (:func:`mediamon.load.probe.unloadable`) moved to quarantine
+    with the reason, and the reconciliation recomputed; returns how many were moved."""
+    records = list(read_batch(path))
+    loadable = [(i, k, r) for i, (k, r) in enumerate(records) if k in ("article", "headline")]
+    refused = unloadable(conn, source, day, [(k, r) for _, k, r in loadable])
+    if not refused:
+        return 0
+    moved = {}
+    for index, reason in refused:
+        i, kind, record = loadable[index]
+        log.warning("%s %s: quarantining %s %s: %s", source.id, day, kind, record.get("url"),
+                    reason)  # fmt: skip
+        moved[i] = ("quarantine", {"record_kind": kind, "reasons": [reason], "record": record,
+                                   "record_key": quarantine_key(kind, record)})  # fmt: skip
+    out = [moved.get(i, pair) for i, pair in enumerate(records)]
+    check = reconcile(
+        [r for k, r in out if k == "fetch"], [r for k, r in out if k == "article"],
+        [r for k, r in out if k == "quarantine"],
+    )  # fmt: skip
+    out = [("dq", check) if k == "dq" and r["check_name"] == check["check_name"] else (k, r)
+           for k, r in out]  # fmt: skip
+    write_batch(path, out)
+    return len(moved)
+
+
+def _load_stage(source: Source, local_day: date, path: Path, conn) -> dict:
+    """:func:`load_stage` of one validated batch, as it is."""
+    source_id, day = source.id, local_day.isoformat()
     rows = _day_rows(path)
     coverage = day_coverage(source, local_day, rows.fetches, rows.headlines)
     metrics, drift = _drift(conn, source, local_day, rows, coverage)

@@ -185,3 +185,36 @@ def test_nul_in_a_feed_title_is_flagged_on_the_item(module_env, tmp_path):
     assert item["title"] == "Обычнаяновость"
     assert item["warnings"] == ["NUL characters removed (PostgreSQL text refuses U+0000): 1"]
     json.dumps(item, default=str).encode("utf-8")
+
+
+def test_a_record_the_warehouse_refuses_is_quarantined_alone(poisoned_day):
+    """Poison isolation at the load: a validated batch (say, written by another version)
+    holding an article that breaks a check constraint and a headline whose position is out of
+    range for its column loads everything else, those two quarantined with the server's
+    reason."""
+    db, _, _ = poisoned_day
+    path = batches.batch_dir("poison", DAY) / batches.VALIDATED
+    lines = path.read_text(encoding="utf-8").splitlines()
+    spoiled = {"article": False, "headline": False}
+    for n, line in enumerate(lines):
+        kind, record = json.loads(line)
+        if kind == "article" and not spoiled["article"]:
+            record["byline_kind"] = "robot"
+        elif kind == "headline" and not spoiled["headline"]:
+            record["position"] = 10**20
+        else:
+            continue
+        spoiled[kind] = True
+        lines[n] = json.dumps([kind, record], ensure_ascii=False)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    loaded = pipeline.load_stage("poison", DAY, str(path), db)
+    assert (loaded["articles"], loaded["headlines"]) == (1, 8)
+    records = list(batches.read_batch(path))
+    reasons = [r["reasons"][0] for k, r in records if k == "quarantine"
+               and r["reasons"][0].startswith("load refused")]  # fmt: skip
+    assert sorted(r.split(":")[1].strip() for r in reasons) == [
+        "CheckViolation",
+        "NumericValueOutOfRange",
+    ]
+    counts = assert_reconciled(db, "poison")
+    assert counts == {"fetched": 4, "loaded": 2, "quarantined": 2, "refused": 0}

@@ -80,12 +80,12 @@ def load_batch(
         raise ValueError("load_batch needs a connection outside autocommit mode")
     try:
         with conn.cursor() as cur:
-            _upsert_source(cur, source)
+            upsert_source(cur, source)
             counts = {
                 "fetches": _fetches(cur, source, day, fetches),
-                "articles": _articles(cur, source, articles),
+                "articles": write_articles(cur, source, articles),
             }
-            counts["headlines"], counts["sightings"] = _headlines(cur, source, day, headlines)
+            counts["headlines"], counts["sightings"] = write_headlines(cur, source, day, headlines)
             counts["quarantine"] = _quarantine(cur, source, day, run_key, quarantine)
             counts["dq_results"] = _dq_results(cur, source, day, run_key, dq_results)
             if metrics is not None:
@@ -235,7 +235,8 @@ def _coverage(cur, source: Source, day: date, run_key: str, coverage: dict) -> N
     )
 
 
-def _upsert_source(cur, source: Source) -> None:
+def upsert_source(cur, source: Source) -> None:
+    """Upsert the registry's ``sources`` row (the foreign key of every other table)."""
     cur.execute(
         """
         insert into sources (id, name, homepage, languages, timezone, first_year)
@@ -299,7 +300,8 @@ ARTICLE_COLUMNS = [
 ]  # fmt: skip
 
 
-def _articles(cur, source: Source, rows: Iterable[Article]) -> int:
+def write_articles(cur, source: Source, rows: Iterable[Article]) -> int:
+    """Upsert articles by canonical URL (first/last seen LEAST/GREATEST); returns rows written."""
     zone = source.zone
     _stage(cur, "stage_articles", "articles", ARTICLE_COLUMNS)
     _copy(
@@ -359,7 +361,7 @@ HEADLINE_COLUMNS = [
 HEADLINE_EXTRA = ["is_new"]
 
 
-def _headlines(cur, source: Source, day: date, rows: Iterable[Headline]) -> tuple[int, int]:
+def write_headlines(cur, source: Source, day: date, rows: Iterable[Headline]) -> tuple[int, int]:
     """Upsert headlines by (source, list, canonical URL), their title revisions, and replace
     the source's sightings of ``day``; returns (headlines, sightings) written.
 
