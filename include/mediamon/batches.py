@@ -129,7 +129,12 @@ def records_of(path: Path, kind: str) -> Iterator[Record]:
 
 
 def revive_datetimes(record: dict) -> None:
-    """Turn the ISO strings of :data:`DATETIME_FIELDS` back into datetimes, in place."""
+    """Turn the ISO strings of :data:`DATETIME_FIELDS` back into datetimes, in place; a
+    string that is no ISO datetime stays a string (the validate stage quarantines that one
+    record, :mod:`mediamon.quality.isolate`, instead of the whole file failing to read)."""
     for name in DATETIME_FIELDS:
         if isinstance(record.get(name), str):
-            record[name] = datetime.fromisoformat(record[name])
+            try:
+                record[name] = datetime.fromisoformat(record[name])
+            except ValueError:
+                pass

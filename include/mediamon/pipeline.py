@@ -40,7 +40,7 @@ from mediamon.load.stories import story_items, write_clusters
 from mediamon.parse import parse_article, parse_feed, parse_listing, parse_sitemap
 from mediamon.quality import severity
 from mediamon.quality.batch import not_a_page, reconcile
-from mediamon.quality.checks import Outcome, new_today, quarantine_key, validate_batch
+from mediamon.quality.checks import Outcome, new_today, quarantine_key
 from mediamon.quality.coverage import Coverage, day_coverage
 from mediamon.quality.drift import (
     DayMetrics,
@@ -51,6 +51,7 @@ from mediamon.quality.drift import (
     metric_fields,
 )
 from mediamon.quality.duplicates import cluster
+from mediamon.quality.isolate import validate_isolating
 from mediamon.quality.storable import split_unindexable
 from mediamon.records import DqResult, Fetch, Headline, Quarantined, Refusal
 from mediamon.text.language import detect_headline_language
@@ -237,6 +238,7 @@ def validate_stage(source_id: str, day: str, batch: str) -> str:
     """Run the expectation suites over a parsed batch; returns the validated batch path.
 
     Rows whose keys are too long to index (:func:`mediamon.quality.storable.split_unindexable`),
+    rows that make the suites raise (:func:`mediamon.quality.isolate.validate_isolating`),
     rows failing a check and the parse stage's refusals become ``quarantine`` rows; accepted
     headlines get the fields of :func:`label_headline`; the batch checks
     (:func:`mediamon.quality.batch.reconcile`, :func:`mediamon.quality.checks.new_today`)
@@ -251,7 +253,7 @@ def validate_stage(source_id: str, day: str, batch: str) -> str:
         [r for kind, r in records if kind == "headline"],
         quarantine_key,
     )
-    outcome = validate_batch(
+    outcome = validate_isolating(
         articles, headlines,
         source=source, run_name=f"{DAILY_DAG_ID}_{day}", docs_dir=data_dir(), build_index=False,
     )  # fmt: skip

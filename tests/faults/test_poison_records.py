@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from faultkit import BODY, DAY, article_html, assert_reconciled, source_entry, write_registry
@@ -216,5 +217,36 @@ def test_a_record_the_warehouse_refuses_is_quarantined_alone(poisoned_day):
         "CheckViolation",
         "NumericValueOutOfRange",
     ]
+    counts = assert_reconciled(db, "poison")
+    assert counts == {"fetched": 4, "loaded": 2, "quarantined": 2, "refused": 0}
+
+
+def test_a_record_that_makes_validation_raise_is_quarantined_alone(poisoned_day):
+    """Poison isolation at validation: a parsed batch holding a headline whose title is a
+    list and an article whose date is no date (a batch from another version) validates and
+    loads everything else."""
+    db, _, _ = poisoned_day
+    capture = str(batches.capture_path("poison", DAY))
+    parsed = batches.batch_dir("poison", DAY) / batches.PARSED
+    pipeline.parse_stage("poison", DAY, capture)
+    lines = parsed.read_text(encoding="utf-8").splitlines()
+    spoiled = {"article": False, "headline": False}
+    for n, line in enumerate(lines):
+        kind, record = json.loads(line)
+        if kind == "article" and not spoiled["article"]:
+            record["published_at"] = "2024-13-01"
+        elif kind == "headline" and not spoiled["headline"]:
+            record["title"] = ["not", "a", "title"]
+        else:
+            continue
+        spoiled[kind] = True
+        lines[n] = json.dumps([kind, record], ensure_ascii=False)
+    parsed.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    validated = pipeline.validate_stage("poison", DAY, str(parsed))
+    loaded = pipeline.load_stage("poison", DAY, validated, db)
+    assert (loaded["articles"], loaded["headlines"]) == (1, 8)
+    reasons = [r["reasons"][0] for k, r in batches.read_batch(Path(validated))
+               if k == "quarantine" and r["reasons"][0].startswith("validation error")]  # fmt: skip
+    assert len(reasons) == 2
     counts = assert_reconciled(db, "poison")
     assert counts == {"fetched": 4, "loaded": 2, "quarantined": 2, "refused": 0}

@@ -23,8 +23,9 @@ MAX_KEY_BYTES = 2000
 entry with room for the row header and the day."""
 
 
-def _bytes(*texts: str | None) -> int:
-    return sum(len((t or "").encode("utf-8", "surrogatepass")) for t in texts)
+def _bytes(*texts) -> int:
+    """UTF-8 bytes of ``texts`` together (None counts 0; another value as its ``str``)."""
+    return sum(len(str(t).encode("utf-8", "surrogatepass")) for t in texts if t is not None)
 
 
 def unindexable(kind: str, record: Article | Headline) -> str | None:
