@@ -140,12 +140,16 @@ def test_surrogate_references_in_a_feed_keep_the_feed(poisoned_day):
     ],
 )
 def test_an_absurd_date_is_refused_and_the_item_kept(poisoned_day, path, raw):
-    _, _, records = poisoned_day
+    db, _, records = poisoned_day
     item = _headline(records, path)
     assert item["title"] and item["published_at"] is None and item["date_flag"] == "unparsed"
-    assert item["warnings"] == [
-        f"date refused, none kept: {raw!r} is no date between 1900 and 2100"
-    ]
+    reason = f"date refused, none kept: {raw!r} is no date between 1900 and 2100"
+    assert item["warnings"] == [reason]
+    with db.cursor() as cur:  # in the warehouse too
+        cur.execute("select published_at, date_flag, parse_warnings from headlines "
+                    "where url = %s", (BASE + path,))  # fmt: skip
+        assert cur.fetchall() == [(None, "unparsed", [reason])]
+    db.rollback()
 
 
 def test_invalid_utf8_in_a_feed_is_replaced_and_flagged(poisoned_day):

@@ -355,7 +355,7 @@ def write_articles(cur, source: Source, rows: Iterable[Article]) -> int:
 HEADLINE_COLUMNS = [
     "source_id", "list_id", "list_kind", "canonical_url", "url", "title", "byline",
     "published_at", "first_seen_day", "last_seen_day", "title_normalized", "last_position",
-    "date_flag", "published_at_assumed_zone", "language",
+    "date_flag", "published_at_assumed_zone", "language", "parse_warnings",
 ]  # fmt: skip
 # for the sightings, fed from the same staging table
 HEADLINE_EXTRA = ["is_new"]
@@ -366,9 +366,10 @@ def write_headlines(cur, source: Source, day: date, rows: Iterable[Headline]) ->
     the source's sightings of ``day``; returns (headlines, sightings) written.
 
     first/last seen day take LEAST/GREATEST; the descriptive columns (url, title, normalized
-    title, byline, position, date flag) take the newest day's values, so loading an older day
-    after a newer one does not roll them back; ``published_at`` keeps a known value. Every
-    title a headline is seen with is kept in ``headline_revisions`` (LEAST/GREATEST days).
+    title, byline, position, date flag, parse warnings) take the newest day's values, so
+    loading an older day after a newer one does not roll them back; ``published_at`` keeps a
+    known value. Every title a headline is seen with is kept in ``headline_revisions``
+    (LEAST/GREATEST days).
     Sightings: one per (list, canonical URL), with the position, title, normalized title,
     published_at and ``is_new`` seen that day.
     """
@@ -384,7 +385,7 @@ def write_headlines(cur, source: Source, day: date, rows: Iterable[Headline]) ->
                 if r.get("published_at") or r.get("date_flag") == "unparsed"
                 else None,
                 bool(r.get("published_at_assumed_zone")) and r.get("published_at") is not None,
-                r.get("language"), r.get("is_new"),
+                r.get("language"), list(r.get("warnings") or []), r.get("is_new"),
             )
             for r in rows
         ),
@@ -401,7 +402,18 @@ def write_headlines(cur, source: Source, day: date, rows: Iterable[Headline]) ->
     updates = [
         f"{c} = case when {when} then excluded.{c} else h.{c} end"
         for when, names in (
-            (newer, ("url", "title", "title_normalized", "byline", "language", "last_position")),
+            (
+                newer,
+                (
+                    "url",
+                    "title",
+                    "title_normalized",
+                    "byline",
+                    "language",
+                    "last_position",
+                    "parse_warnings",
+                ),
+            ),
             (dated, ("date_flag", "published_at_assumed_zone", "published_at")),
         )
         for c in names
