@@ -263,9 +263,9 @@ FETCH_COLUMNS = [
 
 
 def _fetches(cur, source: Source, day: date, rows: Iterable[Fetch]) -> int:
-    """Replace the source-day's fetch rows: a refetch rewrites the day's capture in place,
-    and rows of the old one would point at offsets that now hold other records."""
-    cur.execute("delete from fetches where source_id = %s and day = %s", (source.id, day))
+    """Replace the source-day's fetch rows with the batch's: a refetch rewrites the day's
+    capture in place, so rows of the old one are deleted and a record at a reused offset is
+    rewritten whole (an unchanged exchange keeps its row and id)."""
     _stage(cur, "stage_fetches", "fetches", FETCH_COLUMNS)
     _copy(
         cur, "stage_fetches", FETCH_COLUMNS,
@@ -276,16 +276,21 @@ def _fetches(cur, source: Source, day: date, rows: Iterable[Fetch]) -> int:
             for r in rows
         ),
     )  # fmt: skip
+    cur.execute(
+        "delete from fetches f where source_id = %s and day = %s and not exists (select 1 "
+        "from stage_fetches s where s.warc_path = f.warc_path and s.warc_offset = f.warc_offset)",
+        (source.id, day),
+    )
     columns = ", ".join(FETCH_COLUMNS)
+    updates = ", ".join(
+        f"{c} = excluded.{c}" for c in FETCH_COLUMNS if c not in ("warc_path", "warc_offset")
+    )
     cur.execute(
         f"""
         insert into fetches ({columns})
         select {columns} from {_latest_per_key("stage_fetches", "warc_path, warc_offset")}
         order by first_seq
-        on conflict (warc_path, warc_offset) do update set
-            status = excluded.status, error = excluded.error, bytes = excluded.bytes,
-            sha256 = excluded.sha256, content_type = excluded.content_type,
-            elapsed_ms = excluded.elapsed_ms
+        on conflict (warc_path, warc_offset) do update set {updates}
         """
     )
     return cur.rowcount
