@@ -39,10 +39,12 @@ from fastapi.responses import (
 from mediamon.config import DAILY_DAG_ID, data_dir
 from mediamon.load.db import WarehouseNotConfigured, connect
 from mediamon.monitor import CHARTS, WINDOW_DAYS, overview, render_page
+from mediamon.quality.data_docs import DATA_DOCS_CSP
 from mediamon.window import MAX_DAYS
 
 log = logging.getLogger(__name__)
 URL_PREFIX = "/mediamon"
+DATA_DOCS_HEADERS = {"Content-Security-Policy": DATA_DOCS_CSP, "X-Content-Type-Options": "nosniff"}
 
 app = FastAPI(
     title="mediamon monitoring",
@@ -161,12 +163,14 @@ def data(window: Window) -> dict:
 
 @app.get("/data-docs/{path:path}")
 def data_docs(path: str) -> FileResponse:
-    """A file of the Data Docs site; 404 for anything outside its folder."""
+    """A file of the Data Docs site; 404 for anything outside its folder. Served under
+    :data:`~mediamon.quality.data_docs.DATA_DOCS_CSP` (no script, sandboxed): the pages
+    print scraped values, on the Airflow UI's own origin."""
     root = _data_docs_dir()
     target = (root / (path or "index.html")).resolve()
     if not target.is_relative_to(root) or not target.is_file():
         raise HTTPException(404, "not found")
-    return FileResponse(target)
+    return FileResponse(target, headers=DATA_DOCS_HEADERS)
 
 
 class MediamonMonitorPlugin(AirflowPlugin):

@@ -22,12 +22,13 @@ then renamed), and is read one line at a time, so memory does not grow with the 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from pathlib import Path
 
 from mediamon.config import data_dir
 from mediamon.records import Article, DqResult, Fetch, Headline, Quarantined, Refusal
+from mediamon.text.storable import storable_text
 
 Record = Fetch | Article | Headline | Refusal | Quarantined | DqResult
 """What a batch line holds after its kind."""
@@ -62,19 +63,49 @@ def json_safe(value):
     return json.loads(json.dumps(value, default=json_default))
 
 
-def write_batch(path: Path, records: Iterable[tuple[str, Record]]) -> None:
+Poison = Callable[[str, dict, Exception], "tuple[str, Record] | None"]
+"""What :func:`write_batch` writes instead of a record that cannot be serialized:
+``poison(kind, record, error)`` returns a replacement ``(kind, record)`` (e.g. a refusal with
+the reason), or None to raise the error."""
+
+
+def write_batch(
+    path: Path, records: Iterable[tuple[str, Record]], poison: Poison | None = None
+) -> None:
     """Write ``(kind, record)`` pairs as JSON lines, one at a time; the file appears whole
-    (renamed from ``.part``) or not at all."""
+    (renamed from ``.part``) or not at all.
+
+    The boundary where text becomes storable: every string of a record is made valid
+    Unicode without U+0000 (:func:`mediamon.text.storable.storable_text`), each kind of
+    repair noted in the record's ``warnings`` (created when absent). A record that still
+    cannot be serialized (a value JSON cannot hold) is replaced by ``poison``'s answer, so
+    one record never sinks the file; without ``poison`` the error is raised (TypeError,
+    ValueError).
+    """
     tmp = path.with_name(path.name + ".part")
     try:
         with open(tmp, "w", encoding="utf-8") as f:
             for kind, record in records:
-                f.write(json.dumps([kind, record], ensure_ascii=False, default=json_default))
+                f.write(_line(kind, record, poison))
                 f.write("\n")
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     tmp.replace(path)
+
+
+def _line(kind: str, record: Record, poison: Poison | None) -> str:
+    """One batch line of a record, repaired (see :func:`write_batch`)."""
+    record, notes = storable_text(record)
+    if notes:
+        record = {**record, "warnings": [*(record.get("warnings") or []), *notes]}
+    try:
+        return json.dumps([kind, record], ensure_ascii=False, default=json_default)
+    except (TypeError, ValueError) as exc:
+        replacement = poison(kind, record, exc) if poison else None
+        if replacement is None:
+            raise
+        return json.dumps(list(replacement), ensure_ascii=False, default=json_default)
 
 
 def read_batch(path: Path, kinds: tuple[str, ...] | None = None) -> Iterator[tuple[str, Record]]:
@@ -98,7 +129,12 @@ def records_of(path: Path, kind: str) -> Iterator[Record]:
 
 
 def revive_datetimes(record: dict) -> None:
-    """Turn the ISO strings of :data:`DATETIME_FIELDS` back into datetimes, in place."""
+    """Turn the ISO strings of :data:`DATETIME_FIELDS` back into datetimes, in place; a
+    string that is no ISO datetime stays a string (the validate stage quarantines that one
+    record, :mod:`mediamon.quality.isolate`, instead of the whole file failing to read)."""
     for name in DATETIME_FIELDS:
         if isinstance(record.get(name), str):
-            record[name] = datetime.fromisoformat(record[name])
+            try:
+                record[name] = datetime.fromisoformat(record[name])
+            except ValueError:
+                pass

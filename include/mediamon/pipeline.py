@@ -37,11 +37,12 @@ from mediamon.fetch.hostlock import host_lock, outlet_host
 from mediamon.fetch.warcstore import Exchange, read_capture
 from mediamon.load.loader import baseline_metrics, load_batch
 from mediamon.load.lock import source_lock
+from mediamon.load.probe import ROW_ERRORS, unloadable
 from mediamon.load.stories import story_items, write_clusters
 from mediamon.parse import parse_article, parse_feed, parse_listing, parse_sitemap
 from mediamon.quality import severity
 from mediamon.quality.batch import not_a_page, reconcile
-from mediamon.quality.checks import Outcome, new_today, validate_batch
+from mediamon.quality.checks import Outcome, new_today, quarantine_key
 from mediamon.quality.coverage import Coverage, day_coverage
 from mediamon.quality.drift import (
     DayMetrics,
@@ -52,6 +53,8 @@ from mediamon.quality.drift import (
     metric_fields,
 )
 from mediamon.quality.duplicates import cluster
+from mediamon.quality.isolate import validate_isolating
+from mediamon.quality.storable import split_unindexable
 from mediamon.records import DqResult, Fetch, Headline, Quarantined, Refusal
 from mediamon.text.language import detect_headline_language
 from mediamon.text.normalize import normalize_title
@@ -118,8 +121,27 @@ def parse_stage(source_id: str, day: str, capture: str) -> str:
     """
     source = get_source(source_id)
     path = batch_dir(source_id, day) / PARSED
-    write_batch(path, _parsed_records(source, capture))
+    write_batch(path, _parsed_records(source, capture), poison=_unserializable)
     return str(path)
+
+
+def _unserializable(kind: str, record: dict, exc: Exception) -> tuple[str, Refusal]:
+    """The refusal that stands in the parsed batch for a record that cannot be serialized
+    (:func:`mediamon.batches.write_batch`): that one record is quarantined with the reason."""
+    reason = f"cannot serialize the {kind} record: {type(exc).__name__}: {exc}"[:500]
+    if kind == "headline":
+        key = f"{record.get('list_id')}|{record.get('position')}|{record.get('list_url')}"
+        return "refused", {
+            "record_kind": "headline", "record_key": key, "url": str(record.get("list_url")),
+            "kind": str(record.get("list_kind")), "list_id": record.get("list_id"),
+            "reason": reason, "title": None, "position": record.get("position"),
+        }  # fmt: skip
+    url = str(record.get("url"))
+    return "refused", {
+        "record_kind": "page", "record_key": url, "url": url,
+        "kind": "article" if kind == "article" else str(record.get("kind")),
+        "list_id": record.get("list_id"), "reason": reason,
+    }  # fmt: skip
 
 
 def _parsed_records(source: Source, capture: str) -> Iterator[tuple[str, dict]]:
@@ -223,7 +245,9 @@ def fetch_record(ex: Exchange) -> Fetch:
 def validate_stage(source_id: str, day: str, batch: str) -> str:
     """Run the expectation suites over a parsed batch; returns the validated batch path.
 
-    Rows failing a check and the parse stage's refusals become ``quarantine`` rows; accepted
+    Rows whose keys are too long to index (:func:`mediamon.quality.storable.split_unindexable`),
+    rows that make the suites raise (:func:`mediamon.quality.isolate.validate_isolating`),
+    rows failing a check and the parse stage's refusals become ``quarantine`` rows; accepted
     headlines get the fields of :func:`label_headline`; the batch checks
     (:func:`mediamon.quality.batch.reconcile`, :func:`mediamon.quality.checks.new_today`)
     join the results. Renders the batch's Data Docs pages; the index is rebuilt once per run
@@ -232,11 +256,17 @@ def validate_stage(source_id: str, day: str, batch: str) -> str:
     source = get_source(source_id)
     records = list(read_batch(Path(batch)))
     fetches = [r for kind, r in records if kind == "fetch"]
-    outcome = validate_batch(
+    articles, headlines, unindexable, indexable = split_unindexable(
         [r for kind, r in records if kind == "article"],
         [r for kind, r in records if kind == "headline"],
+        quarantine_key,
+    )
+    outcome = validate_isolating(
+        articles, headlines,
         source=source, run_name=f"{DAILY_DAG_ID}_{day}", docs_dir=data_dir(), build_index=False,
     )  # fmt: skip
+    outcome.quarantine += unindexable
+    outcome.dq_results.append(indexable)
     quarantine = _quarantine_rows([r for kind, r in records if kind == "refused"], outcome)
     local_day = date.fromisoformat(day)
     headlines = [label_headline(h, source, local_day) for h in outcome.headlines]
@@ -294,6 +324,11 @@ def load_stage(source_id: str, day: str, validated: str, conn) -> dict:
     visible); failing ``drift.*`` rows are sent as an alert (:func:`_report`); a failing
     check of severity ``fail`` then raises :class:`QualityGateFailed` (:func:`_gate`).
 
+    Poison isolation: when the load fails on a row-level error (:data:`mediamon.load.probe.
+    ROW_ERRORS`), the records the warehouse refuses alone are moved to quarantine with the
+    reason (the batch file is rewritten, the reconciliation recomputed) and the rest is
+    loaded; only an error no single record causes fails the source-day.
+
     A day the source cannot reach keeps its fetches, articles and checks but gets no
     sightings and no metrics (it is not an empty day). Returns ``{"source", "day", <table>:
     rows written, "alerts": [...], "coverage": {...}}``; the day's summary for people is
@@ -302,6 +337,44 @@ def load_stage(source_id: str, day: str, validated: str, conn) -> dict:
     source = get_source(source_id)
     local_day = date.fromisoformat(day)
     path = Path(validated)
+    try:
+        return _load_stage(source, local_day, path, conn)
+    except ROW_ERRORS:
+        if not _quarantine_unloadable(conn, source, local_day, path):
+            raise  # no record fails alone: the batch as a whole cannot load
+        return load_stage(source_id, day, validated, conn)  # without them (each pass drops one+)
+
+
+def _quarantine_unloadable(conn, source: Source, day: date, path: Path) -> int:
+    """Rewrite the validated batch at ``path`` with the articles and headlines the warehouse
+    refuses when written alone (:func:`mediamon.load.probe.unloadable`) moved to quarantine
+    with the reason, and the reconciliation recomputed; returns how many were moved."""
+    records = list(read_batch(path))
+    loadable = [(i, k, r) for i, (k, r) in enumerate(records) if k in ("article", "headline")]
+    refused = unloadable(conn, source, day, [(k, r) for _, k, r in loadable])
+    if not refused:
+        return 0
+    moved = {}
+    for index, reason in refused:
+        i, kind, record = loadable[index]
+        log.warning("%s %s: quarantining %s %s: %s", source.id, day, kind, record.get("url"),
+                    reason)  # fmt: skip
+        moved[i] = ("quarantine", {"record_kind": kind, "reasons": [reason], "record": record,
+                                   "record_key": quarantine_key(kind, record)})  # fmt: skip
+    out = [moved.get(i, pair) for i, pair in enumerate(records)]
+    check = reconcile(
+        [r for k, r in out if k == "fetch"], [r for k, r in out if k == "article"],
+        [r for k, r in out if k == "quarantine"],
+    )  # fmt: skip
+    out = [("dq", check) if k == "dq" and r["check_name"] == check["check_name"] else (k, r)
+           for k, r in out]  # fmt: skip
+    write_batch(path, out)
+    return len(moved)
+
+
+def _load_stage(source: Source, local_day: date, path: Path, conn) -> dict:
+    """:func:`load_stage` of one validated batch, as it is."""
+    source_id, day = source.id, local_day.isoformat()
     rows = _day_rows(path)
     coverage = day_coverage(source, local_day, rows.fetches, rows.headlines)
     metrics, drift = _drift(conn, source, local_day, rows, coverage)

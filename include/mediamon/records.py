@@ -94,6 +94,7 @@ class Headline(TypedDict):
     fetched_at: datetime  # UTC
     published_raw: NotRequired[str | None]  # feeds: the date string as printed
     authors: NotRequired[list[str]]  # feeds: the entry's author names
+    warnings: NotRequired[list[str]]  # what was repaired or refused (a date), in order
     # sitemaps: last modification, not publication (not revived from a batch file: there an
     # ISO string, see mediamon.batches.DATETIME_FIELDS)
     lastmod: NotRequired[datetime | str | None]

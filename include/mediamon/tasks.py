@@ -210,7 +210,9 @@ def summarize(planned: list[dict]) -> list[dict]:
     failed), when a planned source has no data-quality results for the day (its chain did not
     reach the load), when a check of severity ``fail`` failed (registry ``severity`` or
     ``fail_on``), or when a source cannot reach the day (``source_day_coverage.reachable``
-    false, each logged with its reason): the run must not look green then.
+    false, each logged with its reason): the run must not look green then. Only the
+    ``planned`` sources are judged and summarized: another source's rows of the same day (an
+    earlier backfill of it) are not this run's.
     """
     from airflow.sdk.exceptions import AirflowFailException
 
@@ -220,14 +222,15 @@ def summarize(planned: list[dict]) -> list[dict]:
     if not planned:  # plan failed (or never ran): the run must not look green
         raise AirflowFailException("no source was planned: see the migrate and plan tasks")
     day = planned[0]["day"]
+    ours = {p["source_id"] for p in planned}  # the verdict is about these, not the whole day
     _data_docs_index()
     with closing(connect()) as conn:
-        rows = day_summary(conn, day)
-        gated = failed_gates(conn, day)
-        cannot = unreachable(conn, day)
+        rows = [r for r in day_summary(conn, day) if r["source"] in ours]
+        gated = [g for g in failed_gates(conn, day) if g[0] in ours]
+        cannot = [c for c in unreachable(conn, day) if c[0] in ours]
     log.info("mediamon %s\n%s", day, format_summary(rows))
     loaded = {r["source"] for r in rows if r["checks_passed"] + r["checks_failed"]}
-    missing = sorted({p["source_id"] for p in planned} - loaded)
+    missing = sorted(ours - loaded)
     if missing:
         raise AirflowFailException(f"{len(missing)} source(s) did not load for {day}: {missing}")
     for source_id, reason in cannot:

@@ -124,7 +124,7 @@ def test_the_loader_columns_come_from_the_records():
     article_derived = {"published_day", "first_seen", "last_seen", "parse_warnings"}
     from_elsewhere = {"warnings", "fetched_at"}  # as parse_warnings, first/last seen
     assert set(loader.ARTICLE_COLUMNS) - article_derived == keys(Article) - from_elsewhere
-    headline_derived = {"first_seen_day", "last_seen_day", "last_position"}
+    headline_derived = {"first_seen_day", "last_seen_day", "last_position", "parse_warnings"}
     assert set(loader.HEADLINE_COLUMNS) - headline_derived <= keys(Headline)
     assert set(loader.HEADLINE_EXTRA) <= set(HEADLINE_STAGE_FIELDS)
     assert set(loader.FETCH_COLUMNS) - {"source_id", "day"} == keys(Fetch)

@@ -7,7 +7,8 @@ and the rows are consumed as an iterator, never held in memory here. Keys follow
 idempotency contract:
 
 - ``sources``: upsert by id (registry values win).
-- ``fetches``: by (warc_path, warc_offset): the same raw record is the same exchange.
+- ``fetches``: replaced for (source, day) (the day's capture is one file, rewritten by a
+  refetch), then by (warc_path, warc_offset): the same raw record is the same exchange.
 - ``articles``: by canonical URL; ``first_seen``/``last_seen`` take LEAST/GREATEST of the fetch
   times, so loading a day twice converges.
 - ``headlines``: by (source, list, canonical URL) with first/last seen day LEAST/GREATEST;
@@ -24,6 +25,7 @@ carries its batch order ``seq``), see :func:`_latest_per_key`.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from collections.abc import Callable, Iterable, Iterator
@@ -78,12 +80,12 @@ def load_batch(
         raise ValueError("load_batch needs a connection outside autocommit mode")
     try:
         with conn.cursor() as cur:
-            _upsert_source(cur, source)
+            upsert_source(cur, source)
             counts = {
                 "fetches": _fetches(cur, source, day, fetches),
-                "articles": _articles(cur, source, articles),
+                "articles": write_articles(cur, source, articles),
             }
-            counts["headlines"], counts["sightings"] = _headlines(cur, source, day, headlines)
+            counts["headlines"], counts["sightings"] = write_headlines(cur, source, day, headlines)
             counts["quarantine"] = _quarantine(cur, source, day, run_key, quarantine)
             counts["dq_results"] = _dq_results(cur, source, day, run_key, dq_results)
             if metrics is not None:
@@ -233,7 +235,8 @@ def _coverage(cur, source: Source, day: date, run_key: str, coverage: dict) -> N
     )
 
 
-def _upsert_source(cur, source: Source) -> None:
+def upsert_source(cur, source: Source) -> None:
+    """Upsert the registry's ``sources`` row (the foreign key of every other table)."""
     cur.execute(
         """
         insert into sources (id, name, homepage, languages, timezone, first_year)
@@ -260,6 +263,9 @@ FETCH_COLUMNS = [
 
 
 def _fetches(cur, source: Source, day: date, rows: Iterable[Fetch]) -> int:
+    """Replace the source-day's fetch rows with the batch's: a refetch rewrites the day's
+    capture in place, so rows of the old one are deleted and a record at a reused offset is
+    rewritten whole (an unchanged exchange keeps its row and id)."""
     _stage(cur, "stage_fetches", "fetches", FETCH_COLUMNS)
     _copy(
         cur, "stage_fetches", FETCH_COLUMNS,
@@ -270,16 +276,21 @@ def _fetches(cur, source: Source, day: date, rows: Iterable[Fetch]) -> int:
             for r in rows
         ),
     )  # fmt: skip
+    cur.execute(
+        "delete from fetches f where source_id = %s and day = %s and not exists (select 1 "
+        "from stage_fetches s where s.warc_path = f.warc_path and s.warc_offset = f.warc_offset)",
+        (source.id, day),
+    )
     columns = ", ".join(FETCH_COLUMNS)
+    updates = ", ".join(
+        f"{c} = excluded.{c}" for c in FETCH_COLUMNS if c not in ("warc_path", "warc_offset")
+    )
     cur.execute(
         f"""
         insert into fetches ({columns})
         select {columns} from {_latest_per_key("stage_fetches", "warc_path, warc_offset")}
         order by first_seq
-        on conflict (warc_path, warc_offset) do update set
-            status = excluded.status, error = excluded.error, bytes = excluded.bytes,
-            sha256 = excluded.sha256, content_type = excluded.content_type,
-            elapsed_ms = excluded.elapsed_ms
+        on conflict (warc_path, warc_offset) do update set {updates}
         """
     )
     return cur.rowcount
@@ -294,7 +305,8 @@ ARTICLE_COLUMNS = [
 ]  # fmt: skip
 
 
-def _articles(cur, source: Source, rows: Iterable[Article]) -> int:
+def write_articles(cur, source: Source, rows: Iterable[Article]) -> int:
+    """Upsert articles by canonical URL (first/last seen LEAST/GREATEST); returns rows written."""
     zone = source.zone
     _stage(cur, "stage_articles", "articles", ARTICLE_COLUMNS)
     _copy(
@@ -348,20 +360,21 @@ def _articles(cur, source: Source, rows: Iterable[Article]) -> int:
 HEADLINE_COLUMNS = [
     "source_id", "list_id", "list_kind", "canonical_url", "url", "title", "byline",
     "published_at", "first_seen_day", "last_seen_day", "title_normalized", "last_position",
-    "date_flag", "published_at_assumed_zone", "language",
+    "date_flag", "published_at_assumed_zone", "language", "parse_warnings",
 ]  # fmt: skip
 # for the sightings, fed from the same staging table
 HEADLINE_EXTRA = ["is_new"]
 
 
-def _headlines(cur, source: Source, day: date, rows: Iterable[Headline]) -> tuple[int, int]:
+def write_headlines(cur, source: Source, day: date, rows: Iterable[Headline]) -> tuple[int, int]:
     """Upsert headlines by (source, list, canonical URL), their title revisions, and replace
     the source's sightings of ``day``; returns (headlines, sightings) written.
 
     first/last seen day take LEAST/GREATEST; the descriptive columns (url, title, normalized
-    title, byline, position, date flag) take the newest day's values, so loading an older day
-    after a newer one does not roll them back; ``published_at`` keeps a known value. Every
-    title a headline is seen with is kept in ``headline_revisions`` (LEAST/GREATEST days).
+    title, byline, position, date flag, parse warnings) take the newest day's values, so
+    loading an older day after a newer one does not roll them back; ``published_at`` keeps a
+    known value. Every title a headline is seen with is kept in ``headline_revisions``
+    (LEAST/GREATEST days).
     Sightings: one per (list, canonical URL), with the position, title, normalized title,
     published_at and ``is_new`` seen that day.
     """
@@ -377,7 +390,7 @@ def _headlines(cur, source: Source, day: date, rows: Iterable[Headline]) -> tupl
                 if r.get("published_at") or r.get("date_flag") == "unparsed"
                 else None,
                 bool(r.get("published_at_assumed_zone")) and r.get("published_at") is not None,
-                r.get("language"), r.get("is_new"),
+                r.get("language"), list(r.get("warnings") or []), r.get("is_new"),
             )
             for r in rows
         ),
@@ -394,7 +407,18 @@ def _headlines(cur, source: Source, day: date, rows: Iterable[Headline]) -> tupl
     updates = [
         f"{c} = case when {when} then excluded.{c} else h.{c} end"
         for when, names in (
-            (newer, ("url", "title", "title_normalized", "byline", "language", "last_position")),
+            (
+                newer,
+                (
+                    "url",
+                    "title",
+                    "title_normalized",
+                    "byline",
+                    "language",
+                    "last_position",
+                    "parse_warnings",
+                ),
+            ),
             (dated, ("date_flag", "published_at_assumed_zone", "published_at")),
         )
         for c in names
@@ -440,6 +464,15 @@ QUARANTINE_COLUMNS = [
 ]  # fmt: skip
 
 
+def bounded_key(key: str, limit: int = 1000) -> str:
+    """A quarantine ``record_key`` short enough for its index: ``key`` itself up to ``limit``
+    UTF-8 bytes, else its start and ``…sha256:<hex>`` of the whole (the record keeps it)."""
+    if len(key) * 4 <= limit or len(key.encode("utf-8")) <= limit:
+        return key
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
+    return key.encode("utf-8")[: limit - 80].decode("utf-8", "ignore") + "…sha256:" + digest
+
+
 def _quarantine(cur, source: Source, day: date, run_key: str, rows: Iterable[Quarantined]) -> int:
     cur.execute(
         "delete from quarantine where run_key = %s and source_id = %s", (run_key, source.id)
@@ -448,8 +481,8 @@ def _quarantine(cur, source: Source, day: date, run_key: str, rows: Iterable[Qua
     _copy(
         cur, "stage_quarantine", QUARANTINE_COLUMNS,
         (
-            (run_key, source.id, day, r["record_kind"], r["record_key"], Json(r["record"]),
-             r["reasons"])
+            (run_key, source.id, day, r["record_kind"], bounded_key(r["record_key"]),
+             Json(r["record"]), r["reasons"])
             for r in rows
         ),
     )  # fmt: skip

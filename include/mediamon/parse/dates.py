@@ -42,9 +42,10 @@ _ISO = re.compile(
     r"(?:[Tt ](?P<time>\d{2}:\d{2}(?::\d{2})?)(?P<frac>[.,]\d+)?)?"
     r"\s*(?P<zone>[Zz]|[+-]\d{2}(?::?\d{2})?)?$"
 )
+_SIGNED_NUMBER = re.compile(r"^\s*[+-]\s*\d+(?:\.\d+)?\s*$")
 _EPOCH = re.compile(r"^(?P<int>\d{9,13})(?:\.\d+)?$")
 _RFC822 = re.compile(
-    r"^(?:[A-Za-z]{3,9},?\s*)?\d{1,2}\s+[A-Za-z]{3,9}\.?\s+\d{2,4}\s+\d{1,2}:\d{2}(?::\d{2})?"
+    r"^(?:[A-Za-z]{3,9},?\s*)?\d{1,2}\s+[A-Za-z]{3,9}\.?\s+(?P<year>\d{2,4})\s+\d{1,2}:\d{2}(?::\d{2})?"
     r"(?:\s+(?P<zone>[A-Za-z]{1,5}|[+-]\d{2,4}|[+-]\d{2}:\d{2}))?$"
 )
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
@@ -134,6 +135,8 @@ def _parse_rfc822(text: str, tz: str) -> datetime | None:
     try:
         dt = parsedate_to_datetime(fixed)
     except (TypeError, ValueError, IndexError):
+        return None
+    if len(m["year"]) != 2 and dt.year != int(m["year"]):  # "0000" is not 2000
         return None
     if dt.tzinfo is not None:
         return dt
@@ -231,6 +234,8 @@ def parse_date(text: str, *, tz: str, relative_base: datetime | None = None) -> 
     an unknown ``tz`` raises :class:`zoneinfo.ZoneInfoNotFoundError` only when it is needed.
     """
     if text is None:
+        return None
+    if _SIGNED_NUMBER.match(str(text)):  # "-1000000000" is no epoch once its sign is cut
         return None
     text = " ".join(str(text).replace("\u00a0", " ").split()).strip(" ,;|·—-")
     if not text:
@@ -351,7 +356,7 @@ def feed_date(raw: str | None, tz: str) -> tuple[datetime | None, str | None]:
     m = _FEED_DATE.match(text)
     if m and (month := _month(m["mon"])):
         year = int(m["year"])
-        if year < 100:
+        if len(m["year"]) == 2:  # "24" is 2024; a four-digit "0000" stays year 0 (refused)
             year += 2000 if year < 70 else 1900
         zone, assumed = _zone_of(m["zone"] or "", tz)
         if zone is not None:

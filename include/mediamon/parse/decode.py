@@ -181,7 +181,7 @@ def _decode_mixed(body: bytes, fallback: str) -> str:
     return _C1_CONTROLS.sub("", "".join(out))
 
 
-def _mixed_or_damaged_utf8(body: bytes, declared: str | None) -> tuple[str, str, str] | None:
+def mixed_or_damaged_utf8(body: bytes, declared: str | None) -> tuple[str, str, str] | None:
     """For a page that is mostly UTF-8 with some bytes that are not: (text, encoding label,
     warning). The foreign runs are decoded with the declared single-byte code page, else
     the one of windows-1251 / KOI8-R / windows-1252 that gives plausible words ("mixed
@@ -243,7 +243,7 @@ def decode_page(body: bytes | str, content_type: str | None = None) -> Decoded:
     decode anything, as mojibake), and a page that does not decode strictly with its declared
     charset is read with the document's declaration or detection instead -- both count as
     ``repaired``. A page whose non-ASCII runs are partly valid UTF-8 and partly not is
-    decoded run by run (:func:`_mixed_or_damaged_utf8`: "mixed encodings" or "invalid
+    decoded run by run (:func:`mixed_or_damaged_utf8`: "mixed encodings" or "invalid
     UTF-8", ``repaired`` with a ``warning``). Undefined bytes of a single-byte code page
     (0x98 in windows-1251) are dropped, not an error, and not a repair. An ASCII-only body
     is returned as is. Never raises.
@@ -253,13 +253,14 @@ def decode_page(body: bytes | str, content_type: str | None = None) -> Decoded:
     for bom, codec in _BOMS:
         if body.startswith(bom):
             text = body.decode(codec, errors="replace")
-            return Decoded(text, codec, False, charset_from_content_type(content_type))
+            return Decoded(text, codec, False, charset_from_content_type(content_type),
+                           _replaced(text, codec))  # fmt: skip
     http = charset_from_content_type(content_type)
     document = _declared_in_document(body)
     declared = http or document
     if body.isascii() and not (declared or "").startswith(("utf-16", "utf-32")):
         return Decoded(body.decode("ascii"), declared or "ascii", False, declared)
-    mixed = _mixed_or_damaged_utf8(body, declared)
+    mixed = mixed_or_damaged_utf8(body, declared)
     if mixed is not None:
         text, codec, warning = mixed
         return Decoded(text, codec, True, declared, warning)
@@ -286,7 +287,15 @@ def decode_page(body: bytes | str, content_type: str | None = None) -> Decoded:
     if dammit.unicode_markup is not None and dammit.original_encoding:
         codec = _codec(dammit.original_encoding) or dammit.original_encoding
         return Decoded(dammit.unicode_markup, codec, bool(declared) and codec != declared, declared)
-    return Decoded(body.decode("utf-8", errors="replace"), "utf-8", bool(declared), declared)
+    text = body.decode("utf-8", errors="replace")
+    return Decoded(text, "utf-8", bool(declared), declared, _replaced(text, "utf-8"))
+
+
+def _replaced(text: str, codec: str) -> str | None:
+    """The warning for bytes a lenient decode replaced with U+FFFD (counted as the U+FFFD in
+    the text: one that was there already counts too, an upper bound), or None."""
+    n = text.count("\ufffd")
+    return f"invalid {codec}: up to {n} byte sequence(s) replaced with U+FFFD" if n else None
 
 
 def decode_html(body: bytes | str, content_type: str | None = None) -> str:

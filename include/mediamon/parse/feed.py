@@ -30,7 +30,8 @@ from bs4 import BeautifulSoup
 
 from mediamon.parse._tree import too_many_tags
 from mediamon.parse.dates import feed_date
-from mediamon.text.normalize import strip_nul
+from mediamon.parse.decode import mixed_or_damaged_utf8
+from mediamon.text.storable import storable_text
 from mediamon.text.urls import absolute_url, canonicalize_url
 
 
@@ -56,8 +57,44 @@ class FeedResult:
 _HTML_MARKERS = (b"<html", b"<!doctype html", b"<head", b"<body")
 _PROLOG = re.compile(rb"<\?xml[^>]{0,200}?\?>", re.I)
 _PROLOG_ENCODING = re.compile(rb"""encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""", re.I)
+_PROLOG_UTF8 = re.compile(rb"""<\?xml[^>]{0,200}encoding\s*=\s*["']utf-?8["']""", re.I)
 _BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE,
          codecs.BOM_UTF32_BE)  # fmt: skip
+
+
+_CHAR_REF = re.compile(rb"&#(?:([0-9]{1,8})|[xX]([0-9a-fA-F]{1,8}));")
+
+
+def _code(ref: re.Match) -> int:
+    return int(ref[1]) if ref[1] is not None else int(ref[2], 16)
+
+
+def surrogate_refs(body: bytes) -> tuple[bytes, set[str], int]:
+    """``(body, joined, lone)``: character references to UTF-16 surrogates rewritten before
+    feedparser sees them (it refuses the whole document over one). A high surrogate followed
+    by a low one (``&#55357;&#56832;``, an emoji written as UTF-16) becomes one reference to
+    their character (``joined``: those characters); any other one becomes U+FFFD (``lone``:
+    how many)."""
+    if b"&#" not in body:
+        return body, set(), 0
+    refs = [m for m in _CHAR_REF.finditer(body) if 0xD800 <= _code(m) <= 0xDFFF]
+    if not refs:
+        return body, set(), 0
+    out, pos, joined, lone, i = [], 0, set(), 0, 0
+    while i < len(refs):
+        high, low = refs[i], refs[i + 1] if i + 1 < len(refs) else None
+        out.append(body[pos : high.start()])
+        if (low is not None and low.start() == high.end() and _code(high) <= 0xDBFF
+                and _code(low) >= 0xDC00):  # fmt: skip
+            char = 0x10000 + ((_code(high) - 0xD800) << 10) + (_code(low) - 0xDC00)
+            out.append(b"&#%d;" % char)
+            joined.add(chr(char))
+            pos, i = low.end(), i + 2
+        else:
+            out.append(b"&#65533;")
+            pos, i, lone = high.end(), i + 1, lone + 1
+    out.append(body[pos:])
+    return b"".join(out), joined, lone
 
 
 def _looks_like_html(body: bytes) -> bool:
@@ -126,8 +163,11 @@ def _plain(text: str | None) -> str | None:
     return text or None
 
 
-def _entry_date(entry: Any, tz: str) -> tuple[datetime | None, str | None, str | None]:
-    """(published_at, flag, raw string) of an entry: published, else updated, else created."""
+def _entry_date(entry: Any, tz: str) -> tuple[datetime | None, str | None, str | None, str | None]:
+    """(published_at, flag, raw string, note) of an entry: published, else updated, else
+    created. A string neither :func:`~mediamon.parse.dates.feed_date` nor feedparser reads
+    as a plausible date gives no date, flag ``"unparsed"`` and the note why (refused, never
+    guessed: "0000-00-00", "-1000000000", "10000-01-01")."""
     for raw_key, parsed_key in (
         ("published", "published_parsed"),
         ("updated", "updated_parsed"),
@@ -137,13 +177,28 @@ def _entry_date(entry: Any, tz: str) -> tuple[datetime | None, str | None, str |
         if raw:
             dt, flag = feed_date(raw, tz)
             if dt is not None:
-                return dt, flag, raw
-        parsed = entry.get(parsed_key)
-        if parsed:
-            return datetime.fromtimestamp(calendar.timegm(parsed), UTC), "feedparser_utc", raw
+                return dt, flag, raw, None
+        parsed = _feedparser_date(entry.get(parsed_key), raw)
+        if parsed is not None:
+            return parsed, "feedparser_utc", raw, None
         if raw:
-            return None, "unparsed", raw
-    return None, None, None
+            note = f"date refused, none kept: {raw[:60]!r} is no date between 1900 and 2100"
+            return None, "unparsed", raw, note
+    return None, None, None, None
+
+
+def _feedparser_date(parsed: Any, raw: str | None) -> datetime | None:
+    """feedparser's reading of a date (UTC), when plausible: a year in 1900-2100 that the
+    raw string states (feedparser fills gaps: "10000-01-01" reads as 2010-12-01)."""
+    if not parsed:
+        return None
+    year = parsed[0]
+    if not 1900 <= year <= 2100 or (raw is not None and str(year) not in raw):
+        return None
+    try:
+        return datetime.fromtimestamp(calendar.timegm(parsed), UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
 
 
 _RSS_AUTHOR = re.compile(r"^\s*[^\s@()]+@[^\s()]+\s*\((?P<name>[^()]+)\)\s*$")
@@ -191,8 +246,8 @@ def parse_feed(
     list_id: str,
     fetched_at: datetime,
 ) -> FeedResult:
-    """See :func:`_parse_feed`; every string of the result is free of U+0000 (stripped and
-    reported in ``warnings``)."""
+    """See :func:`_parse_feed`; every string of the result is valid Unicode free of U+0000
+    (repaired and reported in ``warnings``, a headline's in its own)."""
     return _without_nul(
         _parse_feed(body, url, source=source, list_id=list_id, fetched_at=fetched_at)
     )
@@ -234,10 +289,22 @@ def _parse_feed(
     oversized = too_many_tags(body)
     if oversized:
         return FeedResult([], f"not parsed: {oversized}", [])
+    body, joined, lone = surrogate_refs(body)
+    if joined:
+        warnings.append(f"character references to surrogate pairs joined: {len(joined)}")
+    if lone:
+        warnings.append(f"character references to lone surrogates replaced by U+FFFD: {lone}")
     charset, how = sniff_encoding(body)
     data = body
     headers = None
-    if charset:
+    utf8_or_unsaid = charset or (how == "declared" and _PROLOG_UTF8.search(body[:512]))
+    damaged = mixed_or_damaged_utf8(body, None) if utf8_or_unsaid else None
+    if damaged is not None:  # mostly UTF-8: the bad bytes alone are repaired, and said so
+        text, charset, warning = damaged
+        data = text.encode("utf-8")
+        headers = {"content-type": "application/xml; charset=utf-8"}
+        warnings.append(f"encoding: {warning}")
+    elif charset:
         data = _transcode(body, charset)
         headers = {"content-type": "application/xml; charset=utf-8"}
         warnings.append(f"encoding: {how}")
@@ -286,9 +353,18 @@ def _parse_feed(
                 {"position": position, "title": title, "reason": "feed entry has no link"}
             )
             continue
-        published_at, flag, raw = _entry_date(entry, tz)
+        published_at, flag, raw, date_note = _entry_date(entry, tz)
+        notes = [date_note] if date_note else []
         if flag == "unparsed":
             warnings.append(f"entry {position}: unparsed date {raw[:60]!r}")
+        byline = _entry_byline(entry)
+        text = f"{title or ''} {byline or ''}"
+        if joined and any(c in text for c in joined):
+            notes.append("character references to a surrogate pair joined into its character")
+        if lone and "\ufffd" in text:
+            notes.append("character reference to a lone surrogate replaced by U+FFFD")
+        if damaged is not None and "\ufffd" in text:
+            notes.append(f"text repaired: {damaged[2]}")
         headlines.append(
             {
                 "source_id": source.id,
@@ -303,21 +379,28 @@ def _parse_feed(
                 "published_raw": raw,
                 "date_flag": flag,
                 "published_at_assumed_zone": flag == "zone_assumed",
-                "byline": _entry_byline(entry),
+                "byline": byline,
                 "authors": _entry_authors(entry),
                 "fetched_at": fetched_at,
+                "warnings": notes,
             }
         )
     return FeedResult(headlines, None, warnings, skipped, info)
 
 
 def _without_nul(result: FeedResult) -> FeedResult:
-    """``result`` with U+0000 stripped from every string (and a warning when there was one)."""
-    fields = (result.headlines, result.refused_reason, result.warnings, result.skipped,
-              result.feed)  # fmt: skip
-    cleaned, nuls = strip_nul(fields)
-    if not nuls:
-        return result
-    headlines, reason, warnings, skipped, feed = cleaned
-    warnings = [*warnings, f"NUL characters stripped: {nuls} (PostgreSQL text refuses U+0000)"]
-    return FeedResult(headlines, reason, warnings, skipped, feed)
+    """``result`` with every string storable (:func:`mediamon.text.storable.storable_text`:
+    U+0000 removed, a space where it joined two words; surrogates repaired), each repaired
+    headline noting it in its ``warnings`` and the feed in its own."""
+    headlines, repaired = [], {}
+    for headline in result.headlines:
+        headline, notes = storable_text(headline)
+        if notes:
+            headline = {**headline, "warnings": [*headline.get("warnings", []), *notes]}
+            for note in notes:
+                repaired[note.split(":")[0]] = repaired.get(note.split(":")[0], 0) + 1
+        headlines.append(headline)
+    rest = (result.refused_reason, result.warnings, result.skipped, result.feed)
+    (reason, warnings, skipped, feed), notes = storable_text(rest)
+    notes += [f"{what} in {n} headline(s)" for what, n in repaired.items()]
+    return FeedResult(headlines, reason, [*warnings, *notes], skipped, feed)

@@ -46,7 +46,12 @@ import pandas as pd
 
 from mediamon.config import Source
 from mediamon.quality import severity
-from mediamon.quality.data_docs import gx_context, prune_data_docs, suite_checkpoint
+from mediamon.quality.data_docs import (
+    escape_results,
+    gx_context,
+    prune_data_docs,
+    suite_checkpoint,
+)
 from mediamon.records import Article, DqResult, Headline, Quarantined
 
 FUTURE_TOLERANCE_S = 600
@@ -276,6 +281,7 @@ def validate_batch(
             else:
                 outcome.headlines.append(record)
     if docs_dir and outcome.validation_ids:  # this batch's pages; the index once per run
+        escape_results(context, outcome.validation_ids)  # scraped values are not markup
         prune_data_docs(Path(docs_dir), [f"{source.id}.{k}s" for k in ("article", "headline")])
         context.build_data_docs(
             site_names=["mediamon"], resource_identifiers=outcome.validation_ids,

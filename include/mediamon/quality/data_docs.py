@@ -11,6 +11,7 @@ seconds).
 
 from __future__ import annotations
 
+import html
 import os
 import shutil
 from functools import cache
@@ -72,6 +73,40 @@ def prune_data_docs(base_dir: Path, suites: list[str], keep_runs: int | None = N
                     (root / run_name).rmdir()
             removed += 1
     return removed
+
+
+DATA_DOCS_CSP = (
+    "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'self'; sandbox"
+)
+"""The Content-Security-Policy Data Docs are served with: no script runs (GX pages render
+their tables as static HTML; their CDN scripts and stylesheets are not loaded), and
+``sandbox`` gives the page an opaque origin, so even markup that slipped through cannot
+reach the Airflow UI's cookies or API."""
+
+
+def escape_results(context, identifiers) -> int:
+    """HTML-escape every string of the stored results of ``identifiers`` (the failing values
+    GX prints: ``partial_unexpected_list``, ``unexpected_list``, counts...) before Data Docs
+    render them: GX writes them into its pages unescaped, and they are scraped text (a
+    byline ``<img src=x onerror=...>``). Returns how many results were rewritten."""
+    store = context.validation_results_store
+    for key in identifiers:
+        validation = store.get(key)
+        for expectation in validation.results:
+            expectation.result = _escaped(expectation.result)
+        store.set(key, validation)
+    return len(identifiers)
+
+
+def _escaped(value):
+    if isinstance(value, str):
+        return html.escape(value)
+    if isinstance(value, dict):
+        return {k: _escaped(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_escaped(v) for v in value]
+    return value
 
 
 _checkpoints: dict[tuple, tuple[str, object]] = {}  # (context, suite) -> (checks, checkpoint)

@@ -22,7 +22,7 @@ HEADLINE_KEYS = {
     "canonical_url", "published_at", "byline", "fetched_at", "date_flag",
     "published_at_assumed_zone",
 }  # fmt: skip
-FEED_KEYS = HEADLINE_KEYS | {"published_raw", "authors"}
+FEED_KEYS = HEADLINE_KEYS | {"published_raw", "authors", "warnings"}
 
 
 @pytest.fixture
