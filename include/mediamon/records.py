@@ -22,6 +22,8 @@ these keys against the parsers' output and the loader's columns.
 from datetime import datetime
 from typing import Any, NotRequired, TypedDict
 
+from mediamon.text.urls import canonicalize_url
+
 
 class Fetch(TypedDict):
     """One HTTP exchange of a capture (a ``fetches`` row without source and day)."""
@@ -106,6 +108,44 @@ class Headline(TypedDict):
 
 HEADLINE_STAGE_FIELDS = ("language", "title_normalized", "is_new")
 """The :class:`Headline` fields the validate stage adds (not the parsers)."""
+
+
+def new_headline(
+    *,
+    source_id: str,
+    list_id: str,
+    list_kind: str,
+    list_url: str,
+    position: int,
+    title: str | None,
+    url: str,
+    published_at: datetime | None,
+    date_flag: str | None,
+    byline: str | None,
+    fetched_at: datetime,
+    canonical_url: str | None = None,
+    **extra: Any,
+) -> Headline:
+    """A :class:`Headline` as every list parser builds it: ``canonical_url`` defaults to
+    :func:`mediamon.text.urls.canonicalize_url` of ``url``; ``published_at_assumed_zone`` is
+    ``date_flag == "zone_assumed"``; ``extra`` holds the optional keys of a kind (a feed's
+    ``published_raw`` and ``authors``, a sitemap's ``lastmod``, a headline block's ``block``)."""
+    return Headline(
+        source_id=source_id,
+        list_id=list_id,
+        list_kind=list_kind,
+        list_url=list_url,
+        position=position,
+        title=title,
+        url=url,
+        canonical_url=canonical_url if canonical_url is not None else canonicalize_url(url),
+        published_at=published_at,
+        date_flag=date_flag,
+        published_at_assumed_zone=date_flag == "zone_assumed",
+        byline=byline,
+        fetched_at=fetched_at,
+        **extra,
+    )
 
 
 class Skipped(TypedDict):

@@ -44,6 +44,7 @@ from mediamon.parse.dates import is_bare_clock, parse_date, rewind, zone_flag
 from mediamon.parse.decode import decode_html
 from mediamon.parse.results import ListingResult
 from mediamon.parse.titles import undouble
+from mediamon.records import new_headline
 from mediamon.text.normalize import strip_nul
 from mediamon.text.urls import absolute_url, bare_host, canonicalize_url
 
@@ -449,22 +450,21 @@ def find_headlines(
             last_clock = published_at
         flag = zone_flag(raw, published_at)
         headlines.append(
-            {
-                "source_id": source.id,
-                "list_id": listing.id,
-                "list_kind": "listing",
-                "list_url": url,
-                "position": position_offset + len(headlines) + 1,
-                "title": item.title,
-                "url": item.url,
-                "canonical_url": item.canonical,
-                "published_at": published_at,
-                "byline": None,
-                "date_flag": flag,
-                "published_at_assumed_zone": flag is not None,
-                "fetched_at": fetched_at,
-                "block": label,
-            }
+            new_headline(
+                source_id=source.id,
+                list_id=listing.id,
+                list_kind="listing",
+                list_url=url,
+                position=position_offset + len(headlines) + 1,
+                title=item.title,
+                url=item.url,
+                canonical_url=item.canonical,
+                published_at=published_at,
+                date_flag=flag,
+                byline=None,
+                fetched_at=fetched_at,
+                block=label,
+            )  # fmt: skip
         )
     if duplicates:
         warnings.append(

@@ -31,8 +31,9 @@ from bs4 import BeautifulSoup
 from mediamon.parse._tree import too_many_tags
 from mediamon.parse.dates import feed_date
 from mediamon.parse.decode import mixed_or_damaged_utf8
+from mediamon.records import new_headline
 from mediamon.text.storable import storable_text
-from mediamon.text.urls import absolute_url, canonicalize_url
+from mediamon.text.urls import absolute_url
 
 
 @dataclass
@@ -366,24 +367,22 @@ def _parse_feed(
         if damaged is not None and "\ufffd" in text:
             notes.append(f"text repaired: {damaged[2]}")
         headlines.append(
-            {
-                "source_id": source.id,
-                "list_id": list_id,
-                "list_kind": "feed",
-                "list_url": url,
-                "position": position,
-                "title": title,
-                "url": link,
-                "canonical_url": canonicalize_url(link),
-                "published_at": published_at,
-                "published_raw": raw,
-                "date_flag": flag,
-                "published_at_assumed_zone": flag == "zone_assumed",
-                "byline": byline,
-                "authors": _entry_authors(entry),
-                "fetched_at": fetched_at,
-                "warnings": notes,
-            }
+            new_headline(
+                source_id=source.id,
+                list_id=list_id,
+                list_kind="feed",
+                list_url=url,
+                position=position,
+                title=title,
+                url=link,
+                published_at=published_at,
+                date_flag=flag,
+                byline=byline,
+                fetched_at=fetched_at,
+                published_raw=raw,
+                authors=_entry_authors(entry),
+                warnings=notes,
+            )  # fmt: skip
         )
     return FeedResult(headlines, None, warnings, skipped, info)
 

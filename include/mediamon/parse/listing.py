@@ -12,8 +12,9 @@ from mediamon.parse.dates import is_bare_clock, parse_date, rewind, zone_flag
 from mediamon.parse.decode import decode_html
 from mediamon.parse.results import ListingResult
 from mediamon.parse.titles import undouble
+from mediamon.records import new_headline
 from mediamon.text.normalize import strip_nul
-from mediamon.text.urls import absolute_url, canonicalize_url
+from mediamon.text.urls import absolute_url
 
 # Elements whose strings are not the page's text (code, templates, ruby annotations): their
 # text counts only when the element itself is read.
@@ -200,21 +201,19 @@ def parse_listing(
                     published_at = rewind(published_at, last_clock, source.timezone)
                 last_clock = published_at
         headlines.append(
-            {
-                "source_id": source.id,
-                "list_id": listing.id,
-                "list_kind": "listing",
-                "list_url": url,
-                "position": position,
-                "title": title,
-                "url": link,
-                "canonical_url": canonicalize_url(link),
-                "published_at": published_at,
-                "byline": byline,
-                "date_flag": zone_flag(raw, published_at),
-                "published_at_assumed_zone": zone_flag(raw, published_at) is not None,
-                "fetched_at": fetched_at,
-            }
+            new_headline(
+                source_id=source.id,
+                list_id=listing.id,
+                list_kind="listing",
+                list_url=url,
+                position=position,
+                title=title,
+                url=link,
+                published_at=published_at,
+                date_flag=zone_flag(raw, published_at),
+                byline=byline,
+                fetched_at=fetched_at,
+            )  # fmt: skip
         )
     next_page_url = None
     if selectors.get("next_page"):

@@ -10,8 +10,7 @@ from lxml import etree
 
 from mediamon.inflate import InflateError, inflate
 from mediamon.parse.dates import parse_date, zone_flag
-from mediamon.records import Headline
-from mediamon.text.urls import canonicalize_url
+from mediamon.records import Headline, new_headline
 
 log = logging.getLogger(__name__)
 
@@ -94,21 +93,19 @@ def parse_sitemap(
         published_at = parse_date(published, tz=source.timezone) if published else None
         flag = zone_flag(published, published_at)
         headlines.append(
-            {
-                "source_id": source.id,
-                "list_id": list_id,
-                "list_kind": "sitemap",
-                "list_url": url,
-                "position": position,
-                "title": _text(node, "news", "title"),
-                "url": loc,
-                "canonical_url": canonicalize_url(loc),
-                "published_at": published_at,
-                "date_flag": flag,
-                "published_at_assumed_zone": flag is not None,
-                "byline": None,
-                "fetched_at": fetched_at,
-                "lastmod": parse_date(lastmod, tz=source.timezone) if lastmod else None,
-            }
+            new_headline(
+                source_id=source.id,
+                list_id=list_id,
+                list_kind="sitemap",
+                list_url=url,
+                position=position,
+                title=_text(node, "news", "title"),
+                url=loc,
+                published_at=published_at,
+                date_flag=flag,
+                byline=None,
+                fetched_at=fetched_at,
+                lastmod=parse_date(lastmod, tz=source.timezone) if lastmod else None,
+            )  # fmt: skip
         )
     return headlines
