@@ -228,11 +228,14 @@ def export_table(
         _check_sources(conn, sources)
         cols = columns(conn, table)
         writer = _WRITERS[fmt]
-        if isinstance(out, str | Path):
-            with _atomic(Path(out)) as tmp:
-                return writer(_batches(conn, table, cols, first, last, sources, batch_rows),
-                              cols, tmp)  # fmt: skip
-        return writer(_batches(conn, table, cols, first, last, sources, batch_rows), cols, out)
+        batches = _batches(conn, table, cols, first, last, sources, batch_rows)
+        try:
+            if isinstance(out, str | Path):
+                with _atomic(Path(out)) as tmp:
+                    return writer(batches, cols, tmp)
+            return writer(batches, cols, out)
+        finally:
+            batches.close()  # the named cursor closes now, on the open connection
     finally:
         if idle and not conn.closed:
             conn.rollback()
@@ -278,7 +281,8 @@ def export_day_partition(
 
 def _spec(table: str) -> TableSpec:
     if table not in TABLES:
-        raise ExportError(f"unknown table {table!r} (choose {', '.join(TABLES)})")
+        built = [name for name, spec in TABLES.items() if spec is not None]
+        raise ExportError(f"unknown table {table!r} (choose {', '.join(built)})")
     spec = TABLES[table]
     if spec is None:
         raise TableNotBuilt(

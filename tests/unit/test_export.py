@@ -321,7 +321,7 @@ def test_the_command_streams_csv_to_stdout_and_parquet_to_a_file(seeded, tmp_pat
          "the mentions table does not exist yet (watchlists and mentions are not built); "
          "export one of articles, headlines, stories"),
         (["--format", "csv", "--table", "fetches"],
-         "unknown table 'fetches' (choose articles, headlines, stories, mentions)"),
+         "unknown table 'fetches' (choose articles, headlines, stories)"),
         (["--format", "parquet"], "parquet is binary: give a file with --out PATH"),
         (["--format", "csv", "--source", "nope"],
          "unknown source nope (the warehouse has: exclusive, tengri)"),

@@ -33,12 +33,17 @@ def replay(capture: Path):
     :class:`UsageError` (a malformed registry in it stays a RegistryError)."""
     from mediamon.devtools.runner import start_replay
 
+    asked = os.environ.get("MEDIAMON_SOURCES")
     try:
-        return start_replay(capture)
+        server = start_replay(capture)
     except RegistryError:
         raise
     except ValueError as exc:
         raise UsageError(f"--capture {exc}") from None
+    if asked and Path(asked).resolve() != Path(os.environ["MEDIAMON_SOURCES"]).resolve():
+        print(f"MEDIAMON_SOURCES={asked} set aside: the capture brings its own registry "
+              f"({os.environ['MEDIAMON_SOURCES']})")  # fmt: skip
+    return server
 
 
 def migrated(url: str) -> str:

@@ -129,6 +129,9 @@ def cmd_export(args) -> int:
     except ExportError as exc:
         print(f"mediamon export: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader stopped early (`| head`): not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     finally:
         if conn is not None:
             conn.close()
