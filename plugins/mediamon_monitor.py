@@ -125,7 +125,10 @@ def _window(
     end: Annotated[date | None, Query(description="last local day shown")] = None,
     days: Annotated[int, Query(ge=1, le=MAX_DAYS, description="how many local days")] = WINDOW_DAYS,
 ) -> dict:
-    """The query's window; FastAPI answers 422 for a malformed date or days out of range."""
+    """The query's window; 422 for a malformed date, days out of range, or an end day past
+    which no day can follow (9999-12-31: the window's arithmetic would overflow)."""
+    if end is not None and end >= date.max:
+        raise HTTPException(422, f"end must be before {date.max.isoformat()}")
     return {"end": end, "days": days}
 
 

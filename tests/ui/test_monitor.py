@@ -275,6 +275,7 @@ def test_plugin_is_mounted_behind_airflow_auth(api, db, warehouse, tmp_path):
     assert earlier["sources"][0]["per_day"]["2024-09-07"]["articles"] == 2
     assert client.get("/mediamon/data.json?end=someday", headers=auth).status_code == 422
     assert client.get("/mediamon/chart/volume.svg?days=0", headers=auth).status_code == 422
+    assert client.get("/mediamon/?end=9999-12-31&days=366", headers=auth).status_code == 422
     assert "password" not in page.text.lower() and warehouse not in page.text
     docs = tmp_path / "var" / "data_docs"  # MEDIAMON_DATA_DIR of the warehouse fixture
     docs.mkdir(parents=True)

@@ -145,6 +145,7 @@ def stack(tmp_path_factory):
         assert out.returncode == 0, out.stdout + out.stderr
         password_file = tmp / "airflow" / "simple_auth_manager_passwords.json.generated"
         assert str(password_file) in out.stdout  # says where the password is...
+        assert password_file.stat().st_mode & 0o077 == 0  # ...readable by its owner only
         password = json.loads(password_file.read_text())["admin"]
         assert password not in out.stdout + out.stderr  # ...never what it is
         url = f"http://localhost:{port}"

@@ -148,6 +148,8 @@ def up(
         raise
     home = Path(env["AIRFLOW_HOME"])
     passwords = home / "simple_auth_manager_passwords.json.generated"
+    if passwords.exists():  # Airflow writes it world-readable (0644): the admin's password
+        passwords.chmod(0o600)
     return Stack(url, directory, passwords, replay_url, executor, workers)
 
 
