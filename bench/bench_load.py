@@ -84,7 +84,7 @@ def raw_copy(conn, source, data: dict[str, list[dict]]) -> None:
         "headlines": (loader.HEADLINE_COLUMNS, [
             (source.id, r["list_id"], r["list_kind"], r["canonical_url"], r["url"], r["title"],
              r["byline"], r["published_at"], DAY, DAY, r["title_normalized"], r["position"],
-             None, False, r["language"]) for r in data["headlines"]]),
+             None, False, r["language"], r.get("warnings", [])) for r in data["headlines"]]),
     }  # fmt: skip
     with conn.cursor() as cur:
         for table, (columns, rows) in tables.items():
