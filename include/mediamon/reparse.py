@@ -90,8 +90,18 @@ def plan(first: date, last: date, sources: list[str]) -> list[dict]:
         for source_id in sources:
             stored = batches.capture_path(source_id, day).exists()
             (planned if stored else absent).append({"source_id": source_id, "day": str(day)})
+    days = len(day_range(first, last))
+    missing: dict[str, list[str]] = {}
     for item in absent:
-        log.warning("%s %s: no capture in the raw store, nothing to re-parse", *item.values())
+        missing.setdefault(item["source_id"], []).append(item["day"])
+    never = [source for source, gone in missing.items() if len(gone) == days]
+    for source, gone in missing.items():
+        if source not in never:
+            log.warning("%s: no capture in the raw store for %s (backfill them)", source,
+                        ", ".join(gone))  # fmt: skip
+    if never:
+        shown = ", ".join(never[:5]) + (f" and {len(never) - 5} more" if len(never) > 5 else "")
+        log.warning("%d source(s) have no capture in the range: %s", len(never), shown)
     log.info("re-parsing %d source-days (%d without a capture)", len(planned), len(absent))
     return planned
 

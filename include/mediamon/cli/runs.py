@@ -217,9 +217,13 @@ def cmd_reparse(args) -> int:
         )
     print(format_report(result.report, every_field=args.every_field))
     if not result.planned:
+        raw = data_dir() / "raw"
+        stored = sorted(p.name for p in raw.iterdir() if p.is_dir()) if raw.is_dir() else []
+        named = ", ".join(sources) if len(sources) <= 5 else f"the {len(sources)} sources asked"
         print(
-            f"reparse {first}..{last}: nothing to re-parse: no source-day of {', '.join(sources)} "
-            f"has a capture in the raw store ({data_dir() / 'raw'})"
+            f"reparse {first}..{last}: nothing to re-parse: no source-day of {named} has a "
+            f"capture in the raw store ({raw}; it holds {', '.join(stored) or 'nothing'}: "
+            f"--source, or MEDIAMON_SOURCES for the registry they came from)"
         )
         return 1
     absent = len(day_range(first, last)) * len(sources) - len(result.planned)
