@@ -60,7 +60,7 @@ def run_states(conn, logical_date: datetime, after_id: int) -> tuple[str | None,
         cur.execute(
             "select task_id, map_index, rendered_map_index, state,"
             " extract(epoch from end_date - start_date) from task_instance"
-            " where dag_id = %s and run_id = %s order by task_id, map_index",
+            " where dag_id = %s and run_id = %s order by end_date nulls last, task_id, map_index",
             (DAILY_DAG_ID, run[2]),
         )
         rows = cur.fetchall()
