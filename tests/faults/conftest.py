@@ -7,6 +7,7 @@ import uuid
 
 import psycopg2
 import pytest
+from faultkit import FaultServer
 
 
 def server_url() -> str:
@@ -16,6 +17,14 @@ def server_url() -> str:
 
     airflow = os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
     return with_database(airflow.replace("postgresql+psycopg2://", "postgresql://", 1), "postgres")
+
+
+@pytest.fixture(scope="module")
+def server():
+    """The loopback fault server (:class:`faultkit.FaultServer`) of one test module."""
+    srv = FaultServer().start()
+    yield srv
+    srv.stop()
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,6 @@ import pytest
 from faultkit import (
     DAY,
     POLICY,
-    FaultServer,
     article_html,
     assert_reconciled,
     fake_dns,
@@ -88,13 +87,6 @@ def test_the_bombs_are_small_on_the_wire(bombs):
     assert len(bombs["gzip"]) < 1.1 * MIB and len(bombs["deflate-raw"]) < 300 * 1024
     stream = zlib.decompressobj(31)  # a real gzip stream: the first MiB inflates to zeros
     assert stream.decompress(bombs["gzip"], MIB) == bytes(MIB)
-
-
-@pytest.fixture(scope="module")
-def server():
-    srv = FaultServer().start()
-    yield srv
-    srv.stop()
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,6 @@ from faultkit import (
     DAY,
     MAX_RETRY_AFTER,
     POLICY,
-    FaultServer,
     article_html,
     assert_reconciled,
     closed_port,
@@ -89,13 +88,6 @@ def _throttled(h, n):
         h.send(429, b"slow down", [("Retry-After", "1")])
     else:
         h.send(200, article_html("Дороги отремонтируют к октябрю"), HTML)
-
-
-@pytest.fixture(scope="module")
-def server():
-    srv = FaultServer().start()
-    yield srv
-    srv.stop()
 
 
 @pytest.fixture(scope="module")

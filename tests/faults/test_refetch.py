@@ -8,20 +8,13 @@ from datetime import date
 
 import psycopg2
 import pytest
-from faultkit import DAY, FaultServer, article_html, fake_dns, rss, source_entry, write_registry
+from faultkit import DAY, article_html, fake_dns, rss, source_entry, write_registry
 from mediamon import batches
 from mediamon.backfill import backfill
 from mediamon.fetch.warcstore import read_capture
 
 HTML = [("Content-Type", "text/html; charset=utf-8")]
 RSS = [("Content-Type", "application/rss+xml")]
-
-
-@pytest.fixture(scope="module")
-def server():
-    srv = FaultServer().start()
-    yield srv
-    srv.stop()
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,6 @@ import socket
 
 import pytest
 from faultkit import (
-    FaultServer,
     article_html,
     assert_reconciled,
     fake_dns,
@@ -89,13 +88,6 @@ def test_a_name_with_one_private_address_among_public_ones_is_refused(monkeypatc
 
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
     assert "private address 10.9.9.9" in refusal("http://mixed.example.com/")
-
-
-@pytest.fixture(scope="module")
-def server():
-    srv = FaultServer().start()
-    yield srv
-    srv.stop()
 
 
 @pytest.fixture(scope="module")

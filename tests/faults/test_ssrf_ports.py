@@ -12,7 +12,6 @@ from __future__ import annotations
 import pytest
 import requests
 from faultkit import (
-    FaultServer,
     article_html,
     assert_reconciled,
     fake_dns,
@@ -68,13 +67,6 @@ def test_allowlist_entries_are_read_as_host_and_port():
     for bad in ["vm:", "vm:http", "vm:0", "vm:65536", "[::1", ":80", "a b"]:
         with pytest.raises(ValueError, match="allowed host"):
             allowed_endpoints([bad])
-
-
-@pytest.fixture(scope="module")
-def server():
-    srv = FaultServer().start()
-    yield srv
-    srv.stop()
 
 
 def test_connect_time_guard_keeps_the_port(server, monkeypatch):
