@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import psycopg2
 from mediamon.config import Source
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,3 +57,37 @@ def make_source(
         first_year=first_year, article=article, hosts=(host, f"www.{host}"),
         syndication_hosts=syndication_hosts,
     )  # fmt: skip
+
+
+def server_db(name: str) -> str:
+    """URI of database ``name`` on the tests' PostgreSQL server (the one conftest chose for
+    the session's Airflow metadata database), created if missing."""
+    from mediamon.load.db import ensure_database, with_database
+
+    session_db = os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].replace("+psycopg2", "", 1)
+    url = with_database(session_db, name)
+    ensure_database(url)
+    return url
+
+
+def drop_db(url: str) -> None:
+    """Drop the database ``url`` names (its sessions closed first)."""
+    from mediamon.load.db import with_database
+
+    name = urlsplit(url).path.lstrip("/")
+    conn = psycopg2.connect(with_database(url, "postgres"))
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f'drop database if exists "{name}" with (force)')
+    conn.close()
+
+
+def query(url: str, sql: str, args=()) -> list[tuple]:
+    """Every row ``sql`` returns on the database ``url`` (a connection of its own)."""
+    conn = psycopg2.connect(url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql, args)
+            return cur.fetchall()
+    finally:
+        conn.close()

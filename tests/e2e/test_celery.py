@@ -25,11 +25,10 @@ import uuid
 from datetime import date
 from pathlib import Path
 
-import psycopg2
 import pytest
 import redis
 from mediamon.devtools.celery_workers import broker_problem, broker_url
-from support import ROOT, TABLES
+from support import ROOT, TABLES, drop_db, query, server_db
 
 DAY = date(2024, 9, 8)
 SOURCES = 3
@@ -49,43 +48,13 @@ def _bin(name: str) -> str:
     return str(Path(sys.executable).with_name(name))
 
 
-def _server_db(name: str) -> str:
-    from mediamon.load.db import ensure_database, with_database
-
-    session_db = os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].replace("+psycopg2", "", 1)
-    url = with_database(session_db, name)
-    ensure_database(url)
-    return url
-
-
-def _drop_db(url: str) -> None:
-    from mediamon.load.db import with_database
-
-    name = urllib.parse.urlsplit(url).path.lstrip("/")
-    conn = psycopg2.connect(with_database(url, "postgres"))
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(f'drop database if exists "{name}" with (force)')
-    conn.close()
-
-
-def _query(url: str, sql: str, args=()) -> list[tuple]:
-    conn = psycopg2.connect(url)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql, args)
-            return cur.fetchall()
-    finally:
-        conn.close()
-
-
 def _rows(url: str) -> dict[str, list[tuple]]:
     """Every warehouse table's rows in key order, without the :data:`RUN_SPECIFIC` columns."""
     tables = {}
     for table, key in TABLES.items():
         columns = [
             c
-            for (c,) in _query(
+            for (c,) in query(
                 url,
                 "select column_name from information_schema.columns where table_name = %s "
                 "order by ordinal_position",
@@ -94,7 +63,7 @@ def _rows(url: str) -> dict[str, list[tuple]]:
             if c not in RUN_SPECIFIC
         ]
         order = ", ".join(k for k in key.split(", ") if k not in RUN_SPECIFIC) or "1"
-        rows = _query(url, f"select {', '.join(columns)} from {table} order by {order}")
+        rows = query(url, f"select {', '.join(columns)} from {table} order by {order}")
         tables[table] = sorted(rows, key=repr)
     return tables
 
@@ -138,7 +107,7 @@ def celery_stack(tmp_path, capture):
 
     tag = uuid.uuid4().hex[:8]
     prefix = f"mediamon-test-{tag}:"
-    warehouse, metadata = (_server_db(f"{n}_{tag}") for n in ("mediamon_test_cel", "airflow_cel"))
+    warehouse, metadata = (server_db(f"{n}_{tag}") for n in ("mediamon_test_cel", "airflow_cel"))
     upgrade(warehouse)
     env = {
         **os.environ,
@@ -178,7 +147,7 @@ def celery_stack(tmp_path, capture):
     finally:
         subprocess.run([_bin("mediamon"), "down"], env=env, cwd=ROOT, capture_output=True)
         for url in (warehouse, metadata):
-            _drop_db(url)
+            drop_db(url)
         broker = redis.Redis.from_url(BROKER)
         for key in broker.scan_iter(f"{prefix}*"):
             broker.delete(key)
@@ -231,11 +200,11 @@ def test_a_day_of_three_sources_on_two_celery_workers_equals_dag_test(
 
     deadline = time.monotonic() + RUN_TIMEOUT
     sql = "select state from dag_run where dag_id = 'mediamon_daily' and run_id = %s"
-    while (state := _query(stack["metadata"], sql, (run_id,))[0][0]) not in ("success", "failed"):
+    while (state := query(stack["metadata"], sql, (run_id,))[0][0]) not in ("success", "failed"):
         assert time.monotonic() < deadline, f"run still {state}\n{_logs(stack['dir'])}"
         time.sleep(2)
     print(f"celery run {state} after {time.monotonic() - t0:.0f}s")
-    tis = _query(
+    tis = query(
         stack["metadata"],
         "select task_id, map_index, state, queue, hostname from task_instance "
         "where dag_id = 'mediamon_daily' and run_id = %s order by 1, 2",
@@ -254,7 +223,7 @@ def test_a_day_of_three_sources_on_two_celery_workers_equals_dag_test(
     assert mapped == list(range(SOURCES))
 
     on_celery, on_dag_test = _rows(stack["warehouse"]), _rows(warehouse)
-    per_source = _query(
+    per_source = query(
         stack["warehouse"],
         "select s.id, (select count(*) from articles a where a.source_id = s.id), "
         "(select count(*) from headlines h where h.source_id = s.id) from sources s",

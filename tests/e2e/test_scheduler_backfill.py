@@ -19,7 +19,7 @@ import psycopg2
 import pytest
 from mediamon.devtools.stack import free_port
 from mediamon.load.db import ensure_database, with_database
-from support import DEMO, ROOT
+from support import DEMO, ROOT, query
 
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 DAYS = [date(2024, 9, 6), date(2024, 9, 7), date(2024, 9, 8)]
@@ -109,16 +109,6 @@ def _stop_group(proc: subprocess.Popen) -> None:
         os.killpg(proc.pid, 0)
 
 
-def _query(url: str, sql: str, args=()) -> list[tuple]:
-    conn = psycopg2.connect(url)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql, args)
-            return cur.fetchall()
-    finally:
-        conn.close()
-
-
 def test_airflow_backfill_of_three_days_through_the_scheduler(airflow_stack, warehouse):
     start, cli, metadata, started = airflow_stack
     t0 = time.monotonic()
@@ -126,7 +116,7 @@ def test_airflow_backfill_of_three_days_through_the_scheduler(airflow_stack, war
     start("dag-processor")
     start("scheduler")
     deadline = time.monotonic() + TIMEOUT
-    while not _query(metadata, "select 1 from dag where dag_id = 'mediamon_daily'"):
+    while not query(metadata, "select 1 from dag where dag_id = 'mediamon_daily'"):
         assert time.monotonic() < deadline, _logs(started)
         time.sleep(1)
     print(f"dag serialized after {time.monotonic() - t0:.0f}s")
@@ -144,7 +134,7 @@ def test_airflow_backfill_of_three_days_through_the_scheduler(airflow_stack, war
         "from dag_run where dag_id = 'mediamon_daily' and run_type = 'backfill' order by 1"
     )
     while True:
-        runs = _query(metadata, sql)
+        runs = query(metadata, sql)
         if len(runs) == 3 and all(r[1] in ("success", "failed") for r in runs):
             break
         assert time.monotonic() < deadline, f"runs {runs}\n{_logs(started)}"
@@ -153,17 +143,17 @@ def test_airflow_backfill_of_three_days_through_the_scheduler(airflow_stack, war
     assert runs == [(d, "success", True, timedelta(days=1)) for d in DAYS], _logs(started)
 
     per_day = {
-        table: dict(_query(warehouse, f"select day, count(*) from {table} group by 1 order by 1"))
+        table: dict(query(warehouse, f"select day, count(*) from {table} group by 1 order by 1"))
         for table in ("fetches", "sightings", "dq_results")
     }
     assert per_day["fetches"] == dict.fromkeys(DAYS, 25)
     assert per_day["sightings"] == dict.fromkeys(DAYS, 32)
     assert set(per_day["dq_results"]) == set(DAYS)
     coverage = "select day, promised, captured, reachable from source_day_coverage order by 1"
-    assert _query(warehouse, coverage) == [
+    assert query(warehouse, coverage) == [
         (DAYS[0], 2, 2, True), (DAYS[1], 2, 2, True), (DAYS[2], 3, 3, True),
     ]  # fmt: skip
-    assert _query(warehouse, "select count(*) from articles") == [(7,)]
+    assert query(warehouse, "select count(*) from articles") == [(7,)]
 
 
 def _logs(started) -> str:

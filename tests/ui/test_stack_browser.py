@@ -25,34 +25,12 @@ from pathlib import Path
 
 import psycopg2
 import pytest
-from support import ROOT
+from support import ROOT, drop_db, server_db
 
 ARTIFACTS = ROOT / "var" / "test-artifacts" / "ui"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 EVIL = "<script>window.__pwned = 1</script> Заголовок & <b>жирный</b>"
 RUN_TIMEOUT = 600  # seconds for a run on a busy 2-core machine
-
-
-def _server_db(name: str) -> str:
-    """URI of database ``name`` on the tests' PostgreSQL server (the one conftest chose for
-    the session's Airflow metadata database), created if missing."""
-    from mediamon.load.db import ensure_database, with_database
-
-    session_db = os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].replace("+psycopg2", "", 1)
-    url = with_database(session_db, name)
-    ensure_database(url)
-    return url
-
-
-def _drop_db(url: str) -> None:
-    from mediamon.load.db import with_database
-
-    name = urllib.parse.urlsplit(url).path.lstrip("/")
-    conn = psycopg2.connect(with_database(url, "postgres"))
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(f'drop database if exists "{name}" with (force)')
-    conn.close()
 
 
 def _bin(name: str) -> str:
@@ -120,7 +98,7 @@ def stack(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("stack")
     tag = uuid.uuid4().hex[:8]
     names = (f"mediamon_test_ui_{tag}", f"airflow_test_ui_{tag}")
-    warehouse, metadata = (_server_db(n) for n in names)
+    warehouse, metadata = (server_db(n) for n in names)
     upgrade(warehouse)
     env = {
         **os.environ,
@@ -155,7 +133,7 @@ def stack(tmp_path_factory):
     finally:
         subprocess.run([_bin("mediamon"), "down"], env=env, cwd=ROOT, capture_output=True)
         for url in (warehouse, metadata):
-            _drop_db(url)
+            drop_db(url)
 
 
 def _alive(pid: int) -> bool:
