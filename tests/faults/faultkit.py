@@ -30,6 +30,9 @@ from mediamon.fetch.http import make_session, retry_policy
 from mediamon.window import local_day_window
 
 DAY = "2024-09-08"
+# response headers of the fault server's pages and feeds
+HTML = [("Content-Type", "text/html; charset=utf-8")]
+RSS = [("Content-Type", "application/rss+xml")]
 PUBLISHED = "2024-09-08T10:00:00+05:00"
 # Short limits so every fault ends in a second or two (the defaults are minutes), with
 # room to spare on a busy machine.

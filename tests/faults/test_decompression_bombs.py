@@ -23,7 +23,9 @@ from datetime import UTC, datetime
 import pytest
 from faultkit import (
     DAY,
+    HTML,
     POLICY,
+    RSS,
     article_html,
     assert_reconciled,
     fake_dns,
@@ -44,8 +46,6 @@ MIB = 1024 * 1024
 # A full inflate of the 1 GiB bomb needs >= 1 GiB; a bounded one about the cap. 256 MiB is
 # four times the cap and a quarter of the bomb.
 MEMORY_BOUND = 256 * MIB
-HTML = [("Content-Type", "text/html; charset=utf-8")]
-RSS = [("Content-Type", "application/rss+xml")]
 
 
 def zeros_deflated(size: int) -> tuple[bytes, int, int]:

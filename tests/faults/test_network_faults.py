@@ -16,6 +16,7 @@ import time
 import pytest
 from faultkit import (
     DAY,
+    HTML,
     MAX_RETRY_AFTER,
     POLICY,
     article_html,
@@ -31,7 +32,6 @@ from faultkit import (
 )
 from mediamon.fetch.warcstore import read_capture
 
-HTML = [("Content-Type", "text/html; charset=utf-8")]
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
 FAULTS = {  # path on faulty.test -> what the server does
     "/ok-1": "a good article",

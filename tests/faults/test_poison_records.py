@@ -14,13 +14,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from faultkit import BODY, DAY, article_html, assert_reconciled, source_entry, write_registry
+from faultkit import (
+    BODY,
+    DAY,
+    HTML,
+    RSS,
+    article_html,
+    assert_reconciled,
+    source_entry,
+    write_registry,
+)
 from mediamon import batches, pipeline
 from mediamon.fetch.warcstore import CaptureWriter
 
 BASE = "http://poison.test"
-HTML = [("Content-Type", "text/html; charset=utf-8")]
-RSS = [("Content-Type", "application/rss+xml")]
 AT = datetime(2024, 9, 8, 9, 0, tzinfo=UTC)
 LONG_URL = f"{BASE}/news/" + "a" * 8192
 LONG_TITLE = "Очень длинный заголовок " * 250  # 6,000 characters

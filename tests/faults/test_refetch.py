@@ -8,13 +8,10 @@ from datetime import date
 
 import psycopg2
 import pytest
-from faultkit import DAY, article_html, fake_dns, rss, source_entry, write_registry
+from faultkit import DAY, HTML, RSS, article_html, fake_dns, rss, source_entry, write_registry
 from mediamon import batches
 from mediamon.backfill import backfill
 from mediamon.fetch.warcstore import read_capture
-
-HTML = [("Content-Type", "text/html; charset=utf-8")]
-RSS = [("Content-Type", "application/rss+xml")]
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,7 @@ import socket
 
 import pytest
 from faultkit import (
+    HTML,
     article_html,
     assert_reconciled,
     fake_dns,
@@ -25,7 +26,6 @@ from faultkit import (
 )
 from mediamon.fetch.guard import refusal
 
-HTML = [("Content-Type", "text/html; charset=utf-8")]
 PUBLIC = "93.184.216.34"  # never connected to: the tests only resolve to it
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import pytest
 import requests
 from faultkit import (
+    HTML,
+    RSS,
     article_html,
     assert_reconciled,
     fake_dns,
@@ -24,8 +26,6 @@ from faultkit import (
 from mediamon.fetch.guard import refusal
 from mediamon.fetch.http import make_session, retry_policy
 
-HTML = [("Content-Type", "text/html; charset=utf-8")]
-RSS = [("Content-Type", "application/rss+xml")]
 POSTGRES, REDIS = 5432, 6379  # the real servers of the test machine, on 127.0.0.1
 
 
