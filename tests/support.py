@@ -91,3 +91,21 @@ def query(url: str, sql: str, args=()) -> list[tuple]:
             return cur.fetchall()
     finally:
         conn.close()
+
+
+def downgrade(url: str, revision: str) -> None:
+    """Take the warehouse ``url`` down to alembic ``revision`` (the runtime only goes up:
+    :func:`mediamon.load.schema.upgrade`)."""
+    from alembic import command
+    from alembic.config import Config
+    from mediamon.load.schema import MIGRATIONS
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg2://", 1))
+    with engine.connect() as connection:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
+        connection.commit()
+    engine.dispose()

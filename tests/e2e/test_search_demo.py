@@ -4,28 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from alembic import command
-from alembic.config import Config
 from mediamon.devtools.runner import run_daily
-from mediamon.load.schema import MIGRATIONS, upgrade
+from mediamon.load.schema import upgrade
 from mediamon.search import search
-from sqlalchemy import create_engine
-from support import DEMO
+from support import DEMO, downgrade
 
 DAY = date(2024, 9, 8)
 ASTANA = "https://exclusive.kz.example/news/2024/09/08/v-astane-izmenyatsya-skhemy-trekh-avtobusnykh-marshrutov.html"  # noqa: E501
 LIBRARY = "https://exclusive.kz.example/news/2024/09/07/shymkentte-zhana-kitaphana-ashyldy.html"
-
-
-def _downgrade(url: str, revision: str) -> None:
-    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg2://", 1))
-    with engine.connect() as connection:
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS))
-        config.attributes["connection"] = connection
-        command.downgrade(config, revision)
-        connection.commit()
-    engine.dispose()
 
 
 def _found(db) -> dict[str, list[tuple]]:
@@ -53,7 +39,7 @@ def test_the_demo_day_is_searchable_and_0008_goes_down_and_up_over_it(
     db.commit()
     assert total == indexed == 7
 
-    _downgrade(warehouse, "0007")
+    downgrade(warehouse, "0007")
     with db.cursor() as cur:
         cur.execute("select count(*) from articles")
         assert cur.fetchone()[0] == total

@@ -7,6 +7,7 @@ from datetime import date
 import psycopg2
 from mediamon.load.schema import upgrade
 from mediamon.search import search
+from support import downgrade
 
 
 def _search_objects(conn) -> dict:
@@ -24,22 +25,6 @@ def _search_objects(conn) -> dict:
     return {"columns": columns, "kazakh": configs, "indexes": indexes}
 
 
-def _downgrade(url: str, revision: str) -> None:
-    from alembic import command
-    from alembic.config import Config
-    from mediamon.load.schema import MIGRATIONS
-    from sqlalchemy import create_engine
-
-    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg2://", 1))
-    with engine.connect() as connection:
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS))
-        config.attributes["connection"] = connection
-        command.downgrade(config, revision)
-        connection.commit()
-    engine.dispose()
-
-
 def test_0008_up_and_down_on_an_empty_warehouse(blank_database):
     upgrade(blank_database)
     conn = psycopg2.connect(blank_database)
@@ -48,7 +33,7 @@ def test_0008_up_and_down_on_an_empty_warehouse(blank_database):
         "indexes": ["articles_search", "headlines_search"],
     }  # fmt: skip
     assert _search_objects(conn) == made
-    _downgrade(blank_database, "0007")
+    downgrade(blank_database, "0007")
     assert _search_objects(conn) == {"columns": [], "kazakh": 0, "indexes": []}
     upgrade(blank_database)
     assert _search_objects(conn) == made
@@ -88,7 +73,7 @@ def test_0008_indexes_the_rows_already_stored_and_keeps_them_on_the_way_down(bla
         ("headline", "https://demo.kz/h"),
     ]  # fmt: skip
     conn.commit()
-    _downgrade(blank_database, "0007")
+    downgrade(blank_database, "0007")
     with conn.cursor() as cur:
         cur.execute("select (select count(*) from articles), (select count(*) from headlines)")
         assert cur.fetchone() == (2, 1)
