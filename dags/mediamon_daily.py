@@ -42,13 +42,9 @@ import pendulum
 from airflow.sdk import dag, get_current_context, task, task_group
 from mediamon import tasks
 from mediamon.assets import SOURCE_DAY, record_load
-from mediamon.config import DAILY_DAG_ID, load_sources
+from mediamon.config import DAILY_DAG_ID
 from mediamon.timetable import LocalDayTimetable
 from mediamon.window import DEFAULT_ZONE
-
-# The registry is checked at every parse: a malformed one is this file's import error, which
-# the UI lists with one line per problem naming the file, the source and the field.
-load_sources()
 
 BY_SOURCE = tasks.BY_SOURCE  # mapped instances named by source id
 
@@ -61,6 +57,8 @@ BY_SOURCE = tasks.BY_SOURCE  # mapped instances named by source id
     max_active_runs=4,
     default_args=tasks.default_args(retries=2),
     params={
+        # reads the registry at every parse: a malformed one is this file's import error, one
+        # line per problem naming the file, the source and the field
         "sources": tasks.sources_param("Source ids of the registry to run (empty: every source)")
     },
     tags=["mediamon", "daily", "ingest"],

@@ -26,12 +26,8 @@ import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
 from mediamon import tasks
 from mediamon.assets import SOURCE_DAY, record_load
-from mediamon.config import REPARSE_DAG_ID, load_sources
+from mediamon.config import REPARSE_DAG_ID
 from mediamon.window import DEFAULT_ZONE
-
-# The registry is checked at every parse: a malformed one is this file's import error, which
-# the UI lists with one line per problem naming the file, the source and the field.
-load_sources()
 
 
 @dag(
@@ -44,6 +40,8 @@ load_sources()
     params={
         "from": Param(type="string", format="date", description="First local day, YYYY-MM-DD"),
         "to": Param(type="string", format="date", description="Last local day (included)"),
+        # reads the registry at every parse: a malformed one is this file's import error, one
+        # line per problem naming the file, the source and the field
         "sources": tasks.sources_param("Source ids of the registry (empty: all)"),
     },
     tags=["mediamon", "reparse", "manual"],

@@ -13,7 +13,7 @@ import os
 from contextlib import closing, contextmanager
 from datetime import timedelta
 
-from mediamon.config import data_dir, select_sources
+from mediamon.config import data_dir, load_sources, select_sources
 from mediamon.window import DEFAULT_ZONE, day_from_context
 
 log = logging.getLogger(__name__)
@@ -87,8 +87,6 @@ def sources_param(description: str):
     Reads the registry in force when the DAG file is parsed (a broken one is an import error).
     """
     from airflow.sdk import Param
-
-    from mediamon.config import load_sources
 
     ids = list(load_sources())
     return Param(
