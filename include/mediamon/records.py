@@ -40,6 +40,7 @@ class Fetch(TypedDict):
     warc_path: str  # the capture file holding the exchange
     warc_offset: int  # byte offset of its record in the capture
     elapsed_ms: int | None  # request to last body byte, milliseconds; None when not measured
+    reason: str | None  # why the crawl chose this URL (feed candidate, fallback); else None
 
 
 class Article(TypedDict):
