@@ -355,7 +355,7 @@ def _item_indent(text: str) -> str:
     return match.group(1) if match else "  "
 
 
-def format_findings(found: Findings, width: int = 48) -> str:
+def format_findings(found: Findings, width: int = 40, samples: int = 2) -> str:
     """What :func:`discover_outlet` found, for people: the homepage, languages, zone, then a
     table of every feed, sitemap and headline block tried (items, kept, a sample or why
     not)."""
@@ -370,7 +370,8 @@ def format_findings(found: Findings, width: int = 48) -> str:
             "list": cut(x.url),
             "items": x.items,
             "kept": "yes" if x.kept else "no",
-            "sample or why not": " · ".join(f"«{cut(s)}»" for s in x.sample) if x.kept
+            "sample or why not": " · ".join(f"«{cut(s)}»" for s in x.sample[:samples])
+            if x.kept
             else x.note,
         }
         for x in (*found.feeds, *found.sitemaps, *found.blocks)
