@@ -27,6 +27,9 @@
                                                                    articles, headlines, stories
     mediamon sources check [--source ID]...                        validate the registry, a row
                                                                    per source (offline)
+    mediamon sources add URL [--capture PATH] [--registry FILE] [--id ID] [--dry-run]
+                                   an outlet's feeds, sitemaps, headline lists, languages and
+                                   zone found from its homepage, written as a registry entry
 
 A usage error (a malformed date, a reversed range, an unknown source id, a missing path) is one
 line on stderr and exit 2; so is a malformed registry, one line per problem naming the file,

@@ -8,6 +8,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from mediamon.cli import onboard
 from mediamon.cli.common import known_sources
 from mediamon.cli.usage import count, existing_path, local_day
 from mediamon.config import load_sources, registry_path
@@ -70,6 +71,7 @@ def add_commands(sub) -> None:
         "--source", dest="sources", action="append", default=[], help="source id (repeatable)"
     )
     check.set_defaults(func=cmd_sources_check)
+    onboard.add_command(sources)
 
 
 def cmd_sources_check(args) -> int:
