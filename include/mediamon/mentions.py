@@ -321,6 +321,22 @@ def evaluate_day(
             "mentions": written, "alerts": alerts}  # fmt: skip
 
 
+def evaluate_source_days(
+    conn, source_days: Iterable[dict], *, watchlist: Watchlist | None = None
+) -> int:
+    """Evaluate the watchlist on each ``{"source_id", "day"}`` (the re-parse's plan), without
+    alerts: re-parsed days are past days, whose spikes were the daily runs' to send. Returns
+    the mention rows written."""
+    watchlist = watchlist or load_watchlist(check_query=parse_query)
+    compiled = compile_terms(conn, watchlist)
+    conn.rollback()
+    written = 0
+    for item in source_days:
+        written += evaluate_source_day(conn, item["source_id"], item["day"], compiled)
+    log.info("watchlist: %d mention rows written for the re-parsed source-days", written)
+    return written
+
+
 def read_mentions(
     conn,
     term_id: str | None = None,
