@@ -6,9 +6,10 @@ A term's queries (:mod:`mediamon.config.watchlist`) are turned into ``tsquery`` 
 so a term counts the items a search for its query finds: Russian words stemmed (Snowball)
 and matched as prefixes, Kazakh words stripped of case and plural suffixes and matched as
 prefixes, ё and the Kazakh letters folded. The candidates of a source-day are the rows whose
-``search_tsv`` (GIN) matches; each candidate's title, lead (the body's first 300 characters)
-and body (the rest) are then parsed in its language's configuration, and the positions of the
-query's lexemes counted per place: every occurrence of a query word or phrase counts once
+``search_tsv`` (GIN) matches; each candidate's title, lead (the body's first 300 characters,
+to the end of the word there, so that no word is cut in two) and body (the rest) are then
+parsed in its language's configuration, and the positions of the query's lexemes counted per
+place: every occurrence of a query word or phrase counts once
 (queries of one term that meet the same word count it once). A multi-word query matches an
 item when each of its words or phrases occurs in it.
 
@@ -44,13 +45,22 @@ from mediamon.search import (
 )
 
 log = logging.getLogger(__name__)
-# as migration 0008's search_tsv: the lead is the body's first LEAD_CHARS characters, and the
-# body is read up to BODY_CHARS characters (a test compares them)
+# as migration 0008's search_tsv: the lead is the body's first LEAD_CHARS characters (here to
+# the end of the word there), and the body is read up to BODY_CHARS (a test compares them)
 LEAD_CHARS = 300
 BODY_CHARS = 100_000
 PLACES = ("title", "lead", "body")
 MAX_READ = 1000  # rows :func:`read_mentions` returns at most
 
+# an article's lead and the rest of its body (a word cut at LEAD_CHARS stays whole in the lead)
+_LEAD = (
+    f"left(coalesce(a.body_text, ''), {LEAD_CHARS}) || substring(substr(coalesce(a.body_text, "
+    f"''), {LEAD_CHARS + 1}, 1000) from '^[^[:space:]]*')"
+)
+_PLACES = (
+    f"cross join lateral (select {_LEAD} as lead) l cross join lateral (select substr("
+    f"coalesce(a.body_text, ''), length(l.lead) + 1, {BODY_CHARS} - length(l.lead)) as body) r"
+)
 _TSQUERY_TOKEN = re.compile(r"'((?:[^']|'')*)'(:\*)?|<(\d+|-)>|(&)|(\()|(\))")
 _LANG = "case when {t}.language in ('ru', 'kk', 'en') then {t}.language else '' end"
 _CONFIG = "case {lang} " + " ".join(
@@ -60,10 +70,8 @@ _CONFIG = "case {lang} " + " ".join(
 ITEMS = f"""
     select 'article' as kind, a.id, a.url, {_LANG.format(t="a")} as lang,
         coalesce(a.published_day, (a.first_seen at time zone s.timezone)::date) as day,
-        a.title as title, left(coalesce(a.body_text, ''), {LEAD_CHARS}) as lead,
-        substr(coalesce(a.body_text, ''), {LEAD_CHARS + 1}, {BODY_CHARS - LEAD_CHARS}) as body,
-        a.search_tsv as tsv
-    from articles a join sources s on s.id = a.source_id
+        a.title as title, l.lead, r.body, a.search_tsv as tsv
+    from articles a join sources s on s.id = a.source_id {_PLACES}
     where a.source_id = %(source)s and exists (
         select 1 from fetches f where f.source_id = a.source_id and f.url = a.url
         and f.kind = 'article' and f.day = %(day)s)
@@ -264,10 +272,8 @@ def _snippets(conn, wanted: list[tuple[str, int, str, str, str]]) -> list[str]:
                 lang, n)
             cross join lateral (
                 select left(case w.place when 'title' then coalesce(a.title, '')
-                    when 'lead' then left(coalesce(a.body_text, ''), {LEAD_CHARS})
-                    else substr(coalesce(a.body_text, ''), {LEAD_CHARS + 1},
-                        {BODY_CHARS - LEAD_CHARS}) end, {SNIPPET_SOURCE_CHARS}) as text
-                from articles a where w.kind = 'article' and a.id = w.id
+                    when 'lead' then l.lead else r.body end, {SNIPPET_SOURCE_CHARS}) as text
+                from articles a {_PLACES} where w.kind = 'article' and a.id = w.id
                 union all
                 select coalesce(h.title, '') from headlines h
                 where w.kind = 'headline' and h.id = w.id

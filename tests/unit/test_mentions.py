@@ -184,6 +184,15 @@ def test_inflected_russian_and_kazakh_forms_are_counted_per_place(db, watchlist)
     assert {d for *_, d, _ in rows(db)} == {DAY}
 
 
+def test_a_word_across_the_leads_end_is_counted_once_whole(db, watchlist):
+    body = "Сөз " * 74 + "Тоқаевтың сөзі."  # the name spans characters 297 to 305
+    load(db, [article("https://demo.kz/l/1", "Жаңалықтар", body, "kk")])
+    evaluate_day(db, DAY, ["demo"], alert=False)
+    assert [(u, t, p, n) for u, t, p, n, _, _ in rows(db)] == [
+        ("https://demo.kz/l/1", "tokayev", "lead", 1),
+    ]
+
+
 def test_quarantined_rows_are_ignored(db, watchlist):
     # what the validate stage sends to quarantine (a body under 150 characters: the suites'
     # verdict, tests/unit/test_search.py) is stored there, never in articles or headlines
