@@ -67,23 +67,39 @@ _CONFIG = "case {lang} " + " ".join(
     f"when '{k}' then '{c}'::regconfig" for k, c in CONFIGS.items()
 ) + " end"  # fmt: skip
 
-ITEMS = f"""
-    select 'article' as kind, a.id, a.url, {_LANG.format(t="a")} as lang,
-        coalesce(a.published_day, (a.first_seen at time zone s.timezone)::date) as day,
-        a.title as title, l.lead, r.body, a.search_tsv as tsv
-    from articles a join sources s on s.id = a.source_id {_PLACES}
+_ITEMS = """
+    select 'article' as kind, a.id, a.url, {lang_a} as lang,
+        coalesce(a.published_day, (a.first_seen at time zone s.timezone)::date) as day
+    from articles a join sources s on s.id = a.source_id
     where a.source_id = %(source)s and exists (
         select 1 from fetches f where f.source_id = a.source_id and f.url = a.url
-        and f.kind = 'article' and f.day = %(day)s)
+        and f.kind = 'article' and f.day = %(day)s) and {match_a}
     union all
-    select 'headline', h.id, h.url, {_LANG.format(t="h")}, h.first_seen_day,
-        coalesce(h.title, ''), '', '', h.search_tsv
+    select 'headline', h.id, h.url, {lang_h}, h.first_seen_day
     from headlines h
     where h.source_id = %(source)s and exists (
         select 1 from sightings g where g.day = %(day)s and g.source_id = h.source_id
         and g.list_id = h.list_id and g.canonical_url = h.canonical_url)
         and not exists (select 1 from articles a where a.canonical_url = h.canonical_url)
+        and {match_h}
 """
+
+
+def items_sql(langs: Iterable[str] | None = None) -> str:
+    """SQL of a source-day's items (``%(source)s``, ``%(day)s``): ``kind``, ``id``, ``url``,
+    ``lang`` (a key of :data:`mediamon.search.CONFIGS`) and ``day``; with ``langs``, only
+    those whose ``search_tsv`` matches their language's ``%(q_<lang or 'other'>)s``."""
+
+    def match(t: str) -> str:
+        if langs is None:
+            return "true"
+        lang = _LANG.format(t=t)
+        return "(" + " or ".join(
+            f"({lang} = '{k}' and {t}.search_tsv @@ %(q_{k or 'other'})s::tsquery)" for k in langs
+        ) + ")"  # fmt: skip
+
+    return _ITEMS.format(lang_a=_LANG.format(t="a"), lang_h=_LANG.format(t="h"),
+                         match_a=match("a"), match_h=match("h"))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -181,7 +197,8 @@ def evaluate_source_day(conn, source_id: str, day: date | str, compiled: list[Co
         rows = _mention_rows(conn, terms, params) if terms else []
         with conn.cursor() as cur:
             cur.execute(
-                f"delete from mentions m using ({ITEMS}) i where m.source_id = %(source)s and "
+                f"delete from mentions m using ({items_sql()}) i where m.source_id = %(source)s "
+                "and "
                 "((i.kind = 'article' and m.article_id = i.id) or "
                 "(i.kind = 'headline' and m.headline_id = i.id))",
                 params,
@@ -215,18 +232,19 @@ def _mention_rows(conn, terms: list[Compiled], params: dict) -> list[tuple]:
                         likes.add(escaped + ("%" if prefix else ""))
     if not by_lang:
         return []
-    match = " or ".join(f"(lang = '{k}' and tsv @@ %(q_{k or 'other'})s::tsquery)" for k in by_lang)
     query_params = {
         f"q_{k or 'other'}": " | ".join(f"({q})" for q in v) for k, v in by_lang.items()
     }
     with conn.cursor() as cur:
         cur.execute(
             f"""
-            with items as ({ITEMS}), hits as (select * from items where {match})
+            with hits as ({items_sql(by_lang)})
             select h.kind, h.id, h.url, h.lang, h.day, p.place, v.lexeme, v.positions
             from hits h
-            cross join lateral (values ('title', h.title), ('lead', h.lead), ('body', h.body))
-                as p(place, text)
+            left join articles a on h.kind = 'article' and a.id = h.id
+            left join headlines t on h.kind = 'headline' and t.id = h.id {_PLACES}
+            cross join lateral (values ('title', coalesce(a.title, t.title, '')),
+                ('lead', coalesce(l.lead, '')), ('body', coalesce(r.body, ''))) as p(place, text)
             cross join lateral unnest(to_tsvector({_CONFIG.format(lang="h.lang")},
                 translate(p.text, %(fold_from)s, %(fold_to)s))) as v
             where v.lexeme like any(%(likes)s)

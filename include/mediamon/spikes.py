@@ -14,12 +14,13 @@ Why these: mention counts are counts of rare events, roughly Poisson when nothin
 over-dispersed across weeks, so the trailing standard deviation is the natural yardstick,
 with ``sqrt(mean)`` (the Poisson deviation) as its floor: a term mentioned exactly twice a day
 for two weeks has a std of 0, and without the floor a third mention would be a "spike". Three
-deviations flag well under 1 % of ordinary days under either model, about one false alarm
-per term per year or less. ``min_mentions`` keeps a rarely named term (mean near 0) from
-alerting on one or two stray mentions; 7 baseline days cover a weekday/weekend cycle; 14 is
-the drift checks' window (:mod:`mediamon.quality.drift`). Each (day, term) alerts at most
-once (table ``mention_alerts``): running a day again, or a later source of the same day,
-sends nothing twice.
+deviations flag about 0.1 % of ordinary days under a normal approximation (one false alarm
+per term in a year or two; more for a term whose counts swing from week to week).
+``min_mentions`` keeps a rarely named term (mean near 0) from alerting on one or two stray
+mentions; 7 baseline days cover a weekday/weekend cycle; 14 is the drift checks' window
+(:mod:`mediamon.quality.drift`). Each (day, term) alerts at most once (table
+``mention_alerts``): running a day again, or a later source of the same day, sends nothing
+twice.
 """
 
 from __future__ import annotations
