@@ -8,8 +8,11 @@ articles and headlines, **validate** them with Great Expectations (failing rows 
 (connection `mediamon_db`) with idempotent upserts.
 
 Then, side by side, `cluster_stories` groups the day's headlines of all sources into stories
-(near-duplicates: the same story reworded or reprinted, table `story_clusters`), and
-`summarize` logs the per-source summary and fails the run if a source did not load.
+(near-duplicates: the same story reworded or reprinted, table `story_clusters`),
+`summarize` logs the per-source summary and fails the run if a source did not load, and
+`mentions` counts the watchlist's terms (`MEDIAMON_WATCHLIST`) in the day's articles and
+headlines (table `mentions`) and alerts a term whose daily count rises above its trailing
+14-day baseline (once per day and term).
 
 One run covers one local day [00:00, 24:00): the data interval of the run, for scheduled
 runs, backfills and manual runs with a logical date alike (a manual run for 2024-09-08 shows
@@ -116,12 +119,18 @@ def mediamon_daily():
     def cluster_stories(planned: list[dict]) -> dict:
         return tasks.cluster_stories(planned)
 
+    @task(trigger_rule="all_done")
+    def mentions(planned: list[dict]) -> dict:
+        return tasks.mentions(planned)
+
     sources = plan()
     migrate() >> sources
     loaded = per_source.expand_kwargs(sources)
-    # two leaves: the run is red when either fails (a source did not load, clustering broke)
+    # three leaves: the run is red when one fails (a source did not load, clustering broke,
+    # the watchlist is malformed)
     loaded >> cluster_stories(sources)
     loaded >> summarize(sources)
+    loaded >> mentions(sources)
 
 
 mediamon_daily()

@@ -27,6 +27,7 @@ TABLES = {
     "source_day_metrics": "source_id, day",
     "story_clusters": "canonical_url",
     "source_day_coverage": "source_id, day",
+    "mentions": "article_id, headline_id, term_id, place",
 }
 
 

@@ -42,7 +42,9 @@ def add_commands(sub) -> None:
     export.add_argument("--to", dest="last", required=True, type=local_day)
     export.add_argument("--source", dest="sources", action="append", default=[], help="repeatable")
     export.add_argument("--format", dest="fmt", required=True, help="csv, parquet or jsonl")
-    export.add_argument("--table", default="articles", help="articles, headlines, stories")
+    export.add_argument(
+        "--table", default="articles", help="articles, headlines, stories, mentions"
+    )
     export.add_argument("--out", type=Path, help="a file (default stdout; parquet needs one)")
     export.set_defaults(func=cmd_export)
     db = sub.add_parser("db", help="the warehouse").add_subparsers(required=True)
