@@ -301,7 +301,8 @@ ARTICLE_COLUMNS = [
     "authors_source", "published_at", "published_day", "date_source", "modified_at", "section",
     "language", "body_text", "parser_version", "first_seen", "last_seen", "byline_kind",
     "published_at_reason", "dates_disagree", "published_at_alt", "published_at_alt_source",
-    "title_language", "encoding", "encoding_repaired", "parse_warnings",
+    "title_language", "encoding", "encoding_repaired", "parse_warnings", "body_source",
+    "section_source", "modified_source", "language_source", "paywalled", "paywall_evidence",
 ]  # fmt: skip
 
 
@@ -324,6 +325,9 @@ def write_articles(cur, source: Source, rows: Iterable[Article]) -> int:
                 bool(r.get("dates_disagree")), r.get("published_at_alt"),
                 r.get("published_at_alt_source"), r.get("title_language"), r.get("encoding"),
                 bool(r.get("encoding_repaired")), list(r.get("warnings") or []),
+                r.get("body_source"), r.get("section_source"), r.get("modified_source"),
+                r.get("language_source"), bool(r.get("paywalled")),
+                list(r.get("paywall_evidence") or []),
             )
             for r in rows
         ),
@@ -343,6 +347,10 @@ def write_articles(cur, source: Source, rows: Iterable[Article]) -> int:
             title_language = excluded.title_language, encoding = excluded.encoding,
             encoding_repaired = excluded.encoding_repaired,
             parse_warnings = excluded.parse_warnings,
+            body_source = excluded.body_source, section_source = excluded.section_source,
+            modified_source = excluded.modified_source,
+            language_source = excluded.language_source, paywalled = excluded.paywalled,
+            paywall_evidence = excluded.paywall_evidence,
             url = excluded.url, source_id = excluded.source_id, title = excluded.title,
             title_source = excluded.title_source, authors = excluded.authors,
             authors_status = excluded.authors_status, authors_source = excluded.authors_source,
