@@ -57,6 +57,8 @@ def test_a_paywalled_teaser_is_loaded_with_its_evidence_and_every_fields_provena
             "from articles"
         )
         stored = cur.fetchall()
+        cur.execute("select count(*) from article_revisions")
+        revisions = cur.fetchone()[0]
     assert stored == [(
         TEASER, True,
         ["jsonld: isAccessibleForFree='False'",
@@ -64,3 +66,4 @@ def test_a_paywalled_teaser_is_loaded_with_its_evidence_and_every_fields_provena
          f"teaser: body {len(TEASER)} characters"],
         "jsonld", "jsonld", "jsonld", "trafilatura", "jsonld", "jsonld", "declared",
     )]  # fmt: skip
+    assert revisions == 1
