@@ -25,6 +25,7 @@
                                                                    full-text search, ranked
     mediamon export --from D1 --to D2 --format csv|jsonl|parquet [--table T] [--out PATH]
                                                                    articles, headlines, stories
+    mediamon revisions URL [--diff A B]                            an article's versions, a diff
     mediamon sources check [--source ID]...                        validate the registry, a row
                                                                    per source (offline)
 
