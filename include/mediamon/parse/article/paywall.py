@@ -57,15 +57,14 @@ _PLUGIN_CLASSES = {
     "mepr-unauthorized-message": "MemberPress",
     "gh-post-upgrade-cta": "Ghost",
 }
-_MARKUP = etree.XPath(
-    "//*[@subscriptions-section] | //*["
-    + " or ".join(
-        f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
-        for name in _PLUGIN_CLASSES
-    )
+# the page's markup is searched only when its text names one of them (most pages: none)
+_HINTS = ("subscriptions-section", "isAccessibleForFree", *_PLUGIN_CLASSES)
+# one pass over the tree: plain substring tests (cheap), the class token checked after
+_CANDIDATES = etree.XPath(
+    "//*[@subscriptions-section or @itemprop='isAccessibleForFree' or "
+    + " or ".join(f"contains(@class, '{name}')" for name in _PLUGIN_CLASSES)
     + "]"
 )
-_ITEMPROP_FREE = etree.XPath("//*[@itemprop='isAccessibleForFree']")
 
 
 def _is_false(value: Any) -> bool:
@@ -86,18 +85,27 @@ def _jsonld(ld: dict) -> list[str]:
 def strip_paywall_markup(page: Page) -> list[str]:
     """Remove from ``page``'s tree the paywall plugins' elements of the module's table (their
     "subscribe to read" text is not the article's), before the body is extracted; returns
-    the evidence ("markup: Ghost .gh-post-upgrade-cta"), one entry per kind. An AMP
+    the evidence of the page's markup, one entry per kind, in page order ("markup: Ghost
+    .gh-post-upgrade-cta", "microdata: isAccessibleForFree=false"). An AMP
     ``subscriptions-section="content"`` element is the premium text itself: noted, kept."""
     found, removed = [], False
-    for el in _MARKUP(page.root)[:20]:
+    if not any(hint in page.html for hint in _HINTS):  # str.__contains__: fast
+        return found
+    for el in _CANDIDATES(page.root)[:20]:
         section = el.get("subscriptions-section")
+        name = next((c for c in str(el.get("class") or "").split() if c in _PLUGIN_CLASSES), None)
         if section is not None:
             found.append(f"markup: amp-subscriptions section {section!r}")
             if section == "content":
                 continue
-        else:
-            name = next(c for c in str(el.get("class") or "").split() if c in _PLUGIN_CLASSES)
+        elif name is not None:
             found.append(f"markup: {_PLUGIN_CLASSES[name]} .{name}")
+        else:  # itemprop=isAccessibleForFree (kept), or a longer class name holding a plugin's
+            if el.get("itemprop") == "isAccessibleForFree" and _is_false(
+                el.get("content") or el.text_content()
+            ):
+                found.append("microdata: isAccessibleForFree=false")
+            continue
         removed = _remove(el) or removed
     if removed:  # trafilatura reads the markup, not the tree: give it the page without them
         page.html = etree.tostring(page.root, encoding="unicode", method="html")
@@ -131,13 +139,10 @@ def find_paywall(page: Page, body_text: str, markup: list[str]) -> tuple[bool, l
     free page. Raises nothing.
     """
     evidence = _jsonld(page.ld)
-    for el in _ITEMPROP_FREE(page.root)[:1]:
-        if _is_false(el.get("content") or el.text_content()):
-            evidence.append("microdata: isAccessibleForFree=false")
     tier = str(page.meta.get("article:content_tier") or "").strip().lower()
     if tier == "locked":
         evidence.append("meta: article:content_tier=locked")
-    evidence += markup
+    evidence += markup  # microdata and plugins' markup
     paywalled = bool(evidence)
     if tier == "metered":
         evidence.append("meta: article:content_tier=metered (text served)")
