@@ -38,7 +38,10 @@ from mediamon.window import MAX_DAYS, DayRangeError, day_range
 log = logging.getLogger(__name__)
 # not the parser's output: identity, and the fetch times that only grow or shrink
 # search_tsv is generated from title and body (migration 0008): a change shows in those
-NOT_COMPARED = ("id", "canonical_url", "source_id", "first_seen", "last_seen", "search_tsv")
+NOT_COMPARED = (
+    "id", "canonical_url", "source_id", "first_seen", "last_seen", "search_tsv",
+    "taken_down_at", "taken_down_status",
+)  # fmt: skip
 ARTICLES_IN_RANGE = """
     select a.* from articles a
     where a.source_id = any(%(sources)s) and exists (

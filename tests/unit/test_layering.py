@@ -22,7 +22,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
                 "mediamon.window", "mediamon.redact", "mediamon.alerts", "mediamon.inflate")),
     ("stages", ("mediamon.fetch", "mediamon.parse", "mediamon.quality", "mediamon.load")),
     ("use", ("mediamon.search", "mediamon.export", "mediamon.report", "mediamon.mentions",
-             "mediamon.spikes", "mediamon.onboard")),
+             "mediamon.spikes", "mediamon.onboard",
+             "mediamon.revisions")),
     ("run", ("mediamon.batches", "mediamon.pipeline", "mediamon.tasks", "mediamon.backfill",
              "mediamon.reparse", "mediamon.assets", "mediamon.timetable")),
     # the developer's machine: `make up`, the dag.test() runner, synthetic captures

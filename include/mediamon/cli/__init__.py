@@ -26,6 +26,7 @@
     mediamon export --from D1 --to D2 --format csv|jsonl|parquet [--table T] [--out PATH]
                                                                    articles, headlines, stories,
                                                                    mentions
+    mediamon revisions URL [--diff A B]                            an article's versions, a diff
     mediamon sources check [--source ID]...                        validate the registry, a row
                                                                    per source (offline)
     mediamon sources add URL [--capture PATH] [--registry FILE] [--id ID] [--dry-run]
