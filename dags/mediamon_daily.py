@@ -8,7 +8,10 @@ articles and headlines, **validate** them with Great Expectations (failing rows 
 (connection `mediamon_db`) with idempotent upserts.
 
 Then, side by side, `cluster_stories` groups the day's headlines of all sources into stories
-(near-duplicates: the same story reworded or reprinted, table `story_clusters`), and
+(near-duplicates: the same story reworded or reprinted, table `story_clusters`),
+`export_partitions` writes the day's Parquet partitions for notebooks and data lakes
+(`day=YYYY-MM-DD/source=ID/articles.parquet`, `headlines.parquet` under `MEDIAMON_EXPORT_DIR`,
+default `var/exports`; a rerun rewrites them; skipped when `MEDIAMON_EXPORT_DIR=off`), and
 `summarize` logs the per-source summary and fails the run if a source did not load.
 
 One run covers one local day [00:00, 24:00): the data interval of the run, for scheduled
@@ -114,12 +117,17 @@ def mediamon_daily():
     def cluster_stories(planned: list[dict]) -> dict:
         return tasks.cluster_stories(planned)
 
+    @task(trigger_rule="all_done")
+    def export_partitions(planned: list[dict]) -> dict:
+        return tasks.export_partitions(planned)
+
     sources = plan()
     migrate() >> sources
     loaded = per_source.expand_kwargs(sources)
     # two leaves: the run is red when either fails (a source did not load, clustering broke)
     loaded >> cluster_stories(sources)
     loaded >> summarize(sources)
+    loaded >> export_partitions(sources)  # Parquet for notebooks; skipped when turned off
 
 
 mediamon_daily()
