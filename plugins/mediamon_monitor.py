@@ -248,7 +248,7 @@ def search_page(
     conn = _connect()
     try:
         sources = source_ids(conn)
-        form = {"q": q, "from": None, "to": None, "source": list(source),
+        form = {"q": q, "from": first, "to": last, "source": list(source),
                 "language": list(language), "limit": limit}  # fmt: skip
         hits, error, status = None, None, 200
         if q.strip():

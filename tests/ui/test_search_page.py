@@ -204,6 +204,10 @@ def test_the_search_page_escapes_scraped_text_and_keeps_only_the_marks(seeded):
     assert len(re.findall(r'<tr data-kind="', filtered.text)) == 2
     bad = client.get("/mediamon/search", params={"q": '"Астана'}, headers=auth)
     assert bad.status_code == 422 and 'id="error"' in bad.text and "unclosed quote" in bad.text
+    day = client.get("/mediamon/search", params={"q": "Астана", "from": "<x>"}, headers=auth)
+    assert day.status_code == 422
+    assert "from: not a date (YYYY-MM-DD): &#39;&lt;x&gt;&#39;" in day.text
+    assert 'name="from" value="&lt;x&gt;"' in day.text  # the form keeps what was typed
 
 
 def test_marked_html_escapes_the_snippet_around_the_marks():

@@ -133,7 +133,8 @@ def link_id(value: str) -> str:
 def render_search(
     form: dict[str, Any], hits: list[Hit] | None, sources: list[str], error: str | None
 ) -> str:
-    """The search page. ``form``: the query's values (``q``, ``from``, ``to``: date or None,
+    """The search page. ``form``: the query's values (``q``, ``from``, ``to``: date, the text
+    sent or None,
     ``source``, ``language``: lists, ``limit``); ``hits``: None before a query is asked;
     ``error``: a message shown above the form (the query could not be read)."""
     shown = {**form, "from": _iso(form.get("from")), "to": _iso(form.get("to"))}
@@ -145,5 +146,6 @@ def render_search(
                   languages=LANGUAGES, error=error, api_query=api)  # fmt: skip
 
 
-def _iso(value: date | None) -> str:
-    return value.isoformat() if value else ""
+def _iso(value: date | str | None) -> str:
+    """A date as ISO; a string (what the form sent, unreadable) as it came."""
+    return value.isoformat() if isinstance(value, date) else (value or "")
