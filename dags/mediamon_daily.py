@@ -9,6 +9,9 @@ articles and headlines, **validate** them with Great Expectations (failing rows 
 
 Then, side by side, `cluster_stories` groups the day's headlines of all sources into stories
 (near-duplicates: the same story reworded or reprinted, table `story_clusters`),
+`export_partitions` writes the day's Parquet partitions for notebooks and data lakes
+(`day=YYYY-MM-DD/source=ID/articles.parquet`, `headlines.parquet` under `MEDIAMON_EXPORT_DIR`,
+default `var/exports`; a rerun rewrites them; skipped when `MEDIAMON_EXPORT_DIR=off`),
 `summarize` logs the per-source summary and fails the run if a source did not load, and
 `mentions` counts the watchlist's terms (`MEDIAMON_WATCHLIST`) in the day's articles and
 headlines (table `mentions`) and alerts a term whose daily count rises above its trailing
@@ -123,14 +126,19 @@ def mediamon_daily():
     def mentions(planned: list[dict]) -> dict:
         return tasks.mentions(planned)
 
+    @task(trigger_rule="all_done")
+    def export_partitions(planned: list[dict]) -> dict:
+        return tasks.export_partitions(planned)
+
     sources = plan()
     migrate() >> sources
     loaded = per_source.expand_kwargs(sources)
-    # three leaves: the run is red when one fails (a source did not load, clustering broke,
-    # the watchlist is malformed)
+    # four leaves: the run is red when one fails (a source did not load, clustering broke,
+    # the watchlist is malformed, a partition could not be written)
     loaded >> cluster_stories(sources)
     loaded >> summarize(sources)
     loaded >> mentions(sources)
+    loaded >> export_partitions(sources)  # Parquet for notebooks; skipped when turned off
 
 
 mediamon_daily()

@@ -6,8 +6,13 @@
   a source could reach, else the latest with fetches) and ``?days=N`` (1 to 366, default 14);
 - ``/mediamon/chart/volume.svg``, ``/mediamon/chart/pass_rate.svg``: its charts;
 - ``/mediamon/data.json``: the same data as JSON;
-- ``/mediamon/api/mentions``: watchlist mentions as JSON (:func:`api_mentions`);
-- ``/mediamon/data-docs/...``: the Great Expectations Data Docs (``$MEDIAMON_DATA_DIR/data_docs``).
+- ``/mediamon/data-docs/...``: the Great Expectations Data Docs (``$MEDIAMON_DATA_DIR/data_docs``);
+- ``/mediamon/search``: the search page (:mod:`mediamon.monitor.search_page`), linked from the
+  monitoring page; ``/mediamon/article/{id}``: an article's row (title, byline, dates, body,
+  URL); ``/mediamon/story/{cluster_id}``: a story cluster's items;
+- ``/mediamon/api/search``, ``/mediamon/api/export``, ``/mediamon/api/mentions``: the read API
+  (JSON, streamed CSV/JSON Lines), documented on each route below and in README "Searching
+  and exporting".
 
 The UI links it as the "mediamon" entry of its navigation (``external_views``).
 Airflow does not authenticate plugin apps; this one requires, on every route, a logged-in
@@ -36,6 +41,7 @@ from fastapi.responses import (
     JSONResponse,
     RedirectResponse,
     Response,
+    StreamingResponse,
 )
 from mediamon.config import DAILY_DAG_ID, data_dir
 from mediamon.load.db import WarehouseNotConfigured, connect
@@ -47,6 +53,7 @@ from mediamon.window import MAX_DAYS
 log = logging.getLogger(__name__)
 URL_PREFIX = "/mediamon"
 DATA_DOCS_HEADERS = {"Content-Security-Policy": DATA_DOCS_CSP, "X-Content-Type-Options": "nosniff"}
+PAGE_HEADERS = {"Content-Security-Policy": "script-src 'none'"}  # our pages print scraped text
 
 app = FastAPI(
     title="mediamon monitoring",
@@ -151,7 +158,7 @@ def _overview(window: dict) -> dict:
 def page(window: Window) -> HTMLResponse:
     docs = "data-docs/index.html" if (_data_docs_dir() / "index.html").is_file() else None
     html = render_page(_overview(window), _last_runs(), docs)
-    return HTMLResponse(html, headers={"Content-Security-Policy": "script-src 'none'"})
+    return HTMLResponse(html, headers=PAGE_HEADERS)
 
 
 @app.get("/chart/{name}")
@@ -179,6 +186,208 @@ def data_docs(path: str) -> FileResponse:
     if not target.is_relative_to(root) or not target.is_file():
         raise HTTPException(404, "not found")
     return FileResponse(target, headers=DATA_DOCS_HEADERS)
+
+
+# --- search: the page, an article, a story, and the read API (/api/search, /api/export) ---
+
+
+class _BadRequest(ValueError):
+    """A search or export request that cannot run (answered 422 with its message)."""
+
+
+def _day_param(name: str, value: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise _BadRequest(f"{name}: not a date (YYYY-MM-DD): {value!r}") from None
+
+
+def _search_hits(
+    conn, q: str, first: str, last: str, source: list[str], language: list[str], limit: int
+) -> tuple[dict, list]:
+    """The form's values (``{"q", "from", "to", "source", "language", "limit"}``, dates as
+    ``date``, empty choices dropped) and :func:`mediamon.search.search`'s hits; raises
+    :class:`_BadRequest` for a bad date, a reversed range, an unknown source or an unreadable
+    query. Rolls the read-only transaction back."""
+    from mediamon.monitor.search_page import source_ids
+    from mediamon.search import QueryError, search
+
+    form = {"q": q.strip(), "from": _day_param("from", first), "to": _day_param("to", last),
+            "source": [s for s in source if s], "language": [x for x in language if x],
+            "limit": limit}  # fmt: skip
+    if form["from"] and form["to"] and form["from"] > form["to"]:
+        raise _BadRequest(f"the range is reversed: from {form['from']} is after to {form['to']}")
+    try:
+        unknown = sorted(set(form["source"]) - set(source_ids(conn)))
+        if unknown:
+            raise _BadRequest(f"unknown source {', '.join(unknown)}")
+        hits = search(conn, form["q"], first=form["from"], last=form["to"],
+                      sources=form["source"] or None, languages=form["language"] or None,
+                      limit=limit)  # fmt: skip
+    except QueryError as exc:
+        raise _BadRequest(str(exc)) from None
+    finally:
+        conn.rollback()
+    return form, hits
+
+
+Q = Annotated[str, Query(description='words, "a phrase", prefix* (mediamon search syntax)')]
+FROM = Annotated[str, Query(alias="from", description="first local day, YYYY-MM-DD")]
+TO = Annotated[str, Query(alias="to", description="last local day, YYYY-MM-DD (included)")]
+SOURCES = Annotated[list[str], Query(description="source id (repeatable; none: every source)")]
+LANGUAGES = Annotated[list[str], Query(description="row language: ru, kk, en (repeatable)")]
+LIMIT = Annotated[int, Query(ge=1, le=1000, description="at most this many hits")]
+
+
+@app.get("/search", response_class=HTMLResponse)
+def search_page(
+    q: Q = "", first: FROM = "", last: TO = "", source: SOURCES = (),  # noqa: B008
+    language: LANGUAGES = (), limit: LIMIT = 20,  # noqa: B008
+) -> HTMLResponse:  # fmt: skip
+    """The search page: the form, and the hits of ``q`` (none asked: the form alone). An
+    unreadable request is shown on the page with status 422."""
+    from mediamon.monitor.search_page import render_search, source_ids
+
+    conn = _connect()
+    try:
+        sources = source_ids(conn)
+        form = {"q": q, "from": first, "to": last, "source": list(source),
+                "language": list(language), "limit": limit}  # fmt: skip
+        hits, error, status = None, None, 200
+        if q.strip():
+            try:
+                form, hits = _search_hits(conn, q, first, last, list(source), list(language),
+                                          limit)  # fmt: skip
+            except _BadRequest as exc:
+                error, status = str(exc), 422
+        conn.rollback()
+    finally:
+        conn.close()
+    html = render_search(form, hits, sources, error)
+    return HTMLResponse(html, status_code=status, headers=PAGE_HEADERS)
+
+
+@app.get("/article/{article_id}", response_class=HTMLResponse)
+def article_page(article_id: int) -> HTMLResponse:
+    """An article's row: title, byline, dates, body, URL, its story; 404 when unknown."""
+    from mediamon.monitor.search_page import article, render
+
+    conn = _connect()
+    try:
+        found = article(conn, article_id)
+        conn.rollback()
+    finally:
+        conn.close()
+    if found is None:
+        raise HTTPException(404, f"no article {article_id}")
+    return HTMLResponse(render("article.html", a=found), headers=PAGE_HEADERS)
+
+
+@app.get("/story/{cluster_id:path}", response_class=HTMLResponse)
+def story_page(cluster_id: str) -> HTMLResponse:
+    """A story cluster: its items across outlets, each linked to its article; 404 when
+    unknown."""
+    from mediamon.monitor.search_page import render, story
+
+    conn = _connect()
+    try:
+        found = story(conn, cluster_id)
+        conn.rollback()
+    finally:
+        conn.close()
+    if found is None:
+        raise HTTPException(404, "no such story")
+    return HTMLResponse(render("story.html", s=found), headers=PAGE_HEADERS)
+
+
+@app.get("/api/search")
+def api_search(
+    q: Annotated[str, Query(min_length=1, description='words, "a phrase", prefix*')],
+    first: FROM = "", last: TO = "", source: SOURCES = (),  # noqa: B008
+    language: LANGUAGES = (), limit: LIMIT = 20,  # noqa: B008
+) -> dict:  # fmt: skip
+    """Full-text search (:func:`mediamon.search.search`) as JSON.
+
+    Parameters: ``q`` (required), ``from``/``to`` (local days, included), ``source`` and
+    ``language`` (repeatable), ``limit`` (1..1000, default 20). Answer: ``{"query": q,
+    "from": day|null, "to": day|null, "source": [...], "language": [...], "limit": n,
+    "hits": [{"kind": "article"|"headline", "source_id", "day", "title", "snippet",
+    "marks": [[start, end], ...] (character offsets of the matched words in snippet),
+    "url", "language", "rank", "title_hit", "article_id" (null for a headline),
+    "cluster_id" (null when not clustered)}]}``, title hits first, then by rank.
+    Errors: 422 ``{"detail": ...}`` for a missing query, a bad date, a reversed range, an
+    unknown source, a limit out of range or an unreadable query (an unclosed quote);
+    401/403 without a session allowed to read mediamon_daily's runs; 503 when the
+    warehouse is unreachable.
+    """
+    from mediamon.monitor.search_page import hit_json
+
+    conn = _connect()
+    try:
+        form, hits = _search_hits(conn, q, first, last, list(source), list(language), limit)
+    except _BadRequest as exc:
+        raise HTTPException(422, str(exc)) from None
+    finally:
+        conn.close()
+    return {
+        "query": form["q"], "from": _iso_day(form["from"]), "to": _iso_day(form["to"]),
+        "source": form["source"], "language": form["language"], "limit": limit,
+        "hits": [hit_json(h) for h in hits],
+    }  # fmt: skip
+
+
+EXPORT_MEDIA = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson"}
+
+
+@app.get("/api/export")
+def api_export(
+    first: Annotated[date, Query(alias="from", description="first local day, YYYY-MM-DD")],
+    last: Annotated[date, Query(alias="to", description="last local day, YYYY-MM-DD")],
+    fmt: Annotated[str, Query(alias="format", description="jsonl or csv")] = "jsonl",
+    table: Annotated[
+        str, Query(description="articles, headlines, stories or mentions")
+    ] = "articles",
+    source: SOURCES = (),  # noqa: B008
+) -> StreamingResponse:
+    """A table's rows for local days [from, to], streamed (``mediamon export``'s rows and
+    columns: :mod:`mediamon.export`).
+
+    Parameters: ``from``, ``to`` (required), ``format`` (``jsonl``, default, one JSON object
+    per line, or ``csv`` with a header line; Parquet is binary: use ``mediamon export``),
+    ``table`` (``articles``, default, ``headlines``, ``stories``, ``mentions``), ``source``
+    (repeatable).
+    The body is sent batch by batch as the warehouse is read (memory flat in the range's
+    size), as an attachment named ``<table>_<from>_<to>.<format>``. Errors (before any row
+    is sent): 422 ``{"detail": ...}`` for a missing or bad date, a reversed range, an unknown
+    format, table or source; 401/403 and 503 as for ``/api/search``.
+    """
+    from mediamon.export import ExportError, export_text
+
+    conn = _connect()
+    try:
+        chunks = export_text(conn, table, first, last, fmt=fmt, sources=list(source))
+    except ExportError as exc:
+        conn.close()
+        raise HTTPException(422, str(exc)) from None
+    except BaseException:
+        conn.close()
+        raise
+
+    def stream():
+        try:
+            yield from chunks
+        finally:
+            chunks.close()
+            conn.close()
+
+    name = f"{table}_{first.isoformat()}_{last.isoformat()}.{fmt}"
+    return StreamingResponse(
+        stream(), media_type=EXPORT_MEDIA[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{name}"',
+                 "X-Content-Type-Options": "nosniff"},
+    )  # fmt: skip
 
 
 # -- read API: watchlist mentions ---------------------------------------------------------
@@ -214,6 +423,9 @@ def api_mentions(
 
 def _iso_day(value: date | None) -> str | None:
     return value.isoformat() if value else None
+
+
+# --- end of search ---
 
 
 class MediamonMonitorPlugin(AirflowPlugin):

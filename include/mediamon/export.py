@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import io
 import json
 import os
 import uuid
@@ -52,6 +53,8 @@ from mediamon.config import data_dir
 FORMATS = ("csv", "parquet", "jsonl")
 BATCH_ROWS = 5000  # rows per fetch from the server cursor, and per Parquet row group
 PARTITION_TABLES = ("articles", "headlines")
+PARTITIONS_OFF = "off"  # MEDIAMON_EXPORT_DIR=off: no daily partitions
+TEXT_FORMATS = ("csv", "jsonl")  # the formats a stream of text can carry
 
 
 class ExportError(ValueError):
@@ -245,10 +248,13 @@ def export_table(
             conn.rollback()
 
 
-def export_dir() -> Path:
+def export_dir() -> Path | None:
     """Where the daily partitions go: ``MEDIAMON_EXPORT_DIR``, default ``<data dir>/exports``
-    (``var/exports``)."""
-    configured = os.environ.get("MEDIAMON_EXPORT_DIR")
+    (``var/exports``); None when it is ``off`` (the daily DAG then skips its partition task).
+    """
+    configured = os.environ.get("MEDIAMON_EXPORT_DIR", "").strip()
+    if configured.lower() == PARTITIONS_OFF:
+        return None
     return Path(configured).resolve() if configured else data_dir() / "exports"
 
 
@@ -270,10 +276,14 @@ def export_day_partition(
     Idempotent: each file is written under a temporary name and renamed over the old one, and
     the same warehouse rows give the same bytes (rows in key order). A day without rows gets
     files with the schema and no rows. Returns ``{"path": str, "articles": n, "headlines": m}``
-    (small enough for an XCom). Raises :class:`ExportError` for a source the warehouse lacks.
+    (small enough for an XCom). Raises :class:`ExportError` for a source the warehouse lacks,
+    or when no ``base_path`` is given and partitions are off (:func:`export_dir` is None).
     """
     day = date.fromisoformat(day) if isinstance(day, str) else day
-    folder = partition_dir(Path(base_path) if base_path else export_dir(), day, source_id)
+    base_path = base_path or export_dir()
+    if base_path is None:
+        raise ExportError(f"no partition folder: MEDIAMON_EXPORT_DIR is {PARTITIONS_OFF!r}")
+    folder = partition_dir(Path(base_path), day, source_id)
     folder.mkdir(parents=True, exist_ok=True)
     counts: dict = {"path": str(folder)}
     for table in PARTITION_TABLES:
@@ -281,6 +291,76 @@ def export_day_partition(
             conn, table, day, day, folder / f"{table}.parquet", fmt="parquet", sources=[source_id]
         )
     return counts
+
+
+def write_day_partitions(
+    conn, day: date | str, source_ids: Sequence[str], base_path: Path | str | None = None
+) -> dict:
+    """The daily DAG's partitions: :func:`export_day_partition` for each of ``source_ids``
+    that the warehouse holds a load of for ``day`` (a ``source_day_metrics`` row: the load
+    task ran to its end), in id order. A source whose chain stopped before its load gets no
+    partition (an empty one would read as "nothing published"; an earlier run's partition, if
+    any, stays, matching the warehouse rows it was written from).
+
+    Returns ``{"path": base folder, "day": ISO day, "written": {source_id: {"articles": n,
+    "headlines": m}}, "not_loaded": [source_id, ...]}``.
+    """
+    day = date.fromisoformat(day) if isinstance(day, str) else day
+    base = Path(base_path) if base_path else export_dir()
+    if base is None:
+        raise ExportError(f"no partition folder: MEDIAMON_EXPORT_DIR is {PARTITIONS_OFF!r}")
+    with conn.cursor() as cur:
+        cur.execute(
+            "select source_id from source_day_metrics where day = %s and source_id = any(%s)",
+            (day, list(source_ids)),
+        )
+        loaded = {r[0] for r in cur.fetchall()}
+    conn.rollback()
+    written = {}
+    for source_id in sorted(loaded):
+        done = export_day_partition(conn, day, source_id, base)
+        written[source_id] = {t: done[t] for t in PARTITION_TABLES}
+    not_loaded = sorted(set(source_ids) - loaded)
+    return {"path": str(base), "day": day.isoformat(), "written": written, "not_loaded": not_loaded}
+
+
+def export_text(
+    conn, table: str, first: date, last: date, *, fmt: str, sources: Sequence[str] = ()
+) -> Iterator[str]:
+    """``table``'s rows for local days [first, last] as CSV or JSON Lines text, one chunk
+    (str) per batch of :data:`BATCH_ROWS` rows (a CSV's first chunk starts with the header):
+    the rows and columns of :func:`export_table`, for a streamed HTTP response.
+
+    The arguments are checked before this returns (it is not itself a generator): raises
+    :class:`ExportError` as :func:`export_table` does, and for ``parquet`` (binary: write a
+    file with :func:`export_table`). The chunks are read lazily through a named cursor in
+    the connection's transaction; closing or finishing the iterator closes the cursor and
+    rolls back. The connection stays the caller's to close.
+    """
+    if fmt not in TEXT_FORMATS:
+        raise ExportError(
+            f"format {fmt!r} cannot be streamed as text (choose {', '.join(TEXT_FORMATS)}; "
+            "parquet: `mediamon export --format parquet --out FILE`)"
+        )
+    check_request(table, fmt, first, last, None)
+    try:
+        _check_sources(conn, sources)
+        cols = columns(conn, table)
+    except BaseException:
+        conn.rollback()
+        raise
+    return _text_chunks(conn, table, cols, first, last, sources, fmt)
+
+
+def _text_chunks(conn, table, cols, first, last, sources, fmt) -> Iterator[str]:
+    batches = _batches(conn, table, cols, first, last, sources, BATCH_ROWS)
+    try:
+        for text, _ in _CHUNKS[fmt](batches, cols):
+            yield text
+    finally:
+        batches.close()
+        if not conn.closed:
+            conn.rollback()
 
 
 def _spec(table: str) -> TableSpec:
@@ -367,36 +447,54 @@ def _text_value(type_: pa.DataType, *, for_csv: bool) -> Callable:
     return lambda v: v
 
 
-def _write_csv(batches: Iterator[list[tuple]], cols: Sequence[Column], out: Path | IO[str]) -> int:
-    with _text_stream(out) as stream:
-        writer = csv.writer(stream, lineterminator="\n")
-        writer.writerow([c.name for c in cols])
-        convert = [_text_value(c.type, for_csv=True) for c in cols]
-        written = 0
-        for rows in batches:
-            writer.writerows([[f(v) for f, v in zip(convert, r, strict=True)] for r in rows])
-            written += len(rows)
-    return written
+def _csv_chunks(
+    batches: Iterator[list[tuple]], cols: Sequence[Column]
+) -> Iterator[tuple[str, int]]:
+    """(CSV text, rows in it) per batch; the header comes first, alone."""
+    convert = [_text_value(c.type, for_csv=True) for c in cols]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([c.name for c in cols])
+    yield buffer.getvalue(), 0
+    for rows in batches:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerows([[f(v) for f, v in zip(convert, r, strict=True)] for r in rows])
+        yield buffer.getvalue(), len(rows)
 
 
-def _write_jsonl(
-    batches: Iterator[list[tuple]], cols: Sequence[Column], out: Path | IO[str]
-) -> int:
-    with _text_stream(out) as stream:
-        names = [c.name for c in cols]
-        convert = [_text_value(c.type, for_csv=False) for c in cols]
-        written = 0
-        for rows in batches:
-            stream.writelines(
+def _jsonl_chunks(
+    batches: Iterator[list[tuple]], cols: Sequence[Column]
+) -> Iterator[tuple[str, int]]:
+    """(JSON Lines text, rows in it) per batch."""
+    names = [c.name for c in cols]
+    convert = [_text_value(c.type, for_csv=False) for c in cols]
+    for rows in batches:
+        yield (
+            "".join(
                 json.dumps(
-                    {n: f(v) for n, f, v in zip(names, convert, r, strict=True)},
-                    ensure_ascii=False,
+                    {n: f(v) for n, f, v in zip(names, convert, r, strict=True)}, ensure_ascii=False
                 )
                 + "\n"
                 for r in rows
-            )
-            written += len(rows)
-    return written
+            ),
+            len(rows),
+        )
+
+
+_CHUNKS = {"csv": _csv_chunks, "jsonl": _jsonl_chunks}
+
+
+def _text_writer(fmt: str) -> Callable:
+    def write(batches: Iterator[list[tuple]], cols: Sequence[Column], out: Path | IO[str]) -> int:
+        written = 0
+        with _text_stream(out) as stream:
+            for text, n in _CHUNKS[fmt](batches, cols):
+                stream.write(text)
+                written += n
+        return written
+
+    return write
 
 
 @contextlib.contextmanager
@@ -409,4 +507,4 @@ def _text_stream(out: Path | IO[str]) -> Iterator[IO[str]]:
         out.flush()
 
 
-_WRITERS = {"csv": _write_csv, "parquet": _write_parquet, "jsonl": _write_jsonl}
+_WRITERS = {"csv": _text_writer("csv"), "parquet": _write_parquet, "jsonl": _text_writer("jsonl")}

@@ -85,7 +85,9 @@ class Hit:
     ``day``: the local day (article: published, else first seen; headline: first seen);
     ``snippet``: plain text, whitespace collapsed, with ``marks`` the (start, end) character
     offsets of the matched words in it; ``rank``: ``ts_rank_cd`` (≥ 0, higher is better);
-    ``title_hit``: every query term matched in the title (such hits come first).
+    ``title_hit``: every query term matched in the title (such hits come first);
+    ``article_id``: ``articles.id`` (None for a headline); ``cluster_id``: its story in
+    ``story_clusters`` (by canonical URL), None when not clustered.
     """
 
     kind: str
@@ -98,6 +100,8 @@ class Hit:
     language: str | None
     rank: float
     title_hit: bool
+    article_id: int | None = None
+    cluster_id: str | None = None
 
     def marked_snippet(self, start: str = "[", stop: str = "]") -> str:
         """The snippet with each matched word between ``start`` and ``stop``."""
@@ -240,6 +244,7 @@ def search(
     if not 1 <= limit <= 1000:
         raise QueryError(f"limit must be between 1 and 1000, not {limit}")
     terms = parse_query(query)
+    languages = list(languages) if languages else None  # empty: every language
     queries = build_queries(conn, terms, languages)
     if not any(queries.values()):
         return []
@@ -267,14 +272,16 @@ def _sql(queries: dict[str, str | None]) -> str:
     configs = " ".join(f"when '{k}' then '{c}'::regconfig" for k, c in CONFIGS.items())
     return f"""
         with found as (
-            select 'article' as kind, a.source_id, a.url, a.title, a.language,
+            select 'article' as kind, a.id as article_id, a.canonical_url, a.source_id, a.url,
+                a.title, a.language,
                 coalesce(a.published_day, (a.first_seen at time zone s.timezone)::date) as day,
                 a.search_tsv as tsv, {_query_of("a", queries)} as q,
                 left(coalesce(a.body_text, ''), {SNIPPET_SOURCE_CHARS}) as text
             from articles a join sources s on s.id = a.source_id
             where {_matches("a", queries)} {scope.format(t="a")}
             union all
-            select distinct on (h.canonical_url) 'headline', h.source_id, h.url, h.title,
+            select distinct on (h.canonical_url) 'headline', null::bigint, h.canonical_url,
+                h.source_id, h.url, h.title,
                 h.language, h.first_seen_day, h.search_tsv, {_query_of("h", queries)},
                 coalesce(h.title, '')
             from headlines h
@@ -286,18 +293,24 @@ def _sql(queries: dict[str, str | None]) -> str:
             order by title_hit desc, rank desc, day desc nulls last, url
             limit %(limit)s
         )
-        select kind, source_id, day, coalesce(title, ''), url, language, rank, title_hit, text,
-            ts_headline(case {_LANG.format(t="ranked")} {configs} end,
-                translate(text, %(fold_from)s, %(fold_to)s), q, '{HEADLINE_OPTIONS}')
-        from ranked order by title_hit desc, rank desc, day desc nulls last, url
+        select kind, ranked.source_id, day, coalesce(ranked.title, ''), url, language, rank,
+            title_hit, text, ts_headline(case {_LANG.format(t="ranked")} {configs} end,
+                translate(text, %(fold_from)s, %(fold_to)s), q, '{HEADLINE_OPTIONS}'),
+            article_id, c.cluster_id
+        from ranked left join story_clusters c using (canonical_url)
+        order by title_hit desc, rank desc, day desc nulls last, url
     """
 
 
-def _hit(kind, source_id, day, title, url, language, rank, title_hit, text, headline) -> Hit:
+def _hit(
+    kind, source_id, day, title, url, language, rank, title_hit, text, headline, article_id,
+    cluster_id,
+) -> Hit:  # fmt: skip
     snippet, marks = _snippet(text, headline)
     return Hit(
         kind=kind, source_id=source_id, day=day, title=title, snippet=snippet, marks=marks,
         url=url, language=language, rank=float(rank), title_hit=bool(title_hit),
+        article_id=article_id, cluster_id=cluster_id,
     )  # fmt: skip
 
 

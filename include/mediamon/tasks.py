@@ -208,6 +208,31 @@ def mentions(planned: list[dict]) -> dict:
         raise AirflowFailException(str(exc)) from exc
 
 
+def export_partitions(planned: list[dict]) -> dict:
+    """Write the day's Parquet partitions (``day=YYYY-MM-DD/source=ID/articles.parquet`` and
+    ``headlines.parquet``) under ``MEDIAMON_EXPORT_DIR`` (default ``<data dir>/exports``) for
+    each planned source whose load ran (:func:`mediamon.export.write_day_partitions`); a rerun
+    rewrites them in place. Skipped (AirflowSkipException) when ``MEDIAMON_EXPORT_DIR=off`` or
+    nothing was planned. Returns what it wrote (paths and row counts, small for an XCom).
+    """
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    from mediamon.export import PARTITIONS_OFF, export_dir, write_day_partitions
+
+    if export_dir() is None:
+        raise AirflowSkipException(
+            f"daily partitions are off (MEDIAMON_EXPORT_DIR={PARTITIONS_OFF})"
+        )
+    if not planned:
+        raise AirflowSkipException("no source was planned: see the migrate and plan tasks")
+    with closing(connect()) as conn:
+        done = write_day_partitions(conn, planned[0]["day"], [p["source_id"] for p in planned])
+    log.info("partitions of %s under %s: %s", done["day"], done["path"], done["written"])
+    if done["not_loaded"]:
+        log.warning("no partition for sources that did not load: %s", done["not_loaded"])
+    return done
+
+
 def _data_docs_index() -> None:
     """Rebuild the Data Docs index once per run (the validate tasks render their pages only).
 

@@ -6,8 +6,11 @@ The truth is ``include/mediamon/demo/exclusive/expected.json``, written by hand 
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, date, datetime
+from pathlib import Path
 
+import pyarrow.parquet as pq
 from mediamon.devtools.runner import run_daily
 from mediamon.text.urls import canonicalize_url
 from support import DEMO, snapshot
@@ -122,9 +125,21 @@ def test_demo_day_loads_exact_rows_and_is_idempotent(airflow_db, warehouse, db, 
         ]  # fmt: skip
     db.rollback()
 
+    # the day's Parquet partition (task export_partitions): every loaded article, once
+    partition = (
+        Path(os.environ["MEDIAMON_DATA_DIR"]) / "exports/day=2024-09-08/source=exclusive_demo"
+    )
+    table = pq.read_table(partition / "articles.parquet")
+    assert sorted(table.column("canonical_url").to_pylist()) == sorted(articles)
+    assert pq.read_table(partition / "headlines.parquet").num_rows == len(
+        {(lid, u) for lid, _, _, u, _ in sightings}
+    )
+    files = {p.name: p.read_bytes() for p in partition.iterdir()}
+
     before = snapshot(db)
     assert run_daily(DAY) == "success"
     assert snapshot(db) == before
+    assert {p.name: p.read_bytes() for p in partition.iterdir()} == files  # rewritten, same
 
 
 def test_manual_run_without_logical_date_covers_today(airflow_db, warehouse, db, replay):

@@ -8,7 +8,6 @@ import re
 from datetime import UTC, date, datetime
 from html.parser import HTMLParser
 
-import pytest
 from mediamon.monitor import overview, render_page
 
 EVIL = "<script>window.__pwned = 1</script> Аким & <b>co</b>"
@@ -231,22 +230,6 @@ def test_page_escapes_scraped_values_and_draws_charts(db):
     row = re.search(r'data-source="alpha" data-day="2024-09-08">(.*?)</tr>', html, re.S).group(1)
     assert re.search(r'data-metric="articles">3<', row)
     assert re.search(r'data-metric="pass_rate">75 %<', row)
-
-
-@pytest.fixture
-def api(airflow_db, warehouse, tmp_path, monkeypatch):
-    """Airflow's api-server app (plugins loaded from plugins/) and an admin's token."""
-    from fastapi.testclient import TestClient
-
-    monkeypatch.setenv("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE",
-                       str(tmp_path / "passwords.json"))  # fmt: skip
-    (tmp_path / "passwords.json").write_text(json.dumps({"admin": "s3cret-for-tests"}))
-    from airflow.api_fastapi.app import create_app
-
-    client = TestClient(create_app(), base_url="http://localhost")
-    resp = client.post("/auth/token", json={"username": "admin", "password": "s3cret-for-tests"})
-    assert resp.status_code in (200, 201), resp.text
-    return client, resp.json()["access_token"]
 
 
 def test_plugin_is_mounted_behind_airflow_auth(api, db, warehouse, tmp_path):

@@ -5,7 +5,8 @@ databases, the demo capture replayed): the scheduler runs mediamon_daily (unpaus
 start), whose loads emit asset events that trigger mediamon_stories. Then headless Chromium
 (Debian's, driven by Playwright; no browser download) logs in, finds mediamon_daily, triggers
 a run, waits for it, opens the graph and the monitoring page, and compares the page's numbers
-with the warehouse. ``mediamon down`` must leave none of the stack's processes running.
+with the warehouse; then searches from the search page and opens an article. ``mediamon
+down`` must leave none of the stack's processes running.
 
 Screenshots go to ``var/test-artifacts/ui/`` (printed at the end of the browser test).
 """
@@ -207,6 +208,24 @@ def test_browser_login_trigger_graph_and_monitoring_page(stack):
             assert shown[("exclusive_demo", day)]["fetched"] == 25
             assert shown[("exclusive_demo", day)]["articles"] == 7  # README's demo summary
             shots["monitor"] = _shot(page, "monitor.png", full_page=True)
+
+            # the search page, from the monitoring page's link: the hostile headline is text,
+            # only the matched word is marked; an article hit opens the article's row
+            page.locator("a#search").click()
+            page.locator("input[name=q]").fill("жирный")
+            page.locator("#search-form button[type=submit]").click()
+            hit = page.locator("#hits tr[data-kind=headline]")
+            expect(hit.locator(".title")).to_have_text(EVIL)
+            expect(hit.locator(".snippet mark")).to_have_text("жирный")
+            assert page.evaluate("() => window.__pwned") is None
+            page.locator("input[name=q]").fill("автобусных маршрутов")
+            page.locator("#search-form button[type=submit]").click()
+            title = page.locator("#hits tr[data-kind=article] a.title").first
+            expected_title = title.inner_text()
+            shots["search"] = _shot(page, "search.png", full_page=True)
+            title.click()
+            expect(page.locator("h1#title")).to_have_text(expected_title)
+            expect(page.locator("#body")).not_to_be_empty()
         finally:
             browser.close()
     print("\nscreenshots:\n" + "\n".join(f"  {k}: {v}" for k, v in shots.items()))

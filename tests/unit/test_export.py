@@ -21,6 +21,7 @@ from mediamon.export import (
     export_day_partition,
     export_dir,
     export_table,
+    export_text,
 )
 from mediamon.report import day_summary
 
@@ -289,6 +290,64 @@ def test_the_daily_partition_is_hive_laid_out_and_rewritten_to_the_same_bytes(
     assert pq.read_table(lake / "day=2024-09-07/source=tengri/articles.parquet").num_rows == 0
     monkeypatch.delenv("MEDIAMON_EXPORT_DIR")
     assert export_dir().parts[-2:] == ("var", "exports")  # under the data dir
+
+
+def test_the_daily_task_writes_loaded_sources_rewrites_them_and_can_be_turned_off(
+    seeded, tmp_path, monkeypatch
+):
+    """tasks.export_partitions (the daily DAG's task): a planned source with a load
+    (``source_day_metrics``) gets its partition, one whose chain stopped gets none (an earlier
+    partition stays); a rerun replaces the files; ``MEDIAMON_EXPORT_DIR=off`` skips the task."""
+    from airflow.sdk.exceptions import AirflowSkipException
+    from mediamon import tasks
+
+    with seeded.cursor() as cur:
+        cur.execute("insert into source_day_metrics (source_id, day, articles, headlines, "
+                    "articles_quarantined, headlines_quarantined) "
+                    "values ('exclusive', '2024-09-08', 2, 1, 0, 0)")  # fmt: skip
+    seeded.commit()
+    planned = [{"source_id": "exclusive", "day": "2024-09-08"},
+               {"source_id": "tengri", "day": "2024-09-08"}]  # fmt: skip
+    done = tasks.export_partitions(planned)  # default folder: <data dir>/exports
+    lake = tmp_path / "var" / "exports"
+    assert done == {"path": str(lake), "day": "2024-09-08",
+                    "written": {"exclusive": {"articles": 2, "headlines": 1}},
+                    "not_loaded": ["tengri"]}  # fmt: skip
+    folder = lake / "day=2024-09-08" / "source=exclusive"
+    urls = pq.read_table(folder / "articles.parquet").column("canonical_url").to_pylist()
+    assert urls == ["https://exclusive.kz/1", "https://exclusive.kz/2"]
+    assert not (lake / "day=2024-09-08" / "source=tengri").exists()
+    with seeded.cursor() as cur:  # the day re-parsed: one article fewer
+        cur.execute("delete from articles where url = 'https://exclusive.kz/2'")
+    seeded.commit()
+    assert tasks.export_partitions(planned)["written"]["exclusive"]["articles"] == 1
+    assert pq.read_table(folder / "articles.parquet").num_rows == 1
+    assert sorted(p.name for p in folder.iterdir()) == ["articles.parquet", "headlines.parquet"]
+    monkeypatch.setenv("MEDIAMON_EXPORT_DIR", "off")
+    assert export_dir() is None
+    with pytest.raises(AirflowSkipException, match="MEDIAMON_EXPORT_DIR=off"):
+        tasks.export_partitions(planned)
+
+
+def test_export_text_streams_the_rows_of_export_table_in_chunks(seeded, monkeypatch):
+    import mediamon.export as export
+
+    monkeypatch.setattr(export, "BATCH_ROWS", 1)
+    chunks = list(export_text(seeded, "articles", D7, D10, fmt="jsonl"))
+    assert len(chunks) == 4  # one per row at one row a batch
+    whole = io.StringIO()
+    export_table(seeded, "articles", D7, D10, whole, fmt="jsonl")
+    assert "".join(chunks) == whole.getvalue()
+    csv_chunks = list(export_text(seeded, "stories", D7, D8, fmt="csv", sources=["tengri"]))
+    assert csv_chunks[0] == "canonical_url,cluster_id,source_id,title,first_day\n"
+    assert "".join(csv_chunks[1:]) == "https://tengrinews.kz/3,c1,tengri,Tengri news,2024-09-08\n"
+    with pytest.raises(ExportError, match="cannot be streamed as text"):
+        export_text(seeded, "articles", D7, D8, fmt="parquet")
+    with pytest.raises(ExportError, match="unknown source nope"):
+        export_text(seeded, "articles", D7, D8, fmt="csv", sources=["nope"])
+    from psycopg2.extensions import TRANSACTION_STATUS_IDLE
+
+    assert seeded.get_transaction_status() == TRANSACTION_STATUS_IDLE
 
 
 def test_the_command_streams_csv_to_stdout_and_parquet_to_a_file(seeded, tmp_path, capsys):
