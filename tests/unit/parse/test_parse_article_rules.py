@@ -56,6 +56,30 @@ def test_h1_that_is_only_the_start_of_the_metadata_title_does_not_win():
     assert rec["title"] == "Дороги: ремонт начнут с окраин" and rec["title_source"] == "meta"
 
 
+def test_without_a_visible_h1_the_wording_most_title_places_print_wins():
+    # JSON-LD alone rewrites the headline; og:title, <title> (less its site tag) and the h2
+    # printed large agree: the only <h1> sits in the breadcrumb
+    ld = {"@type": "NewsArticle", "headline": "Ремонт дорог: всё, что нужно знать"}
+    rec = parse(page(
+        head=f'<script type="application/ld+json">{json.dumps(ld)}</script>'
+             '<meta property="og:title" content="Ремонт начнут с окраин">'
+             "<title>Ремонт начнут с окраин | Город</title>",
+        body="<nav><ul><li><h1>Ремонт начнут с окраин</h1></li></ul></nav>"
+             "<article><h2>Ремонт начнут с окраин</h2>" + TEXT + "</article>",
+    ))  # fmt: skip
+    assert rec["title"] == "Ремонт начнут с окраин" and rec["title_source"] == "meta"
+
+
+def test_without_a_visible_h1_a_tie_between_title_places_keeps_the_chain():
+    ld = {"@type": "NewsArticle", "headline": "Ремонт дорог: всё, что нужно знать"}
+    rec = parse(page(
+        head=f'<script type="application/ld+json">{json.dumps(ld)}</script>'
+             '<meta property="og:title" content="Ремонт начнут с окраин">',
+        body="<article>" + TEXT + "</article>",
+    ))  # fmt: skip
+    assert rec["title"] == "Ремонт дорог: всё, что нужно знать" and rec["title_source"] == "jsonld"
+
+
 # -- bylines
 
 
