@@ -41,11 +41,11 @@ _LABELS = re.compile(
     r"|more(?:\s+(?:from|by|stories\s+by))?|все\s+материалы(?:\s+автора)?)\b\s*:?\s*",
     re.I,
 )
-_LEADING_CONNECTOR = re.compile(r"^(?:and|и|және|та|і|&)\s+")
+_LEADING_CONNECTOR = re.compile(r"^(?:and|и|және|та|і|&|und|et|y|e|og|och)\s+")
 # A preposition left dangling where a date was cut out: "Moritz Gathmann am", "Иван Петров от".
 _TRAILING_PREPOSITION = re.compile(r"\s+(?:am|on|le|den|el|at|в|от|updated|обновлено)$", re.I)
 _SPLIT = re.compile(
-    r"\s*[,;|\n/]\s*(?=\S)|\s+(?:и|and|AND|And|&|және|та|і)\s+"
+    r"\s*[,;|\n/]\s*(?=\S)|\s+(?:и|and|AND|And|&|және|та|і)\s+|\s+(?-i:und|et|y|e|og|och)\s+"
     r"|\s+(?:im\s+gespräch\s+mit|in\s+conversation\s+with|в\s+беседе\s+с|в\s+разговоре\s+с)\s+",
     re.I,
 )
@@ -172,7 +172,8 @@ def clean_authors(raw: str | Iterable[str] | None) -> list[str]:
     Steps: whitespace collapsed; ``email (Name)`` becomes ``Name``; e-mail addresses, URLs
     (``http(s)://``, ``www.``), dates (ISO, numeric, English/Russian/Kazakh month names) and
     clock times are removed; the string is split on ``,`` ``;`` ``|`` ``/`` line breaks and the
-    words "и", "and", "&", "және", "та", "і", after cutting off what follows a spaced dash ("A
+    words "и", "and", "&", "және", "та", "і" and, in lower case only, "und", "et", "y", "e",
+    "og", "och" ("Von A und B", "Por A y B"), after cutting off what follows a spaced dash ("A
     and B - Safe Browsing team", "Иван Петров — корреспондент") or a share-button label
     ("Поделиться", "Бөлісу", "Share"), and before another role's credit ("Иван Петров Фото:
     Айдос Касымов" gives the author only; "Текст и фото: Иван Петров" keeps him); labels such as
