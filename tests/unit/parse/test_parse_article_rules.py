@@ -83,6 +83,22 @@ def test_without_a_visible_h1_a_tie_between_title_places_keeps_the_chain():
 # -- bylines
 
 
+def test_microdata_authors_of_teaser_cards_are_refused():
+    card = (
+        "<li><article class='card'><a href='/news/2024/09/06/other/'>Другая история о ремонте"
+        " дорог в городе</a><div class='meta'><div class='meta-wrap'><span itemprop='author'"
+        " itemscope itemtype='https://schema.org/Person'><span itemprop='name'>Пётр Сидоров"
+        "</span></span></div></div></article></li>"
+    )
+    rec = parse(page(body=(
+        "<main itemscope itemtype='https://schema.org/Article'><article><h1>Ремонт начнут с "
+        "окраин</h1><span itemprop='author' itemscope itemtype='https://schema.org/Person'>"
+        "<span itemprop='name'>Иван Петров</span></span>" + TEXT + "</article>"
+        "<ul>" + card + "</ul></main>"
+    )))  # fmt: skip
+    assert rec["authors"] == ["Иван Петров"] and rec["authors_source"] == "microdata"
+
+
 def test_byline_class_with_a_prefix_and_a_follow_link_next_to_it():
     rec = parse(page(body=(
         "<article><h1>Ремонт начнут с окраин</h1><div class='sig-line'>"

@@ -215,7 +215,29 @@ def _dateline_agency(page: Page) -> list[str]:
 
 
 def _byline_in_article(page: Page, el: HtmlElement, name: str) -> bool:
-    return not in_chrome(el) and not in_listing_item(el, name)
+    return not in_chrome(el) and not in_listing_item(el, name) and not _in_teaser(page, el)
+
+
+# A teaser card: an <article> or list item short enough to be one, that links to a story.
+_TEASER_TAGS = frozenset({"article", "li"})
+_TEASER_MAX_TEXT = 600
+
+
+def _in_teaser(page: Page, el: HtmlElement) -> bool:
+    """True when ``el`` sits in a teaser card of another story: an ``<article>`` or ``<li>``
+    ancestor that does not hold the page's headline, has under 600 characters of text and
+    links to another page with a headline-like text (20+ characters, 3+ words)."""
+    anchor = page.headline()
+    for node in el.iterancestors():
+        if node.tag in ("body", "html") or (anchor is not None and anchor in node.iter()):
+            return False
+        if node.tag not in _TEASER_TAGS or len(text_of(node)) > _TEASER_MAX_TEXT:
+            continue
+        for link in node.iter("a"):
+            text = text_of(link)
+            if link.get("href") and len(text) >= 20 and len(text.split()) >= 3:
+                return True
+    return False
 
 
 def _text_in_article(page: Page, name: str) -> bool:
