@@ -140,6 +140,21 @@ def test_json_ld_author_that_is_the_publisher_is_no_byline():
     assert rec["authors"] == ["Анна Ким"]
 
 
+def test_metadata_naming_an_organisation_yields_to_a_person_the_page_prints():
+    # the author <meta> holds the site's domain (a CMS default); the page's byline a person
+    head = '<meta name="author" content="example.kz">'
+    rec = parse(page(head=head, body=(
+        "<article><h1>Ремонт начнут с окраин</h1><p>Автор: Анна Ким</p>" + TEXT + "</article>"
+    )))  # fmt: skip
+    assert rec["authors"] == ["Анна Ким"] and rec["authors_source"] == "byline_pattern"
+    # a lone word ("Мин.") is no person: the organisation stays, as it did
+    rec = parse(page(head=head, body=(
+        "<article><h1>Ремонт начнут с окраин</h1><p class='byline'>3 Мин.</p>" + TEXT
+        + "</article>"
+    )))  # fmt: skip
+    assert rec["authors"] == ["example.kz"] and rec["authors_status"] == "editorial"
+
+
 def test_editorial_byline_that_is_not_just_the_outlet_name_stays():
     ld = {"@type": "NewsArticle", "headline": "Ремонт начнут с окраин",
           "author": {"@type": "Organization", "name": "Редакция Городских вестей"},

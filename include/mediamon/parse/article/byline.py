@@ -5,8 +5,11 @@ The chain (first rule with a name wins, recorded as ``authors_source``): the pro
 (repeated tags are several people), microdata ``itemprop=author``, then ``byline_pattern``:
 ``<a rel=author>`` / a class naming a byline nearest the headline, a short labelled line near
 it ("Автор: ...", "By ..."), a line holding only a news agency's name, or the agency of the
-story's dateline; last, trafilatura's author when the page prints it. Names found in the
-markup count only outside site chrome and headline lists. The names themselves are cleaned
+story's dateline; last, trafilatura's author when the page prints it. Metadata naming only
+organisations (a desk, an agency, the outlet's domain or initials; the outlet's own name is
+skipped altogether) is held while the page is searched for a person of two words or more,
+and given when none is found. Names found in the markup count only outside site chrome,
+headline lists and teaser cards. The names themselves are cleaned
 and classified by :mod:`mediamon.parse.authors`.
 """
 
@@ -21,6 +24,7 @@ from mediamon.parse.article.page import (
     ORGANISATION_TYPES,
     Page,
     element_value,
+    host_names,
     in_listing_item,
     ld_people,
     outlet_names,
@@ -52,7 +56,10 @@ def find_authors(page: Page) -> tuple[list[str], str, str | None, str | None]:
     """(names, authors_status, authors_source, byline_kind)."""
     names, status, source_name, orgs = _authors_chain(page)
     known = orgs + outlet_names(page)
-    kinds = [name_kind(n, known) for n in names]
+    kinds = [
+        "editorial" if k == "person" and _outlet_like(page, n) else k
+        for n, k in ((n, name_kind(n, known)) for n in names)
+    ]
     if "person" in kinds and "editorial" in kinds:
         # "Rob Picheta, CNN": the outlet's own name next to a person is not an author
         names = [n for n, k in zip(names, kinds, strict=True) if k != "editorial"]
@@ -69,17 +76,46 @@ def _authors_chain(page: Page) -> tuple[list[str], str, str | None, list[str]]:
         names, orgs = ld_people(page.ld.get("author"), page.ids)
         candidates.append(("jsonld", names, orgs))
     candidates.append(("meta", _meta_authors(page), []))
-    outlet = {n.casefold() for n in site_names}
+    # metadata naming the outlet itself (BBC's JSON-LD author = publisher) is the CMS
+    # default, not a byline: look further down the chain. Metadata naming only other
+    # organisations (a desk, an agency, the outlet's domain or initials) is held while the
+    # rules below look for a person the page prints, and given when none is found
+    held: tuple[list[str], str, str | None, list[str]] | None = None
     for source_name, raw, orgs in candidates:
         names = clean_authors(raw)
-        if source_name != "profile":
-            # metadata naming the outlet itself as author (BBC's JSON-LD author = publisher)
-            # is the CMS default, not a byline: look further down the chain
-            names = [n for n in names if n.casefold() not in outlet]
+        if source_name == "profile":
+            if names:
+                status = authors_status(names, site_names)
+                return names, status, source_name, []
+            continue
+        if held is not None:
+            break  # later metadata does not outvote it: only names the page prints do
+        outlet = {n.casefold() for n in site_names}
+        people = [n for n in names if n.casefold() not in outlet]
+        known = clean_authors(orgs) + site_names + [n for n in people if _outlet_like(page, n)]
+        status = authors_status(people, known)
+        if status == "present":
+            return people, status, source_name, clean_authors(orgs)
+        if people:
+            held = (people, status, source_name, clean_authors(orgs))
+    found = _page_authors(page, site_names)
+    if found is not None and (held is None or _names_a_person(page, found[0], site_names)):
+        return found
+    if held is not None:
+        return held
+    traf = page.trafilatura_meta()
+    if traf is not None and traf.author:
+        names = [n for n in clean_authors(traf.author.split(";")) if _text_in_article(page, n)]
         if names:
-            status = authors_status(names, clean_authors(orgs) + site_names)
-            return names, status, source_name, clean_authors(orgs)
+            return names, authors_status(names, site_names), "trafilatura", []
+    return [], "absent", None, []
 
+
+def _page_authors(
+    page: Page, site_names: list[str]
+) -> tuple[list[str], str, str | None, list[str]] | None:
+    """The names the page itself prints: microdata ``itemprop=author``, else a byline
+    element nearest the headline, a labelled line, an agency credit or dateline; None."""
     micro: list[str] = []
     micro_orgs: list[str] = []
     for el in select(page.root, "[itemprop~=author]"):
@@ -112,12 +148,39 @@ def _authors_chain(page: Page) -> tuple[list[str], str, str | None, list[str]]:
     names = clean_authors(_agency_credit(page)) or clean_authors(_dateline_agency(page))
     if names:
         return names, authors_status(names, site_names), "byline_pattern", []
-    traf = page.trafilatura_meta()
-    if traf is not None and traf.author:
-        names = [n for n in clean_authors(traf.author.split(";")) if _text_in_article(page, n)]
-        if names:
-            return names, authors_status(names, site_names), "trafilatura", []
-    return [], "absent", None, []
+    return None
+
+
+def _names_a_person(page: Page, names: list[str], site_names: list[str]) -> bool:
+    """True when ``names`` hold a person's name of two words or more (what outvotes an
+    organisation named by the metadata: not a lone word such as "Min." or a staff code)."""
+    return any(
+        len(re.findall(r"[^\W\d_]+", n)) >= 2
+        and name_kind(n, site_names) == "person"
+        and not _outlet_like(page, n)
+        for n in names
+    )
+
+
+def _initials(name: str) -> str:
+    return "".join(w[0] for w in re.findall(r"[^\W\d_]+", name)).casefold()
+
+
+def _outlet_like(page: Page, name: str) -> bool:
+    """True when ``name`` names the outlet itself: one of its names (:func:`outlet_names`),
+    a domain, its host's name ("ndr.de"), the initials of one of its names ("LTO" for
+    "Legal Tribune Online"), words whose initials spell its host ("Deutsche Welle" on
+    dw.com)."""
+    low = " ".join(name.casefold().split())
+    names = [" ".join(n.casefold().split()) for n in outlet_names(page)]
+    hosts = [h for h in host_names(page) if h]
+    labels = {h.split(".")[-2] if h.count(".") else h for h in hosts}
+    if low in names or low in hosts or low.removeprefix("www.") in hosts:
+        return True
+    letters = re.sub(r"[^\w]", "", low)
+    if len(letters) >= 2 and any(len(n.split()) >= 2 and letters == _initials(n) for n in names):
+        return True
+    return len(low.split()) >= 2 and _initials(low) in labels
 
 
 def _meta_authors(page: Page) -> list[str]:
