@@ -155,6 +155,21 @@ def test_metadata_naming_an_organisation_yields_to_a_person_the_page_prints():
     assert rec["authors"] == ["example.kz"] and rec["authors_status"] == "editorial"
 
 
+def test_labelled_line_in_an_author_class_away_from_the_headline():
+    filler = "".join(f"<div><span>Блок {i}</span></div>" for i in range(30))
+    rec = parse(page(body=(
+        "<article><h1>Ремонт начнут с окраин</h1>" + filler + "<span class='article__author'>"
+        "Von Анна Ким</span><p class='comment-author'>Пётр Сидоров</p>" + TEXT + "</article>"
+    )))  # fmt: skip
+    assert rec["authors"] == ["Анна Ким"] and rec["authors_source"] == "byline_pattern"
+    # without a byline label, an author class alone (an author box, a comment) is not taken
+    rec = parse(page(body=(
+        "<article><h1>Ремонт начнут с окраин</h1>" + filler + "<p class='comment-author'>"
+        "Пётр Сидоров</p>" + TEXT + "</article>"
+    )))  # fmt: skip
+    assert rec["authors"] == []
+
+
 def test_editorial_byline_that_is_not_just_the_outlet_name_stays():
     ld = {"@type": "NewsArticle", "headline": "Ремонт начнут с окраин",
           "author": {"@type": "Organization", "name": "Редакция Городских вестей"},

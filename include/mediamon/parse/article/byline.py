@@ -4,8 +4,9 @@ The chain (first rule with a name wins, recorded as ``authors_source``): the pro
 ``byline`` selector, JSON-LD ``author`` (organisations typed as such), author ``<meta>``
 (repeated tags are several people), microdata ``itemprop=author``, then ``byline_pattern``:
 ``<a rel=author>`` / a class naming a byline nearest the headline, a short labelled line near
-it ("Автор: ...", "By ..."), a line holding only a news agency's name, or the agency of the
-story's dateline; last, trafilatura's author when the page prints it. Metadata naming only
+it ("Автор: ...", "By ..."), or anywhere in an element whose class names an author
+("article__author": "Von ..."), a line holding only a news agency's name, or the agency of
+the story's dateline; last, trafilatura's author when the page prints it. Metadata naming only
 organisations (a desk, an agency, the outlet's domain or initials; the outlet's own name is
 skipped altogether) is held while the page is searched for a person of two words or more,
 and given when none is found. Names found in the markup count only outside site chrome,
@@ -142,7 +143,7 @@ def _page_authors(
     names = clean_authors([text_of(el) for el in found[:1]])
     if names:
         return names, authors_status(names, site_names), "byline_pattern", []
-    names = clean_authors(_labelled_byline(page))
+    names = clean_authors(_labelled_byline(page)) or clean_authors(_labelled_author_block(page))
     if names:
         return names, authors_status(names, site_names), "byline_pattern", []
     names = clean_authors(_agency_credit(page)) or clean_authors(_dateline_agency(page))
@@ -233,6 +234,30 @@ def _labelled_byline(page: Page) -> list[str]:
                 continue
             return [text]
     return []
+
+
+_AUTHOR_CLASS_WORDS = frozenset({"author", "authors"})
+
+
+def _labelled_author_block(page: Page) -> list[str]:
+    """An element whose class names an author ("article__author", "authors__list-item")
+    and whose short text starts with a byline label ("Von Seb Dumitru", "By ..."), outside
+    chrome, headline lists and teaser cards, nearest the headline (else the first): [its
+    text] or []. The label is what tells a byline from an author box or a comment's author.
+    """
+    found = []
+    for el in page.root.xpath("//*[contains(translate(@class, 'AUTHOR', 'author'), 'author')]"):
+        words = {w for c in str(el.get("class")).lower().split() for w in CLASS_SPLIT.split(c)}
+        text = text_of(el)
+        if not words & _AUTHOR_CLASS_WORDS or not text or len(text) > _BYLINE_MAX:
+            continue
+        if _BYLINE_LABEL.match(text) and _byline_in_article(page, el, text):
+            found.append(el)
+    anchor = page.headline()
+    if anchor is not None and len(found) > 1:
+        at = page.position(anchor)
+        found.sort(key=lambda el: abs(page.position(el) - at))
+    return [text_of(found[0])] if found else []
 
 
 def _agency_credit(page: Page) -> list[str]:
