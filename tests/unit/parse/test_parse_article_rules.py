@@ -170,6 +170,18 @@ def test_labelled_line_in_an_author_class_away_from_the_headline():
     assert rec["authors"] == []
 
 
+def test_author_field_in_a_metadata_box_after_the_story():
+    filler = "".join(f"<div><span>Блок {i}</span></div>" for i in range(30))
+    box = (
+        "<ul><li><strong>Дата</strong> 07.09.2024</li><li><strong>Автор</strong> Анна Ким</li>"
+        "<li><strong>Темы</strong> <a href='/tags/roads/'>Дороги и транспорт города</a></li></ul>"
+    )
+    rec = parse(page(body=(
+        "<article><h1>Ремонт начнут с окраин</h1>" + filler + TEXT + box + "</article>"
+    )))  # fmt: skip
+    assert rec["authors"] == ["Анна Ким"] and rec["authors_source"] == "byline_pattern"
+
+
 def test_editorial_byline_that_is_not_just_the_outlet_name_stays():
     ld = {"@type": "NewsArticle", "headline": "Ремонт начнут с окраин",
           "author": {"@type": "Organization", "name": "Редакция Городских вестей"},

@@ -5,13 +5,13 @@ The chain (first rule with a name wins, recorded as ``authors_source``): the pro
 (repeated tags are several people), microdata ``itemprop=author``, then ``byline_pattern``:
 ``<a rel=author>`` / a class naming a byline nearest the headline, a short labelled line near
 it ("Автор: ...", "By ..."), or anywhere in an element whose class names an author
-("article__author": "Von ..."), a line holding only a news agency's name, or the agency of
-the story's dateline; last, trafilatura's author when the page prints it. Metadata naming only
-organisations (a desk, an agency, the outlet's domain or initials; the outlet's own name is
-skipped altogether) is held while the page is searched for a person of two words or more,
-and given when none is found. Names found in the markup count only outside site chrome,
-headline lists and teaser cards. The names themselves are cleaned
-and classified by :mod:`mediamon.parse.authors`.
+("article__author": "Von ..."), an author field ("<strong>Autor</strong> Name"), a line
+holding only a news agency's name, or the agency of the story's dateline; last,
+trafilatura's author when the page prints it. Metadata naming only organisations (a desk,
+an agency, the outlet's domain or initials; the outlet's own name is skipped altogether) is
+held while the page is searched for a person of two words or more, and given when none is
+found. Names found in the markup count only outside site chrome, headline lists and teaser
+cards. The names themselves are cleaned and classified by :mod:`mediamon.parse.authors`.
 """
 
 from __future__ import annotations
@@ -143,7 +143,11 @@ def _page_authors(
     names = clean_authors([text_of(el) for el in found[:1]])
     if names:
         return names, authors_status(names, site_names), "byline_pattern", []
-    names = clean_authors(_labelled_byline(page)) or clean_authors(_labelled_author_block(page))
+    names = (
+        clean_authors(_labelled_byline(page))
+        or clean_authors(_labelled_author_block(page))
+        or clean_authors(_author_field(page))
+    )
     if names:
         return names, authors_status(names, site_names), "byline_pattern", []
     names = clean_authors(_agency_credit(page)) or clean_authors(_dateline_agency(page))
@@ -260,6 +264,51 @@ def _labelled_author_block(page: Page) -> list[str]:
     return [text_of(found[0])] if found else []
 
 
+# The label of an author field: "<li><strong>Autorin/Autor</strong> Name</li>",
+# "<dt>Автор</dt><dd>Name</dd>".
+_FIELD_LABEL = re.compile(
+    r"(?i)^(?:autor(?:in)?(?:\s*/\s*autor(?:in)?)?|autoren|authors?|auteurs?|autore|автор[ыи]?"
+    r"|авторлар)\s*:?$"
+)
+_FIELD_TAGS = ("strong", "b", "dt", "th", "label", "span")
+_FIELD_VALUE_MAX = 80
+
+
+def _author_field(page: Page) -> list[str]:
+    """A labelled author field anywhere in the story (a metadata box after it, often): an
+    element holding only an author label ("Autorin/Autor", "Author", "Автор") followed by the
+    name, in its parent (``<li><strong>Autor</strong> Name</li>``) or in the next ``<dd>``/
+    ``<td>``; outside chrome, headline lists and teaser cards: [the name] or []."""
+    for el in page.root.iter(*_FIELD_TAGS):
+        label = text_of(el)
+        if not label or not _FIELD_LABEL.match(label) or len(el):
+            continue
+        if el.tag in ("dt", "th"):
+            holder = el.getnext()
+            value = text_of(holder) if holder is not None else ""
+        else:
+            holder = el.getparent()
+            value = (text_of(holder) or "").replace(label, "", 1) if holder is not None else ""
+        value = " ".join(value.split()).strip(" :")
+        if not value or len(value) > _FIELD_VALUE_MAX or holder is None:
+            continue
+        # the field's own holder must not be a teaser (its neighbours in a metadata box
+        # may well link to topic pages)
+        if in_chrome(holder) or _in_teaser(page, holder) or _links_a_story(holder):
+            continue
+        return [value]
+    return []
+
+
+def _links_a_story(el: HtmlElement) -> bool:
+    """True when ``el`` holds a link with a headline-like text (20+ characters, 3+ words)."""
+    for link in el.iter("a"):
+        text = text_of(link)
+        if link.get("href") and len(text) >= 20 and len(text.split()) >= 3:
+            return True
+    return False
+
+
 def _agency_credit(page: Page) -> list[str]:
     """A short element next to the headline that holds only a news agency's name (the
     "Интерфакс-Казахстан" line wire stories carry above or under the headline; "Источник:
@@ -321,10 +370,8 @@ def _in_teaser(page: Page, el: HtmlElement) -> bool:
             return False
         if node.tag not in _TEASER_TAGS or len(text_of(node)) > _TEASER_MAX_TEXT:
             continue
-        for link in node.iter("a"):
-            text = text_of(link)
-            if link.get("href") and len(text) >= 20 and len(text.split()) >= 3:
-                return True
+        if _links_a_story(node):
+            return True
     return False
 
 
