@@ -93,6 +93,12 @@ _SHARE_TRAIL = re.compile(
     r"\s+(?:поделиться|бөлісу|share(?:\s+(?:this|on))?|рассказать\s+друзьям)\b.*$",
     re.I | re.S,
 )
+# A date line printed after the names: "Von A, Sender Stand: 28. April 2023, 05:00 Uhr".
+_DATE_LINE_AFTER = re.compile(
+    r"(?<=\S)(?<![Ll]ast)\s+(?:stand|aktualisiert|veröffentlicht|updated|published|обновлено|опубликовано"
+    r"|жарияланды)\s*:.*$",
+    re.I | re.S,
+)
 _STRIP = " \t\r\n-–—|:·•,;()[]«»\"'"
 _MAX_NAME_LENGTH = 80
 _MAX_NAME_WORDS = 8
@@ -175,7 +181,8 @@ def clean_authors(raw: str | Iterable[str] | None) -> list[str]:
     words "и", "and", "&", "және", "та", "і" and, in lower case only, "und", "et", "y", "e",
     "og", "och" ("Von A und B", "Por A y B"), after cutting off what follows a spaced dash ("A
     and B - Safe Browsing team", "Иван Петров — корреспондент") or a share-button label
-    ("Поделиться", "Бөлісу", "Share"), and before another role's credit ("Иван Петров Фото:
+    ("Поделиться", "Бөлісу", "Share") or a labelled date line ("Stand: ...", "Updated: ..."),
+    and before another role's credit ("Иван Петров Фото:
     Айдос Касымов" gives the author only; "Текст и фото: Иван Петров" keeps him); labels such as
     "Автор:", "Авторы:", "Текст:", "By", "Written by", "Updated" are stripped from each piece.
     Pieces that are empty, have no letter, are degree suffixes ("PhD"), photo/video credits,
@@ -200,6 +207,7 @@ def clean_authors(raw: str | Iterable[str] | None) -> list[str]:
             continue  # a "latest news" item, not a byline
         text = _TEXT_AND_CREDIT.sub("Автор:", text)
         text = _SHARE_TRAIL.sub("", text)
+        text = _DATE_LINE_AFTER.sub("", text)
         text = _CREDIT_AFTER_NAME.sub("\n", text)
         text = _EMAIL_WITH_NAME.sub(r"\1", text)
         text = _EMAIL.sub(" ", text)

@@ -42,6 +42,8 @@ def test_same_site():
         ("Par Jean Dupont et Marie Curie", ["Jean Dupont", "Marie Curie"]),
         ("Por Ana López y Juan Pérez", ["Ana López", "Juan Pérez"]),
         ("John Y Smith", ["John Y Smith"]),  # an initial, not a conjunction
+        ("von Anna Ким Stand: 28. April 2023, 05:00 Uhr", ["Anna Ким"]),
+        ("John Smith Updated: May 5, 2024 10:00 BST", ["John Smith"]),
         ("By\n\t\t\tScott Cunningham", ["Scott Cunningham"]),
         (
             "Dana A. Ford, James S.A. Corey, and Tom Watkins",
