@@ -41,11 +41,11 @@ _LABELS = re.compile(
     r"|more(?:\s+(?:from|by|stories\s+by))?|все\s+материалы(?:\s+автора)?)\b\s*:?\s*",
     re.I,
 )
-_LEADING_CONNECTOR = re.compile(r"^(?:and|и|және|та|і|&)\s+")
+_LEADING_CONNECTOR = re.compile(r"^(?:and|и|және|та|і|&|und|et|y|e|og|och)\s+")
 # A preposition left dangling where a date was cut out: "Moritz Gathmann am", "Иван Петров от".
 _TRAILING_PREPOSITION = re.compile(r"\s+(?:am|on|le|den|el|at|в|от|updated|обновлено)$", re.I)
 _SPLIT = re.compile(
-    r"\s*[,;|\n/]\s*(?=\S)|\s+(?:и|and|AND|And|&|және|та|і)\s+"
+    r"\s*[,;|\n/]\s*(?=\S)|\s+(?:и|and|AND|And|&|және|та|і)\s+|\s+(?-i:und|et|y|e|og|och)\s+"
     r"|\s+(?:im\s+gespräch\s+mit|in\s+conversation\s+with|в\s+беседе\s+с|в\s+разговоре\s+с)\s+",
     re.I,
 )
@@ -91,6 +91,12 @@ _TEXT_AND_CREDIT = re.compile(
 # Share buttons printed right after a byline: "Дина Ж. Поделиться в соцсетях FB TG".
 _SHARE_TRAIL = re.compile(
     r"\s+(?:поделиться|бөлісу|share(?:\s+(?:this|on))?|рассказать\s+друзьям)\b.*$",
+    re.I | re.S,
+)
+# A date line printed after the names: "Von A, Sender Stand: 28. April 2023, 05:00 Uhr".
+_DATE_LINE_AFTER = re.compile(
+    r"(?<=\S)(?<![Ll]ast)\s+(?:stand|aktualisiert|veröffentlicht|updated|published|обновлено|опубликовано"
+    r"|жарияланды)\s*:.*$",
     re.I | re.S,
 )
 _STRIP = " \t\r\n-–—|:·•,;()[]«»\"'"
@@ -172,9 +178,11 @@ def clean_authors(raw: str | Iterable[str] | None) -> list[str]:
     Steps: whitespace collapsed; ``email (Name)`` becomes ``Name``; e-mail addresses, URLs
     (``http(s)://``, ``www.``), dates (ISO, numeric, English/Russian/Kazakh month names) and
     clock times are removed; the string is split on ``,`` ``;`` ``|`` ``/`` line breaks and the
-    words "и", "and", "&", "және", "та", "і", after cutting off what follows a spaced dash ("A
+    words "и", "and", "&", "және", "та", "і" and, in lower case only, "und", "et", "y", "e",
+    "og", "och" ("Von A und B", "Por A y B"), after cutting off what follows a spaced dash ("A
     and B - Safe Browsing team", "Иван Петров — корреспондент") or a share-button label
-    ("Поделиться", "Бөлісу", "Share"), and before another role's credit ("Иван Петров Фото:
+    ("Поделиться", "Бөлісу", "Share") or a labelled date line ("Stand: ...", "Updated: ..."),
+    and before another role's credit ("Иван Петров Фото:
     Айдос Касымов" gives the author only; "Текст и фото: Иван Петров" keeps him); labels such as
     "Автор:", "Авторы:", "Текст:", "By", "Written by", "Updated" are stripped from each piece.
     Pieces that are empty, have no letter, are degree suffixes ("PhD"), photo/video credits,
@@ -199,6 +207,7 @@ def clean_authors(raw: str | Iterable[str] | None) -> list[str]:
             continue  # a "latest news" item, not a byline
         text = _TEXT_AND_CREDIT.sub("Автор:", text)
         text = _SHARE_TRAIL.sub("", text)
+        text = _DATE_LINE_AFTER.sub("", text)
         text = _CREDIT_AFTER_NAME.sub("\n", text)
         text = _EMAIL_WITH_NAME.sub(r"\1", text)
         text = _EMAIL.sub(" ", text)

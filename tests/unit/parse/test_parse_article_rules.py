@@ -56,7 +56,47 @@ def test_h1_that_is_only_the_start_of_the_metadata_title_does_not_win():
     assert rec["title"] == "Дороги: ремонт начнут с окраин" and rec["title_source"] == "meta"
 
 
+def test_without_a_visible_h1_the_wording_most_title_places_print_wins():
+    # JSON-LD alone rewrites the headline; og:title, <title> (less its site tag) and the h2
+    # printed large agree: the only <h1> sits in the breadcrumb
+    ld = {"@type": "NewsArticle", "headline": "Ремонт дорог: всё, что нужно знать"}
+    rec = parse(page(
+        head=f'<script type="application/ld+json">{json.dumps(ld)}</script>'
+             '<meta property="og:title" content="Ремонт начнут с окраин">'
+             "<title>Ремонт начнут с окраин | Город</title>",
+        body="<nav><ul><li><h1>Ремонт начнут с окраин</h1></li></ul></nav>"
+             "<article><h2>Ремонт начнут с окраин</h2>" + TEXT + "</article>",
+    ))  # fmt: skip
+    assert rec["title"] == "Ремонт начнут с окраин" and rec["title_source"] == "meta"
+
+
+def test_without_a_visible_h1_a_tie_between_title_places_keeps_the_chain():
+    ld = {"@type": "NewsArticle", "headline": "Ремонт дорог: всё, что нужно знать"}
+    rec = parse(page(
+        head=f'<script type="application/ld+json">{json.dumps(ld)}</script>'
+             '<meta property="og:title" content="Ремонт начнут с окраин">',
+        body="<article>" + TEXT + "</article>",
+    ))  # fmt: skip
+    assert rec["title"] == "Ремонт дорог: всё, что нужно знать" and rec["title_source"] == "jsonld"
+
+
 # -- bylines
+
+
+def test_microdata_authors_of_teaser_cards_are_refused():
+    card = (
+        "<li><article class='card'><a href='/news/2024/09/06/other/'>Другая история о ремонте"
+        " дорог в городе</a><div class='meta'><div class='meta-wrap'><span itemprop='author'"
+        " itemscope itemtype='https://schema.org/Person'><span itemprop='name'>Пётр Сидоров"
+        "</span></span></div></div></article></li>"
+    )
+    rec = parse(page(body=(
+        "<main itemscope itemtype='https://schema.org/Article'><article><h1>Ремонт начнут с "
+        "окраин</h1><span itemprop='author' itemscope itemtype='https://schema.org/Person'>"
+        "<span itemprop='name'>Иван Петров</span></span>" + TEXT + "</article>"
+        "<ul>" + card + "</ul></main>"
+    )))  # fmt: skip
+    assert rec["authors"] == ["Иван Петров"] and rec["authors_source"] == "microdata"
 
 
 def test_byline_class_with_a_prefix_and_a_follow_link_next_to_it():
@@ -98,6 +138,48 @@ def test_json_ld_author_that_is_the_publisher_is_no_byline():
         "<article><h1>Ремонт начнут с окраин</h1><p class='byline'>Анна Ким</p>" + TEXT
     )))  # fmt: skip
     assert rec["authors"] == ["Анна Ким"]
+
+
+def test_metadata_naming_an_organisation_yields_to_a_person_the_page_prints():
+    # the author <meta> holds the site's domain (a CMS default); the page's byline a person
+    head = '<meta name="author" content="example.kz">'
+    rec = parse(page(head=head, body=(
+        "<article><h1>Ремонт начнут с окраин</h1><p>Автор: Анна Ким</p>" + TEXT + "</article>"
+    )))  # fmt: skip
+    assert rec["authors"] == ["Анна Ким"] and rec["authors_source"] == "byline_pattern"
+    # a lone word ("Мин.") is no person: the organisation stays, as it did
+    rec = parse(page(head=head, body=(
+        "<article><h1>Ремонт начнут с окраин</h1><p class='byline'>3 Мин.</p>" + TEXT
+        + "</article>"
+    )))  # fmt: skip
+    assert rec["authors"] == ["example.kz"] and rec["authors_status"] == "editorial"
+
+
+def test_labelled_line_in_an_author_class_away_from_the_headline():
+    filler = "".join(f"<div><span>Блок {i}</span></div>" for i in range(30))
+    rec = parse(page(body=(
+        "<article><h1>Ремонт начнут с окраин</h1>" + filler + "<span class='article__author'>"
+        "Von Анна Ким</span><p class='comment-author'>Пётр Сидоров</p>" + TEXT + "</article>"
+    )))  # fmt: skip
+    assert rec["authors"] == ["Анна Ким"] and rec["authors_source"] == "byline_pattern"
+    # without a byline label, an author class alone (an author box, a comment) is not taken
+    rec = parse(page(body=(
+        "<article><h1>Ремонт начнут с окраин</h1>" + filler + "<p class='comment-author'>"
+        "Пётр Сидоров</p>" + TEXT + "</article>"
+    )))  # fmt: skip
+    assert rec["authors"] == []
+
+
+def test_author_field_in_a_metadata_box_after_the_story():
+    filler = "".join(f"<div><span>Блок {i}</span></div>" for i in range(30))
+    box = (
+        "<ul><li><strong>Дата</strong> 07.09.2024</li><li><strong>Автор</strong> Анна Ким</li>"
+        "<li><strong>Темы</strong> <a href='/tags/roads/'>Дороги и транспорт города</a></li></ul>"
+    )
+    rec = parse(page(body=(
+        "<article><h1>Ремонт начнут с окраин</h1>" + filler + TEXT + box + "</article>"
+    )))  # fmt: skip
+    assert rec["authors"] == ["Анна Ким"] and rec["authors_source"] == "byline_pattern"
 
 
 def test_editorial_byline_that_is_not_just_the_outlet_name_stays():

@@ -38,6 +38,12 @@ def test_same_site():
         ("Айнаш Мустояпова, Жарас Ахметов", ["Айнаш Мустояпова", "Жарас Ахметов"]),
         ("Мерей Сугирбаева и Мирас Нурмуханбетов", ["Мерей Сугирбаева", "Мирас Нурмуханбетов"]),
         ("Автор: Мирас Нурмуханбетов", ["Мирас Нурмуханбетов"]),
+        ("Von Anna Martel und Lea Wagner", ["Anna Martel", "Lea Wagner"]),
+        ("Par Jean Dupont et Marie Curie", ["Jean Dupont", "Marie Curie"]),
+        ("Por Ana López y Juan Pérez", ["Ana López", "Juan Pérez"]),
+        ("John Y Smith", ["John Y Smith"]),  # an initial, not a conjunction
+        ("von Anna Ким Stand: 28. April 2023, 05:00 Uhr", ["Anna Ким"]),
+        ("John Smith Updated: May 5, 2024 10:00 BST", ["John Smith"]),
         ("By\n\t\t\tScott Cunningham", ["Scott Cunningham"]),
         (
             "Dana A. Ford, James S.A. Corey, and Tom Watkins",

@@ -24,11 +24,15 @@ visible         (dates) short text next to the headline: "30 Июля 2015", "8 
 url             (dates) a full day in the URL path (/2024/09/08/); a year/month path
                 (/news/2021/04/92713) never gives a day
 byline_pattern  ``<a rel=author>`` / class "byline" outside chrome, nearest the headline;
-                else a short labelled line near it ("Автор: ...", "By ..."); else a line
+                else a short labelled line near it ("Автор: ...", "By ..."), or in an
+                element whose class names an author, or an author field ("<strong>Autor
+                </strong> Name"); else a line
                 near it holding only a news agency's name ("Интерфакс-Казахстан"), or the
                 agency of the story's dateline ("Астана. 5 сәуір. KAZINFORM – ...")
 h1              the first ``<h1>`` outside site chrome; also wins over a JSON-LD/og title
-                that is a rewritten variant of it (the headline the reader sees)
+                that is a rewritten variant of it (the headline the reader sees); without
+                one, the wording most title places print (JSON-LD, og, ``<title>``, an
+                ``<h2>`` printing one of them) wins before the chain
 trafilatura     trafilatura's metadata (title, author) and, for the date, htmldate run on the
                 ``<head>`` and the URL only (never the page text, so never the site chrome)
 title_tag       ``<title>`` with the site-name part cut off

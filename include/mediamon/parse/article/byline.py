@@ -4,10 +4,14 @@ The chain (first rule with a name wins, recorded as ``authors_source``): the pro
 ``byline`` selector, JSON-LD ``author`` (organisations typed as such), author ``<meta>``
 (repeated tags are several people), microdata ``itemprop=author``, then ``byline_pattern``:
 ``<a rel=author>`` / a class naming a byline nearest the headline, a short labelled line near
-it ("Автор: ...", "By ..."), a line holding only a news agency's name, or the agency of the
-story's dateline; last, trafilatura's author when the page prints it. Names found in the
-markup count only outside site chrome and headline lists. The names themselves are cleaned
-and classified by :mod:`mediamon.parse.authors`.
+it ("Автор: ...", "By ..."), or anywhere in an element whose class names an author
+("article__author": "Von ..."), an author field ("<strong>Autor</strong> Name"), a line
+holding only a news agency's name, or the agency of the story's dateline; last,
+trafilatura's author when the page prints it. Metadata naming only organisations (a desk,
+an agency, the outlet's domain or initials; the outlet's own name is skipped altogether) is
+held while the page is searched for a person of two words or more, and given when none is
+found. Names found in the markup count only outside site chrome, headline lists and teaser
+cards. The names themselves are cleaned and classified by :mod:`mediamon.parse.authors`.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from mediamon.parse.article.page import (
     ORGANISATION_TYPES,
     Page,
     element_value,
+    host_names,
     in_listing_item,
     ld_people,
     outlet_names,
@@ -52,7 +57,10 @@ def find_authors(page: Page) -> tuple[list[str], str, str | None, str | None]:
     """(names, authors_status, authors_source, byline_kind)."""
     names, status, source_name, orgs = _authors_chain(page)
     known = orgs + outlet_names(page)
-    kinds = [name_kind(n, known) for n in names]
+    kinds = [
+        "editorial" if k == "person" and _outlet_like(page, n) else k
+        for n, k in ((n, name_kind(n, known)) for n in names)
+    ]
     if "person" in kinds and "editorial" in kinds:
         # "Rob Picheta, CNN": the outlet's own name next to a person is not an author
         names = [n for n, k in zip(names, kinds, strict=True) if k != "editorial"]
@@ -69,17 +77,46 @@ def _authors_chain(page: Page) -> tuple[list[str], str, str | None, list[str]]:
         names, orgs = ld_people(page.ld.get("author"), page.ids)
         candidates.append(("jsonld", names, orgs))
     candidates.append(("meta", _meta_authors(page), []))
-    outlet = {n.casefold() for n in site_names}
+    # metadata naming the outlet itself (BBC's JSON-LD author = publisher) is the CMS
+    # default, not a byline: look further down the chain. Metadata naming only other
+    # organisations (a desk, an agency, the outlet's domain or initials) is held while the
+    # rules below look for a person the page prints, and given when none is found
+    held: tuple[list[str], str, str | None, list[str]] | None = None
     for source_name, raw, orgs in candidates:
         names = clean_authors(raw)
-        if source_name != "profile":
-            # metadata naming the outlet itself as author (BBC's JSON-LD author = publisher)
-            # is the CMS default, not a byline: look further down the chain
-            names = [n for n in names if n.casefold() not in outlet]
+        if source_name == "profile":
+            if names:
+                status = authors_status(names, site_names)
+                return names, status, source_name, []
+            continue
+        if held is not None:
+            break  # later metadata does not outvote it: only names the page prints do
+        outlet = {n.casefold() for n in site_names}
+        people = [n for n in names if n.casefold() not in outlet]
+        known = clean_authors(orgs) + site_names + [n for n in people if _outlet_like(page, n)]
+        status = authors_status(people, known)
+        if status == "present":
+            return people, status, source_name, clean_authors(orgs)
+        if people:
+            held = (people, status, source_name, clean_authors(orgs))
+    found = _page_authors(page, site_names)
+    if found is not None and (held is None or _names_a_person(page, found[0], site_names)):
+        return found
+    if held is not None:
+        return held
+    traf = page.trafilatura_meta()
+    if traf is not None and traf.author:
+        names = [n for n in clean_authors(traf.author.split(";")) if _text_in_article(page, n)]
         if names:
-            status = authors_status(names, clean_authors(orgs) + site_names)
-            return names, status, source_name, clean_authors(orgs)
+            return names, authors_status(names, site_names), "trafilatura", []
+    return [], "absent", None, []
 
+
+def _page_authors(
+    page: Page, site_names: list[str]
+) -> tuple[list[str], str, str | None, list[str]] | None:
+    """The names the page itself prints: microdata ``itemprop=author``, else a byline
+    element nearest the headline, a labelled line, an agency credit or dateline; None."""
     micro: list[str] = []
     micro_orgs: list[str] = []
     for el in select(page.root, "[itemprop~=author]"):
@@ -106,18 +143,49 @@ def _authors_chain(page: Page) -> tuple[list[str], str, str | None, list[str]]:
     names = clean_authors([text_of(el) for el in found[:1]])
     if names:
         return names, authors_status(names, site_names), "byline_pattern", []
-    names = clean_authors(_labelled_byline(page))
+    names = (
+        clean_authors(_labelled_byline(page))
+        or clean_authors(_labelled_author_block(page))
+        or clean_authors(_author_field(page))
+    )
     if names:
         return names, authors_status(names, site_names), "byline_pattern", []
     names = clean_authors(_agency_credit(page)) or clean_authors(_dateline_agency(page))
     if names:
         return names, authors_status(names, site_names), "byline_pattern", []
-    traf = page.trafilatura_meta()
-    if traf is not None and traf.author:
-        names = [n for n in clean_authors(traf.author.split(";")) if _text_in_article(page, n)]
-        if names:
-            return names, authors_status(names, site_names), "trafilatura", []
-    return [], "absent", None, []
+    return None
+
+
+def _names_a_person(page: Page, names: list[str], site_names: list[str]) -> bool:
+    """True when ``names`` hold a person's name of two words or more (what outvotes an
+    organisation named by the metadata: not a lone word such as "Min." or a staff code)."""
+    return any(
+        len(re.findall(r"[^\W\d_]+", n)) >= 2
+        and name_kind(n, site_names) == "person"
+        and not _outlet_like(page, n)
+        for n in names
+    )
+
+
+def _initials(name: str) -> str:
+    return "".join(w[0] for w in re.findall(r"[^\W\d_]+", name)).casefold()
+
+
+def _outlet_like(page: Page, name: str) -> bool:
+    """True when ``name`` names the outlet itself: one of its names (:func:`outlet_names`),
+    a domain, its host's name ("ndr.de"), the initials of one of its names ("LTO" for
+    "Legal Tribune Online"), words whose initials spell its host ("Deutsche Welle" on
+    dw.com)."""
+    low = " ".join(name.casefold().split())
+    names = [" ".join(n.casefold().split()) for n in outlet_names(page)]
+    hosts = [h for h in host_names(page) if h]
+    labels = {h.split(".")[-2] if h.count(".") else h for h in hosts}
+    if low in names or low in hosts or low.removeprefix("www.") in hosts:
+        return True
+    letters = re.sub(r"[^\w]", "", low)
+    if len(letters) >= 2 and any(len(n.split()) >= 2 and letters == _initials(n) for n in names):
+        return True
+    return len(low.split()) >= 2 and _initials(low) in labels
 
 
 def _meta_authors(page: Page) -> list[str]:
@@ -172,6 +240,75 @@ def _labelled_byline(page: Page) -> list[str]:
     return []
 
 
+_AUTHOR_CLASS_WORDS = frozenset({"author", "authors"})
+
+
+def _labelled_author_block(page: Page) -> list[str]:
+    """An element whose class names an author ("article__author", "authors__list-item")
+    and whose short text starts with a byline label ("Von Seb Dumitru", "By ..."), outside
+    chrome, headline lists and teaser cards, nearest the headline (else the first): [its
+    text] or []. The label is what tells a byline from an author box or a comment's author.
+    """
+    found = []
+    for el in page.root.xpath("//*[contains(translate(@class, 'AUTHOR', 'author'), 'author')]"):
+        words = {w for c in str(el.get("class")).lower().split() for w in CLASS_SPLIT.split(c)}
+        text = text_of(el)
+        if not words & _AUTHOR_CLASS_WORDS or not text or len(text) > _BYLINE_MAX:
+            continue
+        if _BYLINE_LABEL.match(text) and _byline_in_article(page, el, text):
+            found.append(el)
+    anchor = page.headline()
+    if anchor is not None and len(found) > 1:
+        at = page.position(anchor)
+        found.sort(key=lambda el: abs(page.position(el) - at))
+    return [text_of(found[0])] if found else []
+
+
+# The label of an author field: "<li><strong>Autorin/Autor</strong> Name</li>",
+# "<dt>Автор</dt><dd>Name</dd>".
+_FIELD_LABEL = re.compile(
+    r"(?i)^(?:autor(?:in)?(?:\s*/\s*autor(?:in)?)?|autoren|authors?|auteurs?|autore|автор[ыи]?"
+    r"|авторлар)\s*:?$"
+)
+_FIELD_TAGS = ("strong", "b", "dt", "th", "label", "span")
+_FIELD_VALUE_MAX = 80
+
+
+def _author_field(page: Page) -> list[str]:
+    """A labelled author field anywhere in the story (a metadata box after it, often): an
+    element holding only an author label ("Autorin/Autor", "Author", "Автор") followed by the
+    name, in its parent (``<li><strong>Autor</strong> Name</li>``) or in the next ``<dd>``/
+    ``<td>``; outside chrome, headline lists and teaser cards: [the name] or []."""
+    for el in page.root.iter(*_FIELD_TAGS):
+        label = text_of(el)
+        if not label or not _FIELD_LABEL.match(label) or len(el):
+            continue
+        if el.tag in ("dt", "th"):
+            holder = el.getnext()
+            value = text_of(holder) if holder is not None else ""
+        else:
+            holder = el.getparent()
+            value = (text_of(holder) or "").replace(label, "", 1) if holder is not None else ""
+        value = " ".join(value.split()).strip(" :")
+        if not value or len(value) > _FIELD_VALUE_MAX or holder is None:
+            continue
+        # the field's own holder must not be a teaser (its neighbours in a metadata box
+        # may well link to topic pages)
+        if in_chrome(holder) or _in_teaser(page, holder) or _links_a_story(holder):
+            continue
+        return [value]
+    return []
+
+
+def _links_a_story(el: HtmlElement) -> bool:
+    """True when ``el`` holds a link with a headline-like text (20+ characters, 3+ words)."""
+    for link in el.iter("a"):
+        text = text_of(link)
+        if link.get("href") and len(text) >= 20 and len(text.split()) >= 3:
+            return True
+    return False
+
+
 def _agency_credit(page: Page) -> list[str]:
     """A short element next to the headline that holds only a news agency's name (the
     "Интерфакс-Казахстан" line wire stories carry above or under the headline; "Источник:
@@ -215,7 +352,27 @@ def _dateline_agency(page: Page) -> list[str]:
 
 
 def _byline_in_article(page: Page, el: HtmlElement, name: str) -> bool:
-    return not in_chrome(el) and not in_listing_item(el, name)
+    return not in_chrome(el) and not in_listing_item(el, name) and not _in_teaser(page, el)
+
+
+# A teaser card: an <article> or list item short enough to be one, that links to a story.
+_TEASER_TAGS = frozenset({"article", "li"})
+_TEASER_MAX_TEXT = 600
+
+
+def _in_teaser(page: Page, el: HtmlElement) -> bool:
+    """True when ``el`` sits in a teaser card of another story: an ``<article>`` or ``<li>``
+    ancestor that does not hold the page's headline, has under 600 characters of text and
+    links to another page with a headline-like text (20+ characters, 3+ words)."""
+    anchor = page.headline()
+    for node in el.iterancestors():
+        if node.tag in ("body", "html") or (anchor is not None and anchor in node.iter()):
+            return False
+        if node.tag not in _TEASER_TAGS or len(text_of(node)) > _TEASER_MAX_TEXT:
+            continue
+        if _links_a_story(node):
+            return True
+    return False
 
 
 def _text_in_article(page: Page, name: str) -> bool:

@@ -133,7 +133,7 @@ def _article_node(nodes: list[dict]) -> dict | None:
 
 def ld_people(value: Any, ids: dict[str, dict], depth: int = 0) -> tuple[list[str], list[str]]:
     """Names from a JSON-LD author value (string, object, list, ``@id`` reference); the
-    second list holds the names typed as organisations."""
+    second list holds the names typed as organisations (and not also as ``Person``)."""
     names: list[str] = []
     orgs: list[str] = []
     if depth > 4 or value is None:
@@ -155,7 +155,7 @@ def ld_people(value: Any, ids: dict[str, dict], depth: int = 0) -> tuple[list[st
             )
         if name:
             names.append(name)
-            if _types(value) & ORGANISATION_TYPES:
+            if _types(value) & ORGANISATION_TYPES and "Person" not in _types(value):
                 orgs.append(name)
     return names, orgs
 

@@ -6,7 +6,9 @@ The chain (first usable value wins, its rule recorded as ``title_source``): the 
 site-name part cut off. The ``<h1>`` also wins over a JSON-LD/og title that is a rewritten
 variant of it, decorates it with a kicker, or stands alone against it while another title
 place (og:title, JSON-LD, ``<title>``) repeats the ``<h1>`` (the headline the reader sees,
-confirmed). Every value is
+confirmed). On a page without a visible ``<h1>`` (its only one in the breadcrumb), the
+wording most title places print wins first (JSON-LD, og:title, the whole ``<title>``, an
+``<h2>`` that prints one of them; a site tag after a separator set aside). Every value is
 cleaned by :func:`mediamon.parse.titles.clean_title`; template placeholders are refused.
 """
 
@@ -15,7 +17,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from mediamon.parse._tree import HtmlElement, text_of
+from mediamon.parse._tree import HtmlElement, in_chrome, text_of
 from mediamon.parse.article.page import (
     CLASS_SPLIT,
     META_TITLE,
@@ -38,6 +40,12 @@ _KICKER_WORDS = frozenset(
      "pretitle", "overtitle", "roofline", "spitzmarke", "hidden", "sr", "visuallyhidden"}
 )  # fmt: skip
 _TITLE_SEPARATOR_END = re.compile(r"[:|—–\-·•/»]\s*$")
+# What may follow a headline in one title place and not in another: a separator, then a short
+# site or section tag ("… | Sport", "…, Tageszeitung junge Welt, 26.04.2024").
+_TAG_SEPARATOR = re.compile(r"^\s*(?:[|—–\-·•/»,]|::)\s*\S")
+_TAG_MAX_WORDS = 6
+# Title places in the order their wording is preferred when several print it.
+_PLACE_ORDER = ("jsonld", "meta", "h1", "title_tag")
 
 
 def find_title(page: Page) -> tuple[str | None, str | None]:
@@ -61,6 +69,13 @@ def find_title(page: Page) -> tuple[str | None, str | None]:
         "meta": usable(clean_text(first_meta(page.meta, META_TITLE))),
         "title_tag": usable(_title_from_tag(page.root)),
     }
+    # the vote reads the whole <title> (less the site name), not its longest part
+    whole_tag = usable(text_of(next(page.root.iter("title"), None)))
+    if h1 is None:  # a visible <h1> is the headline the reader sees: the rules below
+        shown = _headline_h2(page, places, usable)
+        voted = _agreed_wording({**places, "title_tag": whole_tag, "h1": shown})
+        if voted is not None:
+            return voted
     for rule in ("jsonld", "meta"):
         if title := places[rule]:
             others = [t for r, t in places.items() if r != rule and t]
@@ -166,3 +181,73 @@ def _rewritten_for_social(meta_title: str, visible: str | None) -> bool:
     if not wa or not wb:
         return False
     return len(wa & wb) / min(len(wa), len(wb)) >= 0.5
+
+
+def _words(text: str) -> tuple[str, ...]:
+    """The casefolded words of a title: punctuation, quote and dash styles set aside."""
+    return tuple(w.casefold() for w in _WORD_RE.findall(text))
+
+
+def _supports(place: str, wording: str) -> bool:
+    """True when a title place prints ``wording``: the same words, or the wording followed by
+    a separator and a short site or section tag ("… | Sport")."""
+    a, b = _words(place), _words(wording)
+    if not b or a[: len(b)] != b:
+        return False
+    if len(a) == len(b):
+        return True
+    if len(a) - len(b) > _TAG_MAX_WORDS:
+        return False
+    # the words of ``wording`` end somewhere in ``place``: a separator must follow there
+    at = 0
+    for word in b:
+        m = re.compile(re.escape(word), re.I).search(place, at)
+        if m is None:
+            return False
+        at = m.end()
+    return bool(_TAG_SEPARATOR.match(place[at:]))
+
+
+def _headline_h2(page: Page, places: dict, usable) -> str | None:
+    """On a page without an ``<h1>`` outside chrome (some CMS put their only ``<h1>`` in the
+    breadcrumb), the headline printed large: the first ``<h2>`` outside chrome that prints
+    the words of one of the metadata title places; else None."""
+    keys = {_words(t) for t in places.values() if t}
+    for el in page.root.iter("h2"):
+        text = usable(text_of(el))
+        if text and _words(text) in keys and not in_chrome(el):
+            return text
+    return None
+
+
+def _agreed_wording(places: dict[str, str | None]) -> tuple[str, str] | None:
+    """(title, rule) when most of the page's title places (JSON-LD headline, og:title, the
+    visible headline, ``<title>``) print the same words, at least two of them and more than
+    print any other wording: a headline one place alone rewrites for search or social media
+    is outvoted, and so is a headline printed without the kicker that every metadata place
+    puts before it ("Kicker: Headline" three times against "Headline"). A site or section tag
+    after a separator ("… | Sport") does not make a wording differ. ``places``: rule ->
+    cleaned wording or None (``h1``: the visible headline). None when no wording has such a
+    majority."""
+    wordings = [t for t in places.values() if t]
+
+    def votes(wording: str) -> int:
+        count = 0
+        for text in places.values():
+            count += bool(text and _supports(text, wording))
+        return count
+
+    tally = sorted(((votes(w), w) for w in dict.fromkeys(wordings)), key=lambda x: -x[0])
+    if not tally or tally[0][0] < 2:
+        return None
+    best, wording = tally[0]
+    if any(n == best and _words(w) != _words(wording) for n, w in tally[1:]):
+        return None  # a tie between two wordings: the rules below decide
+    key = _words(wording)
+    printed = [r for r in _PLACE_ORDER if places.get(r) and _words(places[r]) == key]
+    if not printed:
+        return None
+    # of the places printing exactly these words, the wording most of them share
+    texts = [places[r] for r in printed]
+    text = max(texts, key=lambda t: (texts.count(t), -texts.index(t)))
+    return text, printed[texts.index(text)]
