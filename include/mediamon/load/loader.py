@@ -184,6 +184,9 @@ def _copy(cur, table: str, columns: list[str], rows: Iterable[tuple]) -> None:
     """COPY ``rows`` (tuples in ``columns`` order, then ``seq`` is added) into ``table``."""
     lines = ("\t".join(map(copy_value, row)) + f"\t{seq}\n" for seq, row in enumerate(rows))
     cur.copy_expert(f"copy {table} ({', '.join(columns)}, seq) from stdin", _Lines(lines))
+    # statistics for the planner: without them it guessed a handful of rows and joined the
+    # staging table by nested loops (the fetches' delete went quadratic on a reload)
+    cur.execute(f"analyze {table}")
 
 
 def _latest_per_key(stage: str, key: str) -> str:
@@ -208,6 +211,23 @@ def _unless_unchanged(alias: str, assignments: list[str]) -> str:
     before = ", ".join(f"{alias}.{c.strip()}" for c, _ in pairs)
     after = ", ".join(e.strip() for _, e in pairs)
     return f" where ({before}) is distinct from ({after})"
+
+
+def _skip_unchanged(table: str, alias: str, key: list[str], assignments: list[str]) -> str:
+    """SQL: the ``where`` of an upsert's ``select ... from <stage> latest`` that leaves out
+    the rows already stored with the values the update would set (``assignments`` as for
+    :func:`_unless_unchanged`, ``excluded`` read as ``latest``). Such a row then never reaches
+    the insert, which computes the generated ``search_tsv`` of every row it is given, even one
+    that ends up a conflict.
+    """
+    pairs = [a.split(" = ", 1) for a in assignments]
+    before = ", ".join(f"{alias}.{c.strip()}" for c, _ in pairs)
+    after = ", ".join(e.strip().replace("excluded.", "latest.") for _, e in pairs)
+    on = " and ".join(f"{alias}.{k} = latest.{k}" for k in key)
+    return (
+        f" where not exists (select 1 from {table} {alias} where {on} "
+        f"and ({before}) is not distinct from ({after}))"
+    )
 
 
 def _merged_count(cur, stage: str, key: str) -> int:
@@ -297,9 +317,11 @@ def _fetches(cur, source: Source, day: date, rows: Iterable[Fetch]) -> int:
             for r in rows
         ),
     )  # fmt: skip
+    # NOT IN: a hashed subplan whatever the planner thinks of the fetches table (with stale
+    # statistics, NOT EXISTS became a nested loop, quadratic in the day's fetches)
     cur.execute(
-        "delete from fetches f where source_id = %s and day = %s and not exists (select 1 "
-        "from stage_fetches s where s.warc_path = f.warc_path and s.warc_offset = f.warc_offset)",
+        "delete from fetches where source_id = %s and day = %s and (warc_path, warc_offset) "
+        "not in (select warc_path, warc_offset from stage_fetches)",
         (source.id, day),
     )
     columns = ", ".join(FETCH_COLUMNS)
@@ -363,6 +385,7 @@ def write_articles(cur, source: Source, rows: Iterable[Article]) -> int:
         f"""
         insert into articles as a ({columns})
         select {columns} from {_latest_per_key("stage_articles", "canonical_url")}
+        {_skip_unchanged("articles", "a", ["canonical_url"], updates)}
         order by first_seq
         on conflict (canonical_url) do update set {", ".join(updates)}
         """
@@ -443,8 +466,9 @@ def write_headlines(cur, source: Source, day: date, rows: Iterable[Headline]) ->
     ]
     cur.execute(
         f"insert into headlines as h ({columns}) "
-        f"select {columns} from stage_headlines_latest order by first_seq "
-        "on conflict (source_id, list_id, canonical_url) do update set "
+        f"select {columns} from stage_headlines_latest latest"
+        + _skip_unchanged("headlines", "h", ["source_id", "list_id", "canonical_url"], updates)
+        + " order by first_seq on conflict (source_id, list_id, canonical_url) do update set "
         + ", ".join(updates)
         + _unless_unchanged("h", updates)
     )
