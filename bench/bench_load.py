@@ -9,7 +9,7 @@ an empty warehouse ("first load"), then again over itself ("reload": every row c
 is updated). The limit is a raw ``COPY`` of the same rows, encoded by the same function, into
 empty copies of the three tables (``create table ... (like ... including all)``: same
 indexes), in one transaction. The figure is the median of R runs; ratio = ours / raw COPY
-(target >= 0.5). Writes bench/results/load.json.
+(target, issue 18: >= 0.8). Writes bench/results/load.json.
 """
 
 from __future__ import annotations
@@ -145,7 +145,7 @@ def main() -> None:
         rate = total / statistics.median(times)
         rows.append(row(
             "load", f"loader {label}", rate, "rows/s", limit=raw_rate, ratio=rate / raw_rate,
-            target="ratio >= 0.5", met=rate / raw_rate >= 0.5,
+            target="ratio >= 0.8", met=rate / raw_rate >= 0.8,
         ))  # fmt: skip
     save("load", rows, quick=args.quick)
 
