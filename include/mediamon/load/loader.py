@@ -35,6 +35,7 @@ from psycopg2.extensions import connection as Connection
 from psycopg2.extras import Json, execute_values
 
 from mediamon.config import Source
+from mediamon.load.unchanged import merged_count, skip_unchanged, unless_unchanged
 from mediamon.records import Article, DqResult, Fetch, Headline, Quarantined
 
 
@@ -199,44 +200,6 @@ def _latest_per_key(stage: str, key: str) -> str:
     )
 
 
-def _unless_unchanged(alias: str, assignments: list[str]) -> str:
-    """SQL: the ``where`` of an ``on conflict do update`` that skips a row the update would
-    leave as it is. ``assignments``: the update's ``"column = expression"`` items.
-
-    Reloading a day writes the same values again: without this, each such row is rewritten
-    anyway (a new row version, its indexes, and the ``search_tsv`` vector recomputed), which
-    made a reload cost twice a first load (``bench/bench_load.py``).
-    """
-    pairs = [a.split(" = ", 1) for a in assignments]
-    before = ", ".join(f"{alias}.{c.strip()}" for c, _ in pairs)
-    after = ", ".join(e.strip() for _, e in pairs)
-    return f" where ({before}) is distinct from ({after})"
-
-
-def _skip_unchanged(table: str, alias: str, key: list[str], assignments: list[str]) -> str:
-    """SQL: the ``where`` of an upsert's ``select ... from <stage> latest`` that leaves out
-    the rows already stored with the values the update would set (``assignments`` as for
-    :func:`_unless_unchanged`, ``excluded`` read as ``latest``). Such a row then never reaches
-    the insert, which computes the generated ``search_tsv`` of every row it is given, even one
-    that ends up a conflict.
-    """
-    pairs = [a.split(" = ", 1) for a in assignments]
-    before = ", ".join(f"{alias}.{c.strip()}" for c, _ in pairs)
-    after = ", ".join(e.strip().replace("excluded.", "latest.") for _, e in pairs)
-    on = " and ".join(f"{alias}.{k} = latest.{k}" for k in key)
-    return (
-        f" where not exists (select 1 from {table} {alias} where {on} "
-        f"and ({before}) is not distinct from ({after}))"
-    )
-
-
-def _merged_count(cur, stage: str, key: str) -> int:
-    """Rows of ``stage`` after the merge of rows sharing ``key`` (the rows an upsert of it
-    writes or finds unchanged): the count a load reports."""
-    cur.execute(f"select count(*) from (select distinct {key} from {stage}) k")
-    return cur.fetchone()[0]
-
-
 def baseline_metrics(conn: Connection, source_id: str, first: date, last: date) -> list[dict]:
     """``source_day_metrics`` rows of ``source_id`` for days in [first, last], oldest first."""
     with conn.cursor() as cur:
@@ -335,9 +298,9 @@ def _fetches(cur, source: Source, day: date, rows: Iterable[Fetch]) -> int:
         order by first_seq
         on conflict (warc_path, warc_offset) do update set {", ".join(updates)}
         """
-        + _unless_unchanged("f", updates)
+        + unless_unchanged("f", updates)
     )
-    return _merged_count(cur, "stage_fetches", "warc_path, warc_offset")
+    return merged_count(cur, "stage_fetches", "warc_path, warc_offset")
 
 
 ARTICLE_COLUMNS = [
@@ -385,13 +348,13 @@ def write_articles(cur, source: Source, rows: Iterable[Article]) -> int:
         f"""
         insert into articles as a ({columns})
         select {columns} from {_latest_per_key("stage_articles", "canonical_url")}
-        {_skip_unchanged("articles", "a", ["canonical_url"], updates)}
+        {skip_unchanged("articles", "a", ["canonical_url"], updates)}
         order by first_seq
         on conflict (canonical_url) do update set {", ".join(updates)}
         """
-        + _unless_unchanged("a", updates)
+        + unless_unchanged("a", updates)
     )
-    return _merged_count(cur, "stage_articles", "canonical_url")
+    return merged_count(cur, "stage_articles", "canonical_url")
 
 
 HEADLINE_COLUMNS = [
@@ -467,12 +430,12 @@ def write_headlines(cur, source: Source, day: date, rows: Iterable[Headline]) ->
     cur.execute(
         f"insert into headlines as h ({columns}) "
         f"select {columns} from stage_headlines_latest latest"
-        + _skip_unchanged("headlines", "h", ["source_id", "list_id", "canonical_url"], updates)
+        + skip_unchanged("headlines", "h", ["source_id", "list_id", "canonical_url"], updates)
         + " order by first_seq on conflict (source_id, list_id, canonical_url) do update set "
         + ", ".join(updates)
-        + _unless_unchanged("h", updates)
+        + unless_unchanged("h", updates)
     )
-    written = _merged_count(cur, "stage_headlines_latest", "list_id, canonical_url")
+    written = merged_count(cur, "stage_headlines_latest", "list_id, canonical_url")
     cur.execute(
         """
         insert into headline_revisions as v (source_id, list_id, canonical_url, title,
