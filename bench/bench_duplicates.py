@@ -99,7 +99,7 @@ def main() -> None:
     # the margin of the body rule: its weakest labelled edge vs its strongest unlabelled one
     group = {i.key: g for i, g in labelled}
     with mock.patch.object(duplicates, "BODY_THRESHOLD", 0.0):
-        edges = list(body_pairs(items))
+        edges = list(body_pairs(items, exhaustive=True))
     labels = [group[i.key] for i in items]
     same = [v for a, b, v in edges if labels[a] and labels[a] == labels[b]]
     other = [v for a, b, v in edges if not (labels[a] and labels[a] == labels[b])]

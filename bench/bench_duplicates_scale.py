@@ -1,6 +1,8 @@
-"""Duplicate detection over 1,000,000 generated headlines: time and peak memory.
+"""Duplicate detection over 1,000,000 generated headlines and 10,000 synthetic articles:
+time and peak memory.
 
-    .venv/bin/python bench/bench_duplicates_scale.py [--n 1000000] [--sample 10000] [--quick]
+    .venv/bin/python bench/bench_duplicates_scale.py [--n 1000000] [--sample 10000]
+                                                     [--articles 10000] [--quick]
 
 Headlines are generated (seeded, so every run sees the same input): words drawn from a
 Zipf-distributed vocabulary of Cyrillic pseudo-words (a few common words, a long tail of rare
@@ -16,7 +18,13 @@ the process's peak RSS, and its RSS before the call (the generated input); pair 
 recall against the planted stories; and, on a random sample of ``--sample`` distinct story
 keys, the share of the exhaustive comparison's matching pairs that blocking finds (what
 blocking costs in recall). Target (issue 9, item 5): at most 60 s for 1,000,000 headlines.
-Writes ``bench/results/duplicates_scale.json``. ``--quick``: 10,000 headlines.
+
+Then ``--articles`` articles of :func:`mediamon.devtools.synth.synth_articles` (the day
+``bench_e2e.py`` clusters: titles from a few phrase lists, bodies reshuffled from 64 demo
+sentences, so that most leads look alike and blocks are large), titles and bodies clustered
+together: wall seconds (target, issue 18: at most 10 s for 10,000 articles) and, on the
+first 2,000 of them, the share of the exhaustive body comparison's pairs that blocking finds.
+Writes ``bench/results/duplicates_scale.json``. ``--quick``: 10,000 headlines, 1,000 articles.
 """
 
 from __future__ import annotations
@@ -29,7 +37,15 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
-from mediamon.quality.duplicates import Item, cluster, sorted_key, story_key, title_pairs
+from mediamon.devtools.synth import synth_articles
+from mediamon.quality.duplicates import (
+    Item,
+    body_pairs,
+    cluster,
+    sorted_key,
+    story_key,
+    title_pairs,
+)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import peak_rss_mb, row, save  # noqa: E402
@@ -38,6 +54,7 @@ CONSONANTS = "бвгджзклмнпрстфхцчшщ"
 VOWELS = "аеиоуыэюяә"
 ENDINGS = ("ами", "ого", "ской", "ному")
 TARGET_S = 60.0
+ARTICLES_TARGET_S = 10.0
 
 
 def vocabulary(size: int, rng: random.Random) -> list[str]:
@@ -97,6 +114,16 @@ def generate(n: int, seed: int = 9) -> tuple[list[Item], list[int]]:
     return items, story
 
 
+def components(n: int, edges: list[tuple[int, int]]) -> list[int]:
+    """The connected component of each of ``n`` nodes joined by ``edges``."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    a, b = zip(*edges, strict=True) if edges else ((), ())
+    graph = coo_matrix((np.ones(len(a)), (a, b)), shape=(n, n))
+    return connected_components(graph, directed=False)[1].tolist()
+
+
 def pairs(counts: Counter) -> int:
     return sum(c * (c - 1) // 2 for c in counts.values())
 
@@ -113,10 +140,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=1_000_000)
     parser.add_argument("--sample", type=int, default=10_000)
+    parser.add_argument("--articles", type=int, default=10_000)
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
     if args.quick:
-        args.n, args.sample = 10_000, 1_000
+        args.n, args.sample, args.articles = 10_000, 1_000, 1_000
 
     t = time.perf_counter()
     items, story = generate(args.n)
@@ -141,7 +169,7 @@ def main() -> None:
     chosen = set(rng.sample(range(max(story) + 1), args.sample * 4 // 5))
     sample = sorted({sorted_key(story_key(i.title)) for i, s in zip(items, story, strict=True)
                      if s in chosen} - {""})  # fmt: skip
-    blocked = set(title_pairs(sample))
+    blocked = set(title_pairs(sample))  # fmt: skip
     exhaustive = set(title_pairs(sample, exhaustive=True))
     blocking_recall = len(blocked & exhaustive) / len(exhaustive) if exhaustive else 1.0
 
@@ -173,7 +201,36 @@ def main() -> None:
         )  # fmt: skip
         for metric, value, unit, limit in rows
     ]
+    out += articles_rows(args.articles)
     save("duplicates_scale", out, quick=args.quick)
+
+
+def articles_rows(count: int) -> list[dict]:
+    """Rows for clustering ``count`` synthetic articles (titles and bodies)."""
+    articles = synth_articles(count)
+    items = [Item(a.url, a.host, a.title, body="\n".join(a.paragraphs)) for a in articles]
+    cluster(items[:50])  # imports (scikit-learn) out of the timing: the stage pays them once
+    t, cpu = time.perf_counter(), time.process_time()
+    assigned = cluster(items)
+    wall, cpu = time.perf_counter() - t, time.process_time() - cpu
+    # what blocking costs: the clusters of the body rule's pairs, blocked vs every pair
+    sample = items[:2000]
+    blocked = [(a, b) for a, b, _ in body_pairs(sample)]
+    exhaustive = [(a, b) for a, b, _ in body_pairs(sample, exhaustive=True)]
+    joined, truth = components(len(sample), blocked), components(len(sample), exhaustive)
+    together = pairs(Counter(truth))
+    recall = pairs(Counter(zip(joined, truth, strict=True))) / together if together else 1.0
+    bench = f"duplicates_scale {count:,} synthetic articles"
+    clusters = len(set(assigned.values()))
+    print(f"{count:,} synthetic articles: {clusters:,} clusters; body pairs on {len(sample):,}: "
+          f"{len(exhaustive):,} exhaustive, {len(blocked):,} blocked")  # fmt: skip
+    return [
+        row(bench, "cluster_wall", wall, "s", limit=ARTICLES_TARGET_S,
+            ratio=wall / ARTICLES_TARGET_S, target=f"<= {ARTICLES_TARGET_S:g} s for 10,000",
+            met=wall <= ARTICLES_TARGET_S),
+        row(bench, "cluster_cpu", cpu, "s"),
+        row(bench, "body_blocking_cluster_recall_vs_exhaustive", recall, "fraction"),
+    ]  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -6,10 +6,11 @@ One source-day batch of N articles, N headlines and N fetch records (bodies of a
 characters) goes through :func:`mediamon.load.loader.load_batch` (COPY into staging tables,
 merge of duplicate keys, one upsert per table, sightings, headline and article revisions,
 takedowns, one transaction) into an empty warehouse ("first load"), then again over itself
-("reload": every row conflicts and is updated). The limit is a raw ``COPY`` of the same rows,
-encoded by the same function, into empty copies of the three tables (``create table ...
-(like ... including all)``: same indexes), in one transaction. The figure is the median of R
-runs; ratio = ours / raw COPY (target >= 0.5). Writes bench/results/load.json.
+("reload": every row conflicts; unchanged rows are left as they are). The limit is a raw
+``COPY`` of the same rows, encoded by the same function, into empty copies of the three tables
+(``create table ... (like ... including all)``: same indexes), in one transaction. The figure
+is the median of R runs; ratio = ours / raw COPY (target, issue 18: >= 0.8). Writes
+bench/results/load.json.
 """
 
 from __future__ import annotations
@@ -152,7 +153,7 @@ def main() -> None:
         rate = total / statistics.median(times)
         rows.append(row(
             "load", f"loader {label}", rate, "rows/s", limit=raw_rate, ratio=rate / raw_rate,
-            target="ratio >= 0.5", met=rate / raw_rate >= 0.5,
+            target="ratio >= 0.8", met=rate / raw_rate >= 0.8,
         ))  # fmt: skip
     save("load", rows, quick=args.quick)
 

@@ -121,3 +121,15 @@ def test_story_key_fast_path_equals_normalize_title_path():
     for title in ["Ｔｅｎｇｅ  «растет»", "сокра\u00adтить штат…", "Мнение: Тенге растет",
                   "Тенге растет | Exclusive.kz", "ЁЛКА в Астане"]:  # fmt: skip
         assert story_key(title) == story_key(title + " | Exclusive.kz"), title
+
+
+def test_clusters_do_not_depend_on_the_order_of_items():
+    import random
+
+    titles = [t for pair in PAIRS_SAME + PAIRS_APART for t in pair]
+    items = [Item(f"https://x.kz/{i}", "x", t) for i, t in enumerate(titles)]
+    found = cluster(items)
+    shuffled = items[:]
+    random.Random(3).shuffle(shuffled)
+    assert cluster(shuffled) == found
+    assert len(set(found.values())) < len(items)  # some pairs joined

@@ -114,6 +114,25 @@ def test_reloading_converges_first_and_last_seen_and_keeps_the_latest_fetch(db):
     ]
 
 
+def test_a_reload_leaves_unchanged_rows_untouched_and_counts_them(db):
+    batch = {
+        "fetches": [fetch(0)],
+        "articles": [article("https://demo.kz/a"), article("https://demo.kz/b")],
+        "headlines": [headline("https://demo.kz/a", 1)],
+    }
+    first = load(db, **batch)
+    versions = "select xmin::text from {} order by 1"
+    tables = ("fetches", "articles", "headlines", "headline_revisions")
+    before = {t: rows(db, versions.format(t)) for t in tables}
+    assert load(db, **batch) == first  # the same counts: rows of the batch, changed or not
+    assert {t: rows(db, versions.format(t)) for t in tables} == before  # no row rewritten
+    load(db, articles=[article("https://demo.kz/a", title="Новый")])  # a change still lands
+    assert rows(db, "select title from articles order by canonical_url") == [
+        ("Новый",),
+        ("Заголовок",),
+    ]
+
+
 def test_quarantine_and_dq_results_are_replaced_per_run_and_source(db):
     q = {
         "record_kind": "article",

@@ -44,3 +44,32 @@ def test_0007_splits_the_stored_metrics_into_loaded_and_quarantined_rows(blank_d
         (date(2024, 9, 7), 5, 0, 20, 0),  # nothing quarantined that day
         (DAY, 7, 1, 32, 1),  # a refused page is neither an article nor a headline
     ]
+
+
+def test_head_is_read_from_the_revision_files_as_alembic_reads_it():
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+    from mediamon.load.schema import MIGRATIONS, head_revision
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    assert head_revision() == ScriptDirectory.from_config(config).get_current_head()
+
+
+def test_a_warehouse_at_head_is_not_migrated_again(blank_database, monkeypatch):
+    from alembic import command
+    from mediamon.load.schema import current_revision, head_revision
+
+    conn = psycopg2.connect(blank_database)
+    assert current_revision(conn) is None  # no alembic_version table yet
+    upgrade(blank_database, "0008")
+    assert current_revision(conn) == "0008"
+    upgrade(blank_database)  # behind: alembic runs
+    assert current_revision(conn) == head_revision()
+    conn.close()
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("alembic was asked to migrate a warehouse at head")
+
+    monkeypatch.setattr(command, "upgrade", refuse)
+    upgrade(blank_database)  # at head: one query, no alembic

@@ -144,6 +144,17 @@ def synth_capture(
     return warc
 
 
+def synth_articles(count: int, *, day: date = date(2024, 9, 8), hosts: int = 10,
+                   seed: int = 0) -> list[SynthArticle]:  # fmt: skip
+    """``count`` generated articles of one local ``day`` spread over ``hosts`` hosts, the
+    articles of :func:`synth_capture` without their pages (for benchmarks of the stages
+    after parsing, e.g. story clustering)."""
+    rng = random.Random(seed)
+    sentences = _sentences(_templates())
+    names = [f"synth-{n:02d}.kz.example" for n in range(1, hosts + 1)]
+    return [_article(rng, n, names[n % hosts], day, sentences) for n in range(count)]
+
+
 def _has(name: str) -> str:
     """XPath predicate: the element's class attribute holds ``name``."""
     return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"

@@ -39,6 +39,7 @@ from psycopg2.extras import Json, execute_values
 
 from mediamon.config import Source
 from mediamon.load.revisions import mark_takedowns, write_revisions
+from mediamon.load.unchanged import merged_count, skip_unchanged, unless_unchanged
 from mediamon.records import Article, DqResult, Fetch, Headline, Quarantined
 
 
@@ -190,6 +191,9 @@ def _copy(cur, table: str, columns: list[str], rows: Iterable[tuple]) -> None:
     """COPY ``rows`` (tuples in ``columns`` order, then ``seq`` is added) into ``table``."""
     lines = ("\t".join(map(copy_value, row)) + f"\t{seq}\n" for seq, row in enumerate(rows))
     cur.copy_expert(f"copy {table} ({', '.join(columns)}, seq) from stdin", _Lines(lines))
+    # statistics for the planner: without them it guessed a handful of rows and joined the
+    # staging table by nested loops (the fetches' delete went quadratic on a reload)
+    cur.execute(f"analyze {table}")
 
 
 def _latest_per_key(stage: str, key: str) -> str:
@@ -283,24 +287,27 @@ def _fetches(cur, source: Source, day: date, rows: Iterable[Fetch]) -> int:
             for r in rows
         ),
     )  # fmt: skip
+    # NOT IN: a hashed subplan whatever the planner thinks of the fetches table (with stale
+    # statistics, NOT EXISTS became a nested loop, quadratic in the day's fetches)
     cur.execute(
-        "delete from fetches f where source_id = %s and day = %s and not exists (select 1 "
-        "from stage_fetches s where s.warc_path = f.warc_path and s.warc_offset = f.warc_offset)",
+        "delete from fetches where source_id = %s and day = %s and (warc_path, warc_offset) "
+        "not in (select warc_path, warc_offset from stage_fetches)",
         (source.id, day),
     )
     columns = ", ".join(FETCH_COLUMNS)
-    updates = ", ".join(
+    updates = [
         f"{c} = excluded.{c}" for c in FETCH_COLUMNS if c not in ("warc_path", "warc_offset")
-    )
+    ]
     cur.execute(
         f"""
-        insert into fetches ({columns})
+        insert into fetches as f ({columns})
         select {columns} from {_latest_per_key("stage_fetches", "warc_path, warc_offset")}
         order by first_seq
-        on conflict (warc_path, warc_offset) do update set {updates}
+        on conflict (warc_path, warc_offset) do update set {", ".join(updates)}
         """
+        + unless_unchanged("f", updates)
     )
-    return cur.rowcount
+    return merged_count(cur, "stage_fetches", "warc_path, warc_offset")
 
 
 ARTICLE_COLUMNS = [
@@ -346,21 +353,27 @@ def write_articles(cur, source: Source, rows: Iterable[Article]) -> int:
         ),
     )  # fmt: skip
     columns = ", ".join(ARTICLE_COLUMNS)
+    # the latest fetch's values win, whatever order days are loaded or re-parsed in
     latest = "excluded.last_seen >= a.last_seen"
     updates = [
         f"{c} = case when {latest} then excluded.{c} else a.{c} end"
         for c in ARTICLE_COLUMNS
         if c not in ("canonical_url", "first_seen", "last_seen")
+    ] + [
+        "first_seen = least(a.first_seen, excluded.first_seen)",
+        "last_seen = greatest(a.last_seen, excluded.last_seen)",
     ]
     cur.execute(
-        f"insert into articles as a ({columns}) "
-        f"select {columns} from {_latest_per_key('stage_articles', 'canonical_url')} "
-        "order by first_seq on conflict (canonical_url) do update set "
-        + ", ".join(updates)
-        + ", first_seen = least(a.first_seen, excluded.first_seen), "
-        "last_seen = greatest(a.last_seen, excluded.last_seen)"
+        f"""
+        insert into articles as a ({columns})
+        select {columns} from {_latest_per_key("stage_articles", "canonical_url")}
+        {skip_unchanged("articles", "a", ["canonical_url"], updates)}
+        order by first_seq
+        on conflict (canonical_url) do update set {", ".join(updates)}
+        """
+        + unless_unchanged("a", updates)
     )
-    return cur.rowcount
+    return merged_count(cur, "stage_articles", "canonical_url")
 
 
 HEADLINE_COLUMNS = [
@@ -435,10 +448,13 @@ def write_headlines(cur, source: Source, day: date, rows: Iterable[Headline]) ->
     ]
     cur.execute(
         f"insert into headlines as h ({columns}) "
-        f"select {columns} from stage_headlines_latest order by first_seq "
-        "on conflict (source_id, list_id, canonical_url) do update set " + ", ".join(updates)
+        f"select {columns} from stage_headlines_latest latest"
+        + skip_unchanged("headlines", "h", ["source_id", "list_id", "canonical_url"], updates)
+        + " order by first_seq on conflict (source_id, list_id, canonical_url) do update set "
+        + ", ".join(updates)
+        + unless_unchanged("h", updates)
     )
-    written = cur.rowcount
+    written = merged_count(cur, "stage_headlines_latest", "list_id, canonical_url")
     cur.execute(
         """
         insert into headline_revisions as v (source_id, list_id, canonical_url, title,
@@ -450,6 +466,9 @@ def write_headlines(cur, source: Source, day: date, rows: Iterable[Headline]) ->
             title_normalized = excluded.title_normalized,
             first_seen_day = least(v.first_seen_day, excluded.first_seen_day),
             last_seen_day = greatest(v.last_seen_day, excluded.last_seen_day)
+        where (v.title_normalized, v.first_seen_day, v.last_seen_day) is distinct from
+            (excluded.title_normalized, least(v.first_seen_day, excluded.first_seen_day),
+             greatest(v.last_seen_day, excluded.last_seen_day))
         """
     )
     cur.execute("delete from sightings where day = %s and source_id = %s", (day, source.id))

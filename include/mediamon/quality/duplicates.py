@@ -25,16 +25,23 @@ was measured first and rejected: retellings share almost no 3- or 5-word shingle
 copies, which the lead cosine finds too (a reprint scores near 1). Thresholds were chosen on
 the labelled real pages of ``bench/bench_duplicates.py`` (see the README for the figures).
 
-Matching pairs are joined into clusters (union-find). A cluster keeps its id across runs: it
-takes the smallest existing id among its members, else a new id derived from its first
-member's canonical URL, so re-running a day assigns the same ids.
+Matching pairs are joined into clusters (connected components). A cluster keeps its id across
+runs: it takes the smallest existing id among its members, else a new id derived from its first
+member's canonical URL (the smallest), so re-running a day assigns the same ids; the result does
+not depend on the order of the items.
 
-Scale: headline comparison is blocked. Identical story keys are compared once; each distinct
-key is put in the blocks of its :data:`BLOCK_TOKENS` rarest words (document frequency over the
-items), and RapidFuzz's ``cdist`` scores the keys within each block. Keys that match share
-most words, hence one of their rarest ones; ``bench/bench_duplicates_scale.py`` measures what
-blocking misses against the exhaustive comparison, and the time and memory on 1,000,000
-headlines.
+Scale: both rules are blocked (:mod:`mediamon.quality.blocking`), so time grows linearly with
+the items. Identical story keys are compared once; each distinct key is put in the blocks of
+its :data:`BLOCK_TOKENS` rarest words (document frequency over the items), each lead in the
+blocks of its :data:`BODY_PREFIX` heaviest TF-IDF terms; a block over its cap
+(:data:`TITLE_BLOCK_CAP`, :data:`BODY_BLOCK_CAP`) is re-blocked on its members' next rarest
+words, then compared in windows. RapidFuzz's ``cpdist`` scores the candidate keys, a sparse
+row product the candidate leads; a candidate already in the same cluster is not scored.
+Recall is kept because matching keys share most words (hence one of their rarest ones, and
+one of the next ones), and matching leads share heavy terms; ``bench/bench_duplicates.py``
+(labelled real pages: unchanged precision and recall) and ``bench/bench_duplicates_scale.py``
+(blocked against exhaustive comparison, time on 1,000,000 headlines and 10,000 synthetic
+articles) measure it.
 """
 
 from __future__ import annotations
@@ -49,16 +56,21 @@ from dataclasses import dataclass
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from mediamon.quality.blocking import candidate_pairs
 from mediamon.text.normalize import normalize_title
 
 STEM = 6
 THRESHOLD = 88.0
 LENGTH_RATIO = 0.6
 BLOCK_TOKENS = 2
-BLOCK_CHUNK = 2000  # rows of a block scored at once (memory: BLOCK_CHUNK x block bytes)
+TITLE_BLOCK_CAP = 64  # larger blocks of headlines are compared in windows (blocking.py)
+BLOCK_CHUNK = 2000  # rows scored at once by the exhaustive comparison (memory: x n bytes)
 BODY_MIN_CHARS = 300
 LEAD_WORDS = 150
 BODY_THRESHOLD = 0.22
+BODY_PREFIX = 20  # an item's heaviest lead terms it is blocked on
+BODY_BLOCK_CAP = 64  # larger blocks of leads are compared in windows (blocking.py)
+BODY_BATCH = 50_000  # candidate pairs scored at once
 BODY_WORD_MIN = 4  # shorter words carry little topic in a lead ("the", "was", "это")
 STOPWORDS = frozenset(
     "это как так что чтобы или для при про под над без его она они его них все уже еще ещё "
@@ -137,117 +149,229 @@ def sorted_key(key: str) -> str:
 
 
 def title_pairs(keys: list[str], *, exhaustive: bool = False) -> Iterator[tuple[int, int]]:
-    """Index pairs ``(i, j)``, ``i < j``, of ``keys`` that :func:`same_story` joins.
+    """Index pairs ``(i, j)``, ``i < j``, of ``keys`` that :func:`same_story` joins, sorted.
 
     ``keys``: distinct story keys passed through :func:`sorted_key` (identical keys are one
-    story already). Blocked on each key's :data:`BLOCK_TOKENS` rarest words unless
+    story already). Blocked on each key's :data:`BLOCK_TOKENS` rarest words, blocks over
+    :data:`TITLE_BLOCK_CAP` keys compared in windows (:mod:`mediamon.quality.blocking`), unless
     ``exhaustive`` (every pair: quadratic, for measuring what blocking misses).
     """
-    blocks = [np.arange(len(keys))] if exhaustive else _blocks(keys)
-    for members in blocks:
-        sub = [keys[i] for i in members]
-        for start in range(0, len(sub), BLOCK_CHUNK):
-            scores = process.cdist(
-                sub[start : start + BLOCK_CHUNK], sub, scorer=fuzz.ratio,
-                score_cutoff=THRESHOLD, dtype=np.uint8,
-            )  # fmt: skip
-            for a, b in zip(*scores.nonzero(), strict=True):
-                a = int(a) + start
-                if a < b and _match(sub[a], sub[b], scores[a - start, b]):
-                    yield int(members[a]), int(members[b])
+    yield from map(tuple, _title_edges(keys, exhaustive=exhaustive).tolist())
 
 
-def _blocks(keys: list[str]) -> list[np.ndarray]:
-    """Groups of key indices sharing one of their :data:`BLOCK_TOKENS` rarest words.
+def _title_edges(keys: list[str], *, exhaustive: bool = False,
+                 labels: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
+    """:func:`title_pairs` as a sorted, unique ``(m, 2)`` int64 array.
 
-    Rarity is the document frequency over ``keys`` (ties broken by the word's id, so the
-    choice is deterministic). Only groups of two or more are returned.
+    ``labels``: the keys' clusters so far (one int per key, updated in place), when only the
+    pairs that join two clusters are wanted: a candidate pair already in one cluster is not
+    scored.
     """
-    ids: dict[str, int] = {}
+    words = [key.split() for key in keys]
+    n_words = np.array([len(w) for w in words], dtype=np.int64)
+    if exhaustive:
+        return _exhaustive_title_edges(keys, n_words)
+    owner, token, df, signature = _prefix_of_rarest(words)
+    del words
+    n_chars = np.array([len(key) for key in keys], dtype=np.int64)
+    texts = np.array(keys, dtype=object)
+    found = []
+    for pairs in candidate_pairs(owner, token, df[token], TITLE_BLOCK_CAP, signature=signature):
+        pairs = _unique_pairs([pairs])
+        a, b = pairs[:, 0], pairs[:, 1]
+        # cheap guards first: the word counts, and the bound the lengths alone put on the
+        # ratio (at most 200 * shorter / (sum of lengths))
+        maybe = _matches(np.full(len(a), 100), n_words[a], n_words[b]) & (
+            200 * np.minimum(n_chars[a], n_chars[b]) >= THRESHOLD * (n_chars[a] + n_chars[b])
+        )
+        if labels is not None:
+            maybe &= labels[a] != labels[b]
+        pairs, a, b = pairs[maybe], a[maybe], b[maybe]
+        scores = process.cpdist(texts[a], texts[b], scorer=fuzz.ratio, score_cutoff=THRESHOLD,
+                                dtype=np.uint8)  # fmt: skip
+        matched = pairs[scores >= THRESHOLD]
+        found.append(matched)
+        if labels is not None and len(matched):
+            labels[:] = _components(len(labels), np.concatenate([_label_edges(labels), matched]))
+    return _unique_pairs(found)
+
+
+def _exhaustive_title_edges(keys: list[str], n_words: np.ndarray) -> np.ndarray:
+    found = []
+    for start in range(0, len(keys), BLOCK_CHUNK):
+        scores = process.cdist(keys[start : start + BLOCK_CHUNK], keys, scorer=fuzz.ratio,
+                               score_cutoff=THRESHOLD, dtype=np.uint8)  # fmt: skip
+        a, b = np.nonzero(scores)
+        a = a.astype(np.int64) + start
+        b = b.astype(np.int64)
+        keep = (a < b) & _matches(scores[a - start, b], n_words[a], n_words[b])
+        found.append(np.column_stack((a[keep], b[keep])))
+    return _unique_pairs(found)
+
+
+def _matches(scores: np.ndarray, na: np.ndarray, nb: np.ndarray) -> np.ndarray:
+    """:func:`_match` over arrays: scores (0 below the cutoff) and the keys' word counts."""
+    shorter, longer = np.minimum(na, nb), np.maximum(na, nb)
+    return (scores >= THRESHOLD) & (shorter > 0) & (shorter >= LENGTH_RATIO * longer)
+
+
+def _prefix_of_rarest(words: list[list[str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray, list]:
+    """Each key's :data:`BLOCK_TOKENS` rarest distinct words: ``(owner, token, df,
+    signature)``, one entry per key and word (token ids follow the words' sorted order, so
+    ties in document frequency break by the word itself, whatever the order of ``words``);
+    ``signature[i]``: all of key ``i``'s word ids, rarest first."""
+    vocabulary = sorted({w for ws in words for w in ws})
+    ids = {w: i for i, w in enumerate(vocabulary)}
+    del vocabulary
     flat = array("i")
-    lengths = np.empty(len(keys), dtype=np.int32)
-    for i, key in enumerate(keys):
-        words = set(key.split())
-        lengths[i] = len(words)
-        flat.extend([ids.setdefault(w, len(ids)) for w in words])
+    lengths = np.empty(len(words), dtype=np.int64)
+    for i, ws in enumerate(words):
+        distinct = {ids[w] for w in ws}
+        lengths[i] = len(distinct)
+        flat.extend(distinct)
     del ids
-    tokens = np.frombuffer(flat, dtype=np.int32)
-    owner = np.repeat(np.arange(len(keys), dtype=np.int32), lengths)
-    df = np.bincount(tokens)
-    # within each key, its words from rarest to commonest; keep the first BLOCK_TOKENS
-    order = np.lexsort((tokens, df[tokens], owner))
-    starts = np.cumsum(lengths) - lengths
-    rank = np.arange(len(tokens), dtype=np.int32) - np.repeat(starts, lengths)
+    tokens = np.frombuffer(flat, dtype=np.int32).astype(np.int64)
+    owner = np.repeat(np.arange(len(words), dtype=np.int64), lengths)
+    df = np.bincount(tokens) if len(tokens) else np.zeros(0, dtype=np.int64)
+    order = np.lexsort((tokens, df[tokens], owner))  # within each key: rarest first
+    rank = np.arange(len(tokens)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
     keep = order[rank < BLOCK_TOKENS]
-    del order, rank
-    tokens, owner = tokens[keep], owner[keep]
-    order = np.argsort(tokens, kind="stable")
-    tokens, owner = tokens[order], owner[order]
-    cuts = np.flatnonzero(np.diff(tokens)) + 1
-    return [g for g in np.split(owner, cuts) if len(g) > 1]
+    ends = np.cumsum(lengths)[:-1]
+    signature = list(map(tuple, map(np.ndarray.tolist, np.split(tokens[order], ends))))
+    return owner[keep], tokens[keep], df, signature
 
 
-def body_pairs(items: list[Item]) -> Iterator[tuple[int, int, float]]:
-    """Index pairs ``(i, j, cosine)`` of ``items`` whose leads are one story (see module doc).
+def _unique_pairs(found: list[np.ndarray]) -> np.ndarray:
+    """The distinct rows of ``found``'s ``(m, 2)`` arrays of non-negative ints, sorted."""
+    pairs = np.concatenate(found).reshape(-1, 2) if found else np.empty((0, 2), dtype=np.int64)
+    if not len(pairs):
+        return pairs.astype(np.int64)
+    width = int(pairs[:, 1].max()) + 1
+    codes = np.sort(pairs[:, 0].astype(np.int64) * width + pairs[:, 1])
+    codes = codes[np.r_[True, codes[1:] != codes[:-1]]]
+    return np.column_stack((codes // width, codes % width))
 
-    Items without a body of :data:`BODY_MIN_CHARS` characters take no part.
+
+def body_pairs(items: list[Item], *, exhaustive: bool = False) -> Iterator[tuple[int, int, float]]:
+    """Index pairs ``(i, j, cosine)``, ``i < j``, of ``items`` whose leads are one story (see
+    module doc), sorted by ``(i, j)``.
+
+    Items without a body of :data:`BODY_MIN_CHARS` characters take no part. Candidates are
+    the items sharing one of their :data:`BODY_PREFIX` heaviest lead terms, blocks over
+    :data:`BODY_BLOCK_CAP` items compared in windows (:mod:`mediamon.quality.blocking`),
+    unless ``exhaustive`` (every pair).
     """
-    docs = [i for i, item in enumerate(items) if len(item.body or "") >= BODY_MIN_CHARS]
+    pairs, cosines = _body_edges(items, exhaustive=exhaustive)
+    for (a, b), value in zip(pairs.tolist(), cosines.tolist(), strict=True):
+        yield a, b, value
+
+
+def _body_edges(items: list[Item], *, exhaustive: bool = False,
+                labels: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """:func:`body_pairs` as arrays: ``(pairs (m, 2) int64, cosines (m,) float64)``.
+
+    ``labels``: the items' clusters so far (one int per item, updated in place), when only
+    the pairs that join two clusters are wanted: a candidate whose items are already in one
+    cluster is not scored (on a day where many leads are alike, most of them).
+    """
+    docs = np.array([i for i, item in enumerate(items) if len(item.body or "") >= BODY_MIN_CHARS],
+                    dtype=np.int64)  # fmt: skip
     if len(docs) < 2:
-        return
+        return np.empty((0, 2), dtype=np.int64), np.empty(0)
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     vectorizer = TfidfVectorizer(analyzer=lead_words, sublinear_tf=True)
-    matrix = vectorizer.fit_transform([_lead(items[i]) for i in docs])
-    for start in range(0, len(docs), 1000):
-        sims = (matrix[start : start + 1000] @ matrix.T).tocoo()
-        for a, b, value in zip(sims.row, sims.col, sims.data, strict=True):
-            a = int(a) + start
-            if a < b and value >= BODY_THRESHOLD:
-                yield docs[a], docs[int(b)], float(value)
+    matrix = vectorizer.fit_transform([_lead(items[i]) for i in docs]).tocsr()
+    if exhaustive:
+        batches = _all_pairs(len(docs))
+    else:
+        owner, token, df = _prefix_of_heaviest(matrix)
+        batches = candidate_pairs(owner, token, df[token], BODY_BLOCK_CAP, batch=BODY_BATCH)
+    pairs, cosines = [], []
+    for batch in batches:
+        for start in range(0, len(batch), BODY_BATCH):  # memory: the rows of both sides
+            part = docs[batch[start : start + BODY_BATCH]]
+            if labels is not None:
+                part = part[labels[part[:, 0]] != labels[part[:, 1]]]
+            a, b = np.searchsorted(docs, part[:, 0]), np.searchsorted(docs, part[:, 1])
+            value = np.asarray(matrix[a].multiply(matrix[b]).sum(axis=1)).ravel()
+            keep = value >= BODY_THRESHOLD
+            pairs.append(part[keep])
+            cosines.append(value[keep])
+            if labels is not None and keep.any():
+                labels[:] = _components(len(labels), np.concatenate([_label_edges(labels),
+                                                                     part[keep]]))  # fmt: skip
+    if not pairs:
+        return np.empty((0, 2), dtype=np.int64), np.empty(0)
+    found, where = np.unique(np.concatenate(pairs).reshape(-1, 2), axis=0, return_index=True)
+    return found, np.concatenate(cosines)[where]
+
+
+def _label_edges(labels: np.ndarray) -> np.ndarray:
+    """Edges joining each node to the first node of its label (a spanning star per label)."""
+    first = np.full(labels.max() + 1, -1, dtype=np.int64)
+    nodes = np.arange(len(labels), dtype=np.int64)
+    first[labels[::-1]] = nodes[::-1]
+    return np.column_stack((first[labels], nodes))
+
+
+def _all_pairs(n: int, batch: int = 1 << 20) -> Iterator[np.ndarray]:
+    """Every pair ``(i, j)``, ``i < j``, of ``n`` items, in batches of about ``batch``."""
+    pending, size = [], 0
+    for i in range(n - 1):
+        pending.append(np.column_stack((np.full(n - i - 1, i), np.arange(i + 1, n))))
+        size += n - i - 1
+        if size >= batch or i == n - 2:
+            yield np.concatenate(pending).astype(np.int64)
+            pending, size = [], 0
+
+
+def _prefix_of_heaviest(matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each row's :data:`BODY_PREFIX` heaviest terms of a CSR TF-IDF ``matrix``: ``(owner,
+    token, df)`` (ties in weight break by term id, the vectorizer's sorted vocabulary)."""
+    lengths = np.diff(matrix.indptr)
+    owner = np.repeat(np.arange(matrix.shape[0], dtype=np.int64), lengths)
+    token = matrix.indices.astype(np.int64)
+    order = np.lexsort((token, -matrix.data, owner))
+    rank = np.arange(len(token)) - np.repeat(matrix.indptr[:-1], lengths)
+    keep = order[rank < BODY_PREFIX]
+    return owner[keep], token[keep], np.bincount(token, minlength=matrix.shape[1])
 
 
 def cluster(items: Iterable[Item]) -> dict[str, str]:
     """Cluster ids for every item's key: ``{key: cluster_id}`` (singletons included).
 
-    Items with the same ``key`` count once (the last wins). Headlines are compared blocked
-    (:func:`title_pairs`), bodies by their leads' TF-IDF cosine (:func:`body_pairs`).
-    Memory: about 0.5 KB per item on top of the items (measured on 1,000,000 headlines).
+    Items with the same ``key`` count once (the last wins); the result does not depend on the
+    order of ``items``. Headlines are compared blocked (:func:`title_pairs`), bodies by their
+    leads' TF-IDF cosine (:func:`body_pairs`); every matching pair joins two clusters.
+    Time and memory grow linearly with the items (``bench/bench_duplicates_scale.py``).
     """
-    items = list({i.key: i for i in items}.values())
-    parent = list(range(len(items)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    def union(i: int, j: int) -> None:
-        parent[find(j)] = find(i)
-
+    by_key = {i.key: i for i in items}
+    items = [by_key[k] for k in sorted(by_key)]
+    del by_key
     first_of_key: dict[str, int] = {}
+    edges = []
+    same = array("q")
     for index, item in enumerate(items):
         key = story_key(item.title)
         if not key:
             continue
-        key = sorted_key(key)
-        first = first_of_key.setdefault(key, index)
+        first = first_of_key.setdefault(sorted_key(key), index)
         if first != index:  # the same words: one story, no need to score
-            union(first, index)
-    distinct, owner = list(first_of_key), list(first_of_key.values())
+            same.extend((first, index))
+    edges.append(np.frombuffer(same, dtype=np.int64).reshape(-1, 2))
+    distinct, owner = list(first_of_key), np.array(list(first_of_key.values()), dtype=np.int64)
     del first_of_key
-    for a, b in title_pairs(distinct):
-        union(owner[a], owner[b])
+    # only the pairs that join two clusters (a chain of rewordings needs one edge per link)
+    edges.append(owner[_title_edges(distinct, labels=np.arange(len(distinct)))].reshape(-1, 2))
     del distinct, owner
-    for a, b, _ in body_pairs(items):
-        union(a, b)
+    labels = _components(len(items), np.concatenate(edges))
+    _body_edges(items, labels=labels)  # updates labels with the pairs that join clusters
+    roots = labels.tolist()
     first_member: dict[int, str] = {}
     known: dict[int, str] = {}
-    roots = [find(i) for i in range(len(items))]
     for root, item in zip(roots, items, strict=True):
-        if root not in first_member or item.key < first_member[root]:
-            first_member[root] = item.key
+        first_member.setdefault(root, item.key)  # items are sorted by key: the smallest
         if item.cluster_id and (root not in known or item.cluster_id < known[root]):
             known[root] = item.cluster_id
     ids = {
@@ -255,3 +379,13 @@ def cluster(items: Iterable[Item]) -> dict[str, str]:
         for root, key in first_member.items()
     }
     return {item.key: ids[root] for root, item in zip(roots, items, strict=True)}
+
+
+def _components(n: int, edges: np.ndarray) -> np.ndarray:
+    """The connected component of each of ``n`` nodes joined by ``edges`` ((m, 2) ints)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    graph = coo_matrix((np.ones(len(edges), dtype=np.int8), (edges[:, 0], edges[:, 1])),
+                       shape=(n, n))  # fmt: skip
+    return connected_components(graph, directed=False)[1].astype(np.int64)

@@ -1,0 +1,50 @@
+"""Upserts that leave unchanged rows alone: SQL pieces of :mod:`mediamon.load.loader`.
+
+Reloading a source-day gives the upserts the rows the warehouse already holds. Written anyway,
+each would become a new row version with its index entries, and for ``articles`` and
+``headlines`` the generated ``search_tsv`` would be computed twice (once for the row given to
+the ``INSERT``, even when it ends up a conflict, once for the update): a reload cost more than a
+first load. :func:`skip_unchanged` keeps such rows out of the insert, :func:`unless_unchanged`
+keeps the update from rewriting one that gets through, :func:`merged_count` is the count the
+load reports either way (``bench/bench_load.py`` measures the reload).
+"""
+
+from __future__ import annotations
+
+
+def unless_unchanged(alias: str, assignments: list[str]) -> str:
+    """SQL: the ``where`` of an ``on conflict do update`` that skips a row the update would
+    leave as it is. ``assignments``: the update's ``"column = expression"`` items.
+
+    Reloading a day writes the same values again: without this, each such row is rewritten
+    anyway (a new row version, its indexes, and the ``search_tsv`` vector recomputed), which
+    made a reload cost twice a first load (``bench/bench_load.py``).
+    """
+    pairs = [a.split(" = ", 1) for a in assignments]
+    before = ", ".join(f"{alias}.{c.strip()}" for c, _ in pairs)
+    after = ", ".join(e.strip() for _, e in pairs)
+    return f" where ({before}) is distinct from ({after})"
+
+
+def skip_unchanged(table: str, alias: str, key: list[str], assignments: list[str]) -> str:
+    """SQL: the ``where`` of an upsert's ``select ... from <stage> latest`` that leaves out
+    the rows already stored with the values the update would set (``assignments`` as for
+    :func:`unless_unchanged`, ``excluded`` read as ``latest``). Such a row then never reaches
+    the insert, which computes the generated ``search_tsv`` of every row it is given, even one
+    that ends up a conflict.
+    """
+    pairs = [a.split(" = ", 1) for a in assignments]
+    before = ", ".join(f"{alias}.{c.strip()}" for c, _ in pairs)
+    after = ", ".join(e.strip().replace("excluded.", "latest.") for _, e in pairs)
+    on = " and ".join(f"{alias}.{k} = latest.{k}" for k in key)
+    return (
+        f" where not exists (select 1 from {table} {alias} where {on} "
+        f"and ({before}) is not distinct from ({after}))"
+    )
+
+
+def merged_count(cur, stage: str, key: str) -> int:
+    """Rows of ``stage`` after the merge of rows sharing ``key`` (the rows an upsert of it
+    writes or finds unchanged): the count a load reports."""
+    cur.execute(f"select count(*) from (select distinct {key} from {stage}) k")
+    return cur.fetchone()[0]
