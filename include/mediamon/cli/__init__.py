@@ -27,6 +27,9 @@
                                                                    articles, headlines, stories
     mediamon sources check [--source ID]...                        validate the registry, a row
                                                                    per source (offline)
+    mediamon sources check --live | --capture PATH [--source ID]...
+                             fetch each source's lists and a sample article, a row per source,
+                             stored in source_checks (exit 1 unless every source passed)
 
 A usage error (a malformed date, a reversed range, an unknown source id, a missing path) is one
 line on stderr and exit 2; so is a malformed registry, one line per problem naming the file,

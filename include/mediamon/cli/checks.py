@@ -1,0 +1,68 @@
+"""``mediamon sources check --live | --capture PATH``: each registry entry checked by
+fetching it (:mod:`mediamon.sourcecheck`), a row per source, the results stored in the
+warehouse's ``source_checks``. (Without either flag, ``sources check`` validates the registry
+offline: :func:`mediamon.cli.files.cmd_sources_check`.)"""
+
+from __future__ import annotations
+
+from mediamon.cli.common import known_sources, migrated, replay
+from mediamon.config import data_dir, load_sources, registry_path
+from mediamon.load.db import connect, warehouse_url
+from mediamon.text.table import format_table
+
+
+def add_arguments(check) -> None:
+    """The fetching flags of the ``sources check`` parser ``check``."""
+    where = check.add_mutually_exclusive_group()
+    where.add_argument(
+        "--live", action="store_true",
+        help="fetch each source's feeds, listings, sitemaps and a sample article (polite)",
+    )  # fmt: skip
+    where.add_argument(
+        "--capture", default=None,
+        help="check against this capture replayed on loopback (offline; its registry)",
+    )  # fmt: skip
+
+
+def wanted(args) -> bool:
+    """True when the command must fetch (``--live`` or ``--capture``)."""
+    return bool(args.live or args.capture)
+
+
+def cmd_check_sources(args) -> int:
+    """Check the chosen sources (every one by default) live or against a capture; print a row
+    each and store them in ``source_checks``. Exit 0 when every source passed, 1 otherwise;
+    2 for a usage error (an unknown source id, a path that is no capture)."""
+    from pathlib import Path
+
+    from mediamon.fetch.http import make_session
+    from mediamon.sourcecheck import check_sources, store_checks
+
+    server = replay(Path(args.capture)) if args.capture else None
+    try:
+        ids = known_sources(args.sources)
+        registry = load_sources()
+        sources = [registry[sid] for sid in ids]
+        live = "" if args.live else None  # "": never the replay server, even if one is set
+        print(f"checking {len(sources)} source(s) of {registry_path()} "
+              f"{'live' if args.live else 'against ' + str(args.capture)}")  # fmt: skip
+        checks = check_sources(
+            sources, data_dir() / "checks", session_factory=lambda: make_session(replay=live)
+        )
+    finally:
+        if server:
+            server.stop()
+    print(format_table([c.row() for c in checks], list(checks[0].row()) if checks else ["id"]))
+    url = migrated(warehouse_url())
+    with connect(url) as conn:
+        stored = store_checks(conn, checks)
+    conn.close()
+    verdicts = [c.verdict for c in checks]
+    counts = ", ".join(f"{verdicts.count(v)} {v}" for v in ("pass", "partial", "fail"))
+    print(f"\n{counts}; {stored} row(s) stored in source_checks; captures in "
+          f"{data_dir() / 'checks'}")  # fmt: skip
+    if args.live and "pass" in verdicts:
+        day = checks[0].checked_at.date().isoformat()
+        print(f"passed live: set `checked: {day}` on "
+              + ", ".join(c.source_id for c in checks if c.verdict == "pass"))  # fmt: skip
+    return 0 if verdicts and all(v == "pass" for v in verdicts) else 1
