@@ -8,8 +8,9 @@ articles and headlines, **validate** them with Great Expectations (failing rows 
 (connection `mediamon_db`) with idempotent upserts.
 
 Then, side by side, `cluster_stories` groups the day's headlines of all sources into stories
-(near-duplicates: the same story reworded or reprinted, table `story_clusters`), and
-`summarize` logs the per-source summary and fails the run if a source did not load.
+(near-duplicates: the same story reworded or reprinted, table `story_clusters`),
+`stopped_lists` alerts on lists that stopped yielding, and `summarize` logs the per-source
+summary and fails the run if a source did not load.
 
 One run covers one local day [00:00, 24:00): the data interval of the run, for scheduled
 runs, backfills and manual runs with a logical date alike (a manual run for 2024-09-08 shows
@@ -24,9 +25,10 @@ source, the local day and the rows loaded per table in its extra: `mediamon_stor
 scheduled on it (data-aware). The monitoring page (menu "mediamon", or `/mediamon/`) shows
 volumes, DQ pass rates, quarantine and drift per source and day.
 
-Data-quality drift (a source's bylines, dates or volume falling against its trailing 14 days)
-and failed tasks raise alerts: logged, and sent to the webhook of the connection
-`mediamon_alerts` when it exists.
+Data-quality drift (a source's bylines, dates or volume falling against its trailing 14 days),
+`stopped_lists` (a feed, listing or sitemap that yielded on its trailing 7 days and yields
+nothing today: a site redesign) and failed tasks raise alerts: logged, and sent to the
+webhook of the connection `mediamon_alerts` when it exists.
 
 In the grid, the mapped instances of the `source` group are named by their source id.
 
@@ -114,12 +116,18 @@ def mediamon_daily():
     def cluster_stories(planned: list[dict]) -> dict:
         return tasks.cluster_stories(planned)
 
+    # a feed or list that yielded on its trailing days and yields nothing today: an alert
+    @task(trigger_rule="all_done")
+    def stopped_lists(planned: list[dict]) -> list[dict]:
+        return tasks.stopped_lists(planned)
+
     sources = plan()
     migrate() >> sources
     loaded = per_source.expand_kwargs(sources)
     # two leaves: the run is red when either fails (a source did not load, clustering broke)
     loaded >> cluster_stories(sources)
     loaded >> summarize(sources)
+    loaded >> stopped_lists(sources)
 
 
 mediamon_daily()
