@@ -20,7 +20,9 @@ def add_arguments(check) -> None:
     )  # fmt: skip
     where.add_argument(
         "--capture", default=None,
-        help="check against this capture replayed on loopback (offline; its registry)",
+        help="check offline against this capture replayed on loopback: a capture folder "
+        "(with its registry), or WARC files (a file, or a folder of *.warc.gz such as "
+        "var/checks: the registry in force)",
     )  # fmt: skip
 
 
@@ -38,7 +40,7 @@ def cmd_check_sources(args) -> int:
     from mediamon.fetch.http import make_session
     from mediamon.sourcecheck import check_sources, store_checks
 
-    server = replay(Path(args.capture)) if args.capture else None
+    server = _replay(Path(args.capture)) if args.capture else None
     try:
         ids = known_sources(args.sources)
         registry = load_sources()
@@ -66,3 +68,27 @@ def cmd_check_sources(args) -> int:
         print(f"passed live: set `checked: {day}` on "
               + ", ".join(c.source_id for c in checks if c.verdict == "pass"))  # fmt: skip
     return 0 if verdicts and all(v == "pass" for v in verdicts) else 1
+
+
+def _replay(capture):
+    """Serve ``capture`` on loopback and point the session at it (``MEDIAMON_REPLAY``): a
+    capture folder (``sources.yaml``, ``urls.tsv`` or ``MANIFEST.tsv``) brings its registry
+    (:func:`mediamon.cli.common.replay`); WARC files (one, or a folder of ``*.warc.gz``: the
+    captures of earlier checks) are replayed under the registry in force."""
+    import os
+
+    from mediamon.cli.usage import UsageError
+    from mediamon.fetch.replay import ReplayServer
+
+    marks = ("sources.yaml", "urls.tsv", "MANIFEST.tsv", "capture.warc.gz")
+    if not capture.exists():
+        raise UsageError(f"--capture {capture}: no such file or folder")
+    if capture.is_dir() and any((capture / m).is_file() for m in marks):
+        return replay(capture)
+    warcs = sorted(capture.glob("*.warc.gz")) if capture.is_dir() else [capture]
+    if not warcs:
+        raise UsageError(f"--capture {capture}: neither a capture folder nor WARC files")
+    server = ReplayServer(warcs).start()
+    os.environ["MEDIAMON_REPLAY"] = server.url
+    print(f"replaying {server.size} recorded URLs from {len(warcs)} WARC file(s) at {server.url}")
+    return server
