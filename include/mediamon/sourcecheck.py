@@ -23,13 +23,15 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from mediamon.config import Source
+from mediamon.config import Source, min_delay
 from mediamon.fetch.fetcher import CrawlStats, Fetcher, FetchPolicy
+from mediamon.fetch.hostlock import outlet_host
 from mediamon.fetch.http import is_replaying, make_session
 from mediamon.fetch.warcstore import CaptureWriter
 from mediamon.parse import (
@@ -289,18 +291,30 @@ def check_sources(
     workers: int = DEFAULT_WORKERS,
     now: datetime | None = None,
 ) -> list[SourceCheck]:
-    """:func:`check_source` for each source, side by side (``workers`` threads, each source
-    its own session and fetcher, so per-host politeness holds), in the given order. Each
+    """:func:`check_source` for each source, in the given order. Outlets run side by side
+    (``workers`` threads, each source its own session and fetcher); sources of one outlet host
+    (:func:`~mediamon.fetch.hostlock.outlet_host`: Tengrinews ru and kk) run one after the
+    other, ``min_delay`` apart, so the per-host politeness holds across them too. Each
     capture is ``out_dir/<source>-<UTC stamp>.warc.gz``."""
     now = now or datetime.now(UTC)
     stamp = now.strftime("%Y%m%dT%H%M%SZ")
+    by_host: dict[str, list[Source]] = {}
+    for source in sources:
+        by_host.setdefault(outlet_host(source), []).append(source)
 
-    def one(source: Source) -> SourceCheck:
-        capture = Path(out_dir) / f"{source.id}-{stamp}.warc.gz"
-        return check_source(source, capture, session=session_factory(), now=now)
+    def one_host(group: list[Source]) -> list[SourceCheck]:
+        done = []
+        for n, source in enumerate(group):
+            session = session_factory()
+            if n:  # the previous source's last request to this host was just now
+                time.sleep(min_delay(is_replaying(session)))
+            capture = Path(out_dir) / f"{source.id}-{stamp}.warc.gz"
+            done.append(check_source(source, capture, session=session, now=now))
+        return done
 
-    with ThreadPoolExecutor(max(1, min(workers, len(sources) or 1))) as pool:
-        return list(pool.map(one, sources))
+    with ThreadPoolExecutor(max(1, min(workers, len(by_host) or 1))) as pool:
+        checked = {c.source_id: c for group in pool.map(one_host, by_host.values()) for c in group}
+    return [checked[s.id] for s in sources]
 
 
 def store_checks(conn, checks: list[SourceCheck]) -> int:

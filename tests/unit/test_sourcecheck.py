@@ -14,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import yaml
 from mediamon.cli import main
+from mediamon.config import RegistryError, load_sources
 from support import REAL_FIXTURES, query
 
 ZAKON = REAL_FIXTURES / "kz_frontpages" / "zakon.kz.html"
@@ -200,6 +201,10 @@ def test_live_check_is_polite_robots_delay_and_ssrf_guard(tmp_path, warehouse, m
              "feeds": [{"id": "rss", "url": f"{site.base}rss.xml"}],
              "listings": [{"id": "front", "url": site.base},
                           {"id": "private", "url": f"{site.base}private/list.html"}]},
+            # its feed alone: passes, and --record writes `checked:` on it
+            {"id": "clean", "homepage": site.base, "languages": ["ru"],
+             "timezone": "Asia/Almaty", "allowed_hosts": [f"127.0.0.1:{port}"],
+             "feeds": [{"id": "rss", "url": f"{site.base}rss.xml"}]},
             # the same loopback server, not allowed: the SSRF guard refuses before connecting
             {"id": "guarded", "homepage": f"{site.base}guarded/", "languages": ["ru"],
              "timezone": "Asia/Almaty",
@@ -210,14 +215,19 @@ def test_live_check_is_polite_robots_delay_and_ssrf_guard(tmp_path, warehouse, m
         monkeypatch.setenv("MEDIAMON_SOURCES", str(path))
         monkeypatch.setenv("MEDIAMON_MIN_DELAY", "0.2")
         monkeypatch.setenv("MEDIAMON_REPLAY", "http://127.0.0.1:9")  # --live ignores it
-        assert main(["sources", "check", "--live"]) == 1
+        assert main(["sources", "check", "--live", "--record"]) == 1
     finally:
         site.shutdown()
         site.server_close()
     out = capsys.readouterr().out
     rows = query(warehouse, "select source_id, mode, verdict, listing_items, outcomes "
                  "from source_checks order by 1")  # fmt: skip
-    (guarded, local) = rows
+    (clean, guarded, local) = rows
+    assert clean[:4] == ("clean", "live", "pass", 0)
+    recorded = {k: v.checked for k, v in load_sources(path).items()}
+    today = datetime.now(UTC).date()
+    assert recorded == {"clean": today, "local": None, "guarded": None}
+    assert f"{path}: `checked: {today}` recorded on 1 source(s)" in out
     assert guarded[:3] == ("guarded", "live", "fail")
     assert "SSRF guard" in guarded[4][0]["reason"]
     assert local[:4] == ("local", "live", "partial", 5)
@@ -231,7 +241,6 @@ def test_live_check_is_polite_robots_delay_and_ssrf_guard(tmp_path, warehouse, m
     # 0.2 s apart as the client sent them; arrival jitters, and without the delay they come
     # milliseconds apart
     assert min(b - a for a, b in zip(stamps, stamps[1:], strict=False)) >= 0.1
-    assert "passed live" not in out  # nothing passed: no `checked:` to record
 
     # the live check's own captures, replayed: the same answers, offline
     monkeypatch.delenv("MEDIAMON_REPLAY")
@@ -240,7 +249,7 @@ def test_live_check_is_polite_robots_delay_and_ssrf_guard(tmp_path, warehouse, m
     assert main(["sources", "check", "--capture", str(data_dir() / "checks")]) == 1
     rows = query(warehouse, "select source_id, verdict, listing_items from source_checks "
                  "where mode = 'offline' order by 1")  # fmt: skip
-    assert rows == [("guarded", "fail", 0), ("local", "partial", 5)]
+    assert rows == [("clean", "pass", 0), ("guarded", "fail", 0), ("local", "partial", 5)]
 
 
 def test_verdicts_and_a_check_stored_twice_is_one_row(db):
@@ -261,3 +270,44 @@ def test_verdicts_and_a_check_stored_twice_is_one_row(db):
     latest = latest_checks(db)["a"]
     assert (latest["mode"], latest["verdict"], latest["live_passed_at"]) == ("offline", "fail", at)
     assert latest["reason"] == "feed:old: HTTP 410"
+
+
+def test_record_checked_edits_one_line_per_entry_and_keeps_the_rest(tmp_path):
+    from datetime import date
+
+    from mediamon.config.checked import record_checked
+
+    text = """# my outlets
+sources:
+  - id: one   # the first
+    homepage: https://one.example/
+    languages: [ru]
+    timezone: Asia/Almaty
+    feeds:
+      - id: rss
+        url: https://one.example/rss
+        evidence: 'PAGE: <link rel=alternate>'
+    checked: never
+  - id: two
+    homepage: https://two.example/
+    languages: [kk]
+    timezone: Asia/Almaty
+    feeds: [{id: rss, url: "https://two.example/rss"}]
+"""
+    path = tmp_path / "sources.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert record_checked(path, ["two", "one"], date(2026, 12, 3)) == ["one", "two"]
+    after = path.read_text(encoding="utf-8")
+    assert after == text.replace("checked: never", "checked: 2026-12-03").replace(
+        "  - id: two\n", "  - id: two\n    checked: 2026-12-03\n"
+    )
+    assert record_checked(path, ["one"], date(2026, 12, 1)) == []  # never backwards
+    with pytest.raises(KeyError, match="three"):
+        record_checked(path, ["three"], date(2026, 12, 4))
+    path.write_text(after.replace("timezone: Asia/Almaty\n    feeds: [", "timezone: Mars/X\n"
+                                  "    feeds: ["), encoding="utf-8")  # fmt: skip
+    broken = path.read_text(encoding="utf-8")
+    with pytest.raises(RegistryError, match=f"{path}: sources\\[1\\] \\(two\\).timezone"):
+        record_checked(path, ["one"], date(2026, 12, 4))
+    assert path.read_text(encoding="utf-8") == broken  # untouched
+    assert not list(tmp_path.glob(".sources.yaml.*"))

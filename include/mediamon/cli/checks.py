@@ -18,6 +18,10 @@ def add_arguments(check) -> None:
         "--live", action="store_true",
         help="fetch each source's feeds, listings, sitemaps and a sample article (polite)",
     )  # fmt: skip
+    check.add_argument(
+        "--record", action="store_true",
+        help="with --live: write `checked: <today>` into the registry for each source that passed",
+    )  # fmt: skip
     where.add_argument(
         "--capture", default=None,
         help="check offline against this capture replayed on loopback: a capture folder "
@@ -27,8 +31,9 @@ def add_arguments(check) -> None:
 
 
 def wanted(args) -> bool:
-    """True when the command must fetch (``--live`` or ``--capture``)."""
-    return bool(args.live or args.capture)
+    """True when the command must fetch (``--live`` or ``--capture``; ``--record`` alone is
+    refused there)."""
+    return bool(args.live or args.capture or args.record)
 
 
 def cmd_check_sources(args) -> int:
@@ -37,8 +42,12 @@ def cmd_check_sources(args) -> int:
     2 for a usage error (an unknown source id, a path that is no capture)."""
     from pathlib import Path
 
-    from mediamon.fetch.http import make_session
+    from mediamon.cli.usage import UsageError
+    from mediamon.fetch.http import make_session, retry_policy
     from mediamon.sourcecheck import check_sources, store_checks
+
+    if args.record and not args.live:
+        raise UsageError("--record needs --live: only a live check passing sets `checked:`")
 
     server = _replay(Path(args.capture)) if args.capture else None
     try:
@@ -46,11 +55,15 @@ def cmd_check_sources(args) -> int:
         registry = load_sources()
         sources = [registry[sid] for sid in ids]
         live = "" if args.live else None  # "": never the replay server, even if one is set
+        # a capture answers the same every time: a recorded failure is not retried
+        retries = None if args.live else retry_policy(total=0)
         print(f"checking {len(sources)} source(s) of {registry_path()} "
               f"{'live' if args.live else 'against ' + str(args.capture)}")  # fmt: skip
-        checks = check_sources(
-            sources, data_dir() / "checks", session_factory=lambda: make_session(replay=live)
-        )
+
+        def session():
+            return make_session(replay=live, retries=retries)
+
+        checks = check_sources(sources, data_dir() / "checks", session_factory=session)
     finally:
         if server:
             server.stop()
@@ -63,10 +76,16 @@ def cmd_check_sources(args) -> int:
     counts = ", ".join(f"{verdicts.count(v)} {v}" for v in ("pass", "partial", "fail"))
     print(f"\n{counts}; {stored} row(s) stored in source_checks; captures in "
           f"{data_dir() / 'checks'}")  # fmt: skip
-    if args.live and "pass" in verdicts:
-        day = checks[0].checked_at.date().isoformat()
-        print(f"passed live: set `checked: {day}` on "
-              + ", ".join(c.source_id for c in checks if c.verdict == "pass"))  # fmt: skip
+    passed = [c.source_id for c in checks if c.verdict == "pass"]
+    if args.live and passed:
+        day = checks[0].checked_at.date()
+        if args.record:
+            from mediamon.config.checked import record_checked
+
+            changed = record_checked(registry_path(), passed, day)
+            print(f"{registry_path()}: `checked: {day}` recorded on {len(changed)} source(s)")
+        else:
+            print(f"passed live: {', '.join(passed)} (--record writes `checked: {day}` for them)")
     return 0 if verdicts and all(v == "pass" for v in verdicts) else 1
 
 
