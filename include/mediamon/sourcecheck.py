@@ -131,9 +131,12 @@ class _Witness:
         self.writer = writer
         self.trail: list[tuple[str, str]] = []
 
-    def write_response(self, url, status, reason, *args, **kwargs) -> None:
-        self.trail.append((url, f"HTTP {status} {reason or ''}".strip()))
-        self.writer.write_response(url, status, reason, *args, **kwargs)
+    def write_response(self, url, status, reason, headers, *args, **kwargs) -> None:
+        said = f"HTTP {status} {reason or ''}".strip()
+        if any(k.lower() == "x-mediamon-replay" and v == "miss" for k, v in headers):
+            said += " (not in the capture)"  # the replay server's answer, not the site's
+        self.trail.append((url, said))
+        self.writer.write_response(url, status, reason, headers, *args, **kwargs)
 
     def write_failure(self, url, error, **kwargs) -> None:
         self.trail.append((url, error))

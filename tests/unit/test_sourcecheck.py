@@ -133,7 +133,8 @@ def test_offline_check_against_a_capture_prints_a_row_each_and_stores_them(
     assert feed_outcome["check"] == "feed:rss" and feed_outcome["ok"] is True
     assert feed_outcome["items"] == 2 and feed_outcome["url"] == "https://good.example/rss.xml"
     assert feed_outcome["reason"] == (
-        "candidate 2 of 2; before it: https://good.example/old.rss: HTTP 404 Not Found"
+        "candidate 2 of 2; before it: https://good.example/old.rss: HTTP 404 Not Found "
+        "(not in the capture)"
     )
     # the real front page yields what the selector-less finder finds on it, in the check too
     expected = find_headlines(
@@ -144,13 +145,13 @@ def test_offline_check_against_a_capture_prints_a_row_each_and_stores_them(
     assert len(expected) >= 20 and zakon[:6] == ("zakon_kz", "offline", "fail", 0, 1,
                                                  len(expected))  # fmt: skip
     by_check = {o["check"]: o for o in zakon[7]}
-    assert by_check["feed:rss"]["reason"] == "HTTP 404 Not Found"
+    assert by_check["feed:rss"]["reason"] == "HTTP 404 Not Found (not in the capture)"
     assert by_check["listing:front"]["ok"] and by_check["listing:front"]["items"] == len(expected)
     assert by_check["article"]["url"] == expected[0]["url"]
-    assert by_check["article"]["reason"] == "HTTP 404 Not Found"  # not in the capture
+    assert by_check["article"]["reason"] == "HTTP 404 Not Found (not in the capture)"
     latest = latest_checks(__import__("psycopg2").connect(warehouse))
     assert latest["good"]["verdict"] == "pass" and latest["good"]["live_passed_at"] is None
-    assert latest["zakon_kz"]["reason"].startswith("feed:rss: HTTP 404 Not Found")
+    assert latest["zakon_kz"]["reason"].startswith("feed:rss: HTTP 404 Not Found (not in the")
 
 
 class _Site(ThreadingHTTPServer):
