@@ -31,7 +31,15 @@ from mediamon.batches import (
     records_of,
     write_batch,
 )
-from mediamon.config import DAILY_DAG_ID, Source, data_dir, load_sources, min_delay, replay_url
+from mediamon.config import (
+    DAILY_DAG_ID,
+    Listing,
+    Source,
+    data_dir,
+    load_sources,
+    min_delay,
+    replay_url,
+)
 from mediamon.fetch.crawl import crawl
 from mediamon.fetch.hostlock import host_lock, outlet_host
 from mediamon.fetch.warcstore import Exchange, read_capture
@@ -149,7 +157,7 @@ def _parsed_records(source: Source, capture: str) -> Iterator[tuple[str, dict]]:
     offsets: dict[str, int] = {}
     for exchange in read_capture(capture):
         yield "fetch", fetch_record(exchange)
-        if exchange.kind == "robots":  # politeness, not content
+        if exchange.kind in ("robots", "homepage"):  # politeness, links: not content
             continue
         if exchange.status is None or not 200 <= exchange.status < 300:
             continue
@@ -189,7 +197,10 @@ def _parse_exchange(
             why = "; ".join(result.warnings) or "the document holds no item"
             return [("refused", refused_record("page", ex.url, ex, f"feed has no items: {why}"))]
     elif ex.kind == "listing":
-        listing = next(x for x in source.listings if x.id == ex.list_id)
+        # a listing the registry does not name: a feed's fallback to the homepage's headlines
+        listing = next((x for x in source.listings if x.id == ex.list_id), None) or Listing(
+            ex.list_id, ex.url, {}
+        )
         offset = offsets.get(ex.list_id, 0)
         result = parse_listing(
             ex.body, ex.url, source=source, listing=listing, fetched_at=ex.fetched_at,
@@ -238,6 +249,7 @@ def fetch_record(ex: Exchange) -> Fetch:
         "warc_path": ex.warc_path,
         "warc_offset": ex.offset,
         "elapsed_ms": ex.elapsed_ms,
+        "reason": ex.reason,
     }
 
 

@@ -29,7 +29,7 @@ class Fetch(TypedDict):
     """One HTTP exchange of a capture (a ``fetches`` row without source and day)."""
 
     url: str  # as requested
-    kind: str  # robots, feed, listing, sitemap or article
+    kind: str  # robots, homepage (read for its feed links), feed, listing, sitemap or article
     list_id: str | None  # the registry list it was fetched for; None for articles, robots
     status: int | None  # HTTP status; None when no response came (``error`` says why)
     error: str | None  # why there was no response (timeout, size cap, SSRF guard...)
@@ -40,6 +40,7 @@ class Fetch(TypedDict):
     warc_path: str  # the capture file holding the exchange
     warc_offset: int  # byte offset of its record in the capture
     elapsed_ms: int | None  # request to last body byte, milliseconds; None when not measured
+    reason: str | None  # why the crawl chose this URL (feed candidate, fallback); else None
 
 
 class Article(TypedDict):

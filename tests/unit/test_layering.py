@@ -21,7 +21,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("ground", ("mediamon", "mediamon.records", "mediamon.text", "mediamon.config",
                 "mediamon.window", "mediamon.redact", "mediamon.alerts", "mediamon.inflate")),
     ("stages", ("mediamon.fetch", "mediamon.parse", "mediamon.quality", "mediamon.load")),
-    ("use", ("mediamon.search", "mediamon.export", "mediamon.report", "mediamon.sourcecheck")),
+    ("use", ("mediamon.search", "mediamon.export", "mediamon.report", "mediamon.onboard",
+             "mediamon.sourcecheck")),
     ("run", ("mediamon.batches", "mediamon.pipeline", "mediamon.tasks", "mediamon.backfill",
              "mediamon.reparse", "mediamon.assets", "mediamon.timetable")),
     # the developer's machine: `make up`, the dag.test() runner, synthetic captures

@@ -30,6 +30,9 @@
     mediamon sources check --live | --capture PATH [--source ID]...
                              fetch each source's lists and a sample article, a row per source,
                              stored in source_checks (exit 1 unless every source passed)
+    mediamon sources add URL [--capture PATH] [--registry FILE] [--id ID] [--dry-run]
+                                   an outlet's feeds, sitemaps, headline lists, languages and
+                                   zone found from its homepage, written as a registry entry
 
 A usage error (a malformed date, a reversed range, an unknown source id, a missing path) is one
 line on stderr and exit 2; so is a malformed registry, one line per problem naming the file,

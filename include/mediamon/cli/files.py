@@ -9,7 +9,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from mediamon.cli import checks
+from mediamon.cli import checks, onboard
 from mediamon.cli.common import known_sources
 from mediamon.cli.usage import count, existing_path, local_day
 from mediamon.config import load_sources, registry_path
@@ -73,6 +73,7 @@ def add_commands(sub) -> None:
     )
     checks.add_arguments(check)  # --live | --capture: fetch and check (cli/checks.py)
     check.set_defaults(func=cmd_sources_check)
+    onboard.add_command(sources)
 
 
 def cmd_sources_check(args) -> int:

@@ -25,7 +25,8 @@ that do not compile are errors, all reported at once by :class:`RegistryError`, 
 each naming the file, the source and the field. Per source: ``id``, ``name``, ``homepage``,
 ``languages``, ``timezone``, ``first_year``, ``feeds``/``listings``/``sitemaps`` (each with an
 ``id``, a ``url`` and an ``evidence`` string; a feed may instead give ``urls:``, candidate
-addresses in order: today the first is fetched, the fallback to the next comes later),
+addresses in order: the crawl uses the first that answers with a valid feed, see
+:mod:`mediamon.fetch.feeds`),
 ``article`` selectors, ``extra_hosts``, ``allowed_hosts``, ``syndication_hosts``,
 ``max_articles``, ``conditional_get``, ``fail_on``, ``severity``, ``evidence``, ``checked``
 (``never`` or a date) and ``date_format``/``byline_format`` (documentation). A listing without
@@ -93,10 +94,10 @@ class Candidate:
 class Feed:
     """One RSS/Atom feed of a source.
 
-    ``url`` is the first candidate address, the one fetched today; ``fallbacks`` are the
-    registry's further candidates (``urls:``), in order. The fetcher does not try them yet (a
-    later change: the first that answers with a valid feed, remembered, then the homepage's
-    ``<link rel="alternate">``); they document where else the feed has lived. ``evidence``:
+    ``url`` is the first candidate address; ``fallbacks`` are the registry's further
+    candidates (``urls:``), in order. The crawl reads the first that answers with a valid
+    feed (the one that worked last time first), then the homepage's ``<link
+    rel="alternate">``, then its headline lists (:mod:`mediamon.fetch.feeds`). ``evidence``:
     where ``url`` was seen.
     """
 

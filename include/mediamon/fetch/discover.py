@@ -1,12 +1,14 @@
 """Discovery: which lists of a source to read and which article URLs they link.
 
-Order: the source's feeds, then its listings (following ``next_page`` up to ``max_pages``, and
-no further once every dated item of a page is older than the run's window; a listing URL with
-``{date:FORMAT}`` is a date archive fetched once per local day of the window), then its
-sitemaps (an index followed one level, at most :data:`MAX_CHILD_SITEMAPS` children); every list
-response is parsed only to find article URLs (its records are the parse stage's job, from the
-capture). Of those, the URLs that belong to the source (``Source.owns``), once per canonical
-URL and at most ``Source.max_articles``, are the crawl's articles.
+Order: the source's feeds (each from its first address that answers with a valid feed, else
+a fallback: :mod:`mediamon.fetch.feeds`), then its listings (following ``next_page`` up to
+``max_pages``, and no further once every dated item of a page is older than the run's
+window; a listing URL with ``{date:FORMAT}`` is a date archive fetched once per local day
+of the window), then its sitemaps (an index followed one level, at most
+:data:`MAX_CHILD_SITEMAPS` children); every list response is parsed only to find article
+URLs (its records are the parse stage's job, from the capture). Of those, the URLs that
+belong to the source (``Source.owns``), once per canonical URL and at most
+``Source.max_articles``, are the crawl's articles.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ import logging
 from datetime import datetime
 
 from mediamon.config import Source
+from mediamon.fetch.feeds import FeedMemory, read_feeds
 from mediamon.fetch.fetcher import CrawlStats, Fetched, Fetcher
-from mediamon.parse import parse_feed, parse_listing, parse_sitemap, sitemap_children
+from mediamon.parse import parse_listing, parse_sitemap, sitemap_children
 from mediamon.text.urls import canonicalize_url
 from mediamon.window import days_touched
 
@@ -25,18 +28,20 @@ MAX_CHILD_SITEMAPS = 10
 
 
 def discover_links(
-    fetcher: Fetcher, source: Source, window: tuple[datetime, datetime] | None
+    fetcher: Fetcher,
+    source: Source,
+    window: tuple[datetime, datetime] | None,
+    memory: FeedMemory | None = None,
 ) -> list[str]:
     """The URLs the source's feeds, listings and sitemaps link, in that order (repeats kept),
-    each list page fetched with ``fetcher``. ``window``: as for :func:`mediamon.fetch.crawl.crawl`.
+    each list page fetched with ``fetcher``. ``window``: as for :func:`mediamon.fetch.crawl.crawl`;
+    ``memory``: the feed addresses that worked before (:mod:`mediamon.fetch.feeds`).
     A list that cannot be fetched or read is recorded (capture, ``fetcher.stats``), not raised."""
-    candidates: list[str] = []
-    for feed in source.feeds:
-        page = fetcher.get(feed.url, kind="feed", list_id=feed.id)
-        result = page and _discover(fetcher.stats, page, parse_feed, source=source, list_id=feed.id)
-        candidates += _links(result.headlines if result else [])
+    feeds = read_feeds(fetcher, source, memory)
+    candidates = list(feeds.links)
     for listing in source.listings:
-        candidates += _walk_listing(fetcher, source, listing, window)
+        note = feeds.listing_notes.get(listing.id)
+        candidates += _walk_listing(fetcher, source, listing, window, note)
     for sitemap in source.sitemaps:
         candidates += _walk_sitemap(fetcher, source, sitemap)
     return candidates
@@ -48,7 +53,7 @@ def window_days(source: Source, window: tuple[datetime, datetime]) -> list:
     return days_touched(*window, source.zone)[:31]
 
 
-def _walk_listing(fetcher: Fetcher, source: Source, listing, window) -> list[str]:
+def _walk_listing(fetcher: Fetcher, source: Source, listing, window, note=None) -> list[str]:
     stats = fetcher.stats
     if listing.is_template:
         if window is None:
@@ -62,7 +67,7 @@ def _walk_listing(fetcher: Fetcher, source: Source, listing, window) -> list[str
     for start in starts:
         url = start
         for _ in range(listing.max_pages):
-            page = fetcher.get(url, kind="listing", list_id=listing.id)
+            page = fetcher.get(url, kind="listing", list_id=listing.id, reason=note)
             result = page and _discover(
                 stats, page, parse_listing, source=source, listing=listing,
                 position_offset=offset,

@@ -217,10 +217,19 @@ class Fetcher:
         return reason
 
     # -- requests -----------------------------------------------------------------------------
-    def get(self, url: str, *, kind: str, list_id: str | None = None) -> Fetched | None:
-        """GET ``url`` and record every hop; the final 2xx page, or None on any failure."""
-        page, _ = self._exchange(url, kind=kind, list_id=list_id, check_robots=True)
-        return page
+    def get(
+        self, url: str, *, kind: str, list_id: str | None = None, reason: str | None = None
+    ) -> Fetched | None:
+        """GET ``url`` and record every hop; the final 2xx page, or None on any failure.
+        ``reason``: why the crawl chose this URL, recorded with each hop (WARC
+        ``Mediamon-Reason``, ``fetches.reason``)."""
+        return self.get_with_status(url, kind=kind, list_id=list_id, reason=reason)[0]
+
+    def get_with_status(
+        self, url: str, *, kind: str, list_id: str | None = None, reason: str | None = None
+    ) -> tuple[Fetched | None, int | None]:
+        """:meth:`get`, and the final HTTP status (None when no answer came)."""
+        return self._exchange(url, kind=kind, list_id=list_id, check_robots=True, reason=reason)
 
     def _note_host_outcome(self, url: str, status: int | None, answered: bool) -> None:
         """Track requests in a row to ``url``'s host that failed (no answer or no complete
@@ -232,7 +241,7 @@ class Fetcher:
             else:
                 self._failing[host] = 0
 
-    def _exchange(self, url, *, kind, list_id, check_robots):
+    def _exchange(self, url, *, kind, list_id, check_robots, reason=None):
         """(the final 2xx page or None, the final HTTP status or None)."""
         policy = self.policy
         max_bytes = policy.max_bytes if policy.max_bytes is not None else MAX_BODY_BYTES
@@ -240,10 +249,10 @@ class Fetcher:
         first = url
         for hop in range(policy.max_redirects + 1):
             fetched_at = datetime.now(UTC)
-            reason = self._refusal(url, check_robots)
-            if reason:
+            refused = self._refusal(url, check_robots)
+            if refused:
                 self._count(refused=1)
-                return self._failed(url, reason, fetched_at, kind, list_id), None
+                return self._failed(url, refused, fetched_at, kind, list_id, note=reason), None
             self._wait(url)
             previous = self.previous.get(url) if hop == 0 else None
             headers = conditional_headers(previous)
@@ -258,10 +267,13 @@ class Fetcher:
                 guarded = _GUARD_AT_CONNECT.search(str(exc))
                 if guarded:  # the name resolved differently when connecting (rebinding)
                     self._count(refused=1)
-                    return self._failed(url, guarded.group(0), fetched_at, kind, list_id), None
+                    return self._failed(
+                        url, guarded.group(0), fetched_at, kind, list_id, note=reason
+                    ), None
                 self._note_host_outcome(url, None, answered=False)
                 self._record_attempts(url, failed_attempts(exc), fetched_at, kind, list_id)
-                return self._failed(url, _err(exc), fetched_at, kind, list_id, elapsed_ms), None
+                failed = self._failed(url, _err(exc), fetched_at, kind, list_id, elapsed_ms, reason)
+                return failed, None
             try:
                 # the cap runs from the response's arrival: urllib3's retries and their
                 # Retry-After sleeps before it are bounded by the retry policy instead
@@ -276,11 +288,12 @@ class Fetcher:
             stalled = error is not None and not error.startswith("body larger than")
             self._note_host_outcome(url, response.status_code, answered=not stalled)
             if error:
-                return self._failed(url, error, fetched_at, kind, list_id, elapsed_ms), None
+                return self._failed(url, error, fetched_at, kind, list_id, elapsed_ms, reason), None
             fetched_at = archived_at(response.headers) or fetched_at
             self.writer.write_response(
                 url, response.status_code, response.reason, list(response.raw.headers.items()),
                 raw, fetched_at=fetched_at, kind=kind, list_id=list_id, elapsed_ms=elapsed_ms,
+                why=reason,
             )  # fmt: skip
             self._count(exchanges=1)
             status = response.status_code
@@ -290,7 +303,7 @@ class Fetcher:
                 continue
             if status == 304 and previous is not None:
                 self._count(not_modified=1)
-                return self._revisit(url, previous, fetched_at, kind, list_id), status
+                return self._revisit(url, previous, fetched_at, kind, list_id, reason), status
             if not 200 <= status < 300:
                 log.info("%s %s -> HTTP %s", kind, url, status)
                 return None, status
@@ -302,7 +315,7 @@ class Fetcher:
             content_type = response.headers.get("Content-Type")
             return Fetched(url, status, content_type, body, fetched_at), status
         error = f"more than {policy.max_redirects} redirects from {first}"
-        return self._failed(url, error, datetime.now(UTC), kind, list_id), None
+        return self._failed(url, error, datetime.now(UTC), kind, list_id, note=reason), None
 
     def _record_retries(self, url, response, fetched_at, kind, list_id) -> None:
         """Record the attempts urllib3 retried before ``response``: a 5xx/429 as a response
@@ -329,24 +342,27 @@ class Fetcher:
             log.info("%s %s retried after %s", kind, url, attempt.status or attempt.error)
         self._count(retries=len(history))
 
-    def _revisit(self, url, previous: Previous, fetched_at, kind, list_id) -> Fetched | None:
+    def _revisit(
+        self, url, previous: Previous, fetched_at, kind, list_id, reason=None
+    ) -> Fetched | None:
         """A 304 for a list: write the previous body again (marked) so the day keeps it."""
         if previous.body is None:
             return None
         headers = [*previous.headers, (REVISIT_HEADER, "304 Not Modified")]
         self.writer.write_response(
             url, 200, "OK", headers, previous.body, fetched_at=fetched_at, kind=kind,
-            list_id=list_id,
+            list_id=list_id, why=reason,
         )  # fmt: skip
         self._count(exchanges=1)
         content_type = dict((k.lower(), v) for k, v in previous.headers).get("content-type")
         return Fetched(url, 200, content_type, previous.body, fetched_at)
 
-    def _failed(self, url, error, fetched_at, kind, list_id, elapsed_ms=None) -> None:
+    def _failed(self, url, error, fetched_at, kind, list_id, elapsed_ms=None, note=None) -> None:
         log.warning("%s %s failed: %s", kind, url, error)
         self.writer.write_failure(
-            url, error, fetched_at=fetched_at, kind=kind, list_id=list_id, elapsed_ms=elapsed_ms
-        )
+            url, error, fetched_at=fetched_at, kind=kind, list_id=list_id, elapsed_ms=elapsed_ms,
+            why=note,
+        )  # fmt: skip
         self._count(exchanges=1, failures=1)
         self.stats.errors.append(f"{url}: {error}")
         return None

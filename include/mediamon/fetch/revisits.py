@@ -17,7 +17,7 @@ from mediamon.fetch.warcstore import read_capture
 
 log = logging.getLogger(__name__)
 REVISIT_HEADER = "X-Mediamon-Revisit"
-LIST_KINDS = ("feed", "listing", "sitemap", "robots")  # bodies kept for a 304
+LIST_KINDS = ("feed", "listing", "sitemap", "robots", "homepage")  # bodies kept for a 304
 
 
 @dataclass(frozen=True)

@@ -77,6 +77,12 @@ class RobotsCache:
             return f"disallowed by robots.txt ({robots_url(url)})"
         return None
 
+    def sitemaps(self, url: str) -> list[str]:
+        """The ``Sitemap:`` URLs of the robots.txt of ``url``'s host, in file order ([] when
+        it has none or gave no parsable file)."""
+        rules = self._for(url)
+        return list(rules.parser.sitemaps) if rules.parser is not None else []
+
     def crawl_delay(self, url: str) -> float:
         """The host's Crawl-delay (or 1/request-rate) in seconds, capped; 0 when none."""
         rules = self._for(url)

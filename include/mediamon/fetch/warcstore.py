@@ -7,8 +7,10 @@ has a capture is never fetched again unless asked (``force``).
 
 ``response`` records hold the payload bytes as received (Content-Encoding intact, chunking
 removed). Two extension fields say why the page was fetched: ``Mediamon-Kind`` (``feed``,
-``listing``, ``sitemap``, ``article`` or ``robots``), ``Mediamon-List`` (the list id, for
-lists) and ``Mediamon-Elapsed-Ms`` (request start to last byte, when measured).
+``listing``, ``sitemap``, ``article``, ``robots`` or ``homepage``), ``Mediamon-List`` (the list
+id, for lists), ``Mediamon-Elapsed-Ms`` (request start to last byte, when measured) and
+``Mediamon-Reason`` (why the crawl chose this URL, when it was a choice: a feed's candidate,
+a fallback; :mod:`mediamon.fetch.feeds`).
 A request that got no HTTP response is kept as a ``metadata`` record whose JSON payload holds
 the error, so the failure is not lost either.
 """
@@ -34,6 +36,8 @@ from mediamon.inflate import InflateError, inflate, is_compressed
 KIND_HEADER = "Mediamon-Kind"
 LIST_HEADER = "Mediamon-List"
 ELAPSED_HEADER = "Mediamon-Elapsed-Ms"
+REASON_HEADER = "Mediamon-Reason"
+MAX_REASON_CHARS = 1000
 HOP_BY_HOP = {"transfer-encoding", "connection", "keep-alive"}
 
 
@@ -63,6 +67,7 @@ class Exchange:
     error: str | None = None
     elapsed_ms: int | None = None
     body_error: str | None = None
+    reason: str | None = None
 
     @property
     def content_type(self) -> str | None:
@@ -104,8 +109,10 @@ class CaptureWriter:
         kind: str,
         list_id: str | None = None,
         elapsed_ms: int | None = None,
+        why: str | None = None,
     ) -> None:
-        """Record one HTTP response; ``payload`` is the body as received (bytes)."""
+        """Record one HTTP response; ``payload`` is the body as received (bytes); ``why``:
+        why the crawl chose this URL (one line, at most :data:`MAX_REASON_CHARS`)."""
         kept = [(k, v) for k, v in headers if k.lower() not in HOP_BY_HOP]
         http_headers = StatusAndHeaders(f"{status} {reason or ''}".strip(), kept, "HTTP/1.1")
         record = self._writer.create_warc_record(
@@ -114,7 +121,7 @@ class CaptureWriter:
             payload=io.BytesIO(payload),
             length=len(payload),
             http_headers=http_headers,
-            warc_headers_dict=self._extension(fetched_at, kind, list_id, elapsed_ms),
+            warc_headers_dict=self._extension(fetched_at, kind, list_id, elapsed_ms, why),
         )
         self._writer.write_record(record)
 
@@ -127,10 +134,12 @@ class CaptureWriter:
         kind: str,
         list_id: str | None = None,
         elapsed_ms: int | None = None,
+        why: str | None = None,
     ) -> None:
-        """Record a request that got no HTTP response (timeout, refused, too large...)."""
+        """Record a request that got no HTTP response (timeout, refused, too large...);
+        ``why``: as for :meth:`write_response`."""
         payload = json.dumps({"error": error}).encode()
-        headers = self._extension(fetched_at, kind, list_id, elapsed_ms)
+        headers = self._extension(fetched_at, kind, list_id, elapsed_ms, why)
         record = self._writer.create_warc_record(
             url,
             "metadata",
@@ -149,7 +158,11 @@ class CaptureWriter:
 
     @staticmethod
     def _extension(
-        fetched_at: datetime, kind: str, list_id: str | None, elapsed_ms: int | None = None
+        fetched_at: datetime,
+        kind: str,
+        list_id: str | None,
+        elapsed_ms: int | None = None,
+        why: str | None = None,
     ) -> dict[str, str]:
         stamp = fetched_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         headers = {"WARC-Date": stamp, KIND_HEADER: kind}
@@ -157,6 +170,8 @@ class CaptureWriter:
             headers[LIST_HEADER] = list_id
         if elapsed_ms is not None:
             headers[ELAPSED_HEADER] = str(int(elapsed_ms))
+        if why:
+            headers[REASON_HEADER] = " ".join(why.split())[:MAX_REASON_CHARS]
         return headers
 
 
@@ -182,6 +197,7 @@ def read_capture(path: Path | str) -> Iterator[Exchange]:
             list_id = record.rec_headers.get_header(LIST_HEADER)
             elapsed = record.rec_headers.get_header(ELAPSED_HEADER)
             elapsed_ms = int(elapsed) if elapsed and elapsed.isdigit() else None
+            reason = record.rec_headers.get_header(REASON_HEADER)
             if record.rec_type == "metadata":
                 if not record.rec_headers.get_header(KIND_HEADER):
                     continue
@@ -201,6 +217,7 @@ def read_capture(path: Path | str) -> Iterator[Exchange]:
                     offset,
                     error=detail.get("error", "unknown error"),
                     elapsed_ms=elapsed_ms,
+                    reason=reason,
                 )
                 continue
             raw = record.raw_stream.read()
@@ -224,6 +241,7 @@ def read_capture(path: Path | str) -> Iterator[Exchange]:
                 offset,
                 elapsed_ms=elapsed_ms,
                 body_error=body_error,
+                reason=reason,
             )
 
 

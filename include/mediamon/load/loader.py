@@ -258,7 +258,7 @@ def upsert_source(cur, source: Source) -> None:
 
 FETCH_COLUMNS = [
     "source_id", "day", "url", "kind", "list_id", "status", "error", "bytes", "sha256",
-    "content_type", "fetched_at", "warc_path", "warc_offset", "elapsed_ms",
+    "content_type", "fetched_at", "warc_path", "warc_offset", "elapsed_ms", "reason",
 ]  # fmt: skip
 
 
@@ -272,7 +272,8 @@ def _fetches(cur, source: Source, day: date, rows: Iterable[Fetch]) -> int:
         (
             (source.id, day, r["url"], r["kind"], r.get("list_id"), r.get("status"),
              r.get("error"), r["bytes"], r.get("sha256"), r.get("content_type"),
-             r["fetched_at"], r["warc_path"], r["warc_offset"], r.get("elapsed_ms"))
+             r["fetched_at"], r["warc_path"], r["warc_offset"], r.get("elapsed_ms"),
+             r.get("reason"))
             for r in rows
         ),
     )  # fmt: skip

@@ -11,13 +11,13 @@
   ``sources``: an outlet is checked before it ever loads.
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0013
 """
 
 from alembic import op
 
 revision = "0012"
-down_revision = "0009"
+down_revision = "0013"  # main took 0013 (fetches.reason) first; relinked at the merge
 branch_labels = None
 depends_on = None
 
