@@ -4,12 +4,12 @@
 
 One source-day batch of N articles, N headlines and N fetch records (bodies of about 2,500
 characters) goes through :func:`mediamon.load.loader.load_batch` (COPY into staging tables,
-merge of duplicate keys, one upsert per table, sightings and revisions, one transaction) into
-an empty warehouse ("first load"), then again over itself ("reload": every row conflicts and
-is updated). The limit is a raw ``COPY`` of the same rows, encoded by the same function, into
-empty copies of the three tables (``create table ... (like ... including all)``: same
-indexes), in one transaction. The figure is the median of R runs; ratio = ours / raw COPY
-(target >= 0.5). Writes bench/results/load.json.
+merge of duplicate keys, one upsert per table, sightings, headline and article revisions,
+takedowns, one transaction) into an empty warehouse ("first load"), then again over itself
+("reload": every row conflicts and is updated). The limit is a raw ``COPY`` of the same rows,
+encoded by the same function, into empty copies of the three tables (``create table ...
+(like ... including all)``: same indexes), in one transaction. The figure is the median of R
+runs; ratio = ours / raw COPY (target >= 0.5). Writes bench/results/load.json.
 """
 
 from __future__ import annotations
@@ -47,7 +47,9 @@ def batch(n: int, seed: int = 1) -> dict[str, list[dict]]:
             "language": "ru", "title_language": "ru",
             "body_text": " ".join(rng.choices(WORDS, k=330)), "encoding": "utf-8",
             "encoding_repaired": False, "warnings": [], "parser_version": "bench",
-            "fetched_at": T0,
+            "fetched_at": T0, "body_source": "profile", "section_source": "profile",
+            "modified_source": None, "language_source": "declared", "paywalled": False,
+            "paywall_evidence": [],
         })  # fmt: skip
         headlines.append({
             "list_id": "archive", "list_kind": "listing", "url": url, "canonical_url": url,
@@ -80,7 +82,9 @@ def raw_copy(conn, source, data: dict[str, list[dict]]) -> None:
              r["published_at"].astimezone(zone).date(), r["date_source"], r["modified_at"],
              r["section"], r["language"], r["body_text"], r["parser_version"], r["fetched_at"],
              r["fetched_at"], r["byline_kind"], None, False, None, None, r["title_language"],
-             r["encoding"], False, r["warnings"]) for r in data["articles"]]),
+             r["encoding"], False, r["warnings"], r["body_source"], r["section_source"],
+             r["modified_source"], r["language_source"], r["paywalled"],
+             r["paywall_evidence"]) for r in data["articles"]]),
         "headlines": (loader.HEADLINE_COLUMNS, [
             (source.id, r["list_id"], r["list_kind"], r["canonical_url"], r["url"], r["title"],
              r["byline"], r["published_at"], DAY, DAY, r["title_normalized"], r["position"],
@@ -120,7 +124,10 @@ def main() -> None:
             for table in ("fetches", "articles", "headlines"):
                 cur.execute(f"create table raw_{table} (like {table} including all)")
         conn.commit()
-        wipe = "truncate fetches, articles, headlines, headline_revisions, sightings"
+        wipe = (
+            "truncate fetches, articles, article_revisions, article_revision_fetches, "
+            "headlines, headline_revisions, sightings"
+        )
         for _ in range(repeat):
             with conn.cursor() as cur:
                 cur.execute(wipe + ", raw_fetches, raw_articles, raw_headlines")

@@ -9,8 +9,11 @@ articles and headlines, **validate** them with Great Expectations (failing rows 
 
 Then, side by side, `cluster_stories` groups the day's headlines of all sources into stories
 (near-duplicates: the same story reworded or reprinted, table `story_clusters`),
-`stopped_lists` alerts on lists that stopped yielding, and `summarize` logs the per-source
-summary and fails the run if a source did not load.
+`stopped_lists` alerts on lists that stopped yielding, `summarize` logs the per-source
+summary and fails the run if a source did not load, and
+`mentions` counts the watchlist's terms (`MEDIAMON_WATCHLIST`) in the day's articles and
+headlines (table `mentions`) and alerts a term whose daily count rises above its trailing
+14-day baseline (once per day and term).
 
 One run covers one local day [00:00, 24:00): the data interval of the run, for scheduled
 runs, backfills and manual runs with a logical date alike (a manual run for 2024-09-08 shows
@@ -118,6 +121,10 @@ def mediamon_daily():
     def cluster_stories(planned: list[dict]) -> dict:
         return tasks.cluster_stories(planned)
 
+    @task(trigger_rule="all_done")
+    def mentions(planned: list[dict]) -> dict:
+        return tasks.mentions(planned)
+
     # a feed or list that yielded on its trailing days and yields nothing today: an alert
     @task(trigger_rule="all_done")
     def stopped_lists(planned: list[dict]) -> list[dict]:
@@ -126,10 +133,12 @@ def mediamon_daily():
     sources = plan()
     migrate() >> sources
     loaded = per_source.expand_kwargs(sources)
-    # two leaves: the run is red when either fails (a source did not load, clustering broke)
+    # four leaves: the run is red when one fails (a source did not load, clustering broke,
+    # the watchlist is malformed); stopped_lists only alerts
     loaded >> cluster_stories(sources)
     loaded >> summarize(sources)
     loaded >> stopped_lists(sources)
+    loaded >> mentions(sources)
 
 
 mediamon_daily()

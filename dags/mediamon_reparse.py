@@ -17,7 +17,8 @@ A check of severity `fail` that fails (the rows loaded) fails its `reparse` task
 without retries. Each source-day re-parsed emits an event on the asset `mediamon_source_day`
 (like the daily load), so `mediamon_stories` clusters those days again.
 Loading converges to the rows a daily run with the current parser would write (same
-`run_key` per day).
+`run_key` per day). The `mentions` task then counts the watchlist's terms again in the
+re-parsed source-days (table `mentions`), without alerts.
 """
 
 from __future__ import annotations
@@ -74,10 +75,15 @@ def mediamon_reparse():
     def report(planned: dict) -> list[dict]:
         return tasks.reparse_report(planned)
 
+    @task(trigger_rule="all_done")
+    def mentions(planned: dict) -> int:
+        return tasks.reparse_mentions(planned)
+
     planned = plan()
     migrate() >> planned
     done = reparse.expand_kwargs(source_days(planned))
     done >> report(planned)
+    done >> mentions(planned)
 
 
 mediamon_reparse()

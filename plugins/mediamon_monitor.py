@@ -7,6 +7,7 @@
   a source could reach, else the latest with fetches) and ``?days=N`` (1 to 366, default 14);
 - ``/mediamon/chart/volume.svg``, ``/mediamon/chart/pass_rate.svg``: its charts;
 - ``/mediamon/data.json``: the same data as JSON;
+- ``/mediamon/api/mentions``: watchlist mentions as JSON (:func:`api_mentions`);
 - ``/mediamon/data-docs/...``: the Great Expectations Data Docs (``$MEDIAMON_DATA_DIR/data_docs``).
 
 The UI links it as the "mediamon" entry of its navigation (``external_views``).
@@ -39,6 +40,7 @@ from fastapi.responses import (
 )
 from mediamon.config import DAILY_DAG_ID, data_dir
 from mediamon.load.db import WarehouseNotConfigured, connect
+from mediamon.mentions import MAX_READ, daily_counts, read_mentions
 from mediamon.monitor import CHARTS, WINDOW_DAYS, overview, render_page
 from mediamon.quality.data_docs import DATA_DOCS_CSP
 from mediamon.window import MAX_DAYS
@@ -125,12 +127,14 @@ def _data_docs_dir() -> Path:
 def _window(
     end: Annotated[date | None, Query(description="last local day shown")] = None,
     days: Annotated[int, Query(ge=1, le=MAX_DAYS, description="how many local days")] = WINDOW_DAYS,
+    term: Annotated[str | None, Query(max_length=100, description="watchlist term")] = None,
 ) -> dict:
-    """The query's window; 422 for a malformed date, days out of range, or an end day past
-    which no day can follow (9999-12-31: the window's arithmetic would overflow)."""
+    """The query's window (and the watchlist term charted); 422 for a malformed date, days
+    out of range, or an end day past which no day can follow (9999-12-31: the window's
+    arithmetic would overflow)."""
     if end is not None and end >= date.max:
         raise HTTPException(422, f"end must be before {date.max.isoformat()}")
-    return {"end": end, "days": days}
+    return {"end": end, "days": days, "term": term}
 
 
 Window = Annotated[dict, Depends(_window)]
@@ -139,7 +143,7 @@ Window = Annotated[dict, Depends(_window)]
 def _overview(window: dict) -> dict:
     conn = _connect()
     try:
-        return overview(conn, days=window["days"], end=window["end"])
+        return overview(conn, days=window["days"], end=window["end"], term=window["term"])
     finally:
         conn.close()
 
@@ -153,7 +157,8 @@ def page(window: Window) -> HTMLResponse:
 
 @app.get("/chart/{name}")
 def chart(name: str, window: Window) -> Response:
-    """A chart of the page as SVG (pygal), e.g. ``chart/volume.svg?end=2024-09-08&days=14``."""
+    """A chart of the page as SVG (pygal), e.g. ``chart/volume.svg?end=2024-09-08&days=14``
+    (``chart/mentions.svg`` also takes ``&term=ID``)."""
     if name not in CHARTS:
         raise HTTPException(404, "not found")
     svg = CHARTS[name](_overview(window))
@@ -175,6 +180,41 @@ def data_docs(path: str) -> FileResponse:
     if not target.is_relative_to(root) or not target.is_file():
         raise HTTPException(404, "not found")
     return FileResponse(target, headers=DATA_DOCS_HEADERS)
+
+
+# -- read API: watchlist mentions ---------------------------------------------------------
+@app.get("/api/mentions")
+def api_mentions(
+    term: Annotated[str | None, Query(max_length=100, description="watchlist term id")] = None,
+    first: Annotated[date | None, Query(alias="from", description="first local day")] = None,
+    last: Annotated[date | None, Query(alias="to", description="last local day")] = None,
+    source: Annotated[list[str] | None, Query(description="source id (repeatable)")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_READ, description="mention rows at most")] = 100,
+) -> dict:
+    """Watchlist mentions as JSON (:func:`mediamon.mentions.read_mentions` and
+    :func:`mediamon.mentions.daily_counts`): ``GET /mediamon/api/mentions?term=tokayev&from=
+    2024-09-01&to=2024-09-08&source=kazinform_kk&limit=100``, every parameter optional; days
+    are the items' local days, both included. Answers ``{"term", "from", "to", "sources",
+    "daily": [{"day", "source_id", "term_id", "items", "occurrences"}], "mentions": [{"kind",
+    "item_id", "term_id", "place", "source_id", "day", "url", "title", "count",
+    "snippet"}]}`` (newest first, at most ``limit``); 422 for a malformed or reversed range
+    or a limit outside 1..1000."""
+    if first and last and first > last:
+        raise HTTPException(422, f"the range is reversed: from {first} is after to {last}")
+    conn = _connect()
+    try:
+        scope = {"first": first, "last": last, "sources": source or None}
+        return {
+            "term": term, "from": _iso_day(first), "to": _iso_day(last), "sources": source or [],
+            "daily": daily_counts(conn, term, **scope),
+            "mentions": read_mentions(conn, term, **scope, limit=limit),
+        }  # fmt: skip
+    finally:
+        conn.close()
+
+
+def _iso_day(value: date | None) -> str | None:
+    return value.isoformat() if value else None
 
 
 class MediamonMonitorPlugin(AirflowPlugin):

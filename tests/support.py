@@ -22,11 +22,14 @@ TABLES = {
     "headlines": "source_id, list_id, canonical_url",
     "sightings": "day, source_id, list_id, canonical_url",
     "headline_revisions": "source_id, list_id, canonical_url, title",
+    "article_revisions": "canonical_url, content_hash",
+    "article_revision_fetches": "canonical_url, content_hash, day, fetched_at",
     "dq_results": "run_key, check_name, source_id",
     "quarantine": "run_key, source_id, record_kind, record_key",
     "source_day_metrics": "source_id, day",
     "story_clusters": "canonical_url",
     "source_day_coverage": "source_id, day",
+    "mentions": "article_id, headline_id, term_id, place",
 }
 
 

@@ -2,7 +2,8 @@
 
 For each local day of [first, last] (inclusive, oldest first) and each source: fetch → parse →
 validate → load (the stage functions of :mod:`mediamon.pipeline`, the same ones the DAG's
-tasks call), then the day's story clustering. Resumable: a source-day that already finished
+tasks call), then the day's story clustering and watchlist mentions (with their alerts, as the
+DAG's ``mentions`` task). Resumable: a source-day that already finished
 (it has a ``source_day_coverage`` row) is skipped unless ``force``; one the source could not
 reach is reported as unreachable again without work (its stored capture cannot reach it
 either) unless ``force`` or ``refetch``. A day that has a capture in the raw store is never
@@ -19,6 +20,7 @@ from datetime import date
 from mediamon import pipeline
 from mediamon.config import select_sources
 from mediamon.load.schema import upgrade
+from mediamon.mentions import evaluate_day
 from mediamon.quality.coverage import recorded
 from mediamon.window import MAX_DAYS, DayRangeError, day_range
 
@@ -104,6 +106,12 @@ def backfill(
                 except Exception as exc:  # the day's rows are loaded; clustering can rerun
                     log.exception("clustering %s failed", day)
                     outcomes.append(Outcome("*", day, "failed", f"cluster_stories: {exc}"))
+                try:
+                    evaluate_day(conn, day, ids)
+                except Exception as exc:  # as clustering: the rows are loaded, this can rerun
+                    log.exception("watchlist mentions of %s failed", day)
+                    conn.rollback()
+                    outcomes.append(Outcome("*", day, "failed", f"mentions: {exc}"))
     finally:
         conn.close()
     return outcomes

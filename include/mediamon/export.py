@@ -14,7 +14,9 @@ What a table's rows for days [first, last] are (one rule for the CLI and the par
   with ``sighting_days``: the sorted days of the range that saw it.
 - ``stories``: the rows of ``story_clusters`` whose ``first_day`` (the day the item was first
   clustered) falls in the range.
-- ``mentions``: not built yet (issue 17, item 2): :class:`TableNotBuilt`.
+- ``mentions``: the watchlist mentions (:mod:`mediamon.mentions`) whose item's local day (an
+  article's publication day, else the day it was first seen) falls in the range, one row per
+  item, term and place.
 
 Columns: a computed column first (``run_day`` / ``sighting_days``), then every column of the
 warehouse table in schema order (a migration's new column is exported from then on), typed
@@ -56,10 +58,6 @@ class ExportError(ValueError):
     """An export that cannot run as asked (format, table, range, output, source)."""
 
 
-class TableNotBuilt(ExportError):
-    """The table is known to the export but the warehouse does not hold it yet."""
-
-
 @dataclass(frozen=True)
 class TableSpec:
     """How one exported table picks its rows: ``rows`` is the SQL after ``select ... from``,
@@ -73,7 +71,7 @@ class TableSpec:
     order: str
 
 
-TABLES: dict[str, TableSpec | None] = {
+TABLES: dict[str, TableSpec] = {
     "articles": TableSpec(
         base="articles",
         computed=(("run_day", "r.run_day", pa.date32()),),
@@ -107,8 +105,14 @@ TABLES: dict[str, TableSpec | None] = {
         source_column="t.source_id",
         order="t.first_day, t.cluster_id, t.canonical_url",
     ),
-    # watchlist mentions (issue 17, item 2): a TableSpec here once the table exists
-    "mentions": None,
+    "mentions": TableSpec(
+        base="mentions",
+        computed=(),
+        rows="mentions t where t.day between %(first)s and %(last)s {sources}",
+        source_column="t.source_id",
+        order="t.day, t.source_id, t.url, t.term_id, "
+        "array_position(array['title', 'lead', 'body'], t.place)",
+    ),
 }
 
 # PostgreSQL type OID -> Arrow type, for the types read as they are
@@ -158,7 +162,7 @@ def arrow_type(type_oid: int, element_oid: int | None) -> tuple[pa.DataType, str
 def columns(conn, table: str) -> list[Column]:
     """The exported columns of ``table`` (a key of :data:`TABLES`), in order.
 
-    Raises :class:`ExportError` for an unknown table, :class:`TableNotBuilt` for one not built.
+    Raises :class:`ExportError` for an unknown table.
     """
     spec = _spec(table)
     with conn.cursor() as cur:
@@ -190,8 +194,8 @@ def check_request(
     table: str, fmt: str, first: date, last: date, out: Path | IO[str] | None
 ) -> None:
     """Raise :class:`ExportError` (one line) when the arguments cannot give an export:
-    unknown format or table, ``mentions`` (:class:`TableNotBuilt`), a reversed range, Parquet
-    without a file path. Needs no database."""
+    unknown format or table, a reversed range, Parquet without a file
+    path. Needs no database."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r} (choose {', '.join(FORMATS)})")
     _spec(table)
@@ -281,15 +285,8 @@ def export_day_partition(
 
 def _spec(table: str) -> TableSpec:
     if table not in TABLES:
-        built = [name for name, spec in TABLES.items() if spec is not None]
-        raise ExportError(f"unknown table {table!r} (choose {', '.join(built)})")
-    spec = TABLES[table]
-    if spec is None:
-        raise TableNotBuilt(
-            f"the {table} table does not exist yet (watchlists and mentions are not built); "
-            f"export one of {', '.join(t for t, s in TABLES.items() if s)}"
-        )
-    return spec
+        raise ExportError(f"unknown table {table!r} (choose {', '.join(TABLES)})")
+    return TABLES[table]
 
 
 def _check_sources(conn, sources: Sequence[str]) -> None:

@@ -72,6 +72,13 @@ class Article(TypedDict):
     encoding_repaired: bool  # the declared charset did not fit the bytes
     warnings: list[str]  # what the parser noticed, in order, without repeats
     parser_version: str  # :data:`mediamon.parse.PARSER_VERSION`
+    # provenance of the remaining fields (None where the field is None)
+    body_source: str | None  # profile, jsonld, microdata, trafilatura, paragraphs
+    section_source: str | None  # profile, jsonld, meta
+    modified_source: str | None  # jsonld, meta, microdata, epoch
+    language_source: str | None  # declared (the page's declaration stands) or text
+    paywalled: bool  # the page declares or marks its text withheld (parse.article.paywall)
+    paywall_evidence: list[str]  # what was seen ("jsonld: isAccessibleForFree=False", ...)
     fetched_at: NotRequired[datetime]  # UTC; set by the parse stage from the exchange
 
 

@@ -8,7 +8,9 @@ store), :func:`snapshot` (the articles those days hold now, written to a JSON fi
 capture: the fetch stage is never called, so no request leaves the machine), then
 :func:`diff_report`, which compares the articles with the snapshot field by field and writes
 one ``reparse_diffs`` row per source and field, e.g. "published_at changed on 12 of 340
-articles" (:func:`format_report` prints them as a table).
+articles" (:func:`format_report` prints them as a table). The watchlist's mentions of the
+re-parsed source-days are counted again (:func:`mediamon.mentions.evaluate_source_days`, no
+alerts: the DAG's ``mentions`` task, and :func:`reparse_range` before its report).
 
 An article belongs to the range when a fetch of its URL by its source falls on a day of it.
 Values are compared as PostgreSQL returns them (timestamps as instants, arrays as lists).
@@ -36,7 +38,10 @@ from mediamon.window import MAX_DAYS, DayRangeError, day_range
 log = logging.getLogger(__name__)
 # not the parser's output: identity, and the fetch times that only grow or shrink
 # search_tsv is generated from title and body (migration 0008): a change shows in those
-NOT_COMPARED = ("id", "canonical_url", "source_id", "first_seen", "last_seen", "search_tsv")
+NOT_COMPARED = (
+    "id", "canonical_url", "source_id", "first_seen", "last_seen", "search_tsv",
+    "taken_down_at", "taken_down_status",
+)  # fmt: skip
 ARTICLES_IN_RANGE = """
     select a.* from articles a
     where a.source_id = any(%(sources)s) and exists (
@@ -230,6 +235,20 @@ def format_report(rows: list[dict], *, every_field: bool = False) -> str:
     return format_table(shown, COLUMNS)
 
 
+def _mentions(conn, planned: list[dict], failed: list[tuple[str, str, str]]) -> None:
+    """The watchlist evaluated again on the re-parsed source-days (no alerts); a failure (a
+    malformed watchlist) is logged and kept in ``failed`` as ``("*", "mentions", error)``."""
+    from mediamon.mentions import evaluate_source_days
+
+    try:
+        evaluate_source_days(conn, planned)
+    except Exception as exc:  # the re-parsed rows are loaded; the mentions can be run again
+        log.exception("watchlist mentions not evaluated")
+        if not conn.closed:
+            conn.rollback()
+        failed.append(("*", "mentions", f"{type(exc).__name__}: {exc}"))
+
+
 @dataclass(frozen=True)
 class RangeResult:
     """What :func:`reparse_range` did: the ``planned`` source-days (``{"source_id", "day"}``),
@@ -289,6 +308,7 @@ def reparse_range(
                 outcomes.append(Outcome(item["source_id"], day, "failed", error))
             if progress:
                 progress(outcomes[-1], len(planned))
+        _mentions(conn, planned, failed)
         report = diff_report(conn, before, first, last, sources, key)
     finally:
         conn.close()

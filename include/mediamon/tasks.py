@@ -213,6 +213,27 @@ def stopped_lists(planned: list[dict]) -> list[dict]:
     return [s.as_dict() for s in stopped]
 
 
+def mentions(planned: list[dict]) -> dict:
+    """Evaluate the watchlist on the run's day for the planned sources and alert each new
+    spike (:func:`mediamon.mentions.evaluate_day`); returns its summary.
+
+    A malformed watchlist raises AirflowFailException (no retry: the same file fails again),
+    one line per problem.
+    """
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from mediamon.config.watchlist import WatchlistError
+    from mediamon.mentions import evaluate_day
+
+    if not planned:
+        return {}
+    try:
+        with closing(connect()) as conn:
+            return evaluate_day(conn, planned[0]["day"], [p["source_id"] for p in planned])
+    except WatchlistError as exc:
+        raise AirflowFailException(str(exc)) from exc
+
+
 def _data_docs_index() -> None:
     """Rebuild the Data Docs index once per run (the validate tasks render their pages only).
 
@@ -300,6 +321,23 @@ def reparse(source_id: str, day: str) -> dict:
 
     with closing(connect()) as conn, _gate_not_retried():
         return rp.reparse_source_day(source_id, day, conn)
+
+
+def reparse_mentions(planned: dict) -> int:
+    """The watchlist evaluated again on every re-parsed source-day, without alerts (see
+    :func:`mediamon.mentions.evaluate_source_days`); returns the mention rows written."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from mediamon.config.watchlist import WatchlistError
+    from mediamon.mentions import evaluate_source_days
+
+    if not planned:
+        raise AirflowFailException("nothing was planned: see the migrate and plan tasks")
+    try:
+        with closing(connect()) as conn:
+            return evaluate_source_days(conn, planned["source_days"])
+    except WatchlistError as exc:
+        raise AirflowFailException(str(exc)) from exc
 
 
 def reparse_report(planned: dict) -> list[dict]:

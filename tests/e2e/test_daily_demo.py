@@ -18,6 +18,9 @@ RECORDED = datetime(2024, 9, 8, 14, 0, tzinfo=UTC)  # urls.tsv fetched_at
 FUTURE_ITEM = "https://exclusive.kz.example/news/2024/09/08/almatyda-kuzgi-zharmenke-bastaldy.html"
 
 
+SITE = "https://exclusive.kz.example"
+
+
 def test_demo_day_loads_exact_rows_and_is_idempotent(airflow_db, warehouse, db, replay):
     replay(DEMO)
     assert run_daily(DAY) == "success"
@@ -109,6 +112,14 @@ def test_demo_day_loads_exact_rows_and_is_idempotent(airflow_db, warehouse, db, 
         "fetched": fetched, "loaded": fetched - missing - 1, "quarantined": 1,
         "refused": missing, "refused_reasons": {"HTTP 404": missing},
     }  # fmt: skip
+    with db.cursor() as cur:  # the packaged watchlist's terms in the day's items
+        cur.execute("select term_id, place, url, count from mentions order by 1, 2, 3")
+        assert cur.fetchall() == [  # Астаны in a lead, В Астане in a title
+            ("astana", "lead", f"{SITE}/news/2024/09/08/v-karagande-projdet-festival-ulichnogo-"
+             "teatra.html", 1),
+            ("astana", "title", f"{SITE}/news/2024/09/08/v-astane-izmenyatsya-skhemy-trekh-"
+             "avtobusnykh-marshrutov.html", 1),
+        ]  # fmt: skip
     db.rollback()
 
     before = snapshot(db)

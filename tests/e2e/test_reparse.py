@@ -136,7 +136,9 @@ def test_reparse_cli_reads_the_raw_store_only_and_reports_the_changes(
             "update articles set title = 'Старый заголовок' where canonical_url = "
             "(select min(canonical_url) from articles)"
         )
+        cur.execute("delete from mentions")  # counted again by the re-parse
     db.commit()
+    assert len(current["mentions"]) == 2  # the packaged watchlist's Astana, twice
     assert main(["reparse", *DAY, "--source", "exclusive_demo"]) == 0
     out = capsys.readouterr().out.splitlines()
     table = [line.split() for line in out if line.startswith(("source_id", "exclusive_demo"))]

@@ -16,7 +16,6 @@ import pytest
 from mediamon.cli import main
 from mediamon.export import (
     ExportError,
-    TableNotBuilt,
     arrow_type,
     columns,
     export_day_partition,
@@ -317,11 +316,8 @@ def test_the_command_streams_csv_to_stdout_and_parquet_to_a_file(seeded, tmp_pat
         (["--format", "xml"], "unknown format 'xml' (choose csv, parquet, jsonl)"),
         (["--format", "csv", "--to", "2024-09-01"],
          "--to 2024-09-01 is before --from 2024-09-08"),
-        (["--format", "csv", "--table", "mentions"],
-         "the mentions table does not exist yet (watchlists and mentions are not built); "
-         "export one of articles, headlines, stories"),
         (["--format", "csv", "--table", "fetches"],
-         "unknown table 'fetches' (choose articles, headlines, stories)"),
+         "unknown table 'fetches' (choose articles, headlines, stories, mentions)"),
         (["--format", "parquet"], "parquet is binary: give a file with --out PATH"),
         (["--format", "csv", "--source", "nope"],
          "unknown source nope (the warehouse has: exclusive, tengri)"),
@@ -332,8 +328,3 @@ def test_the_command_refuses_in_one_line_with_exit_2(seeded, capsys, args, messa
     assert main(argv) == 2
     out, err = capsys.readouterr()
     assert (out, err) == ("", f"mediamon export: {message}\n")
-
-
-def test_mentions_is_a_table_not_built_yet():
-    with pytest.raises(TableNotBuilt):
-        export_table(None, "mentions", D8, D8, io.StringIO(), fmt="csv")

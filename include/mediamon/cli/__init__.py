@@ -24,7 +24,9 @@
     mediamon search "QUERY" [--from D1 --to D2 --source ID --language L --limit N]
                                                                    full-text search, ranked
     mediamon export --from D1 --to D2 --format csv|jsonl|parquet [--table T] [--out PATH]
-                                                                   articles, headlines, stories
+                                                                   articles, headlines, stories,
+                                                                   mentions
+    mediamon revisions URL [--diff A B]                            an article's versions, a diff
     mediamon sources check [--source ID]...                        validate the registry, a row
                                                                    per source (offline)
     mediamon sources check --live | --capture PATH [--source ID]...

@@ -1,4 +1,5 @@
-"""Commands on the warehouse: ``db``, ``summary``, ``coverage``, ``search``, ``export``."""
+"""Commands on the warehouse: ``db``, ``summary``, ``coverage``, ``search``, ``export``,
+``revisions``."""
 
 from __future__ import annotations
 
@@ -42,9 +43,19 @@ def add_commands(sub) -> None:
     export.add_argument("--to", dest="last", required=True, type=local_day)
     export.add_argument("--source", dest="sources", action="append", default=[], help="repeatable")
     export.add_argument("--format", dest="fmt", required=True, help="csv, parquet or jsonl")
-    export.add_argument("--table", default="articles", help="articles, headlines, stories")
+    export.add_argument(
+        "--table", default="articles", help="articles, headlines, stories, mentions"
+    )
     export.add_argument("--out", type=Path, help="a file (default stdout; parquet needs one)")
     export.set_defaults(func=cmd_export)
+
+    revs = sub.add_parser("revisions", help="an article's versions and the diff between two")
+    revs.add_argument("url", help="the article's URL or canonical URL")
+    revs.add_argument(
+        "--diff", nargs=2, type=int, metavar=("A", "B"),
+        help="diff versions A and B (default: the last two)",
+    )  # fmt: skip
+    revs.set_defaults(func=cmd_revisions)
     db = sub.add_parser("db", help="the warehouse").add_subparsers(required=True)
     db.add_parser("uri", help="print the warehouse URI").set_defaults(func=cmd_db_uri)
     db.add_parser("upgrade", help="apply migrations").set_defaults(func=cmd_db_upgrade)
@@ -113,6 +124,27 @@ def cmd_search(args) -> int:
     finally:
         conn.close()
     print(format_hits(hits))
+
+
+def cmd_revisions(args) -> int:
+    """:func:`mediamon.revisions.format_history` of the article at ``url``; exit 1 when the
+    warehouse has no such article, 2 for a version number it does not have."""
+    from mediamon.revisions import article_history, format_history
+
+    conn = connect(migrated(warehouse_url()))
+    try:
+        history = article_history(conn, args.url)
+    finally:
+        conn.close()
+    if history is None:
+        print(f"mediamon revisions: no article at {args.url}", file=sys.stderr)
+        return 1
+    try:
+        print(format_history(history, tuple(args.diff) if args.diff else None))
+    except ValueError as exc:
+        print(f"mediamon revisions: {exc}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def cmd_export(args) -> int:

@@ -18,6 +18,8 @@ Settings come from environment variables (all optional):
   ``host:port`` on that port only.
 - ``MEDIAMON_MIN_DELAY``: seconds between two requests to one host (live mode default 1.0;
   replay mode default 0).
+- ``MEDIAMON_WATCHLIST``: path of the watchlist (YAML): the terms whose mentions are counted
+  and alerted. Default: the packaged ``watchlist.yaml`` (:mod:`mediamon.config.watchlist`).
 
 The registry (``sources.yaml``) is validated on load against the schema of
 :mod:`mediamon.config.schema`: unknown keys, wrong types, unknown zones and CSS selectors

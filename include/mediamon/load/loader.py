@@ -10,7 +10,10 @@ idempotency contract:
 - ``fetches``: replaced for (source, day) (the day's capture is one file, rewritten by a
   refetch), then by (warc_path, warc_offset): the same raw record is the same exchange.
 - ``articles``: by canonical URL; ``first_seen``/``last_seen`` take LEAST/GREATEST of the fetch
-  times, so loading a day twice converges.
+  times, so loading a day twice converges; the other columns are the latest fetch's.
+- ``article_revisions``: by (article, content hash), with the day's fetches that saw each
+  version replaced for (source, day); ``articles.taken_down_at`` recomputed for the articles
+  the day fetched (:mod:`mediamon.load.revisions`).
 - ``headlines``: by (source, list, canonical URL) with first/last seen day LEAST/GREATEST;
   ``headline_revisions``: by (source, list, canonical URL, title), the same way. Headlines,
   their revisions and the day's sightings are all written from one staging table.
@@ -35,6 +38,7 @@ from psycopg2.extensions import connection as Connection
 from psycopg2.extras import Json, execute_values
 
 from mediamon.config import Source
+from mediamon.load.revisions import mark_takedowns, write_revisions
 from mediamon.records import Article, DqResult, Fetch, Headline, Quarantined
 
 
@@ -84,6 +88,8 @@ def load_batch(
             counts = {
                 "fetches": _fetches(cur, source, day, fetches),
                 "articles": write_articles(cur, source, articles),
+                "article_revisions": write_revisions(cur, source, day),
+                "takedowns_changed": mark_takedowns(cur, source, day),
             }
             counts["headlines"], counts["sightings"] = write_headlines(cur, source, day, headlines)
             counts["quarantine"] = _quarantine(cur, source, day, run_key, quarantine)
@@ -302,12 +308,19 @@ ARTICLE_COLUMNS = [
     "authors_source", "published_at", "published_day", "date_source", "modified_at", "section",
     "language", "body_text", "parser_version", "first_seen", "last_seen", "byline_kind",
     "published_at_reason", "dates_disagree", "published_at_alt", "published_at_alt_source",
-    "title_language", "encoding", "encoding_repaired", "parse_warnings",
+    "title_language", "encoding", "encoding_repaired", "parse_warnings", "body_source",
+    "section_source", "modified_source", "language_source", "paywalled", "paywall_evidence",
 ]  # fmt: skip
 
 
 def write_articles(cur, source: Source, rows: Iterable[Article]) -> int:
-    """Upsert articles by canonical URL (first/last seen LEAST/GREATEST); returns rows written."""
+    """Upsert articles by canonical URL; returns rows written.
+
+    first/last seen take LEAST/GREATEST of the fetch times; every other column takes the
+    values of the latest fetch (a load whose fetch is not older than ``last_seen``), so
+    loading or re-parsing an older day never rolls the current version back (the older
+    versions are kept in ``article_revisions``, :mod:`mediamon.load.revisions`). The rows
+    stay in the staging table ``stage_articles`` until the transaction ends."""
     zone = source.zone
     _stage(cur, "stage_articles", "articles", ARTICLE_COLUMNS)
     _copy(
@@ -325,35 +338,27 @@ def write_articles(cur, source: Source, rows: Iterable[Article]) -> int:
                 bool(r.get("dates_disagree")), r.get("published_at_alt"),
                 r.get("published_at_alt_source"), r.get("title_language"), r.get("encoding"),
                 bool(r.get("encoding_repaired")), list(r.get("warnings") or []),
+                r.get("body_source"), r.get("section_source"), r.get("modified_source"),
+                r.get("language_source"), bool(r.get("paywalled")),
+                list(r.get("paywall_evidence") or []),
             )
             for r in rows
         ),
     )  # fmt: skip
     columns = ", ".join(ARTICLE_COLUMNS)
+    latest = "excluded.last_seen >= a.last_seen"
+    updates = [
+        f"{c} = case when {latest} then excluded.{c} else a.{c} end"
+        for c in ARTICLE_COLUMNS
+        if c not in ("canonical_url", "first_seen", "last_seen")
+    ]
     cur.execute(
-        f"""
-        insert into articles as a ({columns})
-        select {columns} from {_latest_per_key("stage_articles", "canonical_url")}
-        order by first_seq
-        on conflict (canonical_url) do update set
-            byline_kind = excluded.byline_kind,
-            published_at_reason = excluded.published_at_reason,
-            dates_disagree = excluded.dates_disagree,
-            published_at_alt = excluded.published_at_alt,
-            published_at_alt_source = excluded.published_at_alt_source,
-            title_language = excluded.title_language, encoding = excluded.encoding,
-            encoding_repaired = excluded.encoding_repaired,
-            parse_warnings = excluded.parse_warnings,
-            url = excluded.url, source_id = excluded.source_id, title = excluded.title,
-            title_source = excluded.title_source, authors = excluded.authors,
-            authors_status = excluded.authors_status, authors_source = excluded.authors_source,
-            published_at = excluded.published_at, published_day = excluded.published_day,
-            date_source = excluded.date_source, modified_at = excluded.modified_at,
-            section = excluded.section, language = excluded.language,
-            body_text = excluded.body_text, parser_version = excluded.parser_version,
-            first_seen = least(a.first_seen, excluded.first_seen),
-            last_seen = greatest(a.last_seen, excluded.last_seen)
-        """
+        f"insert into articles as a ({columns}) "
+        f"select {columns} from {_latest_per_key('stage_articles', 'canonical_url')} "
+        "order by first_seq on conflict (canonical_url) do update set "
+        + ", ".join(updates)
+        + ", first_seen = least(a.first_seen, excluded.first_seen), "
+        "last_seen = greatest(a.last_seen, excluded.last_seen)"
     )
     return cur.rowcount
 

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from mediamon.monitor.checks import registry_checks
+from mediamon.monitor.mentions import mentions_chart, mentions_overview
 from mediamon.report import day_summary
 from mediamon.window import day_range
 
@@ -26,10 +27,15 @@ LATEST_HEADLINES = 10
 
 
 def overview(
-    conn, days: int = WINDOW_DAYS, end: date | None = None, sources: dict | None = None
+    conn,
+    days: int = WINDOW_DAYS,
+    end: date | None = None,
+    term: str | None = None,
+    sources: dict | None = None,
 ) -> dict[str, Any]:
     """What the page shows, for the ``days`` local days up to ``end`` (inclusive): 1 to
-    :data:`mediamon.window.MAX_DAYS` (:class:`mediamon.window.DayRangeError` otherwise).
+    :data:`mediamon.window.MAX_DAYS` (:class:`mediamon.window.DayRangeError` otherwise);
+    ``term``: the watchlist term whose mentions the page charts (default: the most mentioned).
 
     ``end`` defaults to the latest day with data: the latest day a source could reach
     (``source_day_coverage.reachable``), else the latest day with fetches (not today: a
@@ -45,8 +51,9 @@ def overview(
     "reasons": [{"source_id", "reason", "count"}], "drift": [{"source_id", "day", "check",
     "today", "baseline", "baseline_days"}], "headlines": [{"source_id", "list_id", "position",
     "title", "url"}] (the end day's first items per list), "quarantined": [{"source_id", "day",
-    "record_kind", "record_key", "title", "reasons"}] (latest first)}``. ``pass_rate`` is
-    passed/total expectations (0..1) or None when no check ran; counts are row counts.
+    "record_kind", "record_key", "title", "reasons"}] (latest first), "mentions": the
+    watchlist section (:func:`mediamon.monitor.mentions.mentions_overview`)}``. ``pass_rate``
+    is passed/total expectations (0..1) or None when no check ran; counts are row counts.
     ``"checks"``: the registry's sources, checked or not, with their last source check
     (:func:`mediamon.monitor.checks.registry_checks` over ``sources``, default the registry
     in force), shown even before any data.
@@ -64,7 +71,7 @@ def overview(
             conn.rollback()
             return {"days": [], "end": None, "latest": True, "sources": [], "reasons": [],
                     "drift": [], "headlines": [], "cut": [], "quarantined": [],
-                    "checks": checks}  # fmt: skip
+                    "mentions": mentions_overview(conn, [], term), "checks": checks}  # fmt: skip
         shown = day_range(end - timedelta(days=days - 1), end)
         window = {"start": shown[0], "end": end}
         day_list = [d.isoformat() for d in shown]
@@ -159,7 +166,8 @@ def overview(
     return {"days": day_list, "end": end.isoformat(), "latest": latest,
             "sources": list(sources.values()),
             "reasons": reasons, "drift": drift, "headlines": headlines, "cut": cut,
-            "quarantined": quarantined, "checks": checks}  # fmt: skip
+            "quarantined": quarantined, "checks": checks,
+            "mentions": mentions_overview(conn, day_list, term)}  # fmt: skip
 
 
 def volume_chart(data: dict[str, Any]) -> str:
@@ -196,27 +204,44 @@ def pass_rate_chart(data: dict[str, Any]) -> str:
     return chart.render(is_unicode=True)
 
 
-CHARTS = {"volume.svg": volume_chart, "pass_rate.svg": pass_rate_chart}
+CHARTS = {
+    "volume.svg": volume_chart,
+    "pass_rate.svg": pass_rate_chart,
+    "mentions.svg": mentions_chart,  # drawn in the watchlist section, for its term
+}
+PAGE_CHARTS = ("volume.svg", "pass_rate.svg")  # drawn at the top of the page
 
 
 def render_page(data: dict[str, Any], runs: list[dict], data_docs: str | None) -> str:
     """The page's HTML. ``data``: :func:`overview`'s answer; ``runs``: the latest successful
     runs per DAG (``{"dag_id", "run_id", "logical_date", "end_date"}``); ``data_docs``: the
     Data Docs link or None. The charts are ``<img src="chart/<name>?end=..&days=..">`` for
-    each name of :data:`CHARTS`, relative to the page and pinned to the page's window; links
-    move the window by its length (``?end=YYYY-MM-DD&days=N``, what the plugin's routes take).
+    each name of :data:`PAGE_CHARTS`, relative to the page and pinned to the page's window,
+    and the watchlist term's ``chart/mentions.svg`` (with ``&term=``); links move the window
+    by its length (``?end=YYYY-MM-DD&days=N``, what the plugin's routes take) or choose a term.
     Every value is escaped by Jinja2's autoescape.
     """
     from jinja2 import Environment, FileSystemLoader
 
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True)
-    charts = list(CHARTS) if data["days"] else []
+    charts = list(PAGE_CHARTS) if data["days"] else []
     links = {}
+    term = data["mentions"]["term"]
     if data["end"]:
         end, days = date.fromisoformat(data["end"]), len(data["days"])
         links = {
-            name: urlencode({"end": (end + timedelta(days=step)).isoformat(), "days": days})
+            name: urlencode(
+                {
+                    "end": (end + timedelta(days=step)).isoformat(),
+                    "days": days,
+                    **({"term": term} if term else {}),
+                }
+            )  # fmt: skip
             for name, step in (("this", 0), ("earlier", -days), ("later", days))
+        }
+        links["terms"] = {
+            t["id"]: urlencode({"end": data["end"], "days": days, "term": t["id"]})
+            for t in data["mentions"]["terms"]
         }
     return env.get_template("monitor.html").render(
         data=data,

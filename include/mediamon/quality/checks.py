@@ -24,7 +24,8 @@ Checks (the rule and why):
   name is 2 to :data:`MAX_AUTHOR_CHARS` characters; a byline is not a fragment of the title.
 - duplicate headlines: per source, list and local day, the same normalized title or the same
   canonical URL twice; the first in page order is kept, later ones are quarantined.
-- text: a title; an article body of at least :data:`MIN_BODY_CHARS` characters; no mojibake
+- text: a title; an article body of at least :data:`MIN_BODY_CHARS` characters (a paywalled
+  article's teaser excepted: ``paywalled`` with a non-empty body); no mojibake
   runs (UTF-8 read as Latin-1: "Ã©", "Ð¿", "Ñ\u0081") and no leaked template placeholders
   (``{{ ... }}``, ``{% ... %}``, ``@foreach``) in titles and bodies; the article's language is
   one of the source's languages.
@@ -404,7 +405,10 @@ def _article_frame(records: list[Article], source: Source) -> pd.DataFrame:
                 ),
                 "modified_epoch": _epoch(r.get("modified_at")),
                 "body_text": r.get("body_text") or None,
-                "body_chars": len(r.get("body_text") or ""),
+                # a paywalled page's teaser is its text: not checked for length (empty still is)
+                "body_chars": None
+                if r.get("paywalled") and r.get("body_text")
+                else len(r.get("body_text") or ""),
                 "language": r.get("language"),
             }
         )

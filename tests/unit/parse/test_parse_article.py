@@ -18,6 +18,7 @@ KEYS = {
     "encoding_repaired", "warnings",
 }  # fmt: skip
 PROVENANCE = {"body_source", "section_source", "modified_source", "language_source"}
+PAYWALL = {"paywalled", "paywall_evidence"}
 
 
 @pytest.fixture
@@ -85,7 +86,6 @@ def parse(make_source, fetched_at):
     def run(body: bytes, **kw):
         kw.setdefault("source", make_source())
         kw.setdefault("fetched_at", fetched_at)
-        kw.setdefault("with_provenance", True)
         return parse_article(body, URL, **kw)
 
     return run
@@ -94,8 +94,8 @@ def parse(make_source, fetched_at):
 def test_record_has_exactly_the_interface_keys(parse):
     html = page(body=f"<h1>Госслужба отвечает на критику</h1>{PARAGRAPHS}")
     rec = parse(html)
-    assert set(rec) == KEYS | PROVENANCE  # the fixture asks for provenance
-    assert set(parse(html, with_provenance=False)) == KEYS
+    assert set(rec) == KEYS | PROVENANCE | PAYWALL
+    assert rec["paywalled"] is False and rec["paywall_evidence"] == []
     assert rec["parser_version"] == PARSER_VERSION
     assert rec["source_id"] == "exclusive"
     assert rec["url"] == URL

@@ -68,6 +68,7 @@ from mediamon.parse.article.body import find_body
 from mediamon.parse.article.byline import find_authors
 from mediamon.parse.article.dates import find_modified, find_published
 from mediamon.parse.article.page import Page, find_canonical, find_section
+from mediamon.parse.article.paywall import find_paywall, strip_paywall_markup
 from mediamon.parse.article.title import find_title
 from mediamon.parse.decode import decode_page
 from mediamon.parse.version import PARSER_VERSION
@@ -111,7 +112,6 @@ def parse_article(
     source: Any,
     fetched_at: datetime,
     content_type: str | None = None,
-    with_provenance: bool = False,
 ) -> dict:
     """Parse one fetched article page into a record dict.
 
@@ -154,12 +154,14 @@ def parse_article(
       text, a teaser), else trafilatura, else the page's ``<p>`` outside chrome; a first
       paragraph equal to the title is dropped.
 
-    With ``with_provenance`` the record also holds the rule behind the remaining fields:
-    ``modified_source`` (jsonld, meta, microdata, epoch), ``section_source`` (profile, jsonld,
-    meta), ``language_source`` ("declared": the page's declaration stands; "text": the text
-    decided) and ``body_source`` (profile, jsonld, microdata, trafilatura, paragraphs); None
-    where the field is None. (Off by default: the warehouse's ``articles`` and
-    :class:`mediamon.records.Article` do not hold them yet.)
+    - provenance, the rule behind the remaining fields: ``modified_source`` (jsonld, meta,
+      microdata, epoch), ``section_source`` (profile, jsonld, meta), ``language_source``
+      ("declared": the page's declaration stands; "text": the text decided) and
+      ``body_source`` (profile, jsonld, microdata, trafilatura, paragraphs); None where the
+      field is None.
+    - ``paywalled`` (bool) and ``paywall_evidence`` (list[str], what was seen: JSON-LD
+      ``isAccessibleForFree``, ``article:content_tier``, paywall plugins' markup, a teaser
+      body; :func:`~mediamon.parse.article.paywall.find_paywall`).
 
     Bylines found in the page markup (microdata, byline_pattern, trafilatura) are kept only
     when printed outside site chrome and outside headline-list items (a "related articles"
@@ -186,6 +188,7 @@ def parse_article(
     dates = find_published(page)
     if dates["published_at"] is None:
         page.warnings.append(f"no publication date: {dates['published_at_reason']}")
+    paywall_markup = strip_paywall_markup(page)  # a plugin's "subscribe" box is not the text
     body_text, body_source = find_body(page, title)
     if not body_text:
         page.warnings.append("no article text found")
@@ -193,6 +196,7 @@ def parse_article(
     modified_at, modified_source = find_modified(page)
     section, section_source = find_section(page)
     language, language_source = _language(page, body_text, title)
+    paywalled, paywall_evidence = find_paywall(page, body_text, paywall_markup)
     record = {
         "url": url,
         "canonical_url": find_canonical(page),
@@ -213,14 +217,13 @@ def parse_article(
         "encoding_repaired": decoded.repaired,
         "warnings": page.warnings,
         "parser_version": PARSER_VERSION,
+        "modified_source": modified_source,
+        "section_source": section_source,
+        "language_source": language_source,
+        "body_source": body_source,
+        "paywalled": paywalled,
+        "paywall_evidence": paywall_evidence,
     }
-    if with_provenance:
-        record.update(
-            modified_source=modified_source,
-            section_source=section_source,
-            language_source=language_source,
-            body_source=body_source,
-        )
     stripped = []
     for key, value in record.items():
         record[key], found = strip_nul(value) if key != "warnings" else (value, 0)

@@ -1,0 +1,134 @@
+"""Article versions and takedowns, written in the load's transaction after the articles.
+
+Every distinct (title, body) an article is seen with is one ``article_revisions`` row, keyed
+by (canonical URL, ``content_hash``: SHA-256 of title, a newline and body), and every fetch
+that saw it one ``article_revision_fetches`` row (version, local day, fetch time). A stealth edit
+is a second revision; a story edited back is one revision seen before and after the other.
+
+Loading a source-day replaces that day's fetch rows (so a reload adds nothing, and a
+re-parse that reads a page differently moves the day's fetch to the new reading), drops the
+revisions no fetch supports any more, and recomputes first/last day and fetch time from the
+fetch rows. Versions are ordered by their first fetch and the current one is the one the
+latest fetch saw, never by load order: re-parsing an old day cannot make an old version look
+new (``articles`` keeps the latest fetch's values the same way,
+:func:`mediamon.load.loader.write_articles`).
+
+A takedown is an article page answering 404 or 410 after its latest successful fetch:
+``articles.taken_down_at`` (the first such answer) and ``taken_down_status``, recomputed for
+the articles the loaded day fetched (by URL or canonical URL) or loaded, so a page that comes
+back clears them and days loaded in any order converge.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from mediamon.config import Source
+
+TAKEDOWN_STATUSES = (404, 410)
+
+
+def _content_hash(title: str, body: str) -> str:
+    """SQL of a version's ``content_hash`` over the columns ``title`` and ``body``: hex
+    SHA-256 of title, a newline and body (NULL read as "")."""
+    return (
+        f"encode(sha256(convert_to(coalesce({title}, '') || chr(10) || coalesce({body}, ''), "
+        "'UTF8')), 'hex')"
+    )
+
+
+def write_revisions(cur, source: Source, day: date) -> int:
+    """Record the versions the loaded articles (the staging table ``stage_articles`` of
+    :func:`mediamon.load.loader.write_articles`, same transaction) show on local ``day``;
+    returns the number of the day's fetch rows written (one per article loaded)."""
+    params = {"source": source.id, "day": day}
+    cur.execute(
+        "create temp table stage_revisions_touched on commit drop as "
+        "with gone as (delete from article_revision_fetches where source_id = %(source)s "
+        "and day = %(day)s returning canonical_url, content_hash) select distinct * from gone",
+        params,
+    )
+    cur.execute(
+        f"""
+        create temp table stage_revisions on commit drop as
+        select canonical_url, coalesce(title, '') as title, body_text, parser_version, url,
+            last_seen as fetched_at, {_content_hash("title", "body_text")} as content_hash
+        from (select distinct on (canonical_url) * from stage_articles
+              order by canonical_url, seq desc) latest
+        """
+    )
+    cur.execute(
+        """
+        insert into article_revisions (canonical_url, content_hash, source_id, title,
+            body_text, parser_version, first_seen_day, last_seen_day, first_fetched_at,
+            last_fetched_at)
+        select canonical_url, content_hash, %(source)s, title, body_text, parser_version,
+            %(day)s, %(day)s, fetched_at, fetched_at
+        from stage_revisions order by canonical_url
+        on conflict (canonical_url, content_hash) do nothing
+        """,
+        params,
+    )
+    cur.execute(
+        """
+        insert into article_revision_fetches (canonical_url, content_hash, source_id, day,
+            fetched_at, url)
+        select canonical_url, content_hash, %(source)s, %(day)s, fetched_at, url
+        from stage_revisions on conflict do nothing
+        """,
+        params,
+    )
+    written = cur.rowcount
+    cur.execute(
+        """
+        insert into stage_revisions_touched select canonical_url, content_hash
+            from stage_revisions;
+        delete from article_revisions v using stage_revisions_touched t
+        where (v.canonical_url, v.content_hash) = (t.canonical_url, t.content_hash)
+            and not exists (select 1 from article_revision_fetches f
+                where (f.canonical_url, f.content_hash) = (v.canonical_url, v.content_hash));
+        update article_revisions v set first_seen_day = seen.first_day,
+            last_seen_day = seen.last_day, first_fetched_at = seen.first_at,
+            last_fetched_at = seen.last_at
+        from (select f.canonical_url, f.content_hash, min(day) as first_day,
+                     max(day) as last_day, min(fetched_at) as first_at,
+                     max(fetched_at) as last_at
+              from article_revision_fetches f join (select distinct * from
+                  stage_revisions_touched) t using (canonical_url, content_hash)
+              group by f.canonical_url, f.content_hash) seen
+        where (v.canonical_url, v.content_hash) = (seen.canonical_url, seen.content_hash)
+        """
+    )
+    return written
+
+
+def mark_takedowns(cur, source: Source, day: date) -> int:
+    """Recompute ``taken_down_at`` / ``taken_down_status`` of the source's articles that local
+    ``day`` fetched or loaded, writing only those that change; returns how many changed."""
+    cur.execute(
+        """
+        with fetched as (
+            select url from fetches
+            where source_id = %(source)s and day = %(day)s and kind = 'article'
+        ), touched as (
+            select a.canonical_url from articles a join fetched f on a.url = f.url
+            union select a.canonical_url from articles a join fetched f on a.canonical_url = f.url
+            union select canonical_url from stage_articles
+        ), computed as (
+            select a.canonical_url, gone.fetched_at, gone.status
+            from articles a join touched t using (canonical_url)
+            left join lateral (
+                select f.fetched_at, f.status from fetches f
+                where f.kind = 'article' and f.url in (a.url, a.canonical_url)
+                    and f.status = any(%(statuses)s) and f.fetched_at > a.last_seen
+                order by f.fetched_at limit 1) gone on true
+            where a.source_id = %(source)s
+        )
+        update articles a set taken_down_at = c.fetched_at, taken_down_status = c.status
+        from computed c
+        where a.canonical_url = c.canonical_url
+            and (a.taken_down_at, a.taken_down_status) is distinct from (c.fetched_at, c.status)
+        """,
+        {"source": source.id, "day": day, "statuses": list(TAKEDOWN_STATUSES)},
+    )
+    return cur.rowcount
