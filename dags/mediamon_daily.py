@@ -12,10 +12,11 @@ Then, side by side, `cluster_stories` groups the day's headlines of all sources 
 `export_partitions` writes the day's Parquet partitions for notebooks and data lakes
 (`day=YYYY-MM-DD/source=ID/articles.parquet`, `headlines.parquet` under `MEDIAMON_EXPORT_DIR`,
 default `var/exports`; a rerun rewrites them; skipped when `MEDIAMON_EXPORT_DIR=off`),
-`summarize` logs the per-source summary and fails the run if a source did not load, and
-`mentions` counts the watchlist's terms (`MEDIAMON_WATCHLIST`) in the day's articles and
-headlines (table `mentions`) and alerts a term whose daily count rises above its trailing
-14-day baseline (once per day and term).
+`stopped_lists` alerts on lists that stopped yielding, `summarize` logs the per-source
+summary and fails the run if a source did not load, and `mentions` counts the watchlist's
+terms (`MEDIAMON_WATCHLIST`) in the day's articles and headlines (table `mentions`) and
+alerts a term whose daily count rises above its trailing 14-day baseline (once per day and
+term).
 
 One run covers one local day [00:00, 24:00): the data interval of the run, for scheduled
 runs, backfills and manual runs with a logical date alike (a manual run for 2024-09-08 shows
@@ -30,9 +31,10 @@ source, the local day and the rows loaded per table in its extra: `mediamon_stor
 scheduled on it (data-aware). The monitoring page (menu "mediamon", or `/mediamon/`) shows
 volumes, DQ pass rates, quarantine and drift per source and day.
 
-Data-quality drift (a source's bylines, dates or volume falling against its trailing 14 days)
-and failed tasks raise alerts: logged, and sent to the webhook of the connection
-`mediamon_alerts` when it exists.
+Data-quality drift (a source's bylines, dates or volume falling against its trailing 14 days),
+`stopped_lists` (a feed, listing or sitemap that yielded on its trailing 7 days and yields
+nothing today: a site redesign) and failed tasks raise alerts: logged, and sent to the
+webhook of the connection `mediamon_alerts` when it exists.
 
 In the grid, the mapped instances of the `source` group are named by their source id.
 
@@ -130,13 +132,19 @@ def mediamon_daily():
     def export_partitions(planned: list[dict]) -> dict:
         return tasks.export_partitions(planned)
 
+    # a feed or list that yielded on its trailing days and yields nothing today: an alert
+    @task(trigger_rule="all_done")
+    def stopped_lists(planned: list[dict]) -> list[dict]:
+        return tasks.stopped_lists(planned)
+
     sources = plan()
     migrate() >> sources
     loaded = per_source.expand_kwargs(sources)
-    # four leaves: the run is red when one fails (a source did not load, clustering broke,
-    # the watchlist is malformed, a partition could not be written)
+    # five leaves: the run is red when one fails (a source did not load, clustering broke,
+    # the watchlist is malformed, a partition could not be written); stopped_lists only alerts
     loaded >> cluster_stories(sources)
     loaded >> summarize(sources)
+    loaded >> stopped_lists(sources)
     loaded >> mentions(sources)
     loaded >> export_partitions(sources)  # Parquet for notebooks; skipped when turned off
 

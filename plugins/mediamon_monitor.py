@@ -1,7 +1,8 @@
 """mediamon's monitoring page inside Airflow: a FastAPI app mounted by the api-server.
 
 - ``/mediamon/``: the page (:mod:`mediamon.monitor`): per source and day volumes, DQ pass
-  rates, quarantine counts and top reasons, drift alarms, last successful runs, charts;
+  rates, quarantine counts and top reasons, drift alarms, last successful runs, charts, and
+  the registry's sources with their source checks (unchecked ones said so);
   every route takes ``?end=YYYY-MM-DD`` (the window's last local day; default the latest day
   a source could reach, else the latest with fetches) and ``?days=N`` (1 to 366, default 14);
 - ``/mediamon/chart/volume.svg``, ``/mediamon/chart/pass_rate.svg``: its charts;

@@ -187,6 +187,32 @@ def cluster_stories(planned: list[dict]) -> dict:
     return found
 
 
+def stopped_lists(planned: list[dict]) -> list[dict]:
+    """Alert, once per source, on the planned sources' feeds, listings and sitemaps that
+    yielded on their trailing days and yield nothing today (a site redesign:
+    :mod:`mediamon.quality.stopped_lists`); returns them as dicts. Never fails the run."""
+    from datetime import date
+
+    from mediamon.alerts import send_alert
+    from mediamon.quality.stopped_lists import describe
+    from mediamon.quality.stopped_lists import stopped_lists as find_stopped
+
+    if not planned:
+        return []
+    sources = load_sources()
+    lists = {
+        p["source_id"]: [x.id for x in (*s.feeds, *s.listings, *s.sitemaps)]
+        for p in planned
+        if (s := sources.get(p["source_id"]))
+    }
+    with closing(connect()) as conn:
+        stopped = find_stopped(conn, date.fromisoformat(planned[0]["day"]), lists)
+    for text in describe(stopped).values():
+        send_alert(text)
+    log.info("lists that stopped yielding on %s: %d", planned[0]["day"], len(stopped))
+    return [s.as_dict() for s in stopped]
+
+
 def mentions(planned: list[dict]) -> dict:
     """Evaluate the watchlist on the run's day for the planned sources and alert each new
     spike (:func:`mediamon.mentions.evaluate_day`); returns its summary.

@@ -197,6 +197,67 @@ def test_empty_warehouse_renders(db):
     assert "No data in the warehouse yet" in html
 
 
+def _registry(tmp_path):
+    """Three sources: one whose entry says ``checked: 2026-11-30``, two ``never``."""
+    import yaml
+    from mediamon.config import load_sources
+
+    entries = [
+        {"id": sid, "homepage": f"https://{sid}.example/", "languages": ["kk"],
+         "timezone": "Asia/Almaty", "feeds": [{"id": "rss", "url": f"https://{sid}.example/rss"}],
+         **extra}
+        for sid, extra in [("alpha", {"checked": "2026-11-30"}), ("beta", {}), ("gamma", {})]
+    ]  # fmt: skip
+    path = tmp_path / "sources.yaml"
+    path.write_text(yaml.safe_dump({"sources": entries}), encoding="utf-8")
+    return load_sources(path)
+
+
+def test_unchecked_sources_are_shown_as_such_with_their_last_check(db, tmp_path):
+    """Issue 15: a source no live check has passed for is "unchecked" on the page; a live pass
+    stored in source_checks makes it checked; the last check's verdict and reason show."""
+    from mediamon.sourcecheck import Outcome, SourceCheck, store_checks
+
+    _seed(db)
+    sources = _registry(tmp_path)
+    at = datetime(2026, 12, 2, 8, 30, tzinfo=UTC)
+    ok = [Outcome("feed:rss", True, 12), Outcome("article", True, 1)]
+    bad = [Outcome("feed:rss", False, reason=EVIL), Outcome("article", False, reason="no link")]
+    store_checks(db, [
+        SourceCheck("beta", "live", at, ok),  # passed live: checked since the 2nd
+        SourceCheck("gamma", "live", at, bad),  # failed live: still unchecked
+        SourceCheck("gamma", "offline", at.replace(hour=9), ok),  # offline: never "checked"
+    ])  # fmt: skip
+    checks = overview(db, days=3, sources=sources)["checks"]
+    assert checks["unchecked"] == 1 and checks["error"] is None
+    alpha, beta, gamma = checks["sources"]
+    assert (alpha["checked"], alpha["last"]) == ("2026-11-30", None)
+    assert beta["checked"] == "2026-12-02"
+    assert beta["last"] == {"checked_at": "2026-12-02 08:30 UTC", "mode": "live",
+                            "verdict": "pass", "reason": ""}  # fmt: skip
+    assert gamma["checked"] is None
+    assert (gamma["last"]["mode"], gamma["last"]["verdict"]) == ("offline", "pass")
+
+    html = render_page(overview(db, days=3, sources=sources), [], None)
+    assert "1 of 3 sources of the registry unchecked" in html
+    row = re.search(r'<tr data-source="gamma">(.*?)</tr>', html, re.S).group(1)
+    assert '<span class="bad">unchecked</span>' in row and "2026-12-02 09:30 UTC (offline)" in row
+    row = re.search(r'<tr data-source="alpha">(.*?)</tr>', html, re.S).group(1)
+    assert 'data-field="checked">2026-11-30<' in row and 'class="muted">never<' in row
+    # the newest check of gamma passed, so the failed one's scraped reason is not shown;
+    # a failing newest check shows its reason, escaped
+    store_checks(db, [SourceCheck("gamma", "live", at.replace(hour=10), bad)])
+    html = render_page(overview(db, days=3, sources=sources), [], None)
+    row = re.search(r'<tr data-source="gamma">(.*?)</tr>', html, re.S).group(1)
+    assert ">fail<" in row and "feed:rss: &lt;script&gt;" in row and "<script>" not in row
+
+
+def test_a_fresh_install_lists_every_source_unchecked(db, tmp_path):
+    html = render_page(overview(db, sources=_registry(tmp_path)), [], None)
+    assert "No data in the warehouse yet" in html
+    assert html.count('<span class="bad">unchecked</span>') == 2
+
+
 class _Text(HTMLParser):
     """Visible text and element names of a page (what a browser would build)."""
 

@@ -22,8 +22,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
                 "mediamon.window", "mediamon.redact", "mediamon.alerts", "mediamon.inflate")),
     ("stages", ("mediamon.fetch", "mediamon.parse", "mediamon.quality", "mediamon.load")),
     ("use", ("mediamon.search", "mediamon.export", "mediamon.report", "mediamon.mentions",
-             "mediamon.spikes", "mediamon.onboard",
-             "mediamon.revisions")),
+             "mediamon.spikes", "mediamon.onboard", "mediamon.revisions",
+             "mediamon.sourcecheck")),
     ("run", ("mediamon.batches", "mediamon.pipeline", "mediamon.tasks", "mediamon.backfill",
              "mediamon.reparse", "mediamon.assets", "mediamon.timetable")),
     # the developer's machine: `make up`, the dag.test() runner, synthetic captures

@@ -29,6 +29,9 @@
     mediamon revisions URL [--diff A B]                            an article's versions, a diff
     mediamon sources check [--source ID]...                        validate the registry, a row
                                                                    per source (offline)
+    mediamon sources check --live | --capture PATH [--source ID]...
+                             fetch each source's lists and a sample article, a row per source,
+                             stored in source_checks (exit 1 unless every source passed)
     mediamon sources add URL [--capture PATH] [--registry FILE] [--id ID] [--dry-run]
                                    an outlet's feeds, sitemaps, headline lists, languages and
                                    zone found from its homepage, written as a registry entry

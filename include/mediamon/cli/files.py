@@ -1,5 +1,6 @@
 """Commands on files: ``parse-article``/``parse-feed``/``parse-listing`` (one saved page as
-JSON), ``capture build|serve|synth``, and ``sources check`` (the registry, offline)."""
+JSON), ``capture build|serve|synth``, and ``sources check`` (the registry, offline; fetching
+with ``--live``/``--capture``: :mod:`mediamon.cli.checks`)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from mediamon.cli import onboard
+from mediamon.cli import checks, onboard
 from mediamon.cli.common import known_sources
 from mediamon.cli.usage import count, existing_path, local_day
 from mediamon.config import load_sources, registry_path
@@ -70,6 +71,7 @@ def add_commands(sub) -> None:
     check.add_argument(
         "--source", dest="sources", action="append", default=[], help="source id (repeatable)"
     )
+    checks.add_arguments(check)  # --live | --capture: fetch and check (cli/checks.py)
     check.set_defaults(func=cmd_sources_check)
     onboard.add_command(sources)
 
@@ -77,7 +79,10 @@ def add_commands(sub) -> None:
 def cmd_sources_check(args) -> int:
     """One row per source of the registry in force: id, languages, zone, how many feeds,
     listings and sitemaps, and when a live check last passed. Offline: the registry is
-    validated (exit 2 with one line per problem), nothing is fetched."""
+    validated (exit 2 with one line per problem), nothing is fetched. With ``--live`` or
+    ``--capture``: :func:`mediamon.cli.checks.cmd_check_sources`."""
+    if checks.wanted(args):
+        return checks.cmd_check_sources(args)
     path = registry_path()
     sources = load_sources(path)
     wanted = known_sources(args.sources)

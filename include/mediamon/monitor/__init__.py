@@ -4,7 +4,8 @@
 :func:`render_page` turns them into one HTML page through a Jinja2 template that escapes every
 value (titles and reasons come from scraped pages); :data:`CHARTS` are server-rendered SVG
 charts (pygal) that the page shows as images (an SVG loaded by ``<img>`` runs no script).
-Read-only: nothing here writes.
+The registry's sources and whether a live check ever passed for them come from
+:mod:`mediamon.monitor.checks`. Read-only: nothing here writes.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from mediamon.monitor.checks import registry_checks
 from mediamon.monitor.mentions import mentions_chart, mentions_overview
 from mediamon.report import day_summary
 from mediamon.window import day_range
@@ -25,7 +27,11 @@ LATEST_HEADLINES = 10
 
 
 def overview(
-    conn, days: int = WINDOW_DAYS, end: date | None = None, term: str | None = None
+    conn,
+    days: int = WINDOW_DAYS,
+    end: date | None = None,
+    term: str | None = None,
+    sources: dict | None = None,
 ) -> dict[str, Any]:
     """What the page shows, for the ``days`` local days up to ``end`` (inclusive): 1 to
     :data:`mediamon.window.MAX_DAYS` (:class:`mediamon.window.DayRangeError` otherwise);
@@ -48,7 +54,11 @@ def overview(
     "record_kind", "record_key", "title", "reasons"}] (latest first), "mentions": the
     watchlist section (:func:`mediamon.monitor.mentions.mentions_overview`)}``. ``pass_rate``
     is passed/total expectations (0..1) or None when no check ran; counts are row counts.
+    ``"checks"``: the registry's sources, checked or not, with their last source check
+    (:func:`mediamon.monitor.checks.registry_checks` over ``sources``, default the registry
+    in force), shown even before any data.
     """
+    checks = registry_checks(conn, sources)
     latest = end is None
     with conn.cursor() as cur:
         if end is None:
@@ -61,7 +71,7 @@ def overview(
             conn.rollback()
             return {"days": [], "end": None, "latest": True, "sources": [], "reasons": [],
                     "drift": [], "headlines": [], "cut": [], "quarantined": [],
-                    "mentions": mentions_overview(conn, [], term)}  # fmt: skip
+                    "mentions": mentions_overview(conn, [], term), "checks": checks}  # fmt: skip
         shown = day_range(end - timedelta(days=days - 1), end)
         window = {"start": shown[0], "end": end}
         day_list = [d.isoformat() for d in shown]
@@ -156,7 +166,7 @@ def overview(
     return {"days": day_list, "end": end.isoformat(), "latest": latest,
             "sources": list(sources.values()),
             "reasons": reasons, "drift": drift, "headlines": headlines, "cut": cut,
-            "quarantined": quarantined,
+            "quarantined": quarantined, "checks": checks,
             "mentions": mentions_overview(conn, day_list, term)}  # fmt: skip
 
 

@@ -7,7 +7,9 @@ One YAML file per outlet in ``site_profiles/``, keyed by host::
     article: {title: "...", byline: "...", date: "...", body: "...", section: "..."}
 
 A registry entry's own ``article:`` selectors win over the packaged profile; the profile is
-used when the entry has none. Rules are per host, never per page.
+used when the entry has none. Rules are per host, never per page. A profile is packaged only
+for an outlet a real saved page proves (nur.kz); a fictional site's selectors (the demo's
+``exclusive.kz.example``) belong in its own registry's ``article:``, never here.
 """
 
 from __future__ import annotations

@@ -442,13 +442,37 @@ EXCLUSIVE_LIKE = """<html lang="ru"><head><meta charset="utf-8">
 </body></html>"""
 
 
-def test_exclusive_profile_by_host_when_the_registry_has_no_selectors():
+def test_packaged_profiles_are_only_outlets_a_real_page_proves():
+    """Only nur.kz has a packaged profile (a saved real page proves its markup); the demo's
+    selectors belong to the fictional demo's registry, never to the real exclusive.kz."""
+    from mediamon.parse.profiles import load_profiles, profile_for
+
+    assert {p["name"] for p in load_profiles().values()} == {"nur.kz"}
+    assert profile_for("https://exclusive.kz/archives/1/") is None
+    assert profile_for("https://exclusive.kz.example/news/1/") is None
+
+
+def test_real_exclusive_kz_page_goes_to_the_generic_extractor():
     src = make_source(homepage="https://exclusive.kz/")
     rec = parse(
         EXCLUSIVE_LIKE.format(text=TEXT), url="https://exclusive.kz/archives/1/", source=src
     )
-    assert rec["title"] == "Тенге укрепился к доллару"
-    assert rec["title_source"] == "profile"
+    assert rec["title"] == "Тенге укрепился к доллару" and rec["title_source"] == "h1"
+    assert rec["authors"] == ["Айгуль Сапарова"] and rec["authors_source"] != "profile"
+    # the masthead's viewing day (time.site-today, 2024-09-08) is not the publication date
+    assert rec["published_at"] == datetime(2024, 9, 6, 11, 5, tzinfo=ALMATY)
+    assert rec["date_source"] == "time"
+
+
+def test_the_demo_registers_its_selectors_in_its_own_registry():
+    from mediamon.config import load_sources
+    from mediamon.devtools.runner import DEMO_CAPTURE
+
+    demo = load_sources(DEMO_CAPTURE / "sources.yaml")["exclusive_demo"]
+    rec = parse(
+        EXCLUSIVE_LIKE.format(text=TEXT), url="https://exclusive.kz.example/news/1/", source=demo
+    )
+    assert rec["title"] == "Тенге укрепился к доллару" and rec["title_source"] == "profile"
     assert rec["authors"] == ["Айгуль Сапарова"] and rec["authors_source"] == "profile"
     assert rec["published_at"] == datetime(2024, 9, 6, 11, 5, tzinfo=ALMATY)
     assert rec["date_source"] == "profile"
@@ -457,11 +481,12 @@ def test_exclusive_profile_by_host_when_the_registry_has_no_selectors():
 
 
 def test_registry_selectors_win_over_the_packaged_profile():
-    src = make_source(homepage="https://exclusive.kz/", article={"title": "div.entry-author"})
+    selectors = {"title": "div.entry-author"}
+    src = make_source(homepage="https://www.nur.kz/", sid="nur", article=selectors)
     rec = parse(
-        EXCLUSIVE_LIKE.format(text=TEXT), url="https://exclusive.kz/archives/1/", source=src
+        EXCLUSIVE_LIKE.format(text=TEXT), url="https://www.nur.kz/politics/1-x/", source=src
     )
-    assert rec["title"] == "Айгуль Сапарова"
+    assert rec["title"] == "Айгуль Сапарова" and rec["title_source"] == "profile"
 
 
 def test_template_placeholders_are_never_values():
