@@ -271,19 +271,28 @@ def search_page(
 
 
 @app.get("/article/{article_id}", response_class=HTMLResponse)
-def article_page(article_id: int) -> HTMLResponse:
-    """An article's row: title, byline, dates, body, URL, its story; 404 when unknown."""
-    from mediamon.monitor.search_page import article, render
+def article_page(
+    article_id: int,
+    version: Annotated[int | None, Query(description="diff version N-1 to N")] = None,
+) -> HTMLResponse:
+    """An article's row: title, byline, dates, body, URL, its story, its versions with a diff
+    (``?version=N``: from version N-1 to N; default the latest), takedown and paywall flags;
+    404 when unknown, 422 for a version it does not have."""
+    from mediamon.monitor.search_page import article, render, versions
 
     conn = _connect()
     try:
         found = article(conn, article_id)
+        history = versions(conn, found["canonical_url"], version) if found else None
         conn.rollback()
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from None
     finally:
         conn.close()
     if found is None:
         raise HTTPException(404, f"no article {article_id}")
-    return HTMLResponse(render("article.html", a=found), headers=PAGE_HEADERS)
+    html = render("article.html", a=found, h=history)
+    return HTMLResponse(html, headers=PAGE_HEADERS)
 
 
 @app.get("/story/{cluster_id:path}", response_class=HTMLResponse)

@@ -270,3 +270,42 @@ def test_api_export_streams_the_rows_of_mediamon_export(seeded):
         ["canonical_url", "cluster_id", "source_id", "title", "first_day"],
         [LIST_ONLY, "c/1", "beta", "Астана встречает гостей", "2024-09-08"],
     ]
+
+
+def test_the_article_page_shows_its_versions_a_diff_and_its_flags(seeded):
+    client, auth, ids, db = seeded
+    old, new = "Мост соединил два берега.", "Мост <b>соединил</b> три берега."
+    with db.cursor() as cur:
+        for n, (body, day) in enumerate(((old, D7), (new, D8))):
+            at = datetime(day.year, day.month, day.day, 6, 0, tzinfo=UTC)
+            cur.execute(
+                "insert into article_revisions values (%s, %s, 'alpha', %s, %s, 'test', %s, %s,"
+                " %s, %s)", (TITLE_HIT, f"h{n}", "В Астане открыли новый мост", body, day, day,
+                            at, at),
+            )  # fmt: skip
+            cur.execute(
+                "insert into article_revision_fetches values (%s, %s, 'alpha', %s, %s, %s)",
+                (TITLE_HIT, f"h{n}", day, at, TITLE_HIT),
+            )
+        cur.execute(
+            "update articles set taken_down_at = %s, taken_down_status = 410, paywalled = true,"
+            " paywall_evidence = '{\"isAccessibleForFree: false\"}' where canonical_url = %s",
+            (AT, TITLE_HIT),
+        )
+    db.commit()
+    resp = client.get(f"/mediamon/article/{ids[TITLE_HIT]}", headers=auth)
+    assert resp.status_code == 200
+    page = _Page(resp.text)
+    assert "b" not in page.tags  # the scraped body's markup is shown as text
+    text = "".join(page.text)
+    assert "v1" in text and "v2 (current)" in text and "v1 → v2" in text
+    assert "-Мост соединил два берега." in text and "+Мост <b>соединил</b> три берега." in text
+    assert "Taken down: HTTP 410 at 2024-09-08 06:00:00+00:00" in text
+    assert "Paywalled: isAccessibleForFree: false" in text
+    assert client.get(f"/mediamon/article/{ids[TITLE_HIT]}?version=2", headers=auth).text == (
+        resp.text
+    )
+    bad = client.get(f"/mediamon/article/{ids[TITLE_HIT]}?version=3", headers=auth)
+    assert bad.status_code == 422 and "versions 2..2" in bad.json()["detail"]
+    other = client.get(f"/mediamon/article/{ids[BODY_HIT]}", headers=auth)
+    assert "No versions recorded" in other.text

@@ -82,6 +82,43 @@ def article(conn, article_id: int) -> dict[str, Any] | None:
     return out
 
 
+def versions(conn, canonical_url: str, shown: int | None = None) -> dict[str, Any]:
+    """An article's versions and flags for its page (:func:`mediamon.revisions.article_history`):
+    ``{"versions": [{"number", "first_day", "last_day", "fetches", "current", "title"}],
+    "taken_down": "HTTP 410 at …" or None, "paywalled": [evidence] or None, "shown": N,
+    "diff": [(kind, line)]}``: the diff from version N-1 to N (default the latest), each line
+    with its kind (``add``, ``del``, ``hunk``, ``same``) for the page to colour; no diff with
+    one version. ValueError for an N the article does not have (2..number of versions)."""
+    from mediamon.revisions import article_history, version_diff
+
+    history = article_history(conn, canonical_url)
+    out: dict[str, Any] = {"versions": [], "taken_down": None, "paywalled": None,
+                           "shown": None, "diff": []}  # fmt: skip
+    if history is None:
+        return out
+    if history.taken_down_at:
+        out["taken_down"] = f"HTTP {history.taken_down_status} at {history.taken_down_at}"
+    if history.paywalled:
+        out["paywalled"] = list(history.paywall_evidence)
+    out["versions"] = [
+        {"number": v.number, "first_day": v.first_seen_day.isoformat(),
+         "last_day": v.last_seen_day.isoformat(), "fetches": len(v.fetches),
+         "current": v.current, "title": v.title}
+        for v in history.versions
+    ]  # fmt: skip
+    count = len(history.versions)
+    if count < 2:
+        return out
+    shown = count if shown is None else shown
+    if not 2 <= shown <= count:
+        raise ValueError(f"version {shown}: this article has versions 2..{count} to compare")
+    out["shown"] = shown
+    text = version_diff(history.versions[shown - 2], history.versions[shown - 1])
+    kinds = {"+": "add", "-": "del", "@": "hunk"}
+    out["diff"] = [(kinds.get(line[:1], "same"), line) for line in text.splitlines()]
+    return out
+
+
 def story(conn, cluster_id: str) -> dict[str, Any] | None:
     """A story cluster for its page, or None when unknown: ``{"cluster_id", "members":
     [{"canonical_url", "source_id", "title", "first_day" (ISO), "article_id" (or None: a

@@ -18,7 +18,7 @@ Existing articles get no revision until their day is loaded again (``mediamon re
 ``paywalled`` false and null provenance.
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 """
 
 from alembic import op

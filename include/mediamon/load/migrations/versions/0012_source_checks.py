@@ -11,7 +11,7 @@
   ``sources``: an outlet is checked before it ever loads.
 
 Revision ID: 0012
-Revises: 0013
+Revises: 0011
 """
 
 from alembic import op

@@ -7,7 +7,7 @@ requests carries its reason in the capture (WARC ``Mediamon-Reason``), kept here
 ``feed rss: candidate 2 of 3, after https://x.kz/rss.xml: HTTP 404``. Other exchanges: null.
 
 Revision ID: 0013
-Revises: 0009
+Revises: 0012
 """
 
 from alembic import op
