@@ -7,7 +7,7 @@ The strategy of ``tests/pipeline_fuzz.py`` (hypothesis, generate-only: a real pa
 listing or generated sitemap mutated as by bench/fuzz_parsers.py, hostile values put in its
 title, date, byline or link, re-encoded, blown up, served with lying headers, a broken or
 bombing Content-Encoding, an odd status, at a hostile URL, or no response) draws N inputs
-(default 20,000; 200 with ``--quick``). Every K inputs (default 50) make one source-day
+(default 20,000; 200 with ``--quick``). Every K inputs (default 100) make one source-day
 capture, run through :func:`mediamon.pipeline.process_capture` on a scratch PostgreSQL
 database per worker and checked by :func:`pipeline_fuzz.check_day` (it loads; fetches =
 exchanges; fetched = loaded + quarantined + refused; every kept record in the warehouse; every
@@ -49,7 +49,7 @@ from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
 from hypothesis import seed as hypothesis_seed  # noqa: E402
 
 CRASHES = RESULTS / "fuzz_pipeline_crashes"
-BATCH = 500  # inputs per hypothesis run (each run has its own seed)
+BATCH = 200  # inputs per hypothesis run (each run has its own seed; a progress line after it)
 COUNTS = ("fetched", "loaded", "quarantined", "refused", "quarantine_rows")
 
 
@@ -172,7 +172,7 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--inputs", type=int, default=None,
                         help="inputs in all (default 20,000; 200 with --quick)")  # fmt: skip
-    parser.add_argument("--per-day", type=int, default=50, help="inputs per source-day")
+    parser.add_argument("--per-day", type=int, default=100, help="inputs per source-day")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
