@@ -88,9 +88,23 @@ def _save(item, index: int) -> str:
 
 
 def _worker(args: tuple) -> dict:
-    worker, count, per_day, seed, window, timeout, deadline = args
-    warnings.simplefilter("ignore")
+    """One worker's share, in this process; its environment and logging restored after."""
+    saved = {k: os.environ.get(k) for k in ("MEDIAMON_DATA_DIR", "MEDIAMON_SOURCES")}
     logging.disable(logging.CRITICAL)  # thousands of expected refusals and quarantines
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return _work(*args)
+    finally:
+        logging.disable(logging.NOTSET)
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _work(worker, count, per_day, seed, window, timeout, deadline) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix=f"fuzz-pipeline-{worker}-"))
     os.environ["MEDIAMON_DATA_DIR"] = str(tmp / "var")
     import pipeline_fuzz as pf
