@@ -189,7 +189,10 @@ def _parse_exchange(
             why = "; ".join(result.warnings) or "the document holds no item"
             return [("refused", refused_record("page", ex.url, ex, f"feed has no items: {why}"))]
     elif ex.kind == "listing":
-        listing = next(x for x in source.listings if x.id == ex.list_id)
+        listing = next((x for x in source.listings if x.id == ex.list_id), None)
+        if listing is None:  # a capture recorded under another registry
+            why = f"listing {ex.list_id!r} is not in the registry's entry of {source.id}"
+            return [("refused", refused_record("page", ex.url, ex, why))]
         offset = offsets.get(ex.list_id, 0)
         result = parse_listing(
             ex.body, ex.url, source=source, listing=listing, fetched_at=ex.fetched_at,

@@ -80,5 +80,12 @@ def test_known_hostile_inputs_share_one_day(fuzz_env):
         _input("listing", _page("Лента"), list_id="gone"),  # a list the registry lacks
         _input("article", b"", status=None),
     ]
-    counts = pf.run_day(conn, *pf.source_day(next(numbers)), inputs)
+    source, day = pf.source_day(next(numbers))
+    counts = pf.run_day(conn, source, day, inputs)
     assert counts["fetched"] == len(inputs) and counts["refused"] == 1
+    with conn.cursor() as cur:
+        cur.execute("select reasons from quarantine where source_id = %s and day = %s and "
+                    "record_key like %s", (source, day, "%/category/%"))  # fmt: skip
+        # found by the fuzzer: the reason was "parse error: StopIteration: "
+        assert cur.fetchall() == [([f"listing 'gone' is not in the registry's entry of {source}"],)]
+    conn.rollback()
