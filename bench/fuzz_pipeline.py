@@ -53,8 +53,8 @@ BATCH = 200  # inputs per hypothesis run (each run has its own seed; a progress 
 COUNTS = ("fetched", "loaded", "quarantined", "refused", "quarantine_rows")
 
 
-class _Timeout(Exception):
-    pass
+class _Timeout(BaseException):
+    """Not an Exception: the stages keep a page's Exception as its refusal and go on."""
 
 
 def _alarm(signum, frame):
