@@ -197,10 +197,13 @@ def _parse_exchange(
             why = "; ".join(result.warnings) or "the document holds no item"
             return [("refused", refused_record("page", ex.url, ex, f"feed has no items: {why}"))]
     elif ex.kind == "listing":
-        # a listing the registry does not name: a feed's fallback to the homepage's headlines
-        listing = next((x for x in source.listings if x.id == ex.list_id), None) or Listing(
-            ex.list_id, ex.url, {}
-        )
+        listing = next((x for x in source.listings if x.id == ex.list_id), None)
+        if listing is None and any(f.id == ex.list_id for f in source.feeds):
+            # a feed's fallback to the homepage's headlines, read without selectors
+            listing = Listing(ex.list_id, ex.url, {})
+        if listing is None:  # a capture recorded under another registry
+            why = f"listing {ex.list_id!r} is not in the registry's entry of {source.id}"
+            return [("refused", refused_record("page", ex.url, ex, why))]
         offset = offsets.get(ex.list_id, 0)
         result = parse_listing(
             ex.body, ex.url, source=source, listing=listing, fetched_at=ex.fetched_at,

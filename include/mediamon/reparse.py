@@ -28,7 +28,7 @@ from pathlib import Path
 from psycopg2.extras import execute_values
 
 from mediamon import batches, pipeline
-from mediamon.backfill import Outcome, outcome_of
+from mediamon.backfill import Outcome, Warehouse, outcome_of
 from mediamon.config import data_dir, select_sources
 from mediamon.load.schema import upgrade
 from mediamon.parse.version import PARSER_VERSION
@@ -277,7 +277,9 @@ def reparse_range(
     source-day, :func:`diff_report`), without Airflow.
 
     ``connect``: zero-argument callable returning a psycopg2 connection to the warehouse
-    (migrated first). ``key``: the ``reparse_key`` of the report (and the snapshot's name).
+    (migrated first; again when the connection is lost, and the source-day it interrupted
+    runs once more: :class:`mediamon.backfill.Warehouse`). ``key``: the ``reparse_key`` of
+    the report (and the snapshot's name).
     ``progress(outcome, planned)`` is called after each source-day with its
     :class:`mediamon.backfill.Outcome` (``loaded``, ``flagged``, ``unreachable`` or
     ``failed``, as a backfill says) and the number of source-days planned. A failing
@@ -289,27 +291,26 @@ def reparse_range(
     planned = plan(first, last, sources)
     failed: list[tuple[str, str, str]] = []
     outcomes: list[Outcome] = []
-    conn = connect()
+    warehouse = Warehouse(connect)
     try:
-        before = snapshot(conn, first, last, sources, key)
+        before = snapshot(warehouse.conn, first, last, sources, key)
         for item in planned:
             error, day = None, date.fromisoformat(item["day"])
             try:
-                loaded = reparse_source_day(item["source_id"], item["day"], conn)
+                loaded = warehouse.retrying(
+                    lambda conn, i=item: reparse_source_day(i["source_id"], i["day"], conn)
+                )
                 outcomes.append(outcome_of(item["source_id"], day, loaded))
             except Exception as exc:  # one source-day must not stop the range
                 log.exception("%s %s: re-parse failed", item["source_id"], item["day"])
-                if not conn.closed:
-                    conn.rollback()
-                else:  # the connection was lost: the next source-day gets a new one
-                    conn = connect()
+                warehouse.after_error()
                 error = f"{type(exc).__name__}: {exc}"
                 failed.append((item["source_id"], item["day"], error))
                 outcomes.append(Outcome(item["source_id"], day, "failed", error))
             if progress:
                 progress(outcomes[-1], len(planned))
-        _mentions(conn, planned, failed)
-        report = diff_report(conn, before, first, last, sources, key)
+        _mentions(warehouse.conn, planned, failed)
+        report = diff_report(warehouse.conn, before, first, last, sources, key)
     finally:
-        conn.close()
+        warehouse.close()
     return RangeResult(key=key, planned=planned, failed=failed, report=report, outcomes=outcomes)

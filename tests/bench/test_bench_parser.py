@@ -44,6 +44,15 @@ def test_fuzz_runner_quick(capsys):
     assert rows[("fuzz all", "crashes")]["value"] == 0
 
 
+def test_pipeline_fuzz_runner_quick(capsys):
+    assert _bench("fuzz_pipeline").main(["--quick", "--inputs", "3", "--per-day", "3"]) == 0
+    rows = {(r["benchmark"], r["metric"]): r for r in _rows("fuzz_pipeline")}
+    assert rows[("fuzz pipeline", "inputs")]["value"] == 3
+    assert rows[("fuzz pipeline", "source-days")]["value"] == 1
+    assert rows[("fuzz pipeline", "failed source-days")]["value"] == 0
+    assert rows[("fuzz pipeline", "exchanges fetched")]["value"] == 3
+
+
 def test_extraction_quick(capsys):
     if not (REAL_FIXTURES / "MANIFEST.tsv").is_file():
         pytest.skip(f"real fixtures not found at {REAL_FIXTURES}")

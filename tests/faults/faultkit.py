@@ -115,10 +115,19 @@ class Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             pass
 
+    def do_POST(self):  # noqa: N802
+        """Keep the body in ``server.posts[(host, path)]`` and answer 200 (a webhook)."""
+        host = (self.headers.get("Host") or "").rsplit(":", 1)[0].lower()
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        with self.server._lock:
+            self.server.posts.setdefault((host, self.path), []).append(body)
+        self.send(200, b"ok", [("Content-Type", "text/plain")])
+
 
 class FaultServer(ThreadingHTTPServer):
     """A threaded HTTP/1.1 server on 127.0.0.1 (free port); ``routes[(host, path)]`` is called
-    with the handler and the how-many-th request this is for that host and path."""
+    with the handler and the how-many-th request this is for that host and path. A POST is
+    answered 200 and its body kept in ``posts[(host, path)]``."""
 
     daemon_threads = True
 
@@ -126,6 +135,7 @@ class FaultServer(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), Handler)
         self.routes: dict[tuple[str, str], Route] = {}
         self.hits: dict[tuple[str, str], int] = {}
+        self.posts: dict[tuple[str, str], list[bytes]] = {}
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05})
         self._thread.daemon = True

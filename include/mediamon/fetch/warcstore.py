@@ -28,7 +28,7 @@ from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
-from warcio.statusandheaders import StatusAndHeaders
+from warcio.statusandheaders import StatusAndHeaders, StatusAndHeadersParser
 from warcio.warcwriter import WARCWriter
 
 from mediamon.inflate import InflateError, inflate, is_compressed
@@ -39,6 +39,7 @@ ELAPSED_HEADER = "Mediamon-Elapsed-Ms"
 REASON_HEADER = "Mediamon-Reason"
 MAX_REASON_CHARS = 1000
 HOP_BY_HOP = {"transfer-encoding", "connection", "keep-alive"}
+_HTTP_HEAD = StatusAndHeadersParser(["HTTP/1.0", "HTTP/1.1"], verify=False)
 
 
 @dataclass(frozen=True)
@@ -189,9 +190,13 @@ def read_capture(path: Path | str) -> Iterator[Exchange]:
                 raise ArchiveLoadFailed(f"{path}: not a WARC file (read as {record.format})")
             if record.rec_type not in ("response", "metadata"):
                 continue
-            if record.rec_type == "response" and record.http_headers is None:
-                continue  # e.g. a dns: record: not an HTTP exchange
             url = record.rec_headers.get_header("WARC-Target-URI")
+            if record.rec_type == "response" and record.http_headers is None:
+                if not (url or "").lower().startswith(("http:", "https:")):
+                    continue  # e.g. a dns: record: not an HTTP exchange
+                # warcio reads HTTP headers only after a lower-case "http:"/"https:" (a
+                # scheme is case-insensitive: HTTPS://HOST/ is the same exchange)
+                record.http_headers = _HTTP_HEAD.parse(record.raw_stream)
             fetched_at = _parse_warc_date(record.rec_headers.get_header("WARC-Date"))
             kind = record.rec_headers.get_header(KIND_HEADER) or "article"
             list_id = record.rec_headers.get_header(LIST_HEADER)

@@ -28,7 +28,7 @@ import charset_normalizer
 import feedparser
 from bs4 import BeautifulSoup
 
-from mediamon.parse._tree import too_many_tags
+from mediamon.parse import _tree
 from mediamon.parse.dates import feed_date
 from mediamon.parse.decode import mixed_or_damaged_utf8
 from mediamon.records import new_headline
@@ -96,6 +96,43 @@ def surrogate_refs(body: bytes) -> tuple[bytes, set[str], int]:
             pos, i, lone = high.end(), i + 1, lone + 1
     out.append(body[pos:])
     return b"".join(out), joined, lone
+
+
+_ITEM_END = re.compile(rb"</(?:[\w.-]+:)?(?:item|entry)\s*>", re.I)
+_ITEM_START = re.compile(rb"<(?:[\w.-]+:)?(?:item|entry)[\s>/]", re.I)
+
+
+@dataclass(frozen=True)
+class FeedCut:
+    """A feed read up to the tag cap: ``body`` its items that end within the first
+    :data:`~mediamon.parse._tree.MAX_TAGS` tags, then the document's closing tags;
+    ``unread``: the items left out (counted by their start tags)."""
+
+    body: bytes
+    unread: int
+
+
+def cut_to_tag_cap(body: bytes) -> FeedCut | None:
+    """``body`` cut after its last item (``</item>``, ``</entry>``) that ends before its
+    :data:`~mediamon.parse._tree.MAX_TAGS`-th ``<``, with the text after the document's last
+    item (``</channel></rss>``) appended, so feedparser reads a whole feed of the first
+    items. None when the body holds no more than the cap, or no item ends before it (then
+    the document is refused, not guessed at)."""
+    cap = _tree.MAX_TAGS
+    if body.count(b"<") <= cap:
+        return None
+    at = -1
+    for _ in range(cap):
+        at = body.find(b"<", at + 1)
+    ends = [m.end() for m in _ITEM_END.finditer(body)]
+    within = [end for end in ends if end <= at]
+    if not within:
+        return None
+    tail = body[ends[-1] :]
+    if tail.count(b"<") > 16:  # not closing tags: leave the document open (feedparser copes)
+        tail = b""
+    unread = len(_ITEM_START.findall(body, within[-1]))
+    return FeedCut(body[: within[-1]] + tail, unread)
 
 
 def _looks_like_html(body: bytes) -> bool:
@@ -283,13 +320,21 @@ def _parse_feed(
     ``published_at_assumed_zone`` (bool), ``byline`` (author name / dc:creator, or None),
     ``authors`` (list of names) and ``fetched_at`` (as given).
 
-    Never raises for bad input: an exception inside feedparser becomes a refusal, and so does
-    a document with more than :data:`~mediamon.parse._tree.MAX_TAGS` tags (bounded time).
+    A document with more than :data:`~mediamon.parse._tree.MAX_TAGS` tags (a few seconds of
+    feedparser) is read up to that cap (:func:`cut_to_tag_cap`): its first items load, the
+    rest is one ``skipped`` entry at the first unread position saying how many were not read
+    (and a warning). One whose first item does not end within the cap is refused.
+
+    Never raises for bad input: an exception inside feedparser becomes a refusal.
     """
     warnings: list[str] = []
-    oversized = too_many_tags(body)
-    if oversized:
-        return FeedResult([], f"not parsed: {oversized}", [])
+    cut = cut_to_tag_cap(body)
+    if cut is not None:
+        body = cut.body
+    else:
+        oversized = _tree.too_many_tags(body)
+        if oversized:
+            return FeedResult([], f"not parsed: {oversized}", [])
     body, joined, lone = surrogate_refs(body)
     if joined:
         warnings.append(f"character references to surrogate pairs joined: {len(joined)}")
@@ -384,6 +429,12 @@ def _parse_feed(
                 warnings=notes,
             )  # fmt: skip
         )
+    if cut is not None:
+        read = len(parsed.get("entries") or [])
+        reason = (f"feed cut at {_tree.MAX_TAGS} tags: items after the first {read} not read "
+                  f"({cut.unread} more)")  # fmt: skip
+        warnings.append(reason)
+        skipped.append({"position": read + 1, "title": None, "reason": reason})
     return FeedResult(headlines, None, warnings, skipped, info)
 
 

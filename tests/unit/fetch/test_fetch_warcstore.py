@@ -238,3 +238,20 @@ def test_text_file_that_looks_like_arc_is_not_a_warc(tmp_path):
     junk.write_bytes(b"this is not a WARC file\r\n\r\n")
     with pytest.raises(ArchiveLoadFailed):
         list(read_capture(junk))
+
+
+def test_a_response_whose_url_scheme_is_upper_case_is_read(tmp_path):
+    """Found by the pipeline fuzzer (bench/fuzz_pipeline.py): warcio parses a response's HTTP
+    headers only after a lower-case ``http:``, so ``HTTPS://HOST/...`` was skipped as if it
+    were a dns: record, a silent drop from the day's fetches and reconciliation."""
+    path = tmp_path / "cap.warc.gz"
+    url = "HTTPS://EXCLUSIVE.KZ/NEWS/1.HTML"
+    with CaptureWriter(path) as writer:
+        writer.write_response(url, 203, "Fuzz", [("Content-Type", "text/html")], PAGE,
+                              fetched_at=T0, kind="article")  # fmt: skip
+        writer.write_response("https://exclusive.kz/2", 200, "OK", [], b"x", fetched_at=T0,
+                              kind="article")  # fmt: skip
+    (upper, lower) = read_capture(path)
+    assert (upper.url, upper.status, upper.body) == (url, 203, PAGE)
+    assert upper.headers["content-type"] == "text/html"
+    assert (lower.url, lower.body) == ("https://exclusive.kz/2", b"x")
