@@ -36,6 +36,7 @@ from airflow.api_fastapi.auth.managers.models.resource_details import DagAccessE
 from airflow.api_fastapi.core_api.security import requires_access_dag
 from airflow.plugins_manager import AirflowPlugin
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import (
     FileResponse,
     HTMLResponse,
@@ -77,6 +78,17 @@ async def _login_first(request: Request, exc: HTTPException):
         login = get_auth_manager().get_url_login(next_url=str(request.url.path))
         return RedirectResponse(login, status_code=303)
     return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
+
+
+@app.exception_handler(RequestValidationError)
+async def _one_line_422(request: Request, exc: RequestValidationError):
+    """A malformed or missing parameter: 422 ``{"detail": "<param>: <what is wrong>"}``, a
+    string as for every other error of the read API (not FastAPI's list of objects)."""
+    problems = [
+        f"{'.'.join(str(part) for part in err['loc'][1:]) or 'request'}: {err['msg']}"
+        for err in exc.errors()
+    ]
+    return JSONResponse({"detail": "; ".join(problems)}, status_code=422)
 
 
 def _connect():

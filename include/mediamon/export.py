@@ -203,7 +203,7 @@ def check_request(
         raise ExportError(f"unknown format {fmt!r} (choose {', '.join(FORMATS)})")
     _spec(table)
     if first > last:
-        raise ExportError(f"the range is reversed: --from {first} is after --to {last}")
+        raise ExportError(f"the range is reversed: from {first} is after to {last}")
     if fmt == "parquet" and not isinstance(out, str | Path):
         raise ExportError("parquet is binary: give a file with --out PATH")
 

@@ -106,7 +106,11 @@ def test_the_mentions_endpoint_answers_behind_airflow_auth(api, seeded):
     reversed_range = client.get("/mediamon/api/mentions?from=2024-09-08&to=2024-09-01",
                                 headers=auth)  # fmt: skip
     assert reversed_range.status_code == 422
-    assert client.get("/mediamon/api/mentions?limit=0", headers=auth).status_code == 422
+    assert client.get("/mediamon/api/mentions?limit=0", headers=auth).json() == {
+        "detail": "limit: Input should be greater than or equal to 1"
+    }
+    bad_day = client.get("/mediamon/api/mentions?from=someday", headers=auth)
+    assert bad_day.status_code == 422 and bad_day.json()["detail"].startswith("from: ")
     page = client.get("/mediamon/?term=astana", headers=auth)
     assert page.status_code == 200 and 'data-chart="mentions.svg"' in page.text
     chart = client.get("/mediamon/chart/mentions.svg?term=astana", headers=auth)

@@ -117,18 +117,18 @@ def test_api_search_answers_ranked_hits_with_ids_marks_and_filters(seeded):
 
 
 SEARCH_422 = [
-    ({}, None),  # no query
+    ({}, "q: Field required"),  # no query
     ({"q": "Астана", "from": "someday"}, "from: not a date (YYYY-MM-DD): 'someday'"),
     ({"q": "Астана", "from": "2024-09-08", "to": "2024-09-01"},
      "the range is reversed: from 2024-09-08 is after to 2024-09-01"),
     ({"q": "Астана", "source": "nope"}, "unknown source nope"),
-    ({"q": "Астана", "limit": "0"}, None),
+    ({"q": "Астана", "limit": "0"}, "limit: Input should be greater than or equal to 1"),
     ({"q": '"Астана'}, 'unclosed quote: a phrase is written "between quotes"'),
 ]  # fmt: skip
 EXPORT_422 = [
-    ({"to": ""}, None),
-    ({"from": "2024-13-01"}, None),
-    ({"to": "2024-09-01"}, "the range is reversed: --from 2024-09-08 is after --to 2024-09-01"),
+    ({"to": ""}, "to: "),  # FastAPI's own reason after the parameter's name
+    ({"from": "2024-13-01"}, "from: "),
+    ({"to": "2024-09-01"}, "the range is reversed: from 2024-09-08 is after to 2024-09-01"),
     ({"format": "parquet"}, "format 'parquet' cannot be streamed as text (choose csv, "
      "jsonl; parquet: `mediamon export --format parquet --out FILE`)"),
     ({"table": "fetches"},
@@ -142,12 +142,13 @@ def test_a_bad_request_is_answered_422_with_its_reason(seeded):
     for params, detail in SEARCH_422:
         resp = client.get("/mediamon/api/search", params=params, headers=auth)
         assert resp.status_code == 422, params
-        assert detail is None or resp.json() == {"detail": detail}
+        assert resp.json() == {"detail": detail}
     for params, detail in EXPORT_422:  # before any row is sent
         resp = client.get("/mediamon/api/export", headers=auth,
                           params={"from": "2024-09-08", "to": "2024-09-08", **params})  # fmt: skip
         assert resp.status_code == 422, params
-        assert detail is None or resp.json() == {"detail": detail}
+        found = resp.json()["detail"]  # one string, also for FastAPI's own checks
+        assert found == detail or (detail.endswith(": ") and found.startswith(detail)), found
 
 
 def test_every_search_route_needs_a_session(seeded):

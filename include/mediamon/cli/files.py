@@ -55,6 +55,7 @@ def add_commands(sub) -> None:
     feed.add_argument("path", type=Path, help="the saved feed (XML, or gzipped)")
     feed.add_argument("--url", default=None, help="the URL it was fetched from")
     feed.add_argument("--source", default=None, help="registry source id (its time zone)")
+    feed.add_argument("--fetched-at", default=None, help="fetch instant, ISO 8601 (default now)")
     feed.set_defaults(func=cmd_parse_feed)
 
     listing = sub.add_parser("parse-listing", help="parse one saved listing page, print JSON")
@@ -62,6 +63,9 @@ def add_commands(sub) -> None:
     listing.add_argument("--source", default=None, help="registry source id (else --url's site)")
     listing.add_argument("--url", default=None, help="the URL it was fetched from")
     listing.add_argument("--list", dest="list_id", default=None, help="the listing id")
+    listing.add_argument(
+        "--fetched-at", default=None, help="fetch instant, ISO 8601 (default now): dates HH:MM"
+    )
     listing.set_defaults(func=cmd_parse_listing)
 
     sources = sub.add_parser("sources", help="the sources registry").add_subparsers(required=True)
@@ -123,8 +127,9 @@ def cmd_parse_feed(args) -> int:
     from mediamon.parse.lists_file import parse_feed_file
 
     out = _print_parsed(
-        "parse-feed", parse_feed_file, path=args.path, url=args.url, source_id=args.source
-    )
+        "parse-feed", parse_feed_file, path=args.path, url=args.url, source_id=args.source,
+        fetched_at=args.fetched_at,
+    )  # fmt: skip
     return 2 if out is None else 1 if out["refused_reason"] else 0
 
 
@@ -135,11 +140,12 @@ def cmd_parse_listing(args) -> int:
     if args.source is None:
         from mediamon.parse.blocks_file import find_headlines_file
 
-        out = _print_parsed("parse-listing", find_headlines_file, path=args.path, url=args.url)
+        out = _print_parsed("parse-listing", find_headlines_file, path=args.path, url=args.url,
+                            fetched_at=args.fetched_at)  # fmt: skip
         return 2 if out is None else 0
     out = _print_parsed(
         "parse-listing", parse_listing_file, path=args.path, source_id=args.source,
-        url=args.url, list_id=args.list_id,
+        url=args.url, list_id=args.list_id, fetched_at=args.fetched_at,
     )  # fmt: skip
     return 2 if out is None else 0
 

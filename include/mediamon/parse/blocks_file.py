@@ -7,11 +7,10 @@ dict of :func:`mediamon.parse.lists_file.parse_listing_file`, each item with its
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 
-from mediamon.parse.input_file import InputError, read_input
+from mediamon.parse.input_file import InputError, fetch_instant, read_input
 from mediamon.parse.listing import parse_listing
 from mediamon.parse.lists_file import listing_json
 from mediamon.text.urls import bare_host
@@ -31,8 +30,9 @@ def default_source(url: str) -> SimpleNamespace:
                            hosts=(host, f"www.{host}"), listings=(listing,))  # fmt: skip
 
 
-def find_headlines_file(path: Path, *, url: str | None) -> dict:
-    """Parse a saved page with no selectors (:func:`mediamon.parse.blocks.find_headlines`).
+def find_headlines_file(path: Path, *, url: str | None, fetched_at: str | None = None) -> dict:
+    """Parse a saved page with no selectors (:func:`mediamon.parse.blocks.find_headlines`),
+    fetched at ``fetched_at`` (ISO 8601, default now: bare "HH:MM" items are dated from it).
 
     ``url`` is required (the page's site); raises :class:`InputError` without it or for an
     unreadable file."""
@@ -41,5 +41,6 @@ def find_headlines_file(path: Path, *, url: str | None) -> dict:
     source = default_source(url)
     listing = source.listings[0]
     body = read_input(path, allow_empty=True)
-    result = parse_listing(body, url, source=source, listing=listing, fetched_at=datetime.now(UTC))
+    when = fetch_instant(fetched_at, source.timezone)
+    result = parse_listing(body, url, source=source, listing=listing, fetched_at=when)
     return listing_json(result, source=source, listing=listing, url=url, extra=("block",))

@@ -7,7 +7,9 @@ and what is wrong with it.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from mediamon.inflate import DecodedTooLarge, InflateError, inflate
 
@@ -44,3 +46,16 @@ def read_input(path: Path | str, *, allow_empty: bool = False) -> bytes:
     if not allow_empty and not data.strip():
         raise InputError(f"{path}: empty file")
     return data
+
+
+def fetch_instant(value: str | None, zone: str) -> datetime:
+    """The ``--fetched-at`` of a ``parse-*`` command as an aware datetime: ISO 8601, a naive
+    value read in ``zone`` (the source's IANA zone); now (UTC) when not given. A list's bare
+    "HH:MM" items are dated from it. Raises :class:`InputError` for a malformed value."""
+    if not value:
+        return datetime.now(UTC)
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise InputError(f"--fetched-at {value!r}: not an ISO 8601 instant") from exc
+    return when if when.tzinfo else when.replace(tzinfo=ZoneInfo(zone))

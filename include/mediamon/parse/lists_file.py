@@ -9,13 +9,13 @@ Output: ``{"feed": {...}, "items": [...], "warnings": [...], "skipped": [...],
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from types import SimpleNamespace
 
 from mediamon.config import load_sources
 from mediamon.parse.feed import parse_feed
-from mediamon.parse.input_file import InputError, read_input
+from mediamon.parse.input_file import InputError, fetch_instant, read_input
 from mediamon.parse.listing import parse_listing
 from mediamon.text.normalize import normalize_title
 from mediamon.window import DEFAULT_ZONE
@@ -52,14 +52,18 @@ def json_items(headlines: list[dict], site_names: list[str]) -> list[dict]:
     return out
 
 
-def parse_feed_file(path: Path, *, url: str | None = None, source_id: str | None = None) -> dict:
-    """Parse a saved RSS/Atom file. Without a source, dates with no zone are read in
-    Asia/Almaty (and flagged)."""
+def parse_feed_file(
+    path: Path, *, url: str | None = None, source_id: str | None = None,
+    fetched_at: str | None = None,
+) -> dict:  # fmt: skip
+    """Parse a saved RSS/Atom file fetched at ``fetched_at`` (ISO 8601, default now).
+    Without a source, dates with no zone are read in Asia/Almaty (and flagged)."""
     body = read_input(path, allow_empty=True)
     source = _source(source_id) or SimpleNamespace(id="cli", name="", timezone=DEFAULT_ZONE,
                                                    hosts=())  # fmt: skip
     url = url or Path(path).resolve().as_uri().replace("file://", "https://file.invalid", 1)
-    result = parse_feed(body, url, source=source, list_id="feed", fetched_at=datetime.now(UTC))
+    when = fetch_instant(fetched_at, source.timezone)
+    result = parse_feed(body, url, source=source, list_id="feed", fetched_at=when)
     names = [source.name, *source.hosts]
     return {
         "feed": {**result.feed, "url": url, "source": source.id},
@@ -71,10 +75,12 @@ def parse_feed_file(path: Path, *, url: str | None = None, source_id: str | None
 
 
 def parse_listing_file(
-    path: Path, *, source_id: str, url: str | None = None, list_id: str | None = None
-) -> dict:
+    path: Path, *, source_id: str, url: str | None = None, list_id: str | None = None,
+    fetched_at: str | None = None,
+) -> dict:  # fmt: skip
     """Parse a saved HTML listing page with a registry listing's selectors: ``list_id``, else
-    the listing whose URL is ``url``, else the source's first listing."""
+    the listing whose URL is ``url``, else the source's first listing; fetched at
+    ``fetched_at`` (ISO 8601, default now: bare "HH:MM" items are dated from it)."""
     source = _source(source_id)
     if not source.listings:
         raise InputError(f"source {source_id!r} has no listings")
@@ -89,7 +95,8 @@ def parse_listing_file(
     listing = listing or source.listings[0]
     body = read_input(path, allow_empty=True)
     url = url or listing.url
-    result = parse_listing(body, url, source=source, listing=listing, fetched_at=datetime.now(UTC))
+    when = fetch_instant(fetched_at, source.timezone)
+    result = parse_listing(body, url, source=source, listing=listing, fetched_at=when)
     return listing_json(result, source=source, listing=listing, url=url)
 
 

@@ -217,3 +217,16 @@ def test_cli_parse_listing_without_source(tmp_path, capsys):
     assert out["items"][0]["position"] == 1 and out["items"][0]["block"]
     assert main(["parse-listing", str(page)]) == 2  # no --source and no --url
     assert "give --url" in capsys.readouterr().err
+
+
+def test_cli_parse_listing_dates_bare_times_from_fetched_at(tmp_path, capsys):
+    page = tmp_path / "midnight.html"
+    page.write_text(MIDNIGHT, encoding="utf-8")
+    args = ["parse-listing", str(page), "--url", URL, "--fetched-at", "2024-05-01T19:30:00Z"]
+    assert main(args) == 0  # 00:30 of 2 May in Almaty
+    items = json.loads(capsys.readouterr().out)["items"]
+    assert [i["published_at"] for i in items[:3]] == [
+        "2024-05-02T00:10:00+05:00", "2024-05-01T23:50:00+05:00", "2024-05-01T21:05:00+05:00",
+    ]  # fmt: skip
+    assert main([*args[:-1], "yesterday"]) == 2
+    assert "not an ISO 8601 instant" in capsys.readouterr().err
