@@ -127,7 +127,7 @@ def main() -> None:
         conn.commit()
         wipe = (
             "truncate fetches, articles, article_revisions, article_revision_fetches, "
-            "headlines, headline_revisions, sightings"
+            "headlines, headline_revisions, sightings, mentions"
         )
         for _ in range(repeat):
             with conn.cursor() as cur:
