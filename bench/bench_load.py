@@ -76,7 +76,7 @@ def raw_copy(conn, source, data: dict[str, list[dict]]) -> None:
         "fetches": (loader.FETCH_COLUMNS, [
             (source.id, DAY, r["url"], r["kind"], r["list_id"], r["status"], r["error"],
              r["bytes"], r["sha256"], r["content_type"], r["fetched_at"], r["warc_path"],
-             r["warc_offset"], r["elapsed_ms"]) for r in data["fetches"]]),
+             r["warc_offset"], r["elapsed_ms"], r.get("reason")) for r in data["fetches"]]),
         "articles": (loader.ARTICLE_COLUMNS, [
             (r["canonical_url"], r["url"], source.id, r["title"], r["title_source"],
              r["authors"], r["authors_status"], r["authors_source"], r["published_at"],
