@@ -125,3 +125,28 @@ def pytest_sessionfinish(session, exitstatus):
     except psycopg2.Error:
         pass
     shutil.rmtree(SESSION_TMP, ignore_errors=True)
+
+
+@pytest.fixture
+def webhook():
+    """A webhook on loopback: ``(url, received)``, the JSON bodies POSTed to it, in order."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    received = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/hook", received
+    server.shutdown()
+    server.server_close()

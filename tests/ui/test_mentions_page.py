@@ -3,7 +3,6 @@ mentions charted by outlet, scraped text escaped, the endpoint behind Airflow's 
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import UTC, date, datetime
 
@@ -72,24 +71,9 @@ def test_the_page_charts_the_most_mentioned_term_by_outlet_and_escapes_titles(se
     assert other["per_day"] == {"beta": {"2024-09-08": 1}}
 
 
-@pytest.fixture
-def api(airflow_db, warehouse, tmp_path, monkeypatch):
-    """Airflow's api-server app (plugins loaded from plugins/) and an admin's token."""
-    from fastapi.testclient import TestClient
-
-    monkeypatch.setenv("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE",
-                       str(tmp_path / "passwords.json"))  # fmt: skip
-    (tmp_path / "passwords.json").write_text(json.dumps({"admin": "s3cret-for-tests"}))
-    from airflow.api_fastapi.app import create_app
-
-    client = TestClient(create_app(), base_url="http://localhost")
-    resp = client.post("/auth/token", json={"username": "admin", "password": "s3cret-for-tests"})
-    assert resp.status_code in (200, 201), resp.text
-    return client, {"authorization": f"Bearer {resp.json()['access_token']}"}
-
-
 def test_the_mentions_endpoint_answers_behind_airflow_auth(api, seeded):
-    client, auth = api
+    client, token = api  # tests/ui/conftest.py
+    auth = {"authorization": f"Bearer {token}"}
     url = "/mediamon/api/mentions?term=tokayev&from=2024-09-08&to=2024-09-08&source=alpha"
     assert client.get(url).status_code == 401
     body = client.get(url, headers=auth).json()

@@ -1,9 +1,7 @@
 """Drift: a source's day against its trailing baseline; a layout change raises an alert."""
 
 import json
-import threading
 from datetime import UTC, date, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import yaml
@@ -68,26 +66,6 @@ def test_small_wobbles_and_short_history_raise_nothing():
                                                   baseline(5)))  # fmt: skip
     assert all(r["success"] for r in drift_checks(DayMetrics(0, 0, 0.0, 0.0, 0.0, 1.0, 0, 0),
                                                   baseline(2)))  # fmt: skip
-
-
-@pytest.fixture
-def webhook():
-    received = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802
-            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/hook", received
-    server.shutdown()
-    server.server_close()
 
 
 def use_registry(monkeypatch, tmp_path, **extra):

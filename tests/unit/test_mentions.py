@@ -229,33 +229,16 @@ def test_a_day_evaluated_twice_leaves_the_same_rows_and_follows_the_text(db, wat
 
 
 @pytest.fixture
-def webhook(monkeypatch):
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-    received = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802
-            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+def alerts(webhook, monkeypatch):
+    """The loopback webhook as the connection ``mediamon_alerts``: the alerts it received."""
+    url, received = webhook
     monkeypatch.setenv(
         "AIRFLOW_CONN_MEDIAMON_ALERTS", json.dumps({"conn_type": "http", "extra": {"url": url}})
     )
-    yield received
-    server.shutdown()
-    server.server_close()
+    return received
 
 
-def test_a_spike_fires_exactly_one_alert(db, watchlist, webhook):
+def test_a_spike_fires_exactly_one_alert(db, watchlist, alerts):
     # eleven loaded days: Тоқаев named twice (5 days), once (5), never (1): mean 1.36, std 0.64
     for back in range(1, 11):
         day = DAY - timedelta(days=back)
@@ -276,9 +259,9 @@ def test_a_spike_fires_exactly_one_alert(db, watchlist, webhook):
         "baseline 1.4 ± 0.6 a day over 11 days (alert above 4.9): demo 4, other 3"
     )
     assert result["alerts"] == [expected]
-    assert webhook == [{"text": expected}]
+    assert alerts == [{"text": expected}]
     assert evaluate_day(db, DAY, ["demo", "other"])["alerts"] == []  # the day again: no repeat
-    assert webhook == [{"text": expected}]
+    assert alerts == [{"text": expected}]
     with db.cursor() as cur:
         cur.execute("select day, term_id, items, baseline_days from mention_alerts")
         assert cur.fetchall() == [(DAY, "tokayev", 7, 11)]

@@ -5,11 +5,8 @@ the daily DAG's ``stopped_lists`` task; rows in a real PostgreSQL warehouse."""
 from __future__ import annotations
 
 import json
-import threading
 from datetime import UTC, date, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import pytest
 import yaml
 from mediamon import tasks
 from mediamon.quality.stopped_lists import StoppedList, describe, stopped_lists
@@ -98,27 +95,6 @@ def test_one_alert_per_source_names_each_list():
         "last 7 days (answered HTTP 200, no item)"
     }
     assert describe([]) == {}
-
-
-@pytest.fixture
-def webhook():
-    """A webhook on loopback: the alert texts POSTed to it."""
-    received = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802
-            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/hook", received
-    server.shutdown()
-    server.server_close()
 
 
 def test_the_daily_task_alerts_through_the_notifier(db, monkeypatch, tmp_path, webhook):
