@@ -112,3 +112,16 @@ def downgrade(url: str, revision: str) -> None:
         command.downgrade(config, revision)
         connection.commit()
     engine.dispose()
+
+
+def migration(name: str):
+    """A migration module of include/mediamon/load/migrations/versions by file name (no
+    ``.py``), loaded on its own: the constants it froze, for tests that compare them."""
+    import importlib.util
+
+    from mediamon.load.schema import MIGRATIONS
+
+    spec = importlib.util.spec_from_file_location(name, MIGRATIONS / "versions" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -39,9 +39,9 @@ from mediamon.search import (
     FOLD_TO,
     HEADLINE_OPTIONS,
     SNIPPET_SOURCE_CHARS,
-    _snippet,  # search's own mapping of a folded ts_headline back onto the text
     build_queries,
     parse_query,
+    snippet_marks,  # search's own mapping of a folded ts_headline back onto the text
 )
 
 log = logging.getLogger(__name__)
@@ -304,7 +304,7 @@ def _snippets(conn, wanted: list[tuple[str, int, str, str, str]]) -> list[str]:
         rows = cur.fetchall()
     out = []
     for _, text, headline in rows:
-        plain, marks = _snippet(text, headline)
+        plain, marks = snippet_marks(text, headline)
         pieces, at = [], 0
         for a, b in marks:
             pieces += [plain[at:a], "[", plain[a:b], "]"]

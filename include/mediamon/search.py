@@ -306,7 +306,7 @@ def _hit(
     kind, source_id, day, title, url, language, rank, title_hit, text, headline, article_id,
     cluster_id,
 ) -> Hit:  # fmt: skip
-    snippet, marks = _snippet(text, headline)
+    snippet, marks = snippet_marks(text, headline)
     return Hit(
         kind=kind, source_id=source_id, day=day, title=title, snippet=snippet, marks=marks,
         url=url, language=language, rank=float(rank), title_hit=bool(title_hit),
@@ -314,7 +314,7 @@ def _hit(
     )  # fmt: skip
 
 
-def _snippet(text: str, headline: str) -> tuple[str, tuple[tuple[int, int], ...]]:
+def snippet_marks(text: str, headline: str) -> tuple[str, tuple[tuple[int, int], ...]]:
     """``ts_headline``'s excerpt of the folded text, mapped back onto the original letters
     (folding keeps every offset), whitespace collapsed, markers turned into offsets."""
     plain = headline.replace(START, "").replace(STOP, "")

@@ -4,7 +4,6 @@ alert over a loopback webhook, the export and the reader. Every text is written 
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
 from datetime import UTC, date, datetime, timedelta
@@ -20,11 +19,10 @@ from mediamon.config.watchlist import (
 )
 from mediamon.export import export_table
 from mediamon.load.loader import load_batch
-from mediamon.load.schema import MIGRATIONS
 from mediamon.mentions import daily_counts, evaluate_day, read_mentions
 from mediamon.search import parse_query
 from mediamon.spikes import threshold
-from support import make_source
+from support import make_source, migration
 
 DAY = date(2024, 9, 8)
 SOURCE = make_source(sid="demo", homepage="https://demo.kz/", languages=("ru", "kk", "en"))
@@ -137,12 +135,8 @@ def test_a_bad_watchlist_says_each_problem_in_one_line(tmp_path):
 
 
 def test_the_lead_and_body_limits_are_the_search_index(tmp_path):
-    spec = importlib.util.spec_from_file_location(
-        "m0008", MIGRATIONS / "versions" / "0008_search.py"
-    )
-    migration = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(migration)
-    assert (migration.LEAD_CHARS, migration.BODY_CHARS) == (
+    frozen = migration("0008_search")
+    assert (frozen.LEAD_CHARS, frozen.BODY_CHARS) == (
         mentions.LEAD_CHARS, mentions.BODY_CHARS,
     )  # fmt: skip
 

@@ -3,17 +3,15 @@ filters, quarantine, the CLI. Every text here is written for the test."""
 
 from __future__ import annotations
 
-import importlib.util
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from mediamon import search as search_module
 from mediamon.cli import main
 from mediamon.load.loader import load_batch
-from mediamon.load.schema import MIGRATIONS
 from mediamon.quality.checks import validate_batch
 from mediamon.search import QueryError, kazakh_stem, parse_query, search
-from support import make_source
+from support import make_source, migration
 
 DAY = date(2024, 9, 8)
 FETCHED = datetime(2024, 9, 8, 12, 0, tzinfo=UTC)
@@ -85,12 +83,8 @@ def recall(db, query: str, wanted: list[str], language: str) -> float:
 
 
 def test_the_fold_is_the_migrations():
-    spec = importlib.util.spec_from_file_location(
-        "m0008", MIGRATIONS / "versions" / "0008_search.py"
-    )
-    migration = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(migration)
-    assert (migration.FOLD_FROM, migration.FOLD_TO) == (
+    frozen = migration("0008_search")
+    assert (frozen.FOLD_FROM, frozen.FOLD_TO) == (
         search_module.FOLD_FROM, search_module.FOLD_TO,
     )  # fmt: skip
 
