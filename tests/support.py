@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -14,6 +16,7 @@ REAL_FIXTURES = Path(
     os.environ.get("MEDIAMON_REAL_FIXTURES", ROOT.parent / "shared" / "fixtures" / "real")
 ).resolve()
 DEMO = ROOT / "include" / "mediamon" / "demo" / "exclusive"
+DEMO_HOST = "exclusive.kz.example"  # hostlock.outlet_host of the demo outlet's homepage
 
 TABLES = {
     "sources": "id",
@@ -125,3 +128,26 @@ def migration(name: str):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def waits_for_the_host_lock(server, warehouse: str, host: str, run, requests: int) -> None:
+    """Assert that ``run`` (called in a thread) waits for a crawl of ``host``: while this
+    holds the host's advisory lock on another session, ``server`` (a replay server) gets no
+    request; after, ``run`` finishes and at least ``requests`` arrive."""
+    from mediamon.fetch.hostlock import HOST_LOCK
+
+    holder = psycopg2.connect(warehouse)
+    holder.autocommit = True
+    server.arrivals.clear()
+    with holder.cursor() as cur, ThreadPoolExecutor(1) as pool:
+        cur.execute("select pg_advisory_lock(%s, hashtext(%s))", (HOST_LOCK, host))
+        done = pool.submit(run)
+        try:
+            time.sleep(1.0)
+            assert not server.arrivals, "a request went out while another crawl held the host"
+            assert not done.done()
+        finally:
+            cur.execute("select pg_advisory_unlock(%s, hashtext(%s))", (HOST_LOCK, host))
+        done.result(timeout=120)
+    holder.close()
+    assert len(server.arrivals) >= requests

@@ -106,9 +106,11 @@ def run_source_day(
     source_id: str, day: date, warehouse: Warehouse, *, refetch: bool = False
 ) -> dict:
     """fetch → parse → validate → load of one source-day; returns the load's summary. A load
-    that lost the connection runs once more on a new one (:meth:`Warehouse.retrying`)."""
+    that lost the connection runs once more on a new one (:meth:`Warehouse.retrying`). The
+    crawl holds the outlet host's advisory lock on the warehouse session, as the DAG's fetch
+    task does: one crawler per host across backfills, DAG runs and workers."""
     iso = day.isoformat()
-    capture = pipeline.fetch_stage(source_id, iso, force=refetch)
+    capture = pipeline.fetch_stage(source_id, iso, force=refetch, lock_conn=warehouse.conn)
     return warehouse.retrying(lambda conn: pipeline.process_capture(source_id, iso, capture, conn))
 
 

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from mediamon.config import Source, min_delay
 from mediamon.fetch.fetcher import CrawlStats, Fetcher, FetchPolicy
-from mediamon.fetch.hostlock import outlet_host
+from mediamon.fetch.hostlock import host_lock, outlet_host
 from mediamon.fetch.http import is_replaying, make_session
 from mediamon.fetch.warcstore import CaptureWriter
 from mediamon.parse import (
@@ -293,12 +293,16 @@ def check_sources(
     session_factory=make_session,
     workers: int = DEFAULT_WORKERS,
     now: datetime | None = None,
+    connect=None,
 ) -> list[SourceCheck]:
     """:func:`check_source` for each source, in the given order. Outlets run side by side
     (``workers`` threads, each source its own session and fetcher); sources of one outlet host
     (:func:`~mediamon.fetch.hostlock.outlet_host`: Tengrinews ru and kk) run one after the
-    other, ``min_delay`` apart, so the per-host politeness holds across them too. Each
-    capture is ``out_dir/<source>-<UTC stamp>.warc.gz``."""
+    other, ``min_delay`` apart, so the per-host politeness holds across them too. With
+    ``connect`` (zero-argument callable returning a psycopg2 connection to the warehouse), a
+    host's checks run under its advisory lock (:func:`~mediamon.fetch.hostlock.host_lock`), so
+    a check never overlaps a crawl of the same host by a DAG run or a backfill. Each capture
+    is ``out_dir/<source>-<UTC stamp>.warc.gz``."""
     now = now or datetime.now(UTC)
     stamp = now.strftime("%Y%m%dT%H%M%SZ")
     by_host: dict[str, list[Source]] = {}
@@ -306,6 +310,17 @@ def check_sources(
         by_host.setdefault(outlet_host(source), []).append(source)
 
     def one_host(group: list[Source]) -> list[SourceCheck]:
+        if connect is None:
+            return checks_of(group)
+        conn = connect()
+        try:
+            delay = min_delay(is_replaying(session_factory()))
+            with host_lock(conn, outlet_host(group[0]), delay):
+                return checks_of(group)
+        finally:
+            conn.close()
+
+    def checks_of(group: list[Source]) -> list[SourceCheck]:
         done = []
         for n, source in enumerate(group):
             session = session_factory()

@@ -9,7 +9,7 @@ from datetime import date
 import psycopg2
 from mediamon.backfill import backfill
 from mediamon.cli import main
-from support import DEMO, snapshot
+from support import DEMO, DEMO_HOST, snapshot, waits_for_the_host_lock
 
 SEP = [date(2024, 9, d) for d in (5, 6, 7, 8)]
 HEADLINES = 32  # the demo's lists: 7 feed items (one quarantined: dated 2044) + 13 + 12
@@ -71,8 +71,12 @@ def test_backfill_cli_loads_each_day_and_says_which_it_cannot_reach(
 def test_backfill_resumes_never_refetches_and_is_idempotent_in_any_order(warehouse, db, replay):
     server = replay(DEMO)
     connect = lambda: psycopg2.connect(warehouse)  # noqa: E731
-    seen = []
-    first = backfill(SEP[1], SEP[3], connect, progress=seen.append)
+    seen, first = [], []
+
+    def run():  # waits while another crawl (a DAG run's, a worker's) holds the demo host
+        first.extend(backfill(SEP[1], SEP[3], connect, progress=seen.append))
+
+    waits_for_the_host_lock(server, warehouse, DEMO_HOST, run, 3 * 25)
     assert [(o.day, o.status) for o in first] == [(d, "loaded") for d in SEP[1:]]
     assert seen == first  # one progress call per source-day
     # is_new means "published that local day": a backfilled day read from the capture of the

@@ -63,12 +63,13 @@ def cmd_check_sources(args) -> int:
         def session():
             return make_session(replay=live, retries=retries)
 
-        checks = check_sources(sources, data_dir() / "checks", session_factory=session)
+        url = migrated(warehouse_url())
+        checks = check_sources(sources, data_dir() / "checks", session_factory=session,
+                               connect=lambda: connect(url))  # fmt: skip
     finally:
         if server:
             server.stop()
     print(format_table([c.row() for c in checks], list(checks[0].row()) if checks else ["id"]))
-    url = migrated(warehouse_url())
     with connect(url) as conn:
         stored = store_checks(conn, checks)
     conn.close()
