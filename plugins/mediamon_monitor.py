@@ -47,7 +47,13 @@ from fastapi.responses import (
 )
 from mediamon.config import DAILY_DAG_ID, data_dir
 from mediamon.load.db import WarehouseNotConfigured, connect
-from mediamon.mentions import MAX_READ, daily_counts, read_mentions
+from mediamon.mentions import (
+    MAX_READ,
+    MentionsError,
+    check_filters,
+    daily_counts,
+    read_mentions,
+)
 from mediamon.monitor import CHARTS, WINDOW_DAYS, overview, render_page
 from mediamon.quality.data_docs import DATA_DOCS_CSP
 from mediamon.window import MAX_DAYS
@@ -427,12 +433,17 @@ def api_mentions(
     are the items' local days, both included. Answers ``{"term", "from", "to", "sources",
     "daily": [{"day", "source_id", "term_id", "items", "occurrences"}], "mentions": [{"kind",
     "item_id", "term_id", "place", "source_id", "day", "url", "title", "count",
-    "snippet"}]}`` (newest first, at most ``limit``); 422 for a malformed or reversed range
-    or a limit outside 1..1000."""
+    "snippet"}]}`` (newest first, at most ``limit``); 422 ``{"detail": ...}`` for a malformed
+    or reversed range, a limit outside 1..1000, or an unknown term or source (one line naming
+    the known ones: :func:`mediamon.mentions.check_filters`)."""
     if first and last and first > last:
         raise HTTPException(422, f"the range is reversed: from {first} is after to {last}")
     conn = _connect()
     try:
+        try:
+            check_filters(conn, term, source)
+        except MentionsError as exc:
+            raise HTTPException(422, str(exc)) from None
         scope = {"first": first, "last": last, "sources": source or None}
         return {
             "term": term, "from": _iso_day(first), "to": _iso_day(last), "sources": source or [],

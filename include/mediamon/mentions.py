@@ -32,7 +32,7 @@ from datetime import date
 
 from psycopg2.extras import execute_values
 
-from mediamon.config.watchlist import Term, Watchlist, load_watchlist
+from mediamon.config.watchlist import Term, Watchlist, WatchlistError, load_watchlist
 from mediamon.search import (
     CONFIGS,
     FOLD_FROM,
@@ -359,6 +359,46 @@ def evaluate_source_days(
         written += evaluate_source_day(conn, item["source_id"], item["day"], compiled)
     log.info("watchlist: %d mention rows written for the re-parsed source-days", written)
     return written
+
+
+class MentionsError(ValueError):
+    """A read of mentions naming a term or source nobody knows; ``str()`` is one line."""
+
+
+def check_filters(conn, term_id: str | None = None, sources: list[str] | None = None) -> None:
+    """Raise :class:`MentionsError` (one line naming the unknown value and the known ones) for
+    a ``term_id`` that is neither in the watchlist in force nor in table ``mentions`` (a term
+    since removed from the watchlist keeps its rows), or for ``sources`` the warehouse lacks
+    (as :mod:`mediamon.export` says it). A malformed watchlist leaves the table's terms.
+    Reads only; ends its transaction."""
+    try:
+        with conn.cursor() as cur:
+            cur.execute("select id from sources order by id")
+            have = [r[0] for r in cur.fetchall()]
+            unknown = sorted(set(sources or ()) - set(have))
+            if unknown:
+                raise MentionsError(
+                    f"unknown source {', '.join(unknown)} (the warehouse has: "
+                    f"{', '.join(have) or 'none'})"
+                )
+            if term_id is None or term_id in _watched_ids():
+                return
+            cur.execute("select distinct term_id from mentions")
+            counted = {r[0] for r in cur.fetchall()}
+    finally:
+        conn.rollback()
+    if term_id not in counted:
+        known = ", ".join(sorted(_watched_ids() | counted)) or "none"
+        raise MentionsError(
+            f"unknown term {term_id!r} (the watchlist and the warehouse have: {known})"
+        )
+
+
+def _watched_ids() -> set[str]:
+    try:
+        return {t.id for t in load_watchlist().terms}
+    except WatchlistError:
+        return set()
 
 
 def read_mentions(

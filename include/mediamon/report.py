@@ -55,7 +55,7 @@ def format_summary(rows: list[dict]) -> str:
         return "(no source has data for this day)"
     total = {c: sum(r[c] for r in rows) for c in COLUMNS[1:]}
     total["source"] = f"total ({len(rows)})"
-    return format_table([*rows, total], COLUMNS, rstrip=False)
+    return format_table([*rows, total], COLUMNS)
 
 
 def failed_gates(conn, day: str) -> list[tuple[str, str]]:

@@ -14,14 +14,15 @@ import difflib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from mediamon.load.revisions import SEEN_DAY
 from mediamon.text.table import format_table
 from mediamon.text.urls import canonicalize_url
 
 
 @dataclass(frozen=True)
 class Version:
-    """One distinct (title, body) of an article; days are local days of the loads that saw
-    it, times the fetches' (UTC)."""
+    """One distinct (title, body) of an article; days are the local days of the data that saw
+    it (:data:`mediamon.load.revisions.SEEN_DAY`), times the fetches' (UTC)."""
 
     number: int  # 1 = the first fetched
     content_hash: str  # hex SHA-256 of title, newline, body
@@ -71,9 +72,11 @@ def article_history(conn, url: str) -> ArticleHistory | None:
             (canonical,),
         )
         rows = cur.fetchall()
-        cur.execute(
-            "select content_hash, day, fetched_at, url from article_revision_fetches "
-            "where canonical_url = %s order by fetched_at",
+        cur.execute(  # one exchange loaded as two days (a replayed capture) is one fetch
+            f"select f.content_hash, min({SEEN_DAY}), f.fetched_at, f.url "
+            "from article_revision_fetches f join sources s on s.id = f.source_id "
+            "where f.canonical_url = %s group by f.content_hash, f.fetched_at, f.url "
+            "order by f.fetched_at, f.url",
             (canonical,),
         )
         seen: dict[str, list[tuple[date, datetime, str]]] = {}

@@ -217,11 +217,9 @@ def mentions(planned: list[dict]) -> dict:
     """Evaluate the watchlist on the run's day for the planned sources and alert each new
     spike (:func:`mediamon.mentions.evaluate_day`); returns its summary.
 
-    A malformed watchlist raises AirflowFailException (no retry: the same file fails again),
-    one line per problem.
+    A malformed watchlist fails the task (:func:`_malformed_watchlist`: no retry, the same
+    file fails again).
     """
-    from airflow.sdk.exceptions import AirflowFailException
-
     from mediamon.config.watchlist import WatchlistError
     from mediamon.mentions import evaluate_day
 
@@ -231,7 +229,22 @@ def mentions(planned: list[dict]) -> dict:
         with closing(connect()) as conn:
             return evaluate_day(conn, planned[0]["day"], [p["source_id"] for p in planned])
     except WatchlistError as exc:
-        raise AirflowFailException(str(exc)) from exc
+        raise _malformed_watchlist(exc) from None
+
+
+def _malformed_watchlist(exc) -> Exception:
+    """Log each problem of a :class:`~mediamon.config.watchlist.WatchlistError` (one error
+    line each, naming the file and the reason) and return the AirflowFailException to raise
+    ``from None``: its message does not repeat them, and the traceback shows no chain
+    (``mediamon run`` prints each error line and each raised exception once)."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    for line in exc.errors:
+        log.error("%s", line)
+    return AirflowFailException(
+        f"the watchlist is malformed ({len(exc.errors)} problem(s) logged above): "
+        "no mentions counted"
+    )
 
 
 def export_partitions(planned: list[dict]) -> dict:
@@ -362,7 +375,7 @@ def reparse_mentions(planned: dict) -> int:
         with closing(connect()) as conn:
             return evaluate_source_days(conn, planned["source_days"])
     except WatchlistError as exc:
-        raise AirflowFailException(str(exc)) from exc
+        raise _malformed_watchlist(exc) from None
 
 
 def reparse_report(planned: dict) -> list[dict]:

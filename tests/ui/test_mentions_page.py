@@ -95,7 +95,29 @@ def test_the_mentions_endpoint_answers_behind_airflow_auth(api, seeded):
     }
     bad_day = client.get("/mediamon/api/mentions?from=someday", headers=auth)
     assert bad_day.status_code == 422 and bad_day.json()["detail"].startswith("from: ")
+    page = client.get("/mediamon/api/mentions?term=tokayev&source=alpha&source=nope", headers=auth)
+    assert (page.status_code, page.json()) == (422, {  # as /api/export says it
+        "detail": "unknown source nope (the warehouse has: alpha, beta)"})  # fmt: skip
+    page = client.get("/mediamon/api/mentions?term=tokaev", headers=auth)
+    assert (page.status_code, page.json()) == (422, {
+        "detail": "unknown term 'tokaev' (the watchlist and the warehouse have: astana, tokayev)"
+    })  # fmt: skip
     page = client.get("/mediamon/?term=astana", headers=auth)
     assert page.status_code == 200 and 'data-chart="mentions.svg"' in page.text
     chart = client.get("/mediamon/chart/mentions.svg?term=astana", headers=auth)
     assert chart.headers["content-type"] == "image/svg+xml" and "Mentions of Astana" in chart.text
+
+
+def test_a_term_dropped_from_the_watchlist_is_still_read(api, seeded, tmp_path, monkeypatch):
+    client, token = api
+    auth = {"authorization": f"Bearer {token}"}
+    path = tmp_path / "short.yaml"  # astana is gone; its rows stay until its days run again
+    path.write_text("terms: [{id: tokayev, match: [Тоқаев]}]\n", encoding="utf-8")
+    monkeypatch.setenv("MEDIAMON_WATCHLIST", str(path))
+    body = client.get("/mediamon/api/mentions?term=astana", headers=auth).json()
+    assert [m["url"] for m in body["mentions"]] == ["https://beta.kz/0"]
+    path.write_text("terms: [{id: tokayev, match: [Тоқаев]}", encoding="utf-8")  # bad YAML
+    page = client.get("/mediamon/api/mentions?term=putin", headers=auth)
+    assert (page.status_code, page.json()["detail"]) == (
+        422, "unknown term 'putin' (the watchlist and the warehouse have: astana, tokayev)"
+    )  # fmt: skip

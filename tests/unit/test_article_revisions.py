@@ -145,3 +145,18 @@ def test_a_fetch_older_than_the_stored_one_does_not_become_current(db):
     history = article_history(db, URL)
     assert [(v.body_text, v.current) for v in history.versions] == [(BODY, False), (EDITED, True)]
     assert history.versions[0].first_fetched_at == at(DAY1)
+
+
+def test_a_version_is_seen_on_the_days_of_the_data_not_of_the_run(db):
+    """The demo capture (fetched on DAY2) replayed as a later day (DAY3): the article was seen
+    on DAY2, not on the run's day; one exchange loaded as two days is one fetch. A run of DAY2
+    that fetches after DAY2 ended (as a scheduled run does) saw it on DAY2."""
+    load(db, DAY2, [article(DAY2)], [fetch(DAY2, 200)])
+    load(db, DAY3, [article(DAY2)], [fetch(DAY2, 200)])  # the same capture, a later run
+    assert rows(db, REVISIONS) == [(BODY, DAY2, DAY2, 2)]
+    (version,) = article_history(db, URL).versions
+    assert (version.first_seen_day, version.last_seen_day) == (DAY2, DAY2)
+    assert version.fetches == [(DAY2, at(DAY2), URL)]
+    late = {**article(DAY2, EDITED), "fetched_at": datetime(2024, 9, 9, 0, 30, tzinfo=UTC)}
+    load(db, DAY2, [late])  # 05:30 in Almaty on DAY3, for the run of DAY2
+    assert rows(db, REVISIONS) == [(BODY, DAY2, DAY2, 1), (EDITED, DAY2, DAY2, 1)]

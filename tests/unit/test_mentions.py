@@ -134,6 +134,36 @@ def test_a_bad_watchlist_says_each_problem_in_one_line(tmp_path):
     ]  # terms[5] repeats 'cpc', whose first entry was already refused
 
 
+@pytest.mark.parametrize(("text", "reason"), [
+    ("terms:\n  - id: tokayev\n    match: [Тоқаев\n", "cannot read watchlist: while parsing"),
+    ("terms:\n  - {id: tokayev, match: [Тоқаев], sorces: [demo]}\n", "unknown key 'sorces'"),
+])  # fmt: skip
+def test_a_malformed_watchlist_fails_the_task_saying_it_once(
+    warehouse, tmp_path, monkeypatch, text, reason
+):
+    """`mediamon run` prints the run log's error lines and the traceback's raised lines: the
+    file and the reason must be in them once (they were three times, chained exceptions)."""
+    import logging.handlers
+    import traceback
+
+    from airflow.sdk.exceptions import AirflowFailException  # configures logging: then listen
+    from mediamon import tasks
+
+    logged = logging.handlers.BufferingHandler(100)
+    monkeypatch.setattr(logging.getLogger("mediamon.tasks"), "handlers", [logged])
+    path = tmp_path / "bad.yaml"
+    path.write_text(text, encoding="utf-8")
+    monkeypatch.setenv("MEDIAMON_WATCHLIST", str(path))
+    with pytest.raises(AirflowFailException) as caught:
+        tasks.mentions([{"day": DAY.isoformat(), "source_id": "demo"}])
+    shown = "".join(r.getMessage() for r in logged.buffer)
+    shown += "".join(traceback.format_exception(caught.value))
+    assert shown.count(str(path)) == 1 and shown.count(reason) == 1
+    assert str(caught.value) == (
+        "the watchlist is malformed (1 problem(s) logged above): no mentions counted"
+    )
+
+
 def test_the_lead_and_body_limits_are_the_search_index(tmp_path):
     frozen = migration("0008_search")
     assert (frozen.LEAD_CHARS, frozen.BODY_CHARS) == (

@@ -13,12 +13,16 @@ def test_columns_are_as_wide_as_their_widest_cell_and_two_spaces_apart():
     ]
 
 
-def test_without_rstrip_every_cell_keeps_its_padding():
-    assert format_table(ROWS, ("n", "source"), rstrip=False).splitlines() == [
-        "n     source      ",
-        "12    exclusive.kz",
-        "1234  a           ",
-    ]
+def test_the_day_summary_ends_no_line_with_a_blank_and_keeps_its_columns():
+    from mediamon.report import COLUMNS, format_summary
+
+    row = {"source": "exclusive_demo", **dict.fromkeys(COLUMNS[1:], 2)}
+    lines = format_summary([row, {**row, "source": "a", "fetched": 1234}]).splitlines()
+    assert [line for line in lines if line != line.rstrip()] == []
+    assert lines[-1].split() == ["total", "(2)", "1236", *["4"] * 6]
+    starts = {c: lines[0].index(c) for c in COLUMNS}  # every cell starts under its header
+    for line in lines[1:]:
+        assert all(line[starts[c] - 1] == " " != line[starts[c]] for c in COLUMNS[1:])
 
 
 def test_no_rows_is_the_header_alone():

@@ -7,11 +7,11 @@ is a second revision; a story edited back is one revision seen before and after 
 
 Loading a source-day replaces that day's fetch rows (so a reload adds nothing, and a
 re-parse that reads a page differently moves the day's fetch to the new reading), drops the
-revisions no fetch supports any more, and recomputes first/last day and fetch time from the
-fetch rows. Versions are ordered by their first fetch and the current one is the one the
-latest fetch saw, never by load order: re-parsing an old day cannot make an old version look
-new (``articles`` keeps the latest fetch's values the same way,
-:func:`mediamon.load.loader.write_articles`).
+revisions no fetch supports any more, and recomputes first/last day (the data's days,
+:data:`SEEN_DAY`) and fetch time from the fetch rows. Versions are ordered by their first
+fetch and the current one is the one the latest fetch saw, never by load order: re-parsing an
+old day cannot make an old version look new (``articles`` keeps the latest fetch's values the
+same way, :func:`mediamon.load.loader.write_articles`).
 
 A takedown is an article page answering 404 or 410 after its latest successful fetch:
 ``articles.taken_down_at`` (the first such answer) and ``taken_down_status``, recomputed for
@@ -26,6 +26,11 @@ from datetime import date
 from mediamon.config import Source
 
 TAKEDOWN_STATUSES = (404, 410)
+SEEN_DAY = "least(f.day, (f.fetched_at at time zone s.timezone)::date)"
+"""SQL (``f``: an ``article_revision_fetches`` row, ``s``: its source) of the local day a fetch
+saw a version: the source-day it was loaded as, or the local day of the fetch when that is
+earlier (a capture recorded on 2024-09-08 and replayed as a later day saw the article on
+2024-09-08, not on the run's day). A run of day D fetches at D's end or after: D."""
 
 
 def _content_hash(title: str, body: str) -> str:
@@ -80,7 +85,7 @@ def write_revisions(cur, source: Source, day: date) -> int:
     )
     written = cur.rowcount
     cur.execute(
-        """
+        f"""
         insert into stage_revisions_touched select canonical_url, content_hash
             from stage_revisions;
         delete from article_revisions v using stage_revisions_touched t
@@ -90,11 +95,12 @@ def write_revisions(cur, source: Source, day: date) -> int:
         update article_revisions v set first_seen_day = seen.first_day,
             last_seen_day = seen.last_day, first_fetched_at = seen.first_at,
             last_fetched_at = seen.last_at
-        from (select f.canonical_url, f.content_hash, min(day) as first_day,
-                     max(day) as last_day, min(fetched_at) as first_at,
+        from (select f.canonical_url, f.content_hash, min({SEEN_DAY}) as first_day,
+                     max({SEEN_DAY}) as last_day, min(fetched_at) as first_at,
                      max(fetched_at) as last_at
-              from article_revision_fetches f join (select distinct * from
-                  stage_revisions_touched) t using (canonical_url, content_hash)
+              from article_revision_fetches f join sources s on s.id = f.source_id
+              join (select distinct * from stage_revisions_touched) t
+                  using (canonical_url, content_hash)
               group by f.canonical_url, f.content_hash) seen
         where (v.canonical_url, v.content_hash) = (seen.canonical_url, seen.content_hash)
         """
