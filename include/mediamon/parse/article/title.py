@@ -6,12 +6,14 @@ The chain (first usable value wins, its rule recorded as ``title_source``): the 
 site-name part cut off. The ``<h1>`` also wins over a JSON-LD/og title that is a rewritten
 variant of it, decorates it with a kicker, or stands alone against it while another title
 place (og:title, JSON-LD, ``<title>``) repeats the ``<h1>`` (the headline the reader sees,
-confirmed). On a page without a visible ``<h1>`` (none outside chrome, or only the
-breadcrumb's last item, named so or ending a trail of links from the site's root, while an
-``<h2>`` prints the headline large), the wording most title places print wins first (JSON-LD,
-og:title, the whole ``<title>``, an ``<h2>`` that prints one of them, whole or less a kicker
-in an element of its own; a site tag after a separator set aside); else that ``<h2>``, less
-its kicker, plays the ``<h1>``'s part in the chain. Every value is cleaned by
+confirmed); but a kicker that JSON-LD, og:title and the whole ``<title>`` all print before
+the ``<h1>``'s words stays (the page names its headline so in every title place). On a page
+without a visible ``<h1>`` (none outside chrome, or only the breadcrumb's last item, named
+so or ending a trail of links from the site's root, while an ``<h2>`` prints the headline
+large), the wording most title places print wins first (JSON-LD, og:title, the whole
+``<title>``, an ``<h2>`` that prints one of them, whole or less a kicker in an element of its
+own; a site tag after a separator set aside); else that ``<h2>``, less its kicker, plays the
+``<h1>``'s part in the chain. Every value is cleaned by
 :func:`mediamon.parse.titles.clean_title`; template placeholders are refused.
 """
 
@@ -90,6 +92,11 @@ def find_title(page: Page) -> tuple[str | None, str | None]:
     for rule in ("jsonld", "meta"):
         if title := places[rule]:
             others = [t for r, t in places.items() if r != rule and t]
+            unanimous = all(
+                t and _supports(t, title) for t in (places["jsonld"], places["meta"], whole_tag)
+            )
+            if _decorates(title, visible) and unanimous:
+                return title, rule
             if (
                 _rewritten_for_social(title, visible)
                 or _decorates(title, visible)

@@ -1,7 +1,8 @@
-"""Titles on pages whose only <h1> is the breadcrumb's last item (an SEO wording, small) and
-whose headline is printed large in an <h2> of the article header, often after a kicker in an
-element of its own; each on a small page written for the test (the real pages that showed the
-class are only measured, in bench/bench_fundus.py)."""
+"""Titles where the page's title places disagree with its <h1>: an <h1> that is only the
+breadcrumb's last item (an SEO wording, small) while the headline is printed large in an <h2>
+of the article header, often after a kicker in an element of its own; and a kicker that every
+metadata place prints before the <h1>'s words. Each on a small page written for the test (the
+real pages that showed the class are only measured, in bench/bench_fundus.py)."""
 
 from __future__ import annotations
 
@@ -62,3 +63,19 @@ def test_h1_after_links_but_with_other_words_stays_the_headline():
     )
     rec = parse(page(HEAD, crumb, f"<h2>{HEAD}</h2>"))
     assert rec["title"] == SEO
+
+
+def test_a_kicker_every_metadata_place_prints_stays_in_the_title():
+    # JSON-LD, og:title and <title> all read "Kicker: Headline"; the <h1> prints the kicker
+    # small in an element of its own: the page names its headline with the kicker
+    full = f"Дороги города: {HEAD}"
+    ld = {"@type": "NewsArticle", "headline": full}
+    html = (
+        f'<html lang="ru"><head><meta charset="utf-8"><title>{full} | Город</title>'
+        f'<script type="application/ld+json">{json.dumps(ld)}</script>'
+        f'<meta property="og:title" content="{full}"></head><body><article>'
+        f'<h1><span class="topline">Дороги города</span> <span>{HEAD}</span></h1>{TEXT}'
+        "</article></body></html>"
+    )
+    rec = parse(html)
+    assert rec["title"] == full and rec["title_source"] == "jsonld"
