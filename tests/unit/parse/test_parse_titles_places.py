@@ -79,3 +79,19 @@ def test_a_kicker_every_metadata_place_prints_stays_in_the_title():
     )
     rec = parse(html)
     assert rec["title"] == full and rec["title_source"] == "jsonld"
+
+
+def test_the_visible_h2_the_json_ld_alternative_headline_repeats_wins():
+    # the JSON-LD headline names another wording (a stale one); its alternativeHeadline and
+    # the <h2> under the breadcrumb's <h1> print the headline the reader sees
+    ld = {"@type": "NewsArticle", "headline": "Дороги: подрядчиков выберут весной",
+          "alternativeHeadline": HEAD}  # fmt: skip
+    crumb = f'<ul class="breadcrumb"><li><a href="/">Главная</a></li><li><h1>{SEO}</h1></li></ul>'
+    html = (
+        '<html lang="ru"><head><meta charset="utf-8">'
+        f'<script type="application/ld+json">{json.dumps(ld)}</script>'
+        f'<meta property="og:title" content="{SEO}"></head><body>{crumb}<article>'
+        f"<hgroup><div>Дороги города</div><h2>{HEAD}</h2></hgroup>{TEXT}</article></body></html>"
+    )
+    rec = parse(html)
+    assert rec["title"] == HEAD and rec["title_source"] == "h1"

@@ -4,17 +4,18 @@ The chain (first usable value wins, its rule recorded as ``title_source``): the 
 ``title`` selector, JSON-LD ``headline``/``name``, ``og:title``/``twitter:title``/
 ``dc.title``, the first ``<h1>`` outside chrome, trafilatura's title, ``<title>`` with the
 site-name part cut off. The ``<h1>`` also wins over a JSON-LD/og title that is a rewritten
-variant of it, decorates it with a kicker, or stands alone against it while another title
-place (og:title, JSON-LD, ``<title>``) repeats the ``<h1>`` (the headline the reader sees,
-confirmed); but a kicker that JSON-LD, og:title and the whole ``<title>`` all print before
-the ``<h1>``'s words stays (the page names its headline so in every title place). On a page
-without a visible ``<h1>`` (none outside chrome, or only the breadcrumb's last item, named
-so or ending a trail of links from the site's root, while an ``<h2>`` prints the headline
-large), the wording most title places print wins first (JSON-LD, og:title, the whole
-``<title>``, an ``<h2>`` that prints one of them, whole or less a kicker in an element of its
-own; a site tag after a separator set aside); else that ``<h2>``, less its kicker, plays the
-``<h1>``'s part in the chain. Every value is cleaned by
-:func:`mediamon.parse.titles.clean_title`; template placeholders are refused.
+variant of it, decorates it with a kicker, or stands alone against it while another title place
+(og:title, JSON-LD, ``<title>``, JSON-LD ``alternativeHeadline``) repeats the ``<h1>`` (the
+headline the reader sees, confirmed); but a kicker that JSON-LD, og:title and the whole
+``<title>`` all print before the ``<h1>``'s words stays (the page names its headline so in
+every title place). On a page without a visible ``<h1>`` (none outside chrome, or only the
+breadcrumb's last item, named so or ending a trail of links from the site's root, while an
+``<h2>`` prints the headline large), the wording most title places print wins first (JSON-LD,
+og:title, the whole ``<title>``, an ``<h2>`` that prints one of them, whole or less a kicker in
+an element of its own, or the JSON-LD ``alternativeHeadline``; a site tag after a separator set
+aside); else that ``<h2>``, less its kicker, plays the ``<h1>``'s part in the chain. Every
+value is cleaned by :func:`mediamon.parse.titles.clean_title`; template placeholders are
+refused.
 """
 
 from __future__ import annotations
@@ -82,7 +83,13 @@ def find_title(page: Page) -> tuple[str | None, str | None]:
     whole_tag = usable(text_of(next(page.root.iter("title"), None)))
     # a visible <h1> is the headline the reader sees: the rules below; an <h1> that is the
     # breadcrumb's last item is not, when an <h2> prints the headline large
-    h2 = _headline_h2(page, places, usable) if h1 is None or _breadcrumb_item(h1) else None
+    # the JSON-LD's own second wording: it may repeat the visible headline
+    alternative = usable(clean_text(page.ld.get("alternativeHeadline")))
+    h2 = (
+        _headline_h2(page, {**places, "alternative": alternative}, usable)
+        if h1 is None or _breadcrumb_item(h1)
+        else None
+    )
     if h1 is None or h2 is not None:
         shown, head = h2 or (None, None)
         voted = _agreed_wording({**places, "title_tag": whole_tag, "h1": shown})
@@ -92,6 +99,7 @@ def find_title(page: Page) -> tuple[str | None, str | None]:
     for rule in ("jsonld", "meta"):
         if title := places[rule]:
             others = [t for r, t in places.items() if r != rule and t]
+            others += [alternative] if alternative else []
             unanimous = all(
                 t and _supports(t, title) for t in (places["jsonld"], places["meta"], whole_tag)
             )
@@ -127,9 +135,10 @@ def _same_wording(a: str, b: str) -> bool:
 
 def _corroborated(visible: str | None, title: str, others: list[str]) -> bool:
     """True when the visible ``<h1>`` words the headline differently from the metadata
-    ``title`` and another of the page's title places (og:title, JSON-LD headline,
-    ``<title>``) repeats the ``<h1>``: the metadata headline stands alone (an SEO variant),
-    the one readers see is confirmed. Not when one merely contains the other."""
+    ``title`` and another of the page's title places (og:title, JSON-LD headline or
+    alternativeHeadline, ``<title>``) repeats the ``<h1>``: the metadata headline stands
+    alone (an SEO variant), the one readers see is confirmed. Not when one merely
+    contains the other."""
     if not visible or _same_wording(visible, title):
         return False
     a, b = title.casefold(), visible.casefold()
