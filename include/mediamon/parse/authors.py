@@ -183,7 +183,8 @@ def clean_authors(raw: str | Iterable[str] | None) -> list[str]:
     and B - Safe Browsing team", "Иван Петров — корреспондент") or a share-button label
     ("Поделиться", "Бөлісу", "Share") or a labelled date line ("Stand: ...", "Updated: ..."),
     and before another role's credit ("Иван Петров Фото:
-    Айдос Касымов" gives the author only; "Текст и фото: Иван Петров" keeps him); labels such as
+    Айдос Касымов" gives the author only; "Текст и фото: Иван Петров" keeps him); a dateline
+    after the names ("Von Seb Dumitru, Lille") is dropped; labels such as
     "Автор:", "Авторы:", "Текст:", "By", "Written by", "Updated" are stripped from each piece.
     Pieces that are empty, have no letter, are degree suffixes ("PhD"), photo/video credits,
     longer than 80 characters or 8 words are dropped, and so are navigation words ("Главная",
@@ -215,7 +216,10 @@ def clean_authors(raw: str | Iterable[str] | None) -> list[str]:
         for pattern in _DATE_PATTERNS:
             text = pattern.sub(" ", text)
         text = _AFFILIATION.split(text, maxsplit=1)[0] if _AFFILIATION.search(text) else text
-        for piece in _SPLIT.split(text):
+        pieces = _SPLIT.split(text)
+        if _ends_in_dateline(pieces, _SPLIT.findall(text)):
+            pieces.pop()
+        for piece in pieces:
             name = _clean_piece(piece)
             if not name or not any(ch.isalpha() for ch in name):
                 continue
@@ -230,6 +234,25 @@ def clean_authors(raw: str | Iterable[str] | None) -> list[str]:
                 seen.add(key)
                 names.append(name)
     return names
+
+
+# One capitalised word, perhaps hyphenated ("Lille", "Baden-Baden", "Алматы"): a place.
+_PLACE = re.compile(r"[^\W\d_][^\W\d_]+(?:-[^\W\d_]+)*")
+
+
+def _ends_in_dateline(pieces: list[str], separators: list[str]) -> bool:
+    """True when the last of a byline's ``pieces`` is the dateline printed after the names
+    ("Von Seb Dumitru, Lille", "Anna Martel, Lea Wagner, Nairobi"): it follows a comma, is
+    one capitalised word (not in capitals) that names no organisation, and a name of two
+    words or more comes before it ("Doe, John" is a name in reverse, not a dateline)."""
+    if len(pieces) < 2 or separators[-1].strip() != ",":
+        return False
+    last = _clean_piece(pieces[-1])
+    if not _PLACE.fullmatch(last) or not last[0].isupper() or last.isupper():
+        return False
+    if last.casefold() in _SUFFIXES or name_kind(last) != "person":
+        return False
+    return any(len(_clean_piece(p).split()) >= 2 for p in pieces[:-1])
 
 
 _AGENCY_SUBSTRINGS = (

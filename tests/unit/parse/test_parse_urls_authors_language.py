@@ -43,6 +43,10 @@ def test_same_site():
         ("Por Ana López y Juan Pérez", ["Ana López", "Juan Pérez"]),
         ("John Y Smith", ["John Y Smith"]),  # an initial, not a conjunction
         ("von Anna Ким Stand: 28. April 2023, 05:00 Uhr", ["Anna Ким"]),
+        ("Von Seb Dumitru, Lille", ["Seb Dumitru"]),  # a dateline after the name
+        ("Anna Martel, Lea Wagner, Nairobi", ["Anna Martel", "Lea Wagner"]),
+        ("Doe, John", ["Doe", "John"]),  # no two-word name before it: not a dateline
+        ("John Smith, Reuters", ["John Smith", "Reuters"]),  # an agency, not a place
         ("John Smith Updated: May 5, 2024 10:00 BST", ["John Smith"]),
         ("By\n\t\t\tScott Cunningham", ["Scott Cunningham"]),
         (

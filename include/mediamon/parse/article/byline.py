@@ -175,12 +175,17 @@ def _outlet_like(page: Page, name: str) -> bool:
     """True when ``name`` names the outlet itself: one of its names (:func:`outlet_names`),
     a domain, its host's name ("ndr.de"), the initials of one of its names ("LTO" for
     "Legal Tribune Online"), words whose initials spell its host ("Deutsche Welle" on
-    dw.com)."""
+    dw.com), or one of its desks: the host's name or a one-word name of the outlet, then
+    more words ("MDR Thüringen" on mdr.de, "BBC Sport")."""
     low = " ".join(name.casefold().split())
     names = [" ".join(n.casefold().split()) for n in outlet_names(page)]
     hosts = [h for h in host_names(page) if h]
     labels = {h.split(".")[-2] if h.count(".") else h for h in hosts}
     if low in names or low in hosts or low.removeprefix("www.") in hosts:
+        return True
+    words = low.split()
+    single = {n for n in names if len(n.split()) == 1}
+    if len(words) >= 2 and len(words[0]) >= 2 and words[0] in labels | single:
         return True
     letters = re.sub(r"[^\w]", "", low)
     if len(letters) >= 2 and any(len(n.split()) >= 2 and letters == _initials(n) for n in names):

@@ -4,18 +4,25 @@ The chain (first usable value wins, its rule recorded as ``title_source``): the 
 ``title`` selector, JSON-LD ``headline``/``name``, ``og:title``/``twitter:title``/
 ``dc.title``, the first ``<h1>`` outside chrome, trafilatura's title, ``<title>`` with the
 site-name part cut off. The ``<h1>`` also wins over a JSON-LD/og title that is a rewritten
-variant of it, decorates it with a kicker, or stands alone against it while another title
-place (og:title, JSON-LD, ``<title>``) repeats the ``<h1>`` (the headline the reader sees,
-confirmed). On a page without a visible ``<h1>`` (its only one in the breadcrumb), the
-wording most title places print wins first (JSON-LD, og:title, the whole ``<title>``, an
-``<h2>`` that prints one of them; a site tag after a separator set aside). Every value is
-cleaned by :func:`mediamon.parse.titles.clean_title`; template placeholders are refused.
+variant of it, decorates it with a kicker, or stands alone against it while another title place
+(og:title, JSON-LD, ``<title>``, JSON-LD ``alternativeHeadline``) repeats the ``<h1>`` (the
+headline the reader sees, confirmed); but a kicker that JSON-LD, og:title and the whole
+``<title>`` all print before the ``<h1>``'s words stays (the page names its headline so in
+every title place). On a page without a visible ``<h1>`` (none outside chrome, or only the
+breadcrumb's last item, named so or ending a trail of links from the site's root, while an
+``<h2>`` prints the headline large), the wording most title places print wins first (JSON-LD,
+og:title, the whole ``<title>``, an ``<h2>`` that prints one of them, whole or less a kicker in
+an element of its own, or the JSON-LD ``alternativeHeadline``; a site tag after a separator set
+aside); else that ``<h2>``, less its kicker, plays the ``<h1>``'s part in the chain. Every
+value is cleaned by :func:`mediamon.parse.titles.clean_title`; template placeholders are
+refused.
 """
 
 from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from mediamon.parse._tree import HtmlElement, in_chrome, text_of
 from mediamon.parse.article.page import (
@@ -44,6 +51,9 @@ _TITLE_SEPARATOR_END = re.compile(r"[:|—–\-·•/»]\s*$")
 # site or section tag ("… | Sport", "…, Tageszeitung junge Welt, 26.04.2024").
 _TAG_SEPARATOR = re.compile(r"^\s*(?:[|—–\-·•/»,]|::)\s*\S")
 _TAG_MAX_WORDS = 6
+# How far up from an <h1> a breadcrumb container is looked for; a kicker's longest wording.
+_CRUMB_DEPTH = 4
+_KICKER_MAX_WORDS = 8
 # Title places in the order their wording is preferred when several print it.
 _PLACE_ORDER = ("jsonld", "meta", "h1", "title_tag")
 
@@ -71,14 +81,30 @@ def find_title(page: Page) -> tuple[str | None, str | None]:
     }
     # the vote reads the whole <title> (less the site name), not its longest part
     whole_tag = usable(text_of(next(page.root.iter("title"), None)))
-    if h1 is None:  # a visible <h1> is the headline the reader sees: the rules below
-        shown = _headline_h2(page, places, usable)
+    # a visible <h1> is the headline the reader sees: the rules below; an <h1> that is the
+    # breadcrumb's last item is not, when an <h2> prints the headline large
+    # the JSON-LD's own second wording: it may repeat the visible headline
+    alternative = usable(clean_text(page.ld.get("alternativeHeadline")))
+    h2 = (
+        _headline_h2(page, {**places, "alternative": alternative}, usable)
+        if h1 is None or _breadcrumb_item(h1)
+        else None
+    )
+    if h1 is None or h2 is not None:
+        shown, head = h2 or (None, None)
         voted = _agreed_wording({**places, "title_tag": whole_tag, "h1": shown})
         if voted is not None:
             return voted
+        visible = head
     for rule in ("jsonld", "meta"):
         if title := places[rule]:
             others = [t for r, t in places.items() if r != rule and t]
+            others += [alternative] if alternative else []
+            unanimous = all(
+                t and _supports(t, title) for t in (places["jsonld"], places["meta"], whole_tag)
+            )
+            if _decorates(title, visible) and unanimous:
+                return title, rule
             if (
                 _rewritten_for_social(title, visible)
                 or _decorates(title, visible)
@@ -109,9 +135,10 @@ def _same_wording(a: str, b: str) -> bool:
 
 def _corroborated(visible: str | None, title: str, others: list[str]) -> bool:
     """True when the visible ``<h1>`` words the headline differently from the metadata
-    ``title`` and another of the page's title places (og:title, JSON-LD headline,
-    ``<title>``) repeats the ``<h1>``: the metadata headline stands alone (an SEO variant),
-    the one readers see is confirmed. Not when one merely contains the other."""
+    ``title`` and another of the page's title places (og:title, JSON-LD headline or
+    alternativeHeadline, ``<title>``) repeats the ``<h1>``: the metadata headline stands
+    alone (an SEO variant), the one readers see is confirmed. Not when one merely
+    contains the other."""
     if not visible or _same_wording(visible, title):
         return False
     a, b = title.casefold(), visible.casefold()
@@ -208,16 +235,76 @@ def _supports(place: str, wording: str) -> bool:
     return bool(_TAG_SEPARATOR.match(place[at:]))
 
 
-def _headline_h2(page: Page, places: dict, usable) -> str | None:
-    """On a page without an ``<h1>`` outside chrome (some CMS put their only ``<h1>`` in the
-    breadcrumb), the headline printed large: the first ``<h2>`` outside chrome that prints
-    the words of one of the metadata title places; else None."""
-    keys = {_words(t) for t in places.values() if t}
+def _breadcrumb_item(h1: HtmlElement) -> bool:
+    """True when the ``<h1>`` is the last item of a breadcrumb trail (some CMSs print the
+    SEO headline there, small, and the headline large in an ``<h2>``): it or one of its
+    four nearest ancestors is named "breadcrumb" (class, id, ``data-breadcrumb*``,
+    schema.org ``BreadcrumbList``), or a near ancestor holds nothing but two or more links,
+    the first to the site's root, and then the ``<h1>``."""
+    node: HtmlElement | None = h1
+    for _ in range(_CRUMB_DEPTH + 1):
+        if node is None or node.tag in ("body", "html"):
+            break
+        named = " ".join(node.get(a) or "" for a in ("class", "id", "itemtype")).casefold()
+        if "breadcrumb" in named or any(k.startswith("data-breadcrumb") for k in node.attrib):
+            return True
+        node = node.getparent()
+    return _ends_link_trail(h1)
+
+
+def _ends_link_trail(h1: HtmlElement) -> bool:
+    """True when one of the ``<h1>``'s three nearest ancestors holds two or more links before
+    it, the first to the site's root ("/"), and no other words than theirs and the
+    ``<h1>``'s: a breadcrumb trail, unnamed."""
+    own = _words(text_of(h1))
+    node = h1.getparent()
+    for _ in range(_CRUMB_DEPTH - 1):
+        if node is None or node.tag in ("body", "html"):
+            return False
+        links = [a for a in node.iter("a") if h1 not in a.iterancestors()]
+        if len(links) >= 2:
+            if urlsplit(links[0].get("href") or "").path not in ("", "/"):
+                return False
+            said = [w for a in links for w in _words(text_of(a))]
+            return _words(text_of(node)) == (*said, *own)
+        node = node.getparent()
+    return False
+
+
+def _headline_h2(page: Page, places: dict, usable) -> tuple[str, str] | None:
+    """On a page without a visible ``<h1>`` (none outside chrome, or only the breadcrumb's),
+    the headline printed large: the first ``<h2>`` outside chrome that prints the words of
+    one of the metadata title places, whole or less a kicker printed in an element of its
+    own (``<h2><span>Kicker</span><span>Headline</span></h2>``). Returns (the wording it
+    prints, in the place's words: less the kicker where a place prints it so, else whole;
+    the headline less its kicker), or None."""
+    keys = {_words(t): t for t in places.values() if t}
     for el in page.root.iter("h2"):
         text = usable(text_of(el))
-        if text and _words(text) in keys and not in_chrome(el):
-            return text
+        if not text or in_chrome(el):
+            continue
+        words = _words(text)
+        head = _after_kicker(el, words)
+        if head is not None and _words(head) in keys:
+            return keys[_words(head)], keys[_words(head)]
+        if words in keys:
+            return keys[words], (usable(head) if head else None) or keys[words]
     return None
+
+
+def _after_kicker(h2: HtmlElement, words: tuple[str, ...]) -> str | None:
+    """The text of the element of ``h2`` that prints its last words after a kicker of at
+    most :data:`_KICKER_MAX_WORDS` words; None when no element does."""
+    best = None
+    for el in h2.iterdescendants():
+        if not isinstance(el.tag, str):
+            continue
+        own = _words(text_of(el))
+        kicker = len(words) - len(own)
+        if own and 0 < kicker <= _KICKER_MAX_WORDS and words[kicker:] == own:
+            if best is None or len(own) > len(_words(best)):
+                best = text_of(el)
+    return best
 
 
 def _agreed_wording(places: dict[str, str | None]) -> tuple[str, str] | None:
