@@ -49,6 +49,7 @@ import pyarrow.parquet as pq
 from psycopg2.extensions import TRANSACTION_STATUS_IDLE
 
 from mediamon.config import data_dir
+from mediamon.load.db import unknown_sources
 
 FORMATS = ("csv", "parquet", "jsonl")
 BATCH_ROWS = 5000  # rows per fetch from the server cursor, and per Parquet row group
@@ -370,16 +371,9 @@ def _spec(table: str) -> TableSpec:
 
 
 def _check_sources(conn, sources: Sequence[str]) -> None:
-    if not sources:
-        return
-    with conn.cursor() as cur:
-        cur.execute("select id from sources order by id")
-        known = [r[0] for r in cur.fetchall()]
-    unknown = sorted(set(sources) - set(known))
-    if unknown:
-        raise ExportError(
-            f"unknown source {', '.join(unknown)} (the warehouse has: {', '.join(known) or 'none'})"
-        )
+    problem = unknown_sources(conn, sources)
+    if problem:
+        raise ExportError(problem)
 
 
 def _batches(

@@ -33,6 +33,7 @@ from datetime import date
 from psycopg2.extras import execute_values
 
 from mediamon.config.watchlist import Term, Watchlist, WatchlistError, load_watchlist
+from mediamon.load.db import unknown_sources
 from mediamon.search import (
     CONFIGS,
     FOLD_FROM,
@@ -373,14 +374,9 @@ def check_filters(conn, term_id: str | None = None, sources: list[str] | None = 
     Reads only; ends its transaction."""
     try:
         with conn.cursor() as cur:
-            cur.execute("select id from sources order by id")
-            have = [r[0] for r in cur.fetchall()]
-            unknown = sorted(set(sources or ()) - set(have))
-            if unknown:
-                raise MentionsError(
-                    f"unknown source {', '.join(unknown)} (the warehouse has: "
-                    f"{', '.join(have) or 'none'})"
-                )
+            problem = unknown_sources(conn, sources)
+            if problem:
+                raise MentionsError(problem)
             if term_id is None or term_id in _watched_ids():
                 return
             cur.execute("select distinct term_id from mentions")

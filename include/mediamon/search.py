@@ -34,6 +34,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from mediamon.load.db import unknown_sources
+
 # keep in step with migration 0008 (FOLD_FROM, FOLD_TO): a test compares them
 FOLD_FROM = "ЁӘҒҚҢӨҰҮҺІёәғқңөұүһі"
 FOLD_TO = "ЕАГКНОУУХИеагкноуухи"
@@ -238,11 +240,15 @@ def search(
     ``first``/``last``: local days, both included; ``sources``: source ids; ``languages``:
     row languages (ru, kk, en, ...); ``limit``: at most this many hits (1..1000). Hits come
     title hits first, then by ``ts_rank_cd`` (title A=1.0, lead B=0.4, body C=0.2), newer
-    day, URL. Raises :class:`QueryError` for an unreadable query or a bad limit; psycopg2
-    errors pass through. Reads only; the transaction is left to the caller.
+    day, URL. Raises :class:`QueryError` for an unreadable query, a bad limit or a source the
+    warehouse lacks; psycopg2 errors pass through. Reads only; the transaction is left to the
+    caller.
     """
     if not 1 <= limit <= 1000:
         raise QueryError(f"limit must be between 1 and 1000, not {limit}")
+    problem = unknown_sources(conn, sources)
+    if problem:
+        raise QueryError(problem)
     terms = parse_query(query)
     languages = list(languages) if languages else None  # empty: every language
     queries = build_queries(conn, terms, languages)

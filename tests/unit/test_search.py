@@ -226,3 +226,5 @@ def test_cli_prints_the_hits_as_a_table(warehouse, db, capsys):
     assert out[1].endswith("https://demo.kz/c/1")
     assert main(["search", '"Астана']) == 2
     assert "unclosed quote" in capsys.readouterr().err
+    assert main(["search", "Астана", "--source", "nope"]) == 2  # as export and the read API say
+    assert "unknown source nope (the warehouse has: demo" in capsys.readouterr().err

@@ -185,3 +185,18 @@ def stop_embedded() -> bool:
     user = "embedded_postgres" if os.geteuid() == 0 else None
     pg_ctl(["-w", "stop"], pgdata=pgdata, user=user)
     return True
+
+
+def unknown_sources(conn, wanted) -> str | None:
+    """One line naming the ids of ``wanted`` (source ids) that table ``sources`` lacks and the
+    ones it has ("unknown source x (the warehouse has: a, b)"), or None when it has them all
+    (or ``wanted`` is empty). Reads only."""
+    if not wanted:
+        return None
+    with conn.cursor() as cur:
+        cur.execute("select id from sources order by id")
+        have = [r[0] for r in cur.fetchall()]
+    unknown = sorted(set(wanted) - set(have))
+    if not unknown:
+        return None
+    return f"unknown source {', '.join(unknown)} (the warehouse has: {', '.join(have) or 'none'})"
