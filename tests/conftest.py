@@ -94,7 +94,7 @@ def migrated_template():
     it after the migration (a template with sessions cannot be copied)."""
     from mediamon.load.schema import upgrade
 
-    name = f"mediamon_template_{TAG}"
+    name = f"mediamon_test_{TAG}_template"
     upgrade(create_database(name))
     yield name
     drop_database(name)
