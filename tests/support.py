@@ -76,6 +76,21 @@ def server_db(name: str) -> str:
     return url
 
 
+def clone_db(template: str, name: str) -> str:
+    """URI of a new database ``name`` on the tests' PostgreSQL server, a copy of the database
+    ``template`` (``create database … template``: a file copy on the server, no migration
+    run; nothing may be connected to ``template``)."""
+    from mediamon.load.db import with_database
+
+    session_db = os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].replace("+psycopg2", "", 1)
+    conn = psycopg2.connect(with_database(session_db, "postgres"))
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f'create database "{name}" template "{template}"')
+    conn.close()
+    return with_database(session_db, name)
+
+
 def drop_db(url: str) -> None:
     """Drop the database ``url`` names (its sessions closed first)."""
     from mediamon.load.db import with_database

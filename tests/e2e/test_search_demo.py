@@ -1,10 +1,16 @@
-"""Search over the demo day as a run loads it; migration 0008 down and up again over its rows."""
+"""Search over the demo day as a run loads it; migration 0008 down and up again over its rows.
+
+The day is loaded by ``backfill`` (the daily chain's stage functions, without Airflow):
+test_daily_real asserts that it leaves the same rows as ``dag.test()``, and test_daily_demo
+runs this day through ``dag.test()``.
+"""
 
 from __future__ import annotations
 
 from datetime import date
 
-from mediamon.devtools.runner import run_daily
+import psycopg2
+from mediamon.backfill import backfill, exit_code
 from mediamon.load.schema import upgrade
 from mediamon.search import search
 from support import DEMO, downgrade
@@ -23,11 +29,9 @@ def _found(db) -> dict[str, list[tuple]]:
     return found
 
 
-def test_the_demo_day_is_searchable_and_0008_goes_down_and_up_over_it(
-    airflow_db, warehouse, db, replay
-):
+def test_the_demo_day_is_searchable_and_0008_goes_down_and_up_over_it(warehouse, db, replay):
     replay(DEMO)
-    assert run_daily(DAY) == "success"
+    assert exit_code(backfill(DAY, DAY, lambda: psycopg2.connect(warehouse))) == 0
     before = _found(db)
     assert ("article", "exclusive_demo", ASTANA) in before["Астана"]
     assert ("article", "exclusive_demo", LIBRARY) in before["кітапхана"]

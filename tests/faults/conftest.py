@@ -36,15 +36,14 @@ def module_env(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def module_db(module_env):
-    """A fresh, migrated warehouse for the whole module: (url, psycopg2 connection)."""
-    from mediamon.load.db import airflow_connection_json, ensure_database, with_database
-    from mediamon.load.schema import upgrade
+def module_db(module_env, migrated_template):
+    """A fresh, migrated warehouse for the whole module (a copy of the session's migrated
+    template, tests/conftest.py): (url, psycopg2 connection)."""
+    from mediamon.load.db import airflow_connection_json
+    from support import clone_db
 
     name = f"mediamon_faults_{uuid.uuid4().hex[:10]}"
-    url = with_database(server_url(), name)
-    ensure_database(url)
-    upgrade(url)
+    url = clone_db(migrated_template, name)
     module_env.setenv("MEDIAMON_DATABASE_URL", url)
     module_env.setenv("AIRFLOW_CONN_MEDIAMON_DB", airflow_connection_json(url))
     conn = psycopg2.connect(url)

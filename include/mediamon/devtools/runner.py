@@ -221,11 +221,12 @@ def run_quietly(day: date, *, verbose: bool = False, poll_seconds: float = 0.5) 
     return state or "not started"
 
 
-def run_daily(day: date | None) -> str:
+def run_daily(day: date | None, sources: list[str] | None = None) -> str:
     """Run ``mediamon_daily`` for local ``day`` with ``dag.test()``; returns the run state.
 
-    ``day=None`` runs it as a manual run without a logical date ("today so far"). Airflow must
-    already be configured through the environment (see :func:`airflow_env`).
+    ``day=None`` runs it as a manual run without a logical date ("today so far"); ``sources``
+    (registry ids) is the run's ``sources`` param (None: every source). Airflow must already
+    be configured through the environment (see :func:`airflow_env`).
     """
     from airflow.dag_processing.dagbag import DagBag  # Airflow's import is slow: only here
 
@@ -234,7 +235,7 @@ def run_daily(day: date | None) -> str:
         raise RuntimeError(f"DAG import errors: {bag.import_errors}")
     dag = bag.get_dag(DAILY_DAG_ID)
     logical_date = datetime.combine(day, time.min, tzinfo=ZoneInfo(DEFAULT_ZONE)) if day else None
-    run = dag.test(logical_date=logical_date)
+    run = dag.test(logical_date=logical_date, run_conf={"sources": sources} if sources else None)
     return str(getattr(run.state, "value", run.state))
 
 

@@ -278,28 +278,32 @@ def _wait_healthy(directory: Path, url: str, timeout: float) -> None:
 def _wait_dags(directory: Path, env: dict, timeout: float, unpause: bool) -> None:
     """Wait until the dag-processor has stored ``mediamon_daily``; then, when asked, unpause
     every ``mediamon_*`` DAG already in the metadata DB (a previous ``make run`` left them
-    paused)."""
-    code = (
-        "import sys\n"
-        "from airflow.models.dag import DagModel\n"
-        "from airflow.utils.session import create_session\n"
-        "with create_session() as s:\n"
-        "    rows = s.query(DagModel).filter(DagModel.dag_id.like('mediamon\\\\_%')).all()\n"
-        f"    ready = any(r.dag_id == {DAILY_DAG_ID!r} for r in rows)\n"
-        "    if ready and sys.argv[1] == '1':\n"
-        "        for r in rows: r.is_paused = False\n"
-        "    print('ready' if ready else 'waiting')\n"
-    )
+    paused). Reads Airflow's ``dag`` table with psycopg2, every second (a child importing
+    Airflow's ORM to ask cost seconds of CPU a try, beside the services starting up)."""
+    import psycopg2
+
+    from mediamon.devtools.progress import metadata_dsn
+
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        _check_running(directory)
-        out = subprocess.run(
-            [sys.executable, "-c", code, "1" if unpause else "0"], env=env, check=True,
-            capture_output=True, text=True,
-        )  # fmt: skip
-        if out.stdout.strip().endswith("ready"):
-            return
-        time.sleep(2)
+    conn = psycopg2.connect(metadata_dsn(env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]))
+    try:
+        while time.monotonic() < deadline:
+            _check_running(directory)
+            with conn, conn.cursor() as cur:  # one transaction, committed
+                cur.execute("select to_regclass('dag') is not null")
+                found = []
+                if cur.fetchone()[0]:
+                    cur.execute("select dag_id from dag where dag_id like 'mediamon\\_%'")
+                    found = [dag_id for (dag_id,) in cur.fetchall()]
+                if DAILY_DAG_ID in found:
+                    if unpause:
+                        cur.execute(
+                            "update dag set is_paused = false where dag_id = any(%s)", (found,)
+                        )
+                    return
+            time.sleep(1)
+    finally:
+        conn.close()
     raise StackError(
         f"{DAILY_DAG_ID} not parsed after {timeout:.0f} s: see {directory}/dag-processor.log"
     )
