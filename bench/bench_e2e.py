@@ -9,10 +9,13 @@ HOSTS outlets, one local day, no server delay) is replayed on loopback and ``med
 runs for 2024-09-08 through ``dag.test()`` (tasks in turn in one process, as ``make run``
 does) into a fresh warehouse database: wall time, and time per stage summed over the mapped
 source tasks (from the task instances' durations). For the sizes in --plain-sizes the same
-work runs again as plain Python calls of the same stage functions (migrate, per source
-fetch -> parse -> validate -> load, cluster, summary) into another fresh database: Airflow's
-overhead is the difference. Target: 10,000 articles in <= 300 s. Writes
-bench/results/e2e.json.
+work runs again as plain Python calls of the functions the tasks call (migrate, per source
+fetch -> parse -> validate -> load, then the five leaves) into another fresh database:
+Airflow's overhead is the difference, in wall and in CPU seconds of each child (target
+<= x1.15 at 1,000 articles). Target: 10,000 articles in <= 300 s. Writes
+bench/results/e2e.json. ``MEDIAMON_BENCH_PROFILE=DIR``: cProfile files of each child there
+(``airflow.prof``, the main thread; ``airflow.threadN.prof``, every other thread, among them
+the in-process execution API's).
 """
 
 from __future__ import annotations
