@@ -316,10 +316,10 @@ def _rows(size: int, hosts: int, results: dict) -> list[dict]:
             rows.append(row(bench, f"stage {stage} (plain Python)", plain["stages"][stage], "s"))
         rows.append(row(bench, "plain Python wall (same work)", plain["wall"], "s"))
         overhead = air["wall"] - plain["wall"]
+        # no "met": two walls on a shared machine move with its load (see the CPU row)
         rows.append(row(
             bench, "Airflow overhead (dag.test() wall - plain wall)", overhead, "s",
             ratio=air["wall"] / plain["wall"], target="<= x1.15",
-            met=air["wall"] <= 1.15 * plain["wall"],
         ))  # fmt: skip
         if "cpu" in air and "cpu" in plain:  # CPU seconds of the child: less load-bound
             rows.append(row(
