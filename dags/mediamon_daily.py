@@ -103,8 +103,9 @@ def mediamon_daily():
             tasks.name_instance(source_id)
             return tasks.validate(source_id, day, batch)
 
-        # one event per source on the asset mediamon_source_day, row counts in its extra
-        @task(map_index_template=BY_SOURCE, outlets=[SOURCE_DAY])
+        # one event per source on the asset mediamon_source_day, row counts in its extra; the
+        # summary is one XCom (a dict return would push each key too: multiple_outputs)
+        @task(map_index_template=BY_SOURCE, outlets=[SOURCE_DAY], multiple_outputs=False)
         def load(source_id: str, day: str, validated: str) -> dict:
             tasks.name_instance(source_id)
             summary = tasks.load(source_id, day, validated)
@@ -120,15 +121,15 @@ def mediamon_daily():
     def summarize(planned: list[dict]) -> list[dict]:
         return tasks.summarize(planned)
 
-    @task(trigger_rule="all_done")
+    @task(trigger_rule="all_done", multiple_outputs=False)
     def cluster_stories(planned: list[dict]) -> dict:
         return tasks.cluster_stories(planned)
 
-    @task(trigger_rule="all_done")
+    @task(trigger_rule="all_done", multiple_outputs=False)
     def mentions(planned: list[dict]) -> dict:
         return tasks.mentions(planned)
 
-    @task(trigger_rule="all_done")
+    @task(trigger_rule="all_done", multiple_outputs=False)
     def export_partitions(planned: list[dict]) -> dict:
         return tasks.export_partitions(planned)
 

@@ -53,7 +53,7 @@ def mediamon_reparse():
     def migrate():
         tasks.migrate()
 
-    @task
+    @task(multiple_outputs=False)  # one XCom, not one per key as well
     def plan() -> dict:
         context = get_current_context()
         return tasks.reparse_plan(context["params"], context["run_id"])
@@ -64,7 +64,10 @@ def mediamon_reparse():
 
     # like the daily load: one event per source-day on mediamon_source_day, so
     # mediamon_stories clusters the re-parsed days again
-    @task(max_active_tis_per_dagrun=2, map_index_template=tasks.BY_SOURCE, outlets=[SOURCE_DAY])
+    @task(
+        max_active_tis_per_dagrun=2, map_index_template=tasks.BY_SOURCE, outlets=[SOURCE_DAY],
+        multiple_outputs=False,
+    )  # fmt: skip
     def reparse(source_id: str, day: str) -> dict:
         tasks.name_instance(source_id)
         summary = tasks.reparse(source_id, day)

@@ -40,7 +40,8 @@ def mediamon_stories():
     def days() -> list[str]:
         return loaded_days(get_current_context()["triggering_asset_events"])
 
-    @task(map_index_template="{{ mediamon_day }}")  # mapped instances named by their day
+    # mapped instances named by their day; the dict is one XCom (not one per key as well)
+    @task(map_index_template="{{ mediamon_day }}", multiple_outputs=False)
     def cluster(day: str) -> dict:
         get_current_context()["mediamon_day"] = day
         return tasks.cluster_stories([{"day": day}])
