@@ -67,21 +67,25 @@ def test_daily_dag_has_real_daily_intervals(dagbag):
     assert scheduled.data_interval == day and scheduled.logical_date == day.start
 
 
+# What makes a DAG file slow to parse: libraries only a task needs (imported inside it).
+HEAVY = ("great_expectations", "pandas", "numpy", "sklearn", "trafilatura", "pyarrow",
+         "dateparser", "lxml", "bs4", "feedparser", "alembic", "psycopg2")  # fmt: skip
+
+
 @pytest.mark.parametrize("path", DAG_FILES, ids=lambda p: p.name)
-def test_dag_file_imports_in_under_two_seconds(path):
+def test_dag_file_parse_imports_no_task_library(path):
+    """The dag-processor parses each file every 30 s: no heavy import at its top level
+    (checked by name, not timed: a timing fails on a busy machine and says nothing why)."""
     code = (
-        f"import time, runpy; t = time.perf_counter(); runpy.run_path({str(path)!r}); "
-        "print(time.perf_counter() - t)"
+        "import sys, runpy, airflow.sdk, pendulum; before = set(sys.modules); "
+        f"runpy.run_path({str(path)!r}); "
+        "print(' '.join(sorted({m.split('.')[0] for m in set(sys.modules) - before})))"
     )
-    # Import airflow.sdk first: the budget is for the DAG file, not for Airflow itself.
-    out = subprocess.run(
-        [sys.executable, "-c", "import airflow.sdk, pendulum; " + code],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    seconds = float(out.stdout.strip().splitlines()[-1])
-    assert seconds < 2.0, f"{path.name} took {seconds:.2f}s to import"
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                         text=True)  # fmt: skip
+    imported = set(out.stdout.split())
+    assert "mediamon" in imported  # the check sees the file's own imports
+    assert not imported & set(HEAVY), f"{path.name} imports {sorted(imported & set(HEAVY))}"
 
 
 @pytest.mark.parametrize("dag_file", ["mediamon_daily.py", "mediamon_reparse.py"])
