@@ -73,7 +73,7 @@ class Article(TypedDict):
     warnings: list[str]  # what the parser noticed, in order, without repeats
     parser_version: str  # :data:`mediamon.parse.PARSER_VERSION`
     # provenance of the remaining fields (None where the field is None)
-    body_source: str | None  # profile, jsonld, microdata, trafilatura, paragraphs
+    body_source: str | None  # profile, jsonld, microdata, density, trafilatura, paragraphs
     section_source: str | None  # profile, jsonld, meta
     modified_source: str | None  # jsonld, meta, microdata, epoch
     language_source: str | None  # declared (the page's declaration stands) or text

@@ -165,6 +165,7 @@ def find_parent(el: HtmlElement, tag: str) -> HtmlElement | None:
     return next(el.iterancestors(tag), None)
 
 
+@lru_cache(maxsize=8192)
 def _chrome_attr(value: str | None) -> bool:
     if not value:
         return False
@@ -179,14 +180,23 @@ def _chrome_attr(value: str | None) -> bool:
     return False
 
 
+@lru_cache(maxsize=8192)
+def _names_article(value: str, whole: bool) -> bool:
+    """Whether a class list (``whole`` False: each class apart) or an id (``whole``) has the
+    word "article"."""
+    names = [value] if whole else value.split()
+    return any("article" in _SPLIT.split(n.lower()) for n in names if n)
+
+
 def _is_boundary(node: HtmlElement) -> bool:
     if node.tag in ("article", "main"):
         return True
     itemtype = node.get("itemtype") or ""
     if "Article" in itemtype or "BlogPosting" in itemtype or node.get("itemprop") == "articleBody":
         return True
-    names = [*classes(node), node.get("id") or ""]
-    return any("article" in _SPLIT.split(n.lower()) for n in names if n)
+    return _names_article(node.get("class") or "", False) or _names_article(
+        node.get("id") or "", True
+    )
 
 
 def in_chrome(el: HtmlElement) -> bool:
@@ -202,14 +212,13 @@ def in_chrome(el: HtmlElement) -> bool:
     Ancestors above the boundary do not count (some outlets wrap the whole article column in
     an ``<aside>``).
     """
-    inside_article = next(el.iterancestors("article"), None) is not None
     node: HtmlElement | None = el
     while node is not None and node.tag not in ("body", "html"):
         if node is not el and _is_boundary(node):
             return False
         if node.tag in _CHROME_TAGS:
             return True
-        if node.tag in _SECTIONING_CHROME and not inside_article:
+        if node.tag in _SECTIONING_CHROME and next(el.iterancestors("article"), None) is None:
             return True
         if _chrome_attr(node.get("class")) or _chrome_attr(node.get("id")):
             return True

@@ -146,6 +146,50 @@ def _parse_rfc822(text: str, tz: str) -> datetime | None:
     return dt.replace(tzinfo=zone_info or _zone(tz))
 
 
+# The commonest printed forms, read without dateparser (its answer on them, at a tenth of the
+# cost): "15.10.2020 21:55", "27 Apr 2020, 00:14", "1 Декабря 2020 в 14:02".
+_PLAIN_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("january", "jan", "января", "январь"), ("february", "feb", "февраля", "февраль"),
+            ("march", "mar", "марта", "март"), ("april", "apr", "апреля", "апрель"),
+            ("may", "мая", "май"), ("june", "jun", "июня", "июнь"),
+            ("july", "jul", "июля", "июль"), ("august", "aug", "августа", "август"),
+            ("september", "sep", "сентября", "сентябрь"), ("october", "oct", "октября", "октябрь"),
+            ("november", "nov", "ноября", "ноябрь"), ("december", "dec", "декабря", "декабрь"),
+        ),
+        start=1,
+    )
+    for name in names
+}  # fmt: skip
+_PLAIN_DATE = re.compile(
+    r"^(?P<day>\d{1,2})(?:\.(?P<month>\d{1,2})\.|\s+(?P<name>[^\W\d_]+),?\s+)(?P<year>\d{4})"
+    r"(?:,?\s+(?:в\s+)?(?P<h>\d{1,2}):(?P<m>\d{2}))?$"
+)
+
+
+def _plain_date(text: str, tz: str) -> datetime | None:
+    """A day-month-year (numeric, or an English or Russian month name) with an optional
+    "HH:MM", read as wall-clock time in ``tz``; None for any other form or an impossible
+    date (dateparser then decides)."""
+    m = _PLAIN_DATE.match(text)
+    if m is None:
+        return None
+    month = int(m["month"]) if m["month"] else _PLAIN_MONTHS.get(m["name"].lower())
+    if month is None or not 1 <= month <= 12:
+        return None
+    if " в " in text and not (m["name"] and not m["name"].isascii()):
+        return None  # "в" (at) read by dateparser only next to a Russian month
+    try:
+        return _localize(
+            datetime(int(m["year"]), month, int(m["day"]), int(m["h"] or 0), int(m["m"] or 0)),
+            tz,
+        )
+    except ValueError:  # 31 February, 25:00
+        return None
+
+
 def _dateparser(text: str, tz: str, relative_base: datetime | None) -> datetime | None:
     settings: dict = {"DATE_ORDER": "DMY", "PREFER_DATES_FROM": "past"}
     if relative_base is None:
@@ -269,7 +313,7 @@ def parse_date(text: str, *, tz: str, relative_base: datetime | None = None) -> 
         return None
     if relative_base is None and not _YEAR.search(cleaned):
         return None
-    dt = _dateparser(cleaned, tz, relative_base)
+    dt = _plain_date(cleaned, tz) or _dateparser(cleaned, tz, relative_base)
     if dt is None:
         piece = _reassemble(cleaned)
         if piece and piece != cleaned:

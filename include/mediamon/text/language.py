@@ -32,19 +32,19 @@ def normalize_code(value: str | None) -> str | None:
     return code if len(code) == 2 else None
 
 
+_CYRILLIC_LETTER = re.compile("[\u0400-\u04ff]")
+_LATIN_LETTER = re.compile("[A-Za-z]")
+_KAZAKH_LETTER = re.compile(f"[{''.join(sorted(_KAZAKH_LETTERS))}]")
+_ONLY_KAZAKH_LETTER = re.compile(f"[{''.join(sorted(_ONLY_KAZAKH))}]")
+
+
 def _counts(text: str) -> tuple[int, int, int]:
     """(Cyrillic letters, Latin letters, Kazakh letters -- 0 when none of ә ұ occurs)."""
-    cyr = lat = kaz = 0
-    only_kazakh = False
-    for ch in text:
-        if "\u0400" <= ch <= "\u04ff":
-            cyr += 1
-            if ch in _KAZAKH_LETTERS:
-                kaz += 1
-                only_kazakh = only_kazakh or ch in _ONLY_KAZAKH
-        elif ch.isascii() and ch.isalpha():
-            lat += 1
-    return cyr, lat, kaz if only_kazakh else 0
+    cyr = len(_CYRILLIC_LETTER.findall(text))
+    lat = len(_LATIN_LETTER.findall(text))
+    if not cyr or not _ONLY_KAZAKH_LETTER.search(text):
+        return cyr, lat, 0
+    return cyr, lat, len(_KAZAKH_LETTER.findall(text))
 
 
 # Kazakh in Latin script (the alphabets of 2018 and 2021: "Prezıdent shetel
@@ -142,11 +142,13 @@ def detect_language(declared: list[str | None], text: str) -> str | None:
     when nothing is declared, :func:`guess_from_script` decides.
     """
     code = next((c for c in map(normalize_code, declared) if c), None)
+    cyr, lat, _ = _counts(text)
+    mostly_cyrillic = cyr >= lat
+    if code is not None and not _guess_matters(code, text, cyr, lat):
+        return code  # (py3langid, the costly part, need not run)
     guess = guess_language(text)
     if code is None or guess is None:
         return code or guess
-    cyr, lat, _ = _counts(text)
-    mostly_cyrillic = cyr >= lat
     if mostly_cyrillic and code not in _CYRILLIC_LANGUAGES:
         return guess
     if not mostly_cyrillic and code in _CYRILLIC_LANGUAGES and code not in _LATIN_LANGUAGES:
@@ -159,6 +161,20 @@ def detect_language(declared: list[str | None], text: str) -> str | None:
 
 
 _MIN_RUSSIAN_ON_KAZAKH_PAGE = 200  # Cyrillic letters
+
+
+def _guess_matters(code: str, text: str, cyr: int, lat: int) -> bool:
+    """Whether :func:`guess_language` can change :func:`detect_language`'s answer for the
+    declared ``code``: the script contradicts it, the text may be Kazakh (its letters, Latin
+    Kazakh, too few letters to tell the script), or ``kk`` is declared on a long text."""
+    if cyr >= lat and code not in _CYRILLIC_LANGUAGES:
+        return True
+    if cyr < lat and code in _CYRILLIC_LANGUAGES and code not in _LATIN_LANGUAGES:
+        return True
+    if code == "kk" and cyr >= _MIN_RUSSIAN_ON_KAZAKH_PAGE:
+        return True
+    return guess_from_script(text) in (None, "kk") or is_kazakh_latin(text)
+
 
 # Letters of Kazakh Cyrillic that Russian lacks ("і" is shared with Ukrainian/Belarusian and
 # counts only when py3langid also says Kazakh).

@@ -116,3 +116,16 @@ def test_pages_and_feeds_read_a_zone_abbreviation_alike(zone):
     feed, flag = feed_date(raw, ALMATY)
     assert page == feed and page.utcoffset() == feed.utcoffset()
     assert flag is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["15.10.2020 21:55", "27 Apr 2020, 00:14", "1 Декабря 2020 в 14:02", "24 сентября 2018",
+     "31.02.2020", "10.15.2015", "15.10.2020 в 21:55", "May 5, 2021"],
+)  # fmt: skip
+def test_plain_forms_read_without_dateparser_as_dateparser_reads_them(text):
+    from mediamon.parse import dates
+
+    fast = dates._plain_date(text, "Asia/Almaty")
+    assert fast is None or fast == dates._dateparser(text, "Asia/Almaty", None)
+    assert parse_date(text, tz="Asia/Almaty") == dates._dateparser(text, "Asia/Almaty", None)

@@ -36,13 +36,17 @@ h1              the first ``<h1>`` outside site chrome; also wins over a JSON-LD
 trafilatura     trafilatura's metadata (title, author) and, for the date, htmldate run on the
                 ``<head>`` and the URL only (never the page text, so never the site chrome)
 title_tag       ``<title>`` with the site-name part cut off
+density         (body) the container of the page's paragraphs, by text and link density, when
+                it passes the strength test (:mod:`~mediamon.parse.article.density`)
 ==============  ============================================================================
 
 The page is parsed once, with lxml (:class:`~mediamon.parse.article.page.Page`); the heavy
 fallbacks (trafilatura's body extraction and metadata, htmldate) run only when the cheaper
 rules above them found nothing, so a page with a site profile or schema.org markup never pays
-for them. trafilatura's body loses what such extractors keep after the story: trailing
-headline lists and rate/weather widgets (:mod:`~mediamon.parse.article.body`).
+for them; the body's own extractor on the shared tree (``density``) leaves trafilatura only
+the pages whose story container is weak. trafilatura's body loses what such extractors keep
+after the story: trailing headline lists and rate/weather widgets
+(:mod:`~mediamon.parse.article.body`).
 
 Titles are cleaned by :func:`mediamon.parse.titles.clean_title` (entities, whitespace, the
 outlet's name, "X X"). Template placeholders leaked into saved pages ("{{$article->title}}")
@@ -155,13 +159,15 @@ def parse_article(
     - ``body_text``: the article text, paragraphs joined by a blank line ("\\n\\n"); from the
       profile ``body`` selector, else schema.org ``articleBody`` (JSON-LD, then one
       ``itemprop=articleBody`` element; refused when under 60% of the page's paragraph
-      text, a teaser), else trafilatura, else the page's ``<p>`` outside chrome; a first
+      text, a teaser), else the densest container of paragraphs when it is strong
+      (``density``), else trafilatura, else the page's ``<p>`` outside chrome; a first
       paragraph equal to the title is dropped.
 
     - provenance, the rule behind the remaining fields: ``modified_source`` (jsonld, meta,
       microdata, epoch), ``section_source`` (profile, jsonld, meta), ``language_source``
       ("declared": the page's declaration stands; "text": the text decided) and
-      ``body_source`` (profile, jsonld, microdata, trafilatura, paragraphs); None where the
+      ``body_source`` (profile, jsonld, microdata, density, trafilatura, paragraphs); None
+      where the
       field is None.
     - ``paywalled`` (bool) and ``paywall_evidence`` (list[str], what was seen: JSON-LD
       ``isAccessibleForFree``, ``article:content_tier``, paywall plugins' markup, a teaser

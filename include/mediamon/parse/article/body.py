@@ -1,8 +1,10 @@
 """The body rules of an article page: the story's text, paragraphs joined by a blank line.
 
 The chain: the profile's ``body`` selector, schema.org ``articleBody`` (JSON-LD, then one
-``itemprop=articleBody`` element; refused when a teaser), trafilatura's extraction (without
-the headline lists and widgets it keeps after the story), else every ``<p>`` outside chrome.
+``itemprop=articleBody`` element; refused when a teaser), the container of the page's
+paragraphs when it is strong (:mod:`~mediamon.parse.article.density`, on the tree already
+parsed), trafilatura's extraction (without the headline lists and widgets it keeps after the
+story), else every ``<p>`` outside chrome.
 The text is then cleaned (:func:`find_body`): template placeholders, label-only lines, "read
 also" lines and boilerplate, and a first paragraph repeating the title go.
 """
@@ -14,6 +16,7 @@ import itertools
 import re
 
 from mediamon.parse._tree import HtmlElement, in_chrome, select, text_of
+from mediamon.parse.article.density import dense_text
 from mediamon.parse.article.page import PLACEHOLDER, READ_ALSO, READ_ALSO_MAX, Page
 
 _BODY_BLOCKS = ("p", "h2", "h3", "h4", "li", "blockquote", "pre")
@@ -54,7 +57,8 @@ _BOILERPLATE = re.compile(
 
 def _body(page: Page) -> tuple[str, str]:
     """(body text, rule): the profile's ``body`` selector, schema.org ``articleBody``
-    (:func:`_structured_body`), trafilatura, else every ``<p>`` outside chrome."""
+    (:func:`_structured_body`), a strong paragraph container (:func:`dense_text`),
+    trafilatura, else every ``<p>`` outside chrome."""
     for el in page.select("body"):
         text = _body_from_element(el)
         if text:
@@ -62,6 +66,9 @@ def _body(page: Page) -> tuple[str, str]:
     text, rule = _structured_body(page)
     if text:
         return text, rule
+    text = dense_text(page)
+    if text:
+        return text, "density"
     text = _trafilatura_text(page, fast=True)
     if text and _prose_share(text) < _PROSE_SHARE_MIN:
         # the fast mode took a menu for the story: the full mode (readability/jusText
@@ -225,9 +232,9 @@ def _drop_leading_title(body_text: str, title: str | None) -> str:
 def find_body(page: Page, title: str | None) -> tuple[str, str | None]:
     """(article text of ``page``, its rule): the text is paragraphs joined by "\\n\\n" (""
     when none), from the first rule of the chain that gives text (profile, jsonld,
-    microdata, trafilatura, paragraphs; None with no text), then template placeholders,
-    label-only lines, "read also" lines and boilerplate removed, and a first paragraph equal
-    to ``title`` dropped."""
+    microdata, density, trafilatura, paragraphs; None with no text), then template
+    placeholders, label-only lines, "read also" lines and boilerplate removed, and a first
+    paragraph equal to ``title`` dropped."""
     body_text, rule = _body(page)
     text = _drop_leading_title(_drop_read_also(_clean_body(body_text)), title)
     return text, (rule if text else None)

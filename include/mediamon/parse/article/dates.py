@@ -245,14 +245,21 @@ def _epoch_attributes(page: Page, *, modified: bool) -> list[str]:
     near = [el for el, _before in page.near_headline()]
     values = []
     ancestors = [a for a in anchor.iterancestors() if a.tag not in ("body", "html")]
+    near_set = set(near)
     for el in [*near, *ancestors]:  # (a page-wide render time on <body> is no publication)
-        text = (text_of(el) or "")[:40] if el in near else ""
+        epochs = [
+            (n, v)
+            for n, v in el.attrib.items()
+            if (_EPOCH_PUBLISHED.match(n) or _EPOCH_MODIFIED.match(n))
+            and _EPOCH_VALUE.match(v.strip())
+        ]
+        if not epochs:  # the common case, decided before the costlier tests below
+            continue
+        text = (text_of(el) or "")[:40] if el in near_set else ""
         if in_chrome(el) or (text and in_listing_item(el, text)):
             continue
         edited = bool(_EDITED.search(f"{el.get('class') or ''} {text}"))
-        for name, value in el.attrib.items():
-            if not _EPOCH_VALUE.match(value.strip()):
-                continue
+        for name, value in epochs:
             if modified:
                 wanted = _EPOCH_MODIFIED.match(name) or (edited and _EPOCH_PUBLISHED.match(name))
             else:

@@ -299,6 +299,9 @@ class Page:
             href = str(a.get("href") or "").strip()
             if not href or href.startswith(("#", "javascript:", "mailto:")):
                 continue
+            text = " ".join((text_of(a) or "").split()).casefold()
+            if len(text.split()) < _HEADLINE_LINK_MIN_WORDS or text in found:
+                continue  # (decided before resolving the URL, the costlier part)
             try:  # "http://[broken/" raises: not a link to follow
                 target = urljoin(self.url, href)
                 target_host = urlsplit(target).hostname or ""
@@ -306,9 +309,7 @@ class Page:
                 continue
             if target_host != host or target.rstrip("/") == own:
                 continue
-            text = " ".join((text_of(a) or "").split()).casefold()
-            if len(text.split()) >= _HEADLINE_LINK_MIN_WORDS:
-                found.add(text)
+            found.add(text)
         return found
 
     def h1(self) -> HtmlElement | None:
@@ -336,18 +337,39 @@ class Page:
         if self._traf_meta is None and not self.heavy_allowed():
             self._traf_meta = False
         if self._traf_meta is None:
-            # imported here: trafilatura takes ~0.2 s to import, and most pages never need it
-            from trafilatura.metadata import extract_metadata
-
             try:
-                self._traf_meta = extract_metadata(
-                    self.html,
-                    default_url=self.url,
-                    date_config={"extensive_search": False, "original_date": True},
-                )
+                self._traf_meta = _trafilatura_title_author(self.html)
             except Exception:  # trafilatura is a best-effort fallback
                 self._traf_meta = False
         return self._traf_meta or None
+
+
+def _trafilatura_title_author(html: str) -> Any:
+    """trafilatura's metadata with only the two fields the rules read, ``title`` and
+    ``author``, filled: the steps of ``trafilatura.metadata.extract_metadata`` that decide
+    them, in its order (meta, JSON-LD, the title and author XPaths), without the date
+    (htmldate), site name, categories, tags and licence it would also look for. None when
+    trafilatura cannot read the page."""
+    # imported here: trafilatura takes ~0.2 s to import, and most pages never need it
+    from trafilatura.metadata import examine_meta, extract_author, extract_meta_json, extract_title
+    from trafilatura.utils import load_html
+
+    tree = load_html(html)
+    if tree is None:
+        return None
+    metadata = examine_meta(tree)
+    if metadata.author and " " not in metadata.author:
+        metadata.author = None
+    try:
+        metadata = extract_meta_json(tree, metadata)
+    except Exception:  # (as extract_metadata: bugs in trafilatura's JSON-LD reading)
+        pass
+    if not metadata.title:
+        metadata.title = extract_title(tree)
+    if not metadata.author:
+        metadata.author = extract_author(tree)
+    metadata.clean_and_trim()
+    return metadata
 
 
 def title_anchor(page: Page) -> HtmlElement | None:
