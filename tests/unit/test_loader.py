@@ -133,6 +133,28 @@ def test_a_reload_leaves_unchanged_rows_untouched_and_counts_them(db):
     ]
 
 
+def test_a_reparse_that_changes_the_rows_updates_them_in_place(db):
+    a, b = "https://demo.kz/a", "https://demo.kz/b"
+    load(db, articles=[article(a)], headlines=[headline(a, 1)])
+    [(id_a,)] = rows(db, "select id from articles")
+    # the stored row is updated first (one search vector), the new one inserted after it
+    load(
+        db,
+        articles=[article(b), article(a, title="Ремонт дорог")],
+        headlines=[headline(a, 1, title="Ремонт дорог")],
+    )
+    found = "search_tsv @@ to_tsquery('russian', 'ремонт')"
+    assert rows(db, f"select id = {id_a}, title, {found} from articles order by id") == [
+        (True, "Ремонт дорог", True),
+        (False, "Заголовок", False),
+    ]
+    assert rows(db, f"select title, {found} from headlines") == [("Ремонт дорог", True)]
+    assert rows(db, "select title from headline_revisions order by title") == [
+        ("Заголовок",),
+        ("Ремонт дорог",),
+    ]
+
+
 def test_quarantine_and_dq_results_are_replaced_per_run_and_source(db):
     q = {
         "record_kind": "article",

@@ -2,8 +2,9 @@
 
 One source-day batch is written in one transaction. Each kind of row is streamed with one
 ``COPY ... FROM STDIN`` (text format) into a temporary staging table (dropped at commit), then
-written with one ``INSERT ... SELECT ... ON CONFLICT`` statement: no row-by-row round trips,
-and the rows are consumed as an iterator, never held in memory here. Keys follow the
+written with one ``INSERT ... SELECT ... ON CONFLICT`` statement (articles and headlines: an
+``UPDATE`` of the stored rows first, :func:`mediamon.load.unchanged.upsert`): no row-by-row
+round trips, and the rows are consumed as an iterator, never held in memory here. Keys follow the
 idempotency contract:
 
 - ``sources``: upsert by id (registry values win).
@@ -39,7 +40,7 @@ from psycopg2.extras import Json, execute_values
 
 from mediamon.config import Source
 from mediamon.load.revisions import mark_takedowns, write_revisions
-from mediamon.load.unchanged import merged_count, skip_unchanged, unless_unchanged
+from mediamon.load.unchanged import merged_count, unless_unchanged, upsert
 from mediamon.records import Article, DqResult, Fetch, Headline, Quarantined
 
 
@@ -363,16 +364,8 @@ def write_articles(cur, source: Source, rows: Iterable[Article]) -> int:
         "first_seen = least(a.first_seen, excluded.first_seen)",
         "last_seen = greatest(a.last_seen, excluded.last_seen)",
     ]
-    cur.execute(
-        f"""
-        insert into articles as a ({columns})
-        select {columns} from {_latest_per_key("stage_articles", "canonical_url")}
-        {skip_unchanged("articles", "a", ["canonical_url"], updates)}
-        order by first_seq
-        on conflict (canonical_url) do update set {", ".join(updates)}
-        """
-        + unless_unchanged("a", updates)
-    )
+    latest_rows = _latest_per_key("stage_articles", "canonical_url")
+    upsert(cur, "articles", "a", ["canonical_url"], columns, latest_rows, updates)
     return merged_count(cur, "stage_articles", "canonical_url")
 
 
@@ -446,14 +439,8 @@ def write_headlines(cur, source: Source, day: date, rows: Iterable[Headline]) ->
         "first_seen_day = least(h.first_seen_day, excluded.first_seen_day)",
         "last_seen_day = greatest(h.last_seen_day, excluded.last_seen_day)",
     ]
-    cur.execute(
-        f"insert into headlines as h ({columns}) "
-        f"select {columns} from stage_headlines_latest latest"
-        + skip_unchanged("headlines", "h", ["source_id", "list_id", "canonical_url"], updates)
-        + " order by first_seq on conflict (source_id, list_id, canonical_url) do update set "
-        + ", ".join(updates)
-        + unless_unchanged("h", updates)
-    )
+    key = ["source_id", "list_id", "canonical_url"]
+    upsert(cur, "headlines", "h", key, columns, "stage_headlines_latest latest", updates)
     written = merged_count(cur, "stage_headlines_latest", "list_id, canonical_url")
     cur.execute(
         """

@@ -103,6 +103,8 @@ def write_revisions(cur, source: Source, day: date) -> int:
                   using (canonical_url, content_hash)
               group by f.canonical_url, f.content_hash) seen
         where (v.canonical_url, v.content_hash) = (seen.canonical_url, seen.content_hash)
+            and (v.first_seen_day, v.last_seen_day, v.first_fetched_at, v.last_fetched_at)
+                is distinct from (seen.first_day, seen.last_day, seen.first_at, seen.last_at)
         """
     )
     return written

@@ -7,6 +7,10 @@ the ``INSERT``, even when it ends up a conflict, once for the update): a reload 
 first load. :func:`skip_unchanged` keeps such rows out of the insert, :func:`unless_unchanged`
 keeps the update from rewriting one that gets through, :func:`merged_count` is the count the
 load reports either way (``bench/bench_load.py`` measures the reload).
+
+A re-parse changes the rows instead: an ``INSERT ... ON CONFLICT DO UPDATE`` computes the
+vector for the row it tries to insert and again for the update, so :func:`upsert` updates the
+rows already stored first (one vector each) and inserts only what is left.
 """
 
 from __future__ import annotations
@@ -40,6 +44,35 @@ def skip_unchanged(table: str, alias: str, key: list[str], assignments: list[str
     return (
         f" where not exists (select 1 from {table} {alias} where {on} "
         f"and ({before}) is not distinct from ({after}))"
+    )
+
+
+def upsert(
+    cur, table: str, alias: str, key: list[str], columns: str, source: str, updates: list[str]
+) -> None:
+    """Upsert the rows of ``source`` (SQL of a ``from`` item named ``latest``, one row per
+    ``key``, with ``columns`` and ``first_seq``) into ``table``; ``updates``: the ``"column =
+    expression"`` items of the conflict's update (``alias`` the stored row, ``excluded`` the
+    new one), each idempotent (applying it twice gives what applying it once does).
+
+    Two statements, the result of one ``INSERT ... ON CONFLICT DO UPDATE``: an ``UPDATE`` of
+    the stored rows that would change (their generated ``search_tsv`` computed once, not for
+    an insert attempt and again for the update), then the insert, in first-seen order, of the
+    rows still absent or different; its ``ON CONFLICT`` catches a row another transaction
+    inserted in between.
+    """
+    on = " and ".join(f"{alias}.{k} = latest.{k}" for k in key)
+    fresh = [a.replace("excluded.", "latest.") for a in updates]
+    cur.execute(
+        f"update {table} as {alias} set {', '.join(fresh)} from {source} where {on}"
+        + unless_unchanged(alias, fresh).replace(" where ", " and ", 1)
+    )
+    cur.execute(
+        f"insert into {table} as {alias} ({columns}) select {columns} from {source}"
+        + skip_unchanged(table, alias, key, updates)
+        + f" order by first_seq on conflict ({', '.join(key)}) do update set "
+        + ", ".join(updates)
+        + unless_unchanged(alias, updates)
     )
 
 
