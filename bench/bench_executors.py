@@ -3,6 +3,7 @@ CeleryExecutor with two workers (issue 18, item 6).
 
     .venv/bin/python bench/bench_executors.py [--articles 10000] [--hosts 10]
                                               [--modes dag_test,local,celery] [--quick]
+                                              [--capture DIR]
 
 A synthetic capture (``mediamon capture synth``: HOSTS outlets, ARTICLES articles on
 2024-09-08, no server delay, as ``bench_e2e.py``) is replayed on loopback and
@@ -226,6 +227,8 @@ def main() -> None:
     parser.add_argument("--hosts", type=int, default=10)
     parser.add_argument("--modes", default=",".join(MODES))
     parser.add_argument("--quick", action="store_true", help="tiny input (smoke run)")
+    parser.add_argument("--capture", type=Path, help="a capture `mediamon capture synth` built "
+                        "(its size then; --articles and --hosts only label the rows)")  # fmt: skip
     args = parser.parse_args()
     articles, hosts = (20, 2) if args.quick else (args.articles, args.hosts)
     modes = [m for m in args.modes.split(",") if m]
@@ -242,8 +245,9 @@ def main() -> None:
     results: dict[str, dict] = {}
     with tempfile.TemporaryDirectory(prefix="mediamon-bench-executors-") as tmp:
         tmp = Path(tmp)
-        capture = tmp / "capture"
-        synth_capture(capture, articles=articles, days=1, hosts=hosts, end=DAY)
+        capture = args.capture.resolve() if args.capture else tmp / "capture"
+        if not args.capture:
+            synth_capture(capture, articles=articles, days=1, hosts=hosts, end=DAY)
         for mode in modes:
             t0 = time.monotonic()
             if mode == "dag_test":
