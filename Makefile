@@ -24,6 +24,9 @@ run: install
 
 # Airflow's services in the background on the same database as `make run`, replaying CAPTURE
 # (`make up LIVE=1` fetches the live sites instead); `make down` stops exactly those.
+# The default, EXECUTOR=local: the LocalExecutor runs sources side by side, CPU-bound tasks in
+# pool cpu (one slot per core, MEDIAMON_CPU_SLOTS), fetch tasks in pool fetch (16,
+# MEDIAMON_FETCH_SLOTS); parallelism is their sum.
 # `make up EXECUTOR=celery`: the CeleryExecutor with two workers (queues fetch and default) on
 # the machine's Redis (MEDIAMON_CELERY_BROKER, default redis://127.0.0.1:6379/0).
 up: install

@@ -7,9 +7,12 @@
   triggered in the UI fetch over loopback and never reach the internet;
 - ``airflow api-server`` (UI, REST API and task execution API) on ``port``, ``airflow
   scheduler``, ``airflow dag-processor`` and ``airflow triggerer``;
+- with ``executor="local"`` (the default), the scheduler runs the tasks with the LocalExecutor,
+  sources side by side: pools ``cpu`` (one slot per core) and ``fetch`` (16), ``parallelism``
+  their sum (see :mod:`mediamon.devtools.local_executor`);
 - with ``executor="celery"``, the scheduler runs the CeleryExecutor and two ``airflow celery
   worker`` processes serve its queues ``fetch`` and ``default`` (the broker is the machine's
-  Redis; see :mod:`mediamon.devtools.celery_workers`). The default is the LocalExecutor.
+  Redis; see :mod:`mediamon.devtools.celery_workers`).
 
 Every process runs in its own session (process group); its pid goes to
 ``<stack dir>/<name>.pid`` and its output to ``<stack dir>/<name>.log``. :func:`down` stops
@@ -37,7 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mediamon.config import DAILY_DAG_ID, data_dir, load_sources
-from mediamon.devtools import celery_workers
+from mediamon.devtools import celery_workers, local_executor
 from mediamon.devtools.runner import DEMO_CAPTURE, airflow_env, prepare_capture
 
 COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
@@ -115,6 +118,8 @@ def up(
     env["AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION"] = "False" if unpause else "True"
     if executor == "celery":
         env.update(celery_workers.executor_env(env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]))
+    else:
+        env.update(local_executor.executor_env())
     bin_dir = Path(sys.executable).parent
     env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
 
@@ -134,6 +139,7 @@ def up(
                        stdout=subprocess.DEVNULL)  # fmt: skip
         subprocess.run([str(bin_dir / "mediamon"), "db", "upgrade"], env=env, check=True,
                        stdout=subprocess.DEVNULL)  # fmt: skip
+        _place_tasks(directory, env, executor)
         for name in COMPONENTS:
             argv = [str(bin_dir / "airflow"), name]
             if name == "api-server":  # loopback only unless AIRFLOW_HOST says otherwise
@@ -151,6 +157,22 @@ def up(
     if passwords.exists():  # Airflow writes it world-readable (0644): the admin's password
         passwords.chmod(0o600)
     return Stack(url, directory, passwords, replay_url, executor, workers)
+
+
+def _place_tasks(directory: Path, env: dict, executor: str) -> None:
+    """LocalExecutor: create the pools ``cpu`` and ``fetch`` and write the policy that puts
+    tasks in them by queue (before the dag-processor starts). Celery: remove that policy (the
+    workers bound each queue)."""
+    home = Path(env["AIRFLOW_HOME"])
+    if executor == "celery":
+        local_executor.remove_policy(home)
+        return
+    pools = local_executor.pools_file(directory / "pools.json")
+    airflow = str(Path(sys.executable).with_name("airflow"))
+    subprocess.run([airflow, "pools", "import", str(pools)], env=env, check=True,
+                   stdout=subprocess.DEVNULL)  # fmt: skip
+    if not local_executor.write_policy(home):
+        print(f"{local_executor.policy_path(home)} is not mediamon's: tasks stay in default_pool")
 
 
 def _start_workers(directory: Path, env: dict, tag: str, timeout: float) -> tuple[str, ...]:
