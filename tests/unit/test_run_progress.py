@@ -21,6 +21,7 @@ def test_one_line_per_task_that_ends_named_by_source():
     )
     view.update([TaskState("plan", -1, None, "success", 0.4)])  # unchanged: no new line
     view.close()
+    assert not [line for line in out.getvalue().splitlines() if line != line.rstrip()]
     assert [line.split() for line in out.getvalue().splitlines()] == [
         ["plan", "success", "0.4", "s"],
         ["alpha", "fetch", "up_for_retry"],

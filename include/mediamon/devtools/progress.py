@@ -108,7 +108,8 @@ class ProgressView:
             self.seen[key] = ts.state
             if ts.state in SHOWN:
                 took = f"{ts.seconds:6.1f} s" if ts.seconds is not None else ""
-                self.bar.write(f"  {self.name(ts):<28} {ts.state:<15} {took}", file=self.stream)
+                line = f"  {self.name(ts):<28} {ts.state:<15} {took}".rstrip()
+                self.bar.write(line, file=self.stream)
         running = [self.name(ts) for ts in states if ts.state == "running"]
         self.bar.n = sum(ts.state in FINAL for ts in states)
         self.bar.total = max(self.bar.total, len(states))
