@@ -29,21 +29,22 @@ after (the machine may be shared). Writes bench/results/executors.json.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from _common import ROOT, row, save, scratch_database, server_url  # noqa: E402
 from bench_e2e import DAY, articles_loaded, drop, run_child  # noqa: E402
 from bench_e2e import airflow_env as dag_test_env  # noqa: E402
+from mediamon.devtools.stack import api_token, trigger_daily  # noqa: E402
 from mediamon.tasks import FETCH_QUEUE  # noqa: E402
+from support import query  # noqa: E402
 
 MODES = ("dag_test", "local", "celery")
 RUN_TIMEOUT = 3600.0  # seconds for one run on a shared machine
@@ -60,18 +61,6 @@ def _bin(name: str) -> str:
 
 def _loadavg() -> str:
     return Path("/proc/loadavg").read_text().strip()
-
-
-def _query(url: str, sql: str, args: tuple = ()) -> list[tuple]:
-    import psycopg2
-
-    conn = psycopg2.connect(url)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql, args)
-            return cur.fetchall()
-    finally:
-        conn.close()
 
 
 def run_dag_test(capture: Path, tmp: Path) -> dict:
@@ -142,7 +131,7 @@ def run_stack(executor: str, capture: Path, tmp: Path) -> dict:
             startup = time.monotonic() - t0
             url = f"http://localhost:{port}"
             password = home / "simple_auth_manager_passwords.json.generated"
-            run_id = _trigger(url, _token(url, password))
+            run_id = trigger_daily(url, api_token(url, password), DAY)
             found = _wait(metadata, run_id, tmp / f"var-{executor}" / "stack")
             found["articles"] = articles_loaded(warehouse)
             found["startup"] = startup
@@ -161,24 +150,6 @@ def run_stack(executor: str, capture: Path, tmp: Path) -> dict:
                     broker.delete(key)
 
 
-def _token(url: str, password_file: Path) -> str:
-    password = json.loads(password_file.read_text())["admin"]
-    body = json.dumps({"username": "admin", "password": password}).encode()
-    req = urllib.request.Request(f"{url}/auth/token", body, {"content-type": "application/json"})
-    with urllib.request.urlopen(req, timeout=30) as resp:
-        return json.load(resp)["access_token"]
-
-
-def _trigger(url: str, token: str) -> str:
-    body = json.dumps({"logical_date": f"{DAY}T00:00:00+05:00", "conf": {}}).encode()
-    req = urllib.request.Request(
-        f"{url}/api/v2/dags/mediamon_daily/dagRuns", body,
-        {"content-type": "application/json", "authorization": f"Bearer {token}"},
-    )  # fmt: skip
-    with urllib.request.urlopen(req, timeout=30) as resp:
-        return json.load(resp)["dag_run_id"]
-
-
 def _wait(metadata: str, run_id: str, stack: Path) -> dict:
     """Wait for the run to end; its wall time, state and task instances' figures."""
     deadline = time.monotonic() + RUN_TIMEOUT
@@ -186,14 +157,14 @@ def _wait(metadata: str, run_id: str, stack: Path) -> dict:
         "select state, extract(epoch from end_date - start_date) from dag_run "
         "where dag_id = 'mediamon_daily' and run_id = %s"
     )
-    while (found := _query(metadata, sql, (run_id,))[0])[0] not in ("success", "failed"):
+    while (found := query(metadata, sql, (run_id,))[0])[0] not in ("success", "failed"):
         if time.monotonic() > deadline:
             logs = "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-2000:]}"
                              for p in sorted(stack.glob("*.log")))  # fmt: skip
             raise RuntimeError(f"run {run_id} still {found[0]}\n{logs}")
         time.sleep(1)
     state, wall = found
-    tis = _query(
+    tis = query(
         metadata,
         "select extract(epoch from start_date), extract(epoch from end_date), queue, pool "
         "from task_instance where dag_id = 'mediamon_daily' and run_id = %s "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -166,3 +167,13 @@ def waits_for_the_host_lock(server, warehouse: str, host: str, run, requests: in
         done.result(timeout=120)
     holder.close()
     assert len(server.arrivals) >= requests
+
+
+# One short story page's parts, for the parser's rule tests (a body long enough to count).
+STORY_FETCHED = datetime(2024, 9, 8, 9, 0, tzinfo=UTC)
+STORY_URL = "https://example.kz/news/2024/09/07/story/"
+STORY_TEXT = (
+    "<p>Городской совет обсудил план ремонта дорог на следующий год и решил начать с окраин, "
+    "где жалоб больше всего.</p><p>Работы начнутся весной, подрядчиков выберут на открытом "
+    "конкурсе, а итоги будут опубликованы на сайте акимата.</p>"
+)

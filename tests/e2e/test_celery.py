@@ -14,13 +14,10 @@ answer.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
 import time
-import urllib.parse
-import urllib.request
 import uuid
 from datetime import date
 from pathlib import Path
@@ -28,6 +25,7 @@ from pathlib import Path
 import pytest
 import redis
 from mediamon.devtools.celery_workers import broker_problem, broker_url
+from mediamon.devtools.stack import api_token, trigger_daily
 from support import ROOT, TABLES, drop_db, query, server_db
 
 DAY = date(2024, 9, 8)
@@ -70,25 +68,6 @@ def _rows(url: str) -> dict[str, list[tuple]]:
         rows = query(url, f"select {', '.join(columns)} from {table} order by {order}")
         tables[table] = sorted(rows, key=repr)
     return tables
-
-
-def _api_token(url: str, password_file: Path) -> str:
-    password = json.loads(password_file.read_text())["admin"]
-    body = json.dumps({"username": "admin", "password": password}).encode()
-    req = urllib.request.Request(f"{url}/auth/token", body, {"content-type": "application/json"})
-    with urllib.request.urlopen(req, timeout=30) as resp:
-        return json.load(resp)["access_token"]
-
-
-def _trigger(url: str, token: str, day: date) -> str:
-    """Trigger mediamon_daily for local ``day`` through the REST API; returns the run id."""
-    body = json.dumps({"logical_date": f"{day}T00:00:00+05:00", "conf": {}}).encode()
-    req = urllib.request.Request(
-        f"{url}/api/v2/dags/mediamon_daily/dagRuns", body,
-        {"content-type": "application/json", "authorization": f"Bearer {token}"},
-    )  # fmt: skip
-    with urllib.request.urlopen(req, timeout=30) as resp:
-        return json.load(resp)["dag_run_id"]
 
 
 @pytest.fixture
@@ -186,7 +165,7 @@ def test_a_day_of_three_sources_on_two_celery_workers_equals_dag_test(
     stack = celery_stack
     fetch_node, default_node = stack["workers"]
     assert fetch_node.startswith("fetch-") and default_node.startswith("default-")
-    run_id = _trigger(stack["url"], _api_token(stack["url"], stack["password_file"]), DAY)
+    run_id = trigger_daily(stack["url"], api_token(stack["url"], stack["password_file"]), DAY)
 
     # meanwhile (the Celery run mostly waits on queues and process starts), the same day
     # through dag.test() into a second warehouse, from a fresh data folder

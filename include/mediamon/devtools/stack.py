@@ -37,6 +37,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from mediamon.config import DAILY_DAG_ID, data_dir, load_sources
@@ -329,3 +330,25 @@ def _wait_dags(directory: Path, env: dict, timeout: float, unpause: bool) -> Non
     raise StackError(
         f"{DAILY_DAG_ID} not parsed after {timeout:.0f} s: see {directory}/dag-processor.log"
     )
+
+
+def api_token(url: str, password_file: Path) -> str:
+    """A JWT for the stack's ``admin`` (password read from ``password_file``, the stack's
+    JSON of passwords) from the api-server at ``url``. Raises urllib.error.URLError."""
+    password = json.loads(password_file.read_text(encoding="utf-8"))["admin"]
+    body = json.dumps({"username": "admin", "password": password}).encode()
+    req = urllib.request.Request(f"{url}/auth/token", body, {"content-type": "application/json"})
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        return json.load(resp)["access_token"]
+
+
+def trigger_daily(url: str, token: str, day: date | str) -> str:
+    """Trigger :data:`~mediamon.config.DAILY_DAG_ID` for local ``day`` (its logical date is
+    the day's start, UTC+5) through the REST API; returns the run id."""
+    body = json.dumps({"logical_date": f"{day}T00:00:00+05:00", "conf": {}}).encode()
+    req = urllib.request.Request(
+        f"{url}/api/v2/dags/{DAILY_DAG_ID}/dagRuns", body,
+        {"content-type": "application/json", "authorization": f"Bearer {token}"},
+    )  # fmt: skip
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        return json.load(resp)["dag_run_id"]

@@ -7,18 +7,13 @@ real pages that showed the class are only measured, in bench/bench_fundus.py).""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 
 from mediamon.parse import parse_article
+from support import STORY_FETCHED as FETCHED
+from support import STORY_TEXT as TEXT
+from support import STORY_URL as URL
 from support import make_source
 
-FETCHED = datetime(2024, 9, 8, 9, 0, tzinfo=UTC)
-URL = "https://example.kz/news/2024/09/07/story/"
-TEXT = (
-    "<p>Городской совет обсудил план ремонта дорог на следующий год и решил начать с окраин, "
-    "где жалоб больше всего.</p><p>Работы начнутся весной, подрядчиков выберут на открытом "
-    "конкурсе, а итоги будут опубликованы на сайте акимата.</p>"
-)
 SEO = "Ремонт дорог начнут с окраин, где больше всего жалоб"
 HEAD = "Ремонт начнут с окраин"
 
