@@ -377,14 +377,15 @@ def check_filters(conn, term_id: str | None = None, sources: list[str] | None = 
             problem = unknown_sources(conn, sources)
             if problem:
                 raise MentionsError(problem)
-            if term_id is None or term_id in _watched_ids():
+            watched = _watched_ids() if term_id is not None else set()
+            if term_id is None or term_id in watched:
                 return
             cur.execute("select distinct term_id from mentions")
             counted = {r[0] for r in cur.fetchall()}
     finally:
         conn.rollback()
     if term_id not in counted:
-        known = ", ".join(sorted(_watched_ids() | counted)) or "none"
+        known = ", ".join(sorted(watched | counted)) or "none"
         raise MentionsError(
             f"unknown term {term_id!r} (the watchlist and the warehouse have: {known})"
         )
