@@ -52,8 +52,12 @@ sysdeps:
 	    || echo "could not install$$missing: the tests that need it skip"; \
 	else echo "missing$$missing (needs root and apt-get): the tests that need it skip"; fi
 
+# The tests run in TEST_WORKERS processes (pytest-xdist), each module whole in one of them (its
+# module fixtures, e.g. a started Airflow stack, are built once); each process has its own
+# Airflow metadata database and data folder (tests/conftest.py).
+TEST_WORKERS ?= 2
 test: install sysdeps
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 # Every bench script that follows the results contract (it takes --quick and writes
 # bench/results/<name>.json), then one table of every result file present.

@@ -63,6 +63,7 @@ def test_failing_db_connection_from_the_airflow_connection_hides_the_password(
         f"postgresql://mediamon:{SECRET}@127.0.0.1:1/mediamon?sslmode=nonsense",
         f"postgresql://mediamon:{SECRET}@127.0.0.1:{closed_port()}/mediamon",
     ],
+    ids=["malformed", "bad-sslmode", "refused"],  # stable ids: the same on every test process
 )
 def test_failing_db_url_hides_the_password(url, loud, capfd):
     from mediamon.load.db import connect
