@@ -121,13 +121,15 @@ def test_more_from_the_author_link_gives_the_name():
     assert rec["authors"] == ["Анна Ким"]
 
 
-def test_json_ld_author_that_is_the_publisher_is_no_byline():
+def test_json_ld_author_that_is_the_publisher_is_the_outlet_as_author():
     outlet = {"@type": "NewsMediaOrganization", "name": "Городские вести"}
     ld = {"@type": "NewsArticle", "headline": "Ремонт начнут с окраин", "author": outlet,
           "publisher": outlet}  # fmt: skip
     head = f'<script type="application/ld+json">{json.dumps(ld, ensure_ascii=False)}</script>'
     rec = parse(page(head=head, body="<article><h1>Ремонт начнут с окраин</h1>" + TEXT))
-    assert rec["authors"] == [] and rec["authors_status"] == "absent"
+    # no person anywhere: the outlet itself signs the story (an editorial byline, not absent)
+    assert rec["authors"] == ["Городские вести"] and rec["authors_status"] == "editorial"
+    assert rec["byline_kind"] == "editorial" and rec["authors_source"] == "jsonld"
     # ... and a byline printed on the page is still found further down the chain
     rec = parse(page(head=head, body=(
         "<article><h1>Ремонт начнут с окраин</h1><p class='byline'>Анна Ким</p>" + TEXT

@@ -192,7 +192,10 @@ def test_kazinform_page_in_almaty_time(article_results):
     assert rec["authors_status"] == "editorial"  # "Казинформ", the agency itself
 
 
-BYLINE_F1_FLOOR = 0.90  # trafilatura's hand-labelled authors; measured 0.91 with 0.3.0
+# trafilatura's hand-labelled authors; measured 0.89 since a story signed only by its outlet
+# (JSON-LD author = the publisher) gives the outlet: this gold leaves the BBC page empty,
+# readability's gold (bbc-1) and fundus's name the outlet
+BYLINE_F1_FLOOR = 0.88
 
 
 def _name_key(name: str) -> str:

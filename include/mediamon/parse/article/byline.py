@@ -8,10 +8,12 @@ it ("Автор: ...", "By ..."), or anywhere in an element whose class names an
 ("article__author": "Von ..."), an author field ("<strong>Autor</strong> Name"), a line
 holding only a news agency's name, or the agency of the story's dateline; last,
 trafilatura's author when the page prints it. Metadata naming only organisations (a desk,
-an agency, the outlet's domain or initials; the outlet's own name is skipped altogether) is
-held while the page is searched for a person of two words or more, and given when none is
-found. Names found in the markup count only outside site chrome, headline lists and teaser
-cards. The names themselves are cleaned and classified by :mod:`mediamon.parse.authors`.
+an agency, the outlet's domain or initials) is held while the page is searched for a person
+of two words or more, and given when none is found. Metadata naming the outlet itself is
+given last, when nothing else names anyone: the outlet signs the story (``editorial``), as
+fundus's and readability's gold read such pages. Names found in the markup count only
+outside site chrome, headline lists and teaser cards. The names themselves are cleaned and
+classified by :mod:`mediamon.parse.authors`.
 """
 
 from __future__ import annotations
@@ -82,6 +84,7 @@ def _authors_chain(page: Page) -> tuple[list[str], str, str | None, list[str]]:
     # organisations (a desk, an agency, the outlet's domain or initials) is held while the
     # rules below look for a person the page prints, and given when none is found
     held: tuple[list[str], str, str | None, list[str]] | None = None
+    outlet_only: tuple[list[str], str, str | None, list[str]] | None = None
     for source_name, raw, orgs in candidates:
         names = clean_authors(raw)
         if source_name == "profile":
@@ -93,6 +96,8 @@ def _authors_chain(page: Page) -> tuple[list[str], str, str | None, list[str]]:
             break  # later metadata does not outvote it: only names the page prints do
         outlet = {n.casefold() for n in site_names}
         people = [n for n in names if n.casefold() not in outlet]
+        if names and not people and outlet_only is None:
+            outlet_only = (names, "editorial", source_name, [])
         known = clean_authors(orgs) + site_names + [n for n in people if _outlet_like(page, n)]
         status = authors_status(people, known)
         if status == "present":
@@ -109,6 +114,8 @@ def _authors_chain(page: Page) -> tuple[list[str], str, str | None, list[str]]:
         names = [n for n in clean_authors(traf.author.split(";")) if _text_in_article(page, n)]
         if names:
             return names, authors_status(names, site_names), "trafilatura", []
+    if outlet_only is not None:
+        return outlet_only
     return [], "absent", None, []
 
 
