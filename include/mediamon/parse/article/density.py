@@ -12,11 +12,13 @@ the last paragraph and blocks printed three times or more; a lead printed above 
 same ``<article>`` comes first.
 
 :func:`dense_text` gives that text only when the container is *strong*, every test of
-:func:`_strong` passing: 400+ characters in 3+ paragraphs, 85% of the page's paragraph text
+:func:`_weakness` passing: 400+ characters in 3+ paragraphs, 85% of the page's paragraph text
 inside it, at most a fifth of its text in links, at most 15% of its text outside blocks
-(:func:`_loose_chars`: a ``<br>``-separated story or a table would be lost). Otherwise the
-body chain asks trafilatura (:mod:`~mediamon.parse.article.body`), which is slower but reads
-the harder layouts.
+(:func:`_loose_chars`: a ``<br>``-separated story or a table would be lost). When the page
+has fewer than 3 scoring paragraphs or its container failed only that last test, the story
+may be printed in lines: :mod:`~mediamon.parse.article.lines` reads it so. Otherwise the body
+chain asks trafilatura (:mod:`~mediamon.parse.article.body`), which is slower but reads the
+harder layouts.
 """
 
 from __future__ import annotations
@@ -50,6 +52,12 @@ _MAX_LINK_DENSITY = 0.2
 _MAX_LOOSE = 0.15
 # A block whose text is mostly links (a list of other stories) is left out of the text.
 _BLOCK_LINK_DENSITY = 0.5
+
+
+def one_word(text: str) -> bool:
+    """True for a button or a label ("Teilen", "E-Mail"): one word without a digit, shorter
+    than a scoring paragraph (a paragraph of Japanese or Chinese has no spaces either)."""
+    return len(text) < _SCORED_MIN and " " not in text and not any(ch.isdigit() for ch in text)
 
 
 def _link_chars(el: HtmlElement) -> int:
@@ -153,7 +161,7 @@ def _blocks(container: HtmlElement) -> list[str]:
             continue
         if _link_chars(el) > _BLOCK_LINK_DENSITY * len(text):
             continue
-        if " " not in text and not any(ch.isdigit() for ch in text):
+        if one_word(text):
             continue  # one word: a button ("Teilen", "E-Mail"), a label
         out.append((text, el.tag in _HEADINGS))
     while out and out[-1][1]:
@@ -209,22 +217,22 @@ def _loose_chars(container: HtmlElement) -> int:
     return loose
 
 
-def _strong(containers: list[HtmlElement], blocks: list[str], total: int) -> bool:
-    """Whether ``containers`` (with their ``blocks``) hold the whole story (module
-    docstring)."""
+def _weakness(containers: list[HtmlElement], blocks: list[str], total: int) -> str:
+    """The first test of the module docstring that ``containers`` (with their ``blocks``)
+    fail, "" when they hold the whole story: "short", "share", "links" or "loose"."""
     text = sum(len(b) for b in blocks)
     scoring = [b for b in blocks if len(b) >= _SCORED_MIN]
     if text < _MIN_CHARS or len(scoring) < _MIN_PARAGRAPHS:
-        return False
+        return "short"
     inside = sum(
         len(t) for c in containers for t in map(text_of, c.iter("p")) if len(t) >= _SCORED_MIN
     )
     if inside < _MIN_SHARE * total:
-        return False
+        return "share"
     whole = sum(len(text_of(c)) for c in containers)
     if not whole or sum(map(_link_chars, containers)) > _MAX_LINK_DENSITY * whole:
-        return False
-    return sum(map(_loose_chars, containers)) <= _MAX_LOOSE * whole
+        return "links"
+    return "loose" if sum(map(_loose_chars, containers)) > _MAX_LOOSE * whole else ""
 
 
 def _with_siblings(best: HtmlElement, scores: dict[HtmlElement, float]) -> list[HtmlElement]:
@@ -240,9 +248,17 @@ def _with_siblings(best: HtmlElement, scores: dict[HtmlElement, float]) -> list[
 def dense_text(page: Page) -> str:
     """The story's paragraphs joined by a blank line when its container is strong (module
     docstring), else "" (the caller then asks trafilatura)."""
+    return paragraph_text(page)[0]
+
+
+def paragraph_text(page: Page) -> tuple[str, bool]:
+    """(:func:`dense_text`, whether the story may be printed in lines rather than
+    paragraphs: fewer than 3 scoring paragraphs on the page, or a container that failed the
+    strength test only by its text outside blocks; then the line reading of
+    :mod:`~mediamon.parse.article.lines` may find it)."""
     scores, total, count = _candidates(page)
     if count < _MIN_PARAGRAPHS or not scores:
-        return ""
+        return "", True
     ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)[:3]
     best = max(
         ranked,
@@ -250,9 +266,10 @@ def dense_text(page: Page) -> str:
     )[0]
     containers = _with_siblings(best, scores)
     blocks = [text for c in containers for text in _blocks(c)]
-    if not _strong(containers, blocks, total):
-        return ""
+    weak = _weakness(containers, blocks, total)
+    if weak:
+        return "", weak == "loose"
     lead = _lead(containers[0])
     if lead and lead not in blocks:
         blocks.insert(0, lead)
-    return "\n\n".join(blocks)
+    return "\n\n".join(blocks), False
