@@ -23,7 +23,9 @@ harder layouts.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
+from functools import lru_cache
 
 from mediamon.parse._tree import HtmlElement, in_chrome, text_of
 from mediamon.parse.article.page import Page
@@ -217,22 +219,68 @@ def _loose_chars(container: HtmlElement) -> int:
     return loose
 
 
-def _weakness(containers: list[HtmlElement], blocks: list[str], total: int) -> str:
+def _weakness(
+    containers: list[HtmlElement], blocks: list[str], total: int, page: Page | None = None
+) -> str:
     """The first test of the module docstring that ``containers`` (with their ``blocks``)
-    fail, "" when they hold the whole story: "short", "share", "links" or "loose"."""
+    fail, "" when they hold the whole story: "short", "share", "links" or "loose". With
+    ``page``, the share test leaves out the paragraphs of readers' comments, inside the
+    containers and in the page's ``total`` (:func:`_comment_chars`)."""
     text = sum(len(b) for b in blocks)
     scoring = [b for b in blocks if len(b) >= _SCORED_MIN]
     if text < _MIN_CHARS or len(scoring) < _MIN_PARAGRAPHS:
         return "short"
     inside = sum(
-        len(t) for c in containers for t in map(text_of, c.iter("p")) if len(t) >= _SCORED_MIN
+        len(t)
+        for c in containers
+        for p in c.iter("p")
+        if len(t := text_of(p)) >= _SCORED_MIN and (page is None or not _in_comments(p))
     )
+    if page is not None:
+        total -= _comment_chars(page)
     if inside < _MIN_SHARE * total:
         return "share"
     whole = sum(len(text_of(c)) for c in containers)
     if not whole or sum(map(_link_chars, containers)) > _MAX_LINK_DENSITY * whole:
         return "links"
     return "loose" if sum(map(_loose_chars, containers)) > _MAX_LOOSE * whole else ""
+
+
+# Class and id words of a readers' comment section (as readability's "unlikely candidates"),
+# unless the same names say the element holds the article.
+_COMMENTS = re.compile(r"(?i)comment|disqus|replies|shoutbox")
+_NOT_COMMENTS = re.compile(r"(?i)article|body|content|main")
+
+
+@lru_cache(maxsize=8192)
+def _comment_names(names: str) -> bool:
+    return bool(_COMMENTS.search(names)) and not _NOT_COMMENTS.search(names)
+
+
+def _in_comments(el: HtmlElement) -> bool:
+    """True when an ancestor of ``el`` has a class or id naming readers' comments
+    ("sf_comment_text", "pb-comment-wrapper", "disqus_thread") and none naming the
+    article."""
+    for node in el.iterancestors():
+        if node.tag in ("body", "html"):
+            return False
+        names = f"{node.get('class') or ''} {node.get('id') or ''}"
+        if names != " " and _comment_names(names):
+            return True
+    return False
+
+
+def _comment_chars(page: Page) -> int:
+    """Characters of the page's scoring paragraphs (as :func:`_candidates` counts them) in
+    readers' comments (:func:`_in_comments`)."""
+    chars = 0
+    for i, p in enumerate(page.root.iter("p")):
+        if i >= _SCAN_MAX:
+            break
+        text = text_of(p)
+        if len(text) >= _SCORED_MIN and not in_chrome(p) and _in_comments(p):
+            chars += len(text)
+    return chars
 
 
 def _with_siblings(best: HtmlElement, scores: dict[HtmlElement, float]) -> list[HtmlElement]:
@@ -267,6 +315,8 @@ def paragraph_text(page: Page) -> tuple[str, bool]:
     containers = _with_siblings(best, scores)
     blocks = [text for c in containers for text in _blocks(c)]
     weak = _weakness(containers, blocks, total)
+    if weak == "share":  # readers' comments may outweigh the story: the test without them
+        weak = _weakness(containers, blocks, total, page)
     if weak:
         return "", weak == "loose"
     lead = _lead(containers[0])

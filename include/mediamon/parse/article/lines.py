@@ -18,6 +18,7 @@ one-word lines and lines printed three times or more.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from lxml import etree
@@ -53,46 +54,63 @@ _SKIPPED = frozenset(
     {"html", "head", "title", "body", "h1", "address", "figure", "figcaption", "button",
      "label", "select", "option", "textarea"}
 )  # fmt: skip
-_BREAK = "\n"
+# A class or id naming pictures: a caption, a gallery or a slideshow is no part of the text
+# (as a <figure> is not).
+_PICTURES = re.compile(r"(?i)caption|gallery|slideshow|carousel")
+
+
+def _in_pictures(holder: HtmlElement, container: HtmlElement) -> bool:
+    """True when ``holder`` or an element between it and ``container`` names pictures."""
+    for node in (holder, *holder.iterancestors()):
+        if node is container:
+            return False
+        if _PICTURES.search(f"{node.get('class') or ''} {node.get('id') or ''}"):
+            return True
+    return False
 
 
 class _Holders:
-    """Every holder of the tree below ``root`` with its lines, in document order, and
-    whether it also holds blocks (one walk of the tree)."""
+    """The lines of the tree below ``root``, each with its holder, in document order; every
+    holder's lines; and which holders also hold blocks (one walk of the tree)."""
 
     def __init__(self, root: HtmlElement):
-        self.pieces: dict[HtmlElement, list[str]] = {}
+        self.segments: list[tuple[HtmlElement, str]] = []
         self.blocky: set[HtmlElement] = set()
+        buffers: dict[HtmlElement, list[str]] = {}
         holder_of: dict[HtmlElement, HtmlElement] = {}
+
+        def flush(holder: HtmlElement) -> None:
+            line = " ".join("".join(buffers[holder]).split())
+            buffers[holder] = []
+            if line:
+                self.segments.append((holder, line))
+
         for event, node in etree.iterwalk(root, events=("start", "end")):
             tag = node.tag
             if not isinstance(tag, str):
                 continue
             parent = node.getparent()
             outer = holder_of.get(parent) if parent is not None else None
+            block = tag not in INLINE or outer is None
             if event == "start":
-                inline = tag in INLINE and outer is not None
-                holder = outer if inline else node
+                holder = node if block else outer
                 holder_of[node] = holder  # type: ignore[assignment]
-                if not inline:
-                    self.pieces[node] = []
-                    if outer is not None and tag != "br":
-                        self.pieces[outer].append(_BREAK)
-                        self.blocky.add(outer)
-                if tag == "br" and outer is not None:
-                    self.pieces[outer].append(_BREAK)
-                elif node.text:
-                    self.pieces[holder].append(node.text)  # type: ignore[index]
-            elif outer is not None:
-                if tag not in INLINE and tag != "br":
-                    self.pieces[outer].append(_BREAK)
-                if node.tail:
-                    self.pieces[outer].append(node.tail)
-
-    def lines(self, holder: HtmlElement) -> list[str]:
-        """The holder's lines, whitespace collapsed, empty ones left out."""
-        text = "".join(self.pieces.get(holder, ()))
-        return [line for line in (" ".join(p.split()) for p in text.split(_BREAK)) if line]
+                if block:
+                    buffers[node] = []
+                    if outer is not None:
+                        flush(outer)  # a <br> or a block child ends the line
+                        if tag != "br":
+                            self.blocky.add(outer)
+                if node.text and tag != "br":
+                    buffers[holder].append(node.text)  # type: ignore[index]
+            else:
+                if block:
+                    flush(node)
+                if outer is not None and node.tail:
+                    buffers[outer].append(node.tail)
+        self.lines: dict[HtmlElement, list[str]] = {}
+        for holder, line in self.segments:
+            self.lines.setdefault(holder, []).append(line)
 
 
 def _scored(
@@ -103,13 +121,16 @@ def _scored(
     scores: dict[HtmlElement, float] = {}
     kept: dict[HtmlElement, list[str]] = {}
     total = count = 0
-    for i, holder in enumerate(holders.pieces):
+    for i, (holder, lines) in enumerate(holders.lines.items()):
         if i >= _SCAN_MAX * 4:
             break
-        lines = holders.lines(holder)
-        if not lines or holder.tag in _SKIPPED or in_chrome(holder):
+        if holder.tag in _SKIPPED or in_chrome(holder):
             continue
         kept[holder] = lines
+        if holder.tag in _HEADINGS or _link_chars(holder) > _BLOCK_LINK_DENSITY * sum(
+            map(len, lines)
+        ):
+            continue  # a heading, a teaser's link: no paragraph of a story
         target = holder if holder in holders.blocky else holder.getparent()
         for line in lines:
             if len(line) < _SCORED_MIN or target is None:
@@ -124,24 +145,28 @@ def _scored(
     return scores, kept, total, count
 
 
-def _text_lines(containers: list[HtmlElement], kept: dict[HtmlElement, list[str]]) -> list[str]:
+def _text_lines(
+    containers: list[HtmlElement], kept: dict[HtmlElement, list[str]], holders: _Holders
+) -> list[str]:
     """The lines of the holders in ``containers``, in document order: link boxes, figures,
     link-dense holders, one-word lines, trailing headings and lines printed three times or
     more left out."""
-    out: list[tuple[str, bool]] = []
+    usable: set[HtmlElement] = set()
     for container in containers:
         boxes = _Boxes(container)
-        inside = set(container.iter())
-        for holder, lines in kept.items():
-            if holder not in inside or (holder is not container and boxes.in_link_box(holder)):
+        for holder in container.iter():
+            lines = kept.get(holder)
+            if not lines or (holder is not container and boxes.in_link_box(holder)):
                 continue
-            whole = sum(len(line) for line in lines)
-            if _link_chars(holder) > _BLOCK_LINK_DENSITY * whole:
+            if _in_pictures(holder, container):
                 continue
-            for line in lines:
-                if one_word(line):
-                    continue  # a button, a label
-                out.append((line, holder.tag in _HEADINGS))
+            if _link_chars(holder) <= _BLOCK_LINK_DENSITY * sum(map(len, lines)):
+                usable.add(holder)
+    out = [
+        (line, holder.tag in _HEADINGS)
+        for holder, line in holders.segments
+        if holder in usable and not one_word(line)  # (one word: a button, a label)
+    ]
     while out and out[-1][1]:
         out.pop()
     seen = Counter(text for text, _heading in out)
@@ -167,7 +192,7 @@ def line_text(page: Page) -> str:
         if parent is None
         else [el for el in parent if el is best or scores.get(el, 0.0) >= floor]
     )
-    lines = _text_lines(containers, kept)
+    lines = _text_lines(containers, kept, holders)
     if sum(len(line) for line in lines) < _MIN_CHARS:
         return ""
     if sum(len(line) >= _SCORED_MIN for line in lines) < _MIN_PARAGRAPHS:
