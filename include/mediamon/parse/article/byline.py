@@ -104,9 +104,9 @@ def _authors_chain(page: Page) -> tuple[list[str], str, str | None, list[str]]:
         return found
     if held is not None:
         return held
-    traf = page.trafilatura_meta()
-    if traf is not None and traf.author:
-        names = [n for n in clean_authors(traf.author.split(";")) if _text_in_article(page, n)]
+    author = page.trafilatura_author()
+    if author:
+        names = [n for n in clean_authors(author.split(";")) if _text_in_article(page, n)]
         if names:
             return names, authors_status(names, site_names), "trafilatura", []
     return [], "absent", None, []

@@ -140,7 +140,10 @@ def _date(page: Page, raw: Any, relative: bool = False) -> datetime | None:
     if raw is None or isinstance(raw, dict | list):
         return None
     base = page.fetched_at if relative else None
-    dt = parse_date(str(raw), tz=page.tz, relative_base=base)
+    key = (str(raw), relative)
+    if key not in page.dates_read:  # the rules often read the same string twice
+        page.dates_read[key] = parse_date(key[0], tz=page.tz, relative_base=base)
+    dt = page.dates_read[key]
     if dt is not None and page.fetched_at and dt > page.fetched_at + _FUTURE_TOLERANCE:
         return None  # a "publication" after the fetch is a wrong field or a wrong zone
     return dt
