@@ -62,22 +62,35 @@ def one_word(text: str) -> bool:
     return len(text) < _SCORED_MIN and " " not in text and not any(ch.isdigit() for ch in text)
 
 
-def _link_chars(el: HtmlElement) -> int:
-    return sum(len(text_of(a)) for a in el.iter("a"))
+def _text(el: HtmlElement, memo: dict[HtmlElement, str] | None) -> str:
+    """:func:`text_of` ``el``, kept in ``memo`` (one reading of a page asks it of the same
+    paragraphs, links and containers several times)."""
+    if memo is None:
+        return text_of(el)
+    text = memo.get(el)
+    if text is None:
+        text = memo[el] = text_of(el)
+    return text
+
+
+def _link_chars(el: HtmlElement, memo: dict[HtmlElement, str] | None = None) -> int:
+    return sum(len(_text(a, memo)) for a in el.iter("a"))
 
 
 def _score(text: str) -> float:
     return 1 + text.count(",") + min(len(text) // 100, 3)
 
 
-def _candidates(page: Page) -> tuple[dict[HtmlElement, float], int, int]:
+def _candidates(
+    page: Page, memo: dict[HtmlElement, str]
+) -> tuple[dict[HtmlElement, float], int, int]:
     """(container -> score, characters and number of the scoring paragraphs of the page)."""
     scores: dict[HtmlElement, float] = {}
     total = count = 0
     for i, p in enumerate(page.root.iter("p")):
         if i >= _SCAN_MAX:
             break
-        text = text_of(p)
+        text = _text(p, memo)
         if len(text) < _SCORED_MIN or in_chrome(p):
             continue
         total += len(text)
@@ -128,9 +141,10 @@ class _Boxes:
     """Link density of the elements between a block and the container, computed once each:
     a box mostly of links (a teaser list, "most read") is not the story."""
 
-    def __init__(self, container: HtmlElement):
+    def __init__(self, container: HtmlElement, memo: dict[HtmlElement, str] | None = None):
         self.container = container
         self.dense: dict[HtmlElement, bool] = {}
+        self.memo = memo
 
     def in_link_box(self, el: HtmlElement) -> bool:
         for node in el.iterancestors():
@@ -140,19 +154,19 @@ class _Boxes:
                 return True
             found = self.dense.get(node)
             if found is None:
-                whole = len(text_of(node))
-                found = bool(whole) and _link_chars(node) > _BLOCK_LINK_DENSITY * whole
+                whole = len(_text(node, self.memo))
+                found = bool(whole) and _link_chars(node, self.memo) > _BLOCK_LINK_DENSITY * whole
                 self.dense[node] = found
             if found:
                 return True
         return False
 
 
-def _blocks(container: HtmlElement) -> list[str]:
+def _blocks(container: HtmlElement, memo: dict[HtmlElement, str] | None = None) -> list[str]:
     """The texts of ``container``'s leaf blocks: link lists, link boxes, figures and chrome
     left out, and the headings after the last paragraph (a list's title), and a block printed
     three times or more (an embed's placeholder: "External content not available")."""
-    boxes = _Boxes(container)
+    boxes = _Boxes(container, memo)
     out: list[tuple[str, bool]] = []
     for el in container.iterdescendants(*BLOCK_TAGS):
         if next(el.iterdescendants(*BLOCK_TAGS), None) is not None:
@@ -161,7 +175,7 @@ def _blocks(container: HtmlElement) -> list[str]:
             text = flat_text(el)
         if not text or in_chrome(el) or boxes.in_link_box(el):
             continue
-        if _link_chars(el) > _BLOCK_LINK_DENSITY * len(text):
+        if _link_chars(el, memo) > _BLOCK_LINK_DENSITY * len(text):
             continue
         if one_word(text):
             continue  # one word: a button ("Teilen", "E-Mail"), a label
@@ -220,7 +234,11 @@ def _loose_chars(container: HtmlElement) -> int:
 
 
 def _weakness(
-    containers: list[HtmlElement], blocks: list[str], total: int, page: Page | None = None
+    containers: list[HtmlElement],
+    blocks: list[str],
+    total: int,
+    memo: dict[HtmlElement, str],
+    page: Page | None = None,
 ) -> str:
     """The first test of the module docstring that ``containers`` (with their ``blocks``)
     fail, "" when they hold the whole story: "short", "share", "links" or "loose". With
@@ -234,14 +252,14 @@ def _weakness(
         len(t)
         for c in containers
         for p in c.iter("p")
-        if len(t := text_of(p)) >= _SCORED_MIN and (page is None or not _in_comments(p))
+        if len(t := _text(p, memo)) >= _SCORED_MIN and (page is None or not _in_comments(p))
     )
     if page is not None:
         total -= _comment_chars(page)
     if inside < _MIN_SHARE * total:
         return "share"
-    whole = sum(len(text_of(c)) for c in containers)
-    if not whole or sum(map(_link_chars, containers)) > _MAX_LINK_DENSITY * whole:
+    whole = sum(len(_text(c, memo)) for c in containers)
+    if not whole or sum(_link_chars(c, memo) for c in containers) > _MAX_LINK_DENSITY * whole:
         return "links"
     return "loose" if sum(map(_loose_chars, containers)) > _MAX_LOOSE * whole else ""
 
@@ -304,19 +322,20 @@ def paragraph_text(page: Page) -> tuple[str, bool]:
     paragraphs: fewer than 3 scoring paragraphs on the page, or a container that failed the
     strength test only by its text outside blocks; then the line reading of
     :mod:`~mediamon.parse.article.lines` may find it)."""
-    scores, total, count = _candidates(page)
+    memo: dict[HtmlElement, str] = {}
+    scores, total, count = _candidates(page, memo)
     if count < _MIN_PARAGRAPHS or not scores:
         return "", True
     ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)[:3]
     best = max(
         ranked,
-        key=lambda kv: kv[1] * (1 - _link_chars(kv[0]) / max(1, len(text_of(kv[0])))),
+        key=lambda kv: kv[1] * (1 - _link_chars(kv[0], memo) / max(1, len(_text(kv[0], memo)))),
     )[0]
     containers = _with_siblings(best, scores)
-    blocks = [text for c in containers for text in _blocks(c)]
-    weak = _weakness(containers, blocks, total)
+    blocks = [text for c in containers for text in _blocks(c, memo)]
+    weak = _weakness(containers, blocks, total, memo)
     if weak == "share":  # readers' comments may outweigh the story: the test without them
-        weak = _weakness(containers, blocks, total, page)
+        weak = _weakness(containers, blocks, total, memo, page)
     if weak:
         return "", weak == "loose"
     lead = _lead(containers[0])

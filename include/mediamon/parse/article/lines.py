@@ -23,7 +23,7 @@ from collections import Counter
 
 from lxml import etree
 
-from mediamon.parse._tree import HtmlElement, in_chrome, text_of
+from mediamon.parse._tree import HtmlElement, in_chrome
 from mediamon.parse.article.density import (
     _BLOCK_LINK_DENSITY,
     _MAX_LINK_DENSITY,
@@ -38,6 +38,7 @@ from mediamon.parse.article.density import (
     _lead,
     _link_chars,
     _score,
+    _text,
     one_word,
 )
 from mediamon.parse.article.page import Page
@@ -114,7 +115,7 @@ class _Holders:
 
 
 def _scored(
-    holders: _Holders, page: Page
+    holders: _Holders, memo: dict[HtmlElement, str]
 ) -> tuple[dict[HtmlElement, float], dict[HtmlElement, list[str]], int, int]:
     """(container -> score, holder -> lines for the holders outside chrome with lines,
     characters and number of the scoring lines of the page)."""
@@ -127,7 +128,7 @@ def _scored(
         if holder.tag in _SKIPPED or in_chrome(holder):
             continue
         kept[holder] = lines
-        if holder.tag in _HEADINGS or _link_chars(holder) > _BLOCK_LINK_DENSITY * sum(
+        if holder.tag in _HEADINGS or _link_chars(holder, memo) > _BLOCK_LINK_DENSITY * sum(
             map(len, lines)
         ):
             continue  # a heading, a teaser's link: no paragraph of a story
@@ -146,21 +147,24 @@ def _scored(
 
 
 def _text_lines(
-    containers: list[HtmlElement], kept: dict[HtmlElement, list[str]], holders: _Holders
+    containers: list[HtmlElement],
+    kept: dict[HtmlElement, list[str]],
+    holders: _Holders,
+    memo: dict[HtmlElement, str],
 ) -> list[str]:
     """The lines of the holders in ``containers``, in document order: link boxes, figures,
     link-dense holders, one-word lines, trailing headings and lines printed three times or
     more left out."""
     usable: set[HtmlElement] = set()
     for container in containers:
-        boxes = _Boxes(container)
+        boxes = _Boxes(container, memo)
         for holder in container.iter():
             lines = kept.get(holder)
             if not lines or (holder is not container and boxes.in_link_box(holder)):
                 continue
             if _in_pictures(holder, container):
                 continue
-            if _link_chars(holder) <= _BLOCK_LINK_DENSITY * sum(map(len, lines)):
+            if _link_chars(holder, memo) <= _BLOCK_LINK_DENSITY * sum(map(len, lines)):
                 usable.add(holder)
     out = [
         (line, holder.tag in _HEADINGS)
@@ -177,13 +181,14 @@ def line_text(page: Page) -> str:
     """The story's lines joined by a blank line when their container is strong (module
     docstring), else ""."""
     holders = _Holders(page.root)
-    scores, kept, total, count = _scored(holders, page)
+    memo: dict[HtmlElement, str] = {}  # texts of links and containers, read once
+    scores, kept, total, count = _scored(holders, memo)
     if count < _MIN_PARAGRAPHS or not scores:
         return ""
     ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)[:3]
     best = max(
         ranked,
-        key=lambda kv: kv[1] * (1 - _link_chars(kv[0]) / max(1, len(text_of(kv[0])))),
+        key=lambda kv: kv[1] * (1 - _link_chars(kv[0], memo) / max(1, len(_text(kv[0], memo)))),
     )[0]
     parent = best.getparent()
     floor = _SIBLING_SHARE * scores[best]
@@ -192,7 +197,7 @@ def line_text(page: Page) -> str:
         if parent is None
         else [el for el in parent if el is best or scores.get(el, 0.0) >= floor]
     )
-    lines = _text_lines(containers, kept, holders)
+    lines = _text_lines(containers, kept, holders, memo)
     if sum(len(line) for line in lines) < _MIN_CHARS:
         return ""
     if sum(len(line) >= _SCORED_MIN for line in lines) < _MIN_PARAGRAPHS:
@@ -201,8 +206,8 @@ def line_text(page: Page) -> str:
     inside = sum(len(line) for h in inside_holders for line in kept[h] if len(line) >= _SCORED_MIN)
     if inside < _MIN_SHARE * total:
         return ""
-    whole = sum(len(text_of(c)) for c in containers)
-    if not whole or sum(map(_link_chars, containers)) > _MAX_LINK_DENSITY * whole:
+    whole = sum(len(_text(c, memo)) for c in containers)
+    if not whole or sum(_link_chars(c, memo) for c in containers) > _MAX_LINK_DENSITY * whole:
         return ""
     lead = _lead(containers[0])
     if lead and lead not in lines:
