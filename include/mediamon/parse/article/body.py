@@ -16,7 +16,7 @@ import html as html_lib
 import itertools
 import re
 
-from mediamon.parse._tree import HtmlElement, in_chrome, select, text_of
+from mediamon.parse._tree import HtmlElement, in_chrome, text_of
 from mediamon.parse.article.density import paragraph_text
 from mediamon.parse.article.lines import line_text
 from mediamon.parse.article.page import PLACEHOLDER, READ_ALSO, READ_ALSO_MAX, Page
@@ -131,7 +131,7 @@ def _structured_body(page: Page) -> tuple[str, str]:
         text = html_lib.unescape(raw)
         text = _paragraphs(_TAG.sub("\n", text) if "<" in text else text)
         candidates.append((text, "jsonld"))
-    marked = select(page.root, "[itemprop~=articleBody]")
+    marked = page.marked("articleBody")
     if len(marked) == 1:
         candidates.append((_body_from_element(marked[0]), "microdata"))
     paragraph_chars: int | None = None

@@ -119,7 +119,7 @@ def _page_authors(
     element nearest the headline, a labelled line, an agency credit or dateline; None."""
     micro: list[str] = []
     micro_orgs: list[str] = []
-    for el in select(page.root, "[itemprop~=author]"):
+    for el in page.marked("author"):
         if not _byline_in_article(page, el, text_of(el)):
             continue
         inner = next(iter(select(el, "[itemprop~=name]")), None)

@@ -14,7 +14,7 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
-from mediamon.parse._tree import in_chrome, select, text_of
+from mediamon.parse._tree import in_chrome, text_of
 from mediamon.parse.article.page import (
     META_MODIFIED,
     META_PUBLISHED,
@@ -114,7 +114,7 @@ def find_modified(page: Page) -> tuple[datetime | None, str | None]:
         dt = _date(page, page.meta.get(key))
         if dt:
             return dt, "meta"
-    for el in select(page.root, "[itemprop~=dateModified], time.updated[datetime]"):
+    for el in page.marked("dateModified", updated_time=True):
         # microdata, or hAtom's "updated" (WordPress themes: <time class="updated">)
         if not in_chrome(el):
             dt = _date(page, element_value(el) if el.tag != "time" else el.get("datetime"))
@@ -171,11 +171,7 @@ def _date_candidates(page: Page) -> list[_Candidate]:
         _first(
             page,
             "microdata",
-            (
-                element_value(el)
-                for el in select(page.root, "[itemprop~=datePublished]")
-                if not in_chrome(el)
-            ),
+            (element_value(el) for el in page.marked("datePublished") if not in_chrome(el)),
         )
     )
     times = [t for t in page.root.iter("time") if t.get("datetime") and not in_chrome(t)]

@@ -72,6 +72,8 @@ _VISIBLE_WINDOW = 25
 _HEADLINE_LINK_MIN = 20
 # Words a link text needs to count among the headlines the site's lists show.
 _HEADLINE_LINK_MIN_WORDS = 3
+# What separates the words of an attribute (XPath's normalize-space, CSS's ~=).
+_XML_SPACE = re.compile(r"[ \t\r\n]+")
 # Words of a class name ("article__byline", "pb-byline", "visually-hidden").
 CLASS_SPLIT = re.compile(r"[-_\s]+")
 
@@ -227,6 +229,7 @@ class Page:
         self._elements: list[HtmlElement] | None = None
         self._positions: dict[HtmlElement, int] | None = None
         self._traf_meta: Any = None
+        self._marked: list[HtmlElement] | None = None
         # (text, relative?) -> the date parse_date read from it, for this page
         self.dates_read: dict[tuple[str, bool], datetime | None] = {}
         self.oversized: str | None = None
@@ -245,6 +248,34 @@ class Page:
         if len(kept) < len(found):
             self.warnings.append(f"template placeholder in profile {key}: skipped")
         return kept
+
+    def marked(self, *props: str, updated_time: bool = False) -> list[HtmlElement]:
+        """Elements whose ``itemprop`` holds one of ``props`` as a word (CSS
+        ``[itemprop~=prop]``), and with ``updated_time`` hAtom's ``time.updated[datetime]``,
+        in document order: one walk of the tree for every rule that asks (the microdata
+        author, dates and body). Call :meth:`tree_changed` after removing elements."""
+        if self._marked is None:
+            self._marked = [
+                el
+                for el in self.root.xpath("//*[@itemprop] | //time[@datetime]")
+                if el is not self.root
+            ]
+        wanted = set(props)
+        return [
+            el
+            for el in self._marked
+            if wanted.intersection(_XML_SPACE.split(el.get("itemprop") or ""))
+            or (
+                updated_time
+                and el.tag == "time"
+                and el.get("datetime") is not None
+                and "updated" in _XML_SPACE.split(el.get("class") or "")
+            )
+        ]
+
+    def tree_changed(self) -> None:
+        """Forget what :meth:`marked` found (elements were removed from the tree)."""
+        self._marked = None
 
     def elements(self) -> list[HtmlElement]:
         """Every element in document order (computed once)."""
