@@ -73,7 +73,7 @@ _HEADLINE_LINK_MIN = 20
 # Words a link text needs to count among the headlines the site's lists show.
 _HEADLINE_LINK_MIN_WORDS = 3
 # What separates the words of an attribute (XPath's normalize-space, CSS's ~=).
-_XML_SPACE = re.compile(r"[ \t\r\n]+")
+XML_SPACE = re.compile(r"[ \t\r\n]+")
 # Words of a class name ("article__byline", "pb-byline", "visually-hidden").
 CLASS_SPLIT = re.compile(r"[-_\s]+")
 
@@ -230,6 +230,7 @@ class Page:
         self._positions: dict[HtmlElement, int] | None = None
         self._traf_meta: Any = None
         self._marked: list[HtmlElement] | None = None
+        self._named: list[HtmlElement] | None = None
         # (text, relative?) -> the date parse_date read from it, for this page
         self.dates_read: dict[tuple[str, bool], datetime | None] = {}
         self.oversized: str | None = None
@@ -264,18 +265,27 @@ class Page:
         return [
             el
             for el in self._marked
-            if wanted.intersection(_XML_SPACE.split(el.get("itemprop") or ""))
+            if wanted.intersection(XML_SPACE.split(el.get("itemprop") or ""))
             or (
                 updated_time
                 and el.tag == "time"
                 and el.get("datetime") is not None
-                and "updated" in _XML_SPACE.split(el.get("class") or "")
+                and "updated" in XML_SPACE.split(el.get("class") or "")
             )
         ]
 
+    def named(self) -> list[HtmlElement]:
+        """Elements with a ``class`` or ``rel`` attribute, in document order (one walk of the
+        tree; the byline rules look among them for the classes they know)."""
+        if self._named is None:
+            self._named = self.root.xpath("//*[@class or @rel]")
+        return self._named
+
     def tree_changed(self) -> None:
-        """Forget what :meth:`marked` found (elements were removed from the tree)."""
+        """Forget what :meth:`marked` and :meth:`named` found (elements were removed from
+        the tree)."""
         self._marked = None
+        self._named = None
 
     def elements(self) -> list[HtmlElement]:
         """Every element in document order (computed once)."""
