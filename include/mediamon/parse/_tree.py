@@ -5,8 +5,8 @@ lxml (libxml2) parses a page about ten times faster than BeautifulSoup builds it
 it bounds what a hostile page can do: nesting deeper than 256 levels is flattened by libxml2
 and NUL characters never reach the tree (the article parser strips and flags them first).
 Comments and processing instructions are dropped at parse time; ``<script>``/``<style>``/
-``<template>`` elements are removed by :func:`drop_code` once their text has been read
-(JSON-LD), so every text helper here sees only what a reader sees.
+``<template>`` elements (and ruby annotations) are removed by :func:`drop_code` once their
+text has been read (JSON-LD), so every text helper here sees only what a reader sees.
 """
 
 from __future__ import annotations
@@ -51,6 +51,9 @@ _SECTIONING_CHROME = frozenset({"header", "footer"})
 _SPLIT = re.compile(r"[-_]+")
 # <noscript> stays: it is what a reader without scripts sees (some blogs print the post there).
 CODE_TAGS = ("script", "style", "template")
+# Ruby annotations (the reading printed small above Japanese/Chinese characters, "子<rt>こ</rt>
+# ども"): not part of the text a reader reads (nor of what text extractors give).
+RUBY_NOTES = ("rt", "rp")
 # More tags than this in one feed or listing page is refused: a pure-Python tree builder
 # (feedparser; BeautifulSoup, which read listings before) spends ~60 us per tag, so 100,000
 # tags bound a document to a few seconds whatever its size (a real feed or section page has
@@ -84,9 +87,9 @@ def make_tree(html: str, *, keep_comments: bool = False) -> HtmlElement:
 
 
 def drop_code(root: HtmlElement) -> None:
-    """Remove ``<script>``, ``<style>`` and ``<template>`` elements (their tails, the text
-    after them, stay)."""
-    etree.strip_elements(root, *CODE_TAGS, with_tail=False)
+    """Remove ``<script>``, ``<style>`` and ``<template>`` elements and ruby annotations
+    (``<rt>``, ``<rp>``); their tails, the text after them, stay."""
+    etree.strip_elements(root, *CODE_TAGS, *RUBY_NOTES, with_tail=False)
 
 
 def text_of(el: HtmlElement | None) -> str:

@@ -4,4 +4,4 @@ Bump it whenever a change can alter a parsed field for the same input bytes, so 
 parsed by different rule sets can be told apart (and re-parsed) later.
 """
 
-PARSER_VERSION = "0.3.8"
+PARSER_VERSION = "0.3.9"

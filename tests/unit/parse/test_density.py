@@ -75,3 +75,11 @@ def test_paragraphs_spread_over_the_page_are_weak():
 
 def test_a_teaser_list_is_no_story():
     assert dense_text(page(f"<div><ul>{SIDEBAR * 3}</ul><p>{STORY[0]}</p></div>")) == ""
+
+
+def test_readers_comments_do_not_make_the_story_weak():
+    comments = "".join(
+        f'<div class="sf_comment_text"><p>Комментарий {i}: {STORY[i]}</p></div>' for i in range(4)
+    )
+    text = dense_text(page(f"{story_page()}<div class=discussion>{comments}</div>"))
+    assert text.split("\n\n") == [LEAD, *STORY]

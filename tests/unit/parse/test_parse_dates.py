@@ -129,3 +129,20 @@ def test_plain_forms_read_without_dateparser_as_dateparser_reads_them(text):
     fast = dates._plain_date(text, "Asia/Almaty")
     assert fast is None or fast == dates._dateparser(text, "Asia/Almaty", None)
     assert parse_date(text, tz="Asia/Almaty") == dates._dateparser(text, "Asia/Almaty", None)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("27 Apr 2020, 00:10 by Полина Лазарева", datetime(2020, 4, 27, 0, 10)),
+     ("Венера Ерофеева · 24 сентября 2018", datetime(2018, 9, 24)),
+     ("15.10.2020 21:55 78", datetime(2020, 10, 15, 21, 55)),
+     # what may change the time keeps the whole string for dateparser
+     ("18.11.2019 09:17 PM", datetime(2019, 11, 18, 21, 17))],
+)  # fmt: skip
+def test_a_day_among_other_words_is_cut_out_and_read(text, expected):
+    """A byline, a source or a count around a printed day: the day cut out of it is read
+    alone (dateparser fails on the whole string); AM/PM, a zone or seconds around it send
+    the whole string to dateparser first. (The same answers as before the cut.)"""
+    from mediamon.parse import dates
+
+    assert parse_date(text, tz=ALMATY) == dates._localize(expected, ALMATY)

@@ -3,8 +3,9 @@
 The chain: the profile's ``body`` selector, schema.org ``articleBody`` (JSON-LD, then one
 ``itemprop=articleBody`` element; refused when a teaser), the container of the page's
 paragraphs when it is strong (:mod:`~mediamon.parse.article.density`, on the tree already
-parsed), trafilatura's extraction (without the headline lists and widgets it keeps after the
-story), else every ``<p>`` outside chrome.
+parsed; its lines when the story is printed as ``<br>``-separated lines or bare ``<div>``
+text, :mod:`~mediamon.parse.article.lines`), trafilatura's extraction (without the headline
+lists and widgets it keeps after the story), else every ``<p>`` outside chrome.
 The text is then cleaned (:func:`find_body`): template placeholders, label-only lines, "read
 also" lines and boilerplate, and a first paragraph repeating the title go.
 """
@@ -15,8 +16,9 @@ import html as html_lib
 import itertools
 import re
 
-from mediamon.parse._tree import HtmlElement, in_chrome, select, text_of
-from mediamon.parse.article.density import dense_text
+from mediamon.parse._tree import HtmlElement, in_chrome, text_of
+from mediamon.parse.article.density import paragraph_text
+from mediamon.parse.article.lines import line_text
 from mediamon.parse.article.page import PLACEHOLDER, READ_ALSO, READ_ALSO_MAX, Page
 
 _BODY_BLOCKS = ("p", "h2", "h3", "h4", "li", "blockquote", "pre")
@@ -57,8 +59,8 @@ _BOILERPLATE = re.compile(
 
 def _body(page: Page) -> tuple[str, str]:
     """(body text, rule): the profile's ``body`` selector, schema.org ``articleBody``
-    (:func:`_structured_body`), a strong paragraph container (:func:`dense_text`),
-    trafilatura, else every ``<p>`` outside chrome."""
+    (:func:`_structured_body`), a strong paragraph container (:func:`paragraph_text`) or
+    line container (:func:`line_text`), trafilatura, else every ``<p>`` outside chrome."""
     for el in page.select("body"):
         text = _body_from_element(el)
         if text:
@@ -66,7 +68,9 @@ def _body(page: Page) -> tuple[str, str]:
     text, rule = _structured_body(page)
     if text:
         return text, rule
-    text = dense_text(page)
+    text, in_lines = paragraph_text(page)
+    if not text and in_lines:
+        text = line_text(page)
     if text:
         return text, "density"
     text = _trafilatura_text(page, fast=True)
@@ -127,7 +131,7 @@ def _structured_body(page: Page) -> tuple[str, str]:
         text = html_lib.unescape(raw)
         text = _paragraphs(_TAG.sub("\n", text) if "<" in text else text)
         candidates.append((text, "jsonld"))
-    marked = select(page.root, "[itemprop~=articleBody]")
+    marked = page.marked("articleBody")
     if len(marked) == 1:
         candidates.append((_body_from_element(marked[0]), "microdata"))
     paragraph_chars: int | None = None

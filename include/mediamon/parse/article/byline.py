@@ -25,6 +25,7 @@ from mediamon.parse.article.page import (
     CLASS_SPLIT,
     META_AUTHOR,
     ORGANISATION_TYPES,
+    XML_SPACE,
     Page,
     element_value,
     host_names,
@@ -48,10 +49,9 @@ _DATELINE = re.compile(
     r"^[^\W\d_][^\W\d_ -]{1,25}(?:[ -][^\W\d_]{2,25})?[.,]\s+\d{1,2}\s+[^\W\d_]{3,12}\.?"
     r"(?:\s+\d{4})?[.,]?\s+([^\W\d_][\w«»\"'. -]{1,30}?)\s*[–—-]\s"
 )
-_BYLINE_XPATH = (
-    "//a[contains(concat(' ', normalize-space(@rel), ' '), ' author ')]"
-    " | //*[contains(translate(@class, 'BYLINE', 'byline'), 'byline')]"
-)
+# The letters the class tests below read case-insensitively (as XPath's translate() did).
+_BYLINE_CASE = str.maketrans("BYLINE", "byline")
+_AUTHOR_CASE = str.maketrans("AUTHOR", "author")
 _NOT_BYLINE_PARTS = frozenset({"date", "time", "dateline", "photo", "img", "image", "label"})
 
 
@@ -109,9 +109,9 @@ def _authors_chain(page: Page) -> tuple[list[str], str, str | None, list[str]]:
         return found
     if held is not None:
         return held
-    traf = page.trafilatura_meta()
-    if traf is not None and traf.author:
-        names = [n for n in clean_authors(traf.author.split(";")) if _text_in_article(page, n)]
+    author = page.trafilatura_author()
+    if author:
+        names = [n for n in clean_authors(author.split(";")) if _text_in_article(page, n)]
         if names:
             return names, authors_status(names, site_names), "trafilatura", []
     if outlet_only is not None:
@@ -126,7 +126,7 @@ def _page_authors(
     element nearest the headline, a labelled line, an agency credit or dateline; None."""
     micro: list[str] = []
     micro_orgs: list[str] = []
-    for el in select(page.root, "[itemprop~=author]"):
+    for el in page.marked("author"):
         if not _byline_in_article(page, el, text_of(el)):
             continue
         inner = next(iter(select(el, "[itemprop~=name]")), None)
@@ -221,7 +221,13 @@ def _byline_elements(page: Page) -> list[HtmlElement]:
     not a date/photo part of it ("byline__date"); outermost only (a byline's inner
     "byline-name" adds nothing)."""
     out: list[HtmlElement] = []
-    for el in page.root.xpath(_BYLINE_XPATH):
+    candidates = [
+        el
+        for el in page.named()
+        if (el.tag == "a" and "author" in XML_SPACE.split(el.get("rel") or ""))
+        or "byline" in (el.get("class") or "").translate(_BYLINE_CASE)
+    ]
+    for el in candidates:
         if el.tag != "a" or "author" not in (el.get("rel") or "").lower().split():
             parts = [
                 set(CLASS_SPLIT.split(c))
@@ -262,7 +268,8 @@ def _labelled_author_block(page: Page) -> list[str]:
     text] or []. The label is what tells a byline from an author box or a comment's author.
     """
     found = []
-    for el in page.root.xpath("//*[contains(translate(@class, 'AUTHOR', 'author'), 'author')]"):
+    named = page.named()
+    for el in (e for e in named if "author" in (e.get("class") or "").translate(_AUTHOR_CASE)):
         words = {w for c in str(el.get("class")).lower().split() for w in CLASS_SPLIT.split(c)}
         text = text_of(el)
         if not words & _AUTHOR_CLASS_WORDS or not text or len(text) > _BYLINE_MAX:

@@ -14,7 +14,7 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
-from mediamon.parse._tree import in_chrome, select, text_of
+from mediamon.parse._tree import in_chrome, text_of
 from mediamon.parse.article.page import (
     META_MODIFIED,
     META_PUBLISHED,
@@ -114,7 +114,7 @@ def find_modified(page: Page) -> tuple[datetime | None, str | None]:
         dt = _date(page, page.meta.get(key))
         if dt:
             return dt, "meta"
-    for el in select(page.root, "[itemprop~=dateModified], time.updated[datetime]"):
+    for el in page.marked("dateModified", updated_time=True):
         # microdata, or hAtom's "updated" (WordPress themes: <time class="updated">)
         if not in_chrome(el):
             dt = _date(page, element_value(el) if el.tag != "time" else el.get("datetime"))
@@ -140,7 +140,10 @@ def _date(page: Page, raw: Any, relative: bool = False) -> datetime | None:
     if raw is None or isinstance(raw, dict | list):
         return None
     base = page.fetched_at if relative else None
-    dt = parse_date(str(raw), tz=page.tz, relative_base=base)
+    key = (str(raw), relative)
+    if key not in page.dates_read:  # the rules often read the same string twice
+        page.dates_read[key] = parse_date(key[0], tz=page.tz, relative_base=base)
+    dt = page.dates_read[key]
     if dt is not None and page.fetched_at and dt > page.fetched_at + _FUTURE_TOLERANCE:
         return None  # a "publication" after the fetch is a wrong field or a wrong zone
     return dt
@@ -168,11 +171,7 @@ def _date_candidates(page: Page) -> list[_Candidate]:
         _first(
             page,
             "microdata",
-            (
-                element_value(el)
-                for el in select(page.root, "[itemprop~=datePublished]")
-                if not in_chrome(el)
-            ),
+            (element_value(el) for el in page.marked("datePublished") if not in_chrome(el)),
         )
     )
     times = [t for t in page.root.iter("time") if t.get("datetime") and not in_chrome(t)]

@@ -12,16 +12,20 @@ the last paragraph and blocks printed three times or more; a lead printed above 
 same ``<article>`` comes first.
 
 :func:`dense_text` gives that text only when the container is *strong*, every test of
-:func:`_strong` passing: 400+ characters in 3+ paragraphs, 85% of the page's paragraph text
+:func:`_weakness` passing: 400+ characters in 3+ paragraphs, 85% of the page's paragraph text
 inside it, at most a fifth of its text in links, at most 15% of its text outside blocks
-(:func:`_loose_chars`: a ``<br>``-separated story or a table would be lost). Otherwise the
-body chain asks trafilatura (:mod:`~mediamon.parse.article.body`), which is slower but reads
-the harder layouts.
+(:func:`_loose_chars`: a ``<br>``-separated story or a table would be lost). When the page
+has fewer than 3 scoring paragraphs or its container failed only that last test, the story
+may be printed in lines: :mod:`~mediamon.parse.article.lines` reads it so. Otherwise the body
+chain asks trafilatura (:mod:`~mediamon.parse.article.body`), which is slower but reads the
+harder layouts.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
+from functools import lru_cache
 
 from mediamon.parse._tree import HtmlElement, in_chrome, text_of
 from mediamon.parse.article.page import Page
@@ -52,22 +56,41 @@ _MAX_LOOSE = 0.15
 _BLOCK_LINK_DENSITY = 0.5
 
 
-def _link_chars(el: HtmlElement) -> int:
-    return sum(len(text_of(a)) for a in el.iter("a"))
+def one_word(text: str) -> bool:
+    """True for a button or a label ("Teilen", "E-Mail"): one word without a digit, shorter
+    than a scoring paragraph (a paragraph of Japanese or Chinese has no spaces either)."""
+    return len(text) < _SCORED_MIN and " " not in text and not any(ch.isdigit() for ch in text)
+
+
+def _text(el: HtmlElement, memo: dict[HtmlElement, str] | None) -> str:
+    """:func:`text_of` ``el``, kept in ``memo`` (one reading of a page asks it of the same
+    paragraphs, links and containers several times)."""
+    if memo is None:
+        return text_of(el)
+    text = memo.get(el)
+    if text is None:
+        text = memo[el] = text_of(el)
+    return text
+
+
+def _link_chars(el: HtmlElement, memo: dict[HtmlElement, str] | None = None) -> int:
+    return sum(len(_text(a, memo)) for a in el.iter("a"))
 
 
 def _score(text: str) -> float:
     return 1 + text.count(",") + min(len(text) // 100, 3)
 
 
-def _candidates(page: Page) -> tuple[dict[HtmlElement, float], int, int]:
+def _candidates(
+    page: Page, memo: dict[HtmlElement, str]
+) -> tuple[dict[HtmlElement, float], int, int]:
     """(container -> score, characters and number of the scoring paragraphs of the page)."""
     scores: dict[HtmlElement, float] = {}
     total = count = 0
     for i, p in enumerate(page.root.iter("p")):
         if i >= _SCAN_MAX:
             break
-        text = text_of(p)
+        text = _text(p, memo)
         if len(text) < _SCORED_MIN or in_chrome(p):
             continue
         total += len(text)
@@ -118,9 +141,10 @@ class _Boxes:
     """Link density of the elements between a block and the container, computed once each:
     a box mostly of links (a teaser list, "most read") is not the story."""
 
-    def __init__(self, container: HtmlElement):
+    def __init__(self, container: HtmlElement, memo: dict[HtmlElement, str] | None = None):
         self.container = container
         self.dense: dict[HtmlElement, bool] = {}
+        self.memo = memo
 
     def in_link_box(self, el: HtmlElement) -> bool:
         for node in el.iterancestors():
@@ -130,19 +154,19 @@ class _Boxes:
                 return True
             found = self.dense.get(node)
             if found is None:
-                whole = len(text_of(node))
-                found = bool(whole) and _link_chars(node) > _BLOCK_LINK_DENSITY * whole
+                whole = len(_text(node, self.memo))
+                found = bool(whole) and _link_chars(node, self.memo) > _BLOCK_LINK_DENSITY * whole
                 self.dense[node] = found
             if found:
                 return True
         return False
 
 
-def _blocks(container: HtmlElement) -> list[str]:
+def _blocks(container: HtmlElement, memo: dict[HtmlElement, str] | None = None) -> list[str]:
     """The texts of ``container``'s leaf blocks: link lists, link boxes, figures and chrome
     left out, and the headings after the last paragraph (a list's title), and a block printed
     three times or more (an embed's placeholder: "External content not available")."""
-    boxes = _Boxes(container)
+    boxes = _Boxes(container, memo)
     out: list[tuple[str, bool]] = []
     for el in container.iterdescendants(*BLOCK_TAGS):
         if next(el.iterdescendants(*BLOCK_TAGS), None) is not None:
@@ -151,9 +175,9 @@ def _blocks(container: HtmlElement) -> list[str]:
             text = flat_text(el)
         if not text or in_chrome(el) or boxes.in_link_box(el):
             continue
-        if _link_chars(el) > _BLOCK_LINK_DENSITY * len(text):
+        if _link_chars(el, memo) > _BLOCK_LINK_DENSITY * len(text):
             continue
-        if " " not in text and not any(ch.isdigit() for ch in text):
+        if one_word(text):
             continue  # one word: a button ("Teilen", "E-Mail"), a label
         out.append((text, el.tag in _HEADINGS))
     while out and out[-1][1]:
@@ -209,22 +233,72 @@ def _loose_chars(container: HtmlElement) -> int:
     return loose
 
 
-def _strong(containers: list[HtmlElement], blocks: list[str], total: int) -> bool:
-    """Whether ``containers`` (with their ``blocks``) hold the whole story (module
-    docstring)."""
+def _weakness(
+    containers: list[HtmlElement],
+    blocks: list[str],
+    total: int,
+    memo: dict[HtmlElement, str],
+    page: Page | None = None,
+) -> str:
+    """The first test of the module docstring that ``containers`` (with their ``blocks``)
+    fail, "" when they hold the whole story: "short", "share", "links" or "loose". With
+    ``page``, the share test leaves out the paragraphs of readers' comments, inside the
+    containers and in the page's ``total`` (:func:`_comment_chars`)."""
     text = sum(len(b) for b in blocks)
     scoring = [b for b in blocks if len(b) >= _SCORED_MIN]
     if text < _MIN_CHARS or len(scoring) < _MIN_PARAGRAPHS:
-        return False
+        return "short"
     inside = sum(
-        len(t) for c in containers for t in map(text_of, c.iter("p")) if len(t) >= _SCORED_MIN
+        len(t)
+        for c in containers
+        for p in c.iter("p")
+        if len(t := _text(p, memo)) >= _SCORED_MIN and (page is None or not _in_comments(p))
     )
+    if page is not None:
+        total -= _comment_chars(page)
     if inside < _MIN_SHARE * total:
-        return False
-    whole = sum(len(text_of(c)) for c in containers)
-    if not whole or sum(map(_link_chars, containers)) > _MAX_LINK_DENSITY * whole:
-        return False
-    return sum(map(_loose_chars, containers)) <= _MAX_LOOSE * whole
+        return "share"
+    whole = sum(len(_text(c, memo)) for c in containers)
+    if not whole or sum(_link_chars(c, memo) for c in containers) > _MAX_LINK_DENSITY * whole:
+        return "links"
+    return "loose" if sum(map(_loose_chars, containers)) > _MAX_LOOSE * whole else ""
+
+
+# Class and id words of a readers' comment section (as readability's "unlikely candidates"),
+# unless the same names say the element holds the article.
+_COMMENTS = re.compile(r"(?i)comment|disqus|replies|shoutbox")
+_NOT_COMMENTS = re.compile(r"(?i)article|body|content|main")
+
+
+@lru_cache(maxsize=8192)
+def _comment_names(names: str) -> bool:
+    return bool(_COMMENTS.search(names)) and not _NOT_COMMENTS.search(names)
+
+
+def _in_comments(el: HtmlElement) -> bool:
+    """True when an ancestor of ``el`` has a class or id naming readers' comments
+    ("sf_comment_text", "pb-comment-wrapper", "disqus_thread") and none naming the
+    article."""
+    for node in el.iterancestors():
+        if node.tag in ("body", "html"):
+            return False
+        names = f"{node.get('class') or ''} {node.get('id') or ''}"
+        if names != " " and _comment_names(names):
+            return True
+    return False
+
+
+def _comment_chars(page: Page) -> int:
+    """Characters of the page's scoring paragraphs (as :func:`_candidates` counts them) in
+    readers' comments (:func:`_in_comments`)."""
+    chars = 0
+    for i, p in enumerate(page.root.iter("p")):
+        if i >= _SCAN_MAX:
+            break
+        text = text_of(p)
+        if len(text) >= _SCORED_MIN and not in_chrome(p) and _in_comments(p):
+            chars += len(text)
+    return chars
 
 
 def _with_siblings(best: HtmlElement, scores: dict[HtmlElement, float]) -> list[HtmlElement]:
@@ -240,19 +314,31 @@ def _with_siblings(best: HtmlElement, scores: dict[HtmlElement, float]) -> list[
 def dense_text(page: Page) -> str:
     """The story's paragraphs joined by a blank line when its container is strong (module
     docstring), else "" (the caller then asks trafilatura)."""
-    scores, total, count = _candidates(page)
+    return paragraph_text(page)[0]
+
+
+def paragraph_text(page: Page) -> tuple[str, bool]:
+    """(:func:`dense_text`, whether the story may be printed in lines rather than
+    paragraphs: fewer than 3 scoring paragraphs on the page, or a container that failed the
+    strength test only by its text outside blocks; then the line reading of
+    :mod:`~mediamon.parse.article.lines` may find it)."""
+    memo: dict[HtmlElement, str] = {}
+    scores, total, count = _candidates(page, memo)
     if count < _MIN_PARAGRAPHS or not scores:
-        return ""
+        return "", True
     ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)[:3]
     best = max(
         ranked,
-        key=lambda kv: kv[1] * (1 - _link_chars(kv[0]) / max(1, len(text_of(kv[0])))),
+        key=lambda kv: kv[1] * (1 - _link_chars(kv[0], memo) / max(1, len(_text(kv[0], memo)))),
     )[0]
     containers = _with_siblings(best, scores)
-    blocks = [text for c in containers for text in _blocks(c)]
-    if not _strong(containers, blocks, total):
-        return ""
+    blocks = [text for c in containers for text in _blocks(c, memo)]
+    weak = _weakness(containers, blocks, total, memo)
+    if weak == "share":  # readers' comments may outweigh the story: the test without them
+        weak = _weakness(containers, blocks, total, memo, page)
+    if weak:
+        return "", weak == "loose"
     lead = _lead(containers[0])
     if lead and lead not in blocks:
         blocks.insert(0, lead)
-    return "\n\n".join(blocks)
+    return "\n\n".join(blocks), False

@@ -7,7 +7,8 @@ references resolved) and the CSS selectors that apply to it (the registry entry'
 ``article:``, else the packaged site profile of its host). It finds the headline element
 once (:func:`title_anchor`) and the elements near it, which the title, byline and date rules
 all walk; :func:`in_listing_item` tells a headline list (related stories) from the story.
-trafilatura's metadata is read lazily, only when a rule needs it.
+trafilatura's metadata is read lazily, only when a rule needs it
+(:mod:`~mediamon.parse.article.fallback_meta`).
 
 Also here, being page-level metadata: the canonical URL (:func:`find_canonical`), the section
 (:func:`find_section`) and the outlet's own names (:func:`outlet_names`, :func:`host_names`).
@@ -34,6 +35,7 @@ from mediamon.parse._tree import (
     text_of,
     too_many_tags,
 )
+from mediamon.parse.article.fallback_meta import FallbackMeta
 from mediamon.parse.profiles import profile_for
 from mediamon.text.urls import absolute_url, bare_host, canonicalize_url, same_site
 
@@ -70,6 +72,8 @@ _VISIBLE_WINDOW = 25
 _HEADLINE_LINK_MIN = 20
 # Words a link text needs to count among the headlines the site's lists show.
 _HEADLINE_LINK_MIN_WORDS = 3
+# What separates the words of an attribute (XPath's normalize-space, CSS's ~=).
+XML_SPACE = re.compile(r"[ \t\r\n]+")
 # Words of a class name ("article__byline", "pb-byline", "visually-hidden").
 CLASS_SPLIT = re.compile(r"[-_\s]+")
 
@@ -225,6 +229,10 @@ class Page:
         self._elements: list[HtmlElement] | None = None
         self._positions: dict[HtmlElement, int] | None = None
         self._traf_meta: Any = None
+        self._marked: list[HtmlElement] | None = None
+        self._named: list[HtmlElement] | None = None
+        # (text, relative?) -> the date parse_date read from it, for this page
+        self.dates_read: dict[tuple[str, bool], datetime | None] = {}
         self.oversized: str | None = None
         self._h1: HtmlElement | None | bool = False
         self._headline: HtmlElement | None | bool = False
@@ -241,6 +249,43 @@ class Page:
         if len(kept) < len(found):
             self.warnings.append(f"template placeholder in profile {key}: skipped")
         return kept
+
+    def marked(self, *props: str, updated_time: bool = False) -> list[HtmlElement]:
+        """Elements whose ``itemprop`` holds one of ``props`` as a word (CSS
+        ``[itemprop~=prop]``), and with ``updated_time`` hAtom's ``time.updated[datetime]``,
+        in document order: one walk of the tree for every rule that asks (the microdata
+        author, dates and body). Call :meth:`tree_changed` after removing elements."""
+        if self._marked is None:
+            self._marked = [
+                el
+                for el in self.root.xpath("//*[@itemprop] | //time[@datetime]")
+                if el is not self.root
+            ]
+        wanted = set(props)
+        return [
+            el
+            for el in self._marked
+            if wanted.intersection(XML_SPACE.split(el.get("itemprop") or ""))
+            or (
+                updated_time
+                and el.tag == "time"
+                and el.get("datetime") is not None
+                and "updated" in XML_SPACE.split(el.get("class") or "")
+            )
+        ]
+
+    def named(self) -> list[HtmlElement]:
+        """Elements with a ``class`` or ``rel`` attribute, in document order (one walk of the
+        tree; the byline rules look among them for the classes they know)."""
+        if self._named is None:
+            self._named = self.root.xpath("//*[@class or @rel]")
+        return self._named
+
+    def tree_changed(self) -> None:
+        """Forget what :meth:`marked` and :meth:`named` found (elements were removed from
+        the tree)."""
+        self._marked = None
+        self._named = None
 
     def elements(self) -> list[HtmlElement]:
         """Every element in document order (computed once)."""
@@ -333,43 +378,28 @@ class Page:
                 self.warnings.append(f"fallback extractors skipped: {self.oversized}")
         return not self.oversized
 
-    def trafilatura_meta(self) -> Any:
-        if self._traf_meta is None and not self.heavy_allowed():
-            self._traf_meta = False
+    def _fallback_meta(self) -> FallbackMeta | None:
         if self._traf_meta is None:
-            try:
-                self._traf_meta = _trafilatura_title_author(self.html)
-            except Exception:  # trafilatura is a best-effort fallback
-                self._traf_meta = False
+            self._traf_meta = FallbackMeta(self.html) if self.heavy_allowed() else False
         return self._traf_meta or None
 
+    def trafilatura_title(self) -> str | None:
+        """trafilatura's title of the page (:mod:`.fallback_meta`), None when it finds none,
+        fails, or the page is too large for it."""
+        meta = self._fallback_meta()
+        try:
+            return meta.title if meta is not None else None
+        except Exception:  # trafilatura is a best-effort fallback
+            return None
 
-def _trafilatura_title_author(html: str) -> Any:
-    """trafilatura's metadata with only the two fields the rules read, ``title`` and
-    ``author``, filled: the steps of ``trafilatura.metadata.extract_metadata`` that decide
-    them, in its order (meta, JSON-LD, the title and author XPaths), without the date
-    (htmldate), site name, categories, tags and licence it would also look for. None when
-    trafilatura cannot read the page."""
-    # imported here: trafilatura takes ~0.2 s to import, and most pages never need it
-    from trafilatura.metadata import examine_meta, extract_author, extract_meta_json, extract_title
-    from trafilatura.utils import load_html
-
-    tree = load_html(html)
-    if tree is None:
-        return None
-    metadata = examine_meta(tree)
-    if metadata.author and " " not in metadata.author:
-        metadata.author = None
-    try:
-        metadata = extract_meta_json(tree, metadata)
-    except Exception:  # (as extract_metadata: bugs in trafilatura's JSON-LD reading)
-        pass
-    if not metadata.title:
-        metadata.title = extract_title(tree)
-    if not metadata.author:
-        metadata.author = extract_author(tree)
-    metadata.clean_and_trim()
-    return metadata
+    def trafilatura_author(self) -> str | None:
+        """trafilatura's author of the page (:mod:`.fallback_meta`), as
+        :meth:`trafilatura_title`."""
+        meta = self._fallback_meta()
+        try:
+            return meta.author if meta is not None else None
+        except Exception:  # trafilatura is a best-effort fallback
+            return None
 
 
 def title_anchor(page: Page) -> HtmlElement | None:

@@ -108,6 +108,7 @@ def strip_paywall_markup(page: Page) -> list[str]:
             continue
         removed = _remove(el) or removed
     if removed:  # trafilatura reads the markup, not the tree: give it the page without them
+        page.tree_changed()
         page.html = etree.tostring(page.root, encoding="unicode", method="html")
     return list(dict.fromkeys(found))
 

@@ -114,8 +114,8 @@ def find_title(page: Page) -> tuple[str | None, str | None]:
             return title, rule
     if visible:
         return visible, "h1"
-    traf = page.trafilatura_meta()
-    if traf is not None and traf.title and (title := usable(clean_text(traf.title))):
+    traf = page.trafilatura_title()
+    if traf and (title := usable(clean_text(traf))):
         return title, "trafilatura"
     if title := usable(_title_from_tag(page.root)):
         return title, "title_tag"
