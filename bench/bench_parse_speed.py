@@ -14,7 +14,7 @@ site's article pages) go, in one process on one core, through:
 Each is timed in CPU seconds of this process (``time.process_time``: the figure for one
 core, not disturbed by other work on a shared machine) over whole passes of the page set (at
 least 3 s or 2 passes; one pass with ``--quick``) after one warm-up pass; pages/s = pages
-parsed / seconds. The ratio mediamon/lxml has the target >= 0.10. Also reported: how many
+parsed / seconds. The ratio mediamon/lxml has the target >= 0.15 (issue 18). Also reported: how many
 pages needed trafilatura's body extraction (the heavy fallback), the same ratio on the pages
 that did not, and the slowest single page.
 ``--profile`` prints the top functions of a cProfile run of one mediamon pass. Results go to
@@ -39,7 +39,7 @@ from mediamon.fetch.capture import manifest_url  # noqa: E402
 from mediamon.parse import parse_article  # noqa: E402
 
 FETCHED_AT = datetime(2026, 1, 1, tzinfo=UTC)
-TARGET = 0.10
+TARGET = 0.15
 DEMO_SITE = DEMO_CAPTURE / "site"
 
 
