@@ -100,6 +100,18 @@ def text_of(el: HtmlElement | None) -> str:
     return " ".join(" ".join(el.itertext()).split())
 
 
+def text_longer_than(el: HtmlElement, limit: int) -> bool:
+    """``len(text_of(el)) > limit``, reading only as much of the text as it takes (a test on
+    every ancestor of many elements stays linear on a page of megabytes)."""
+    length = -1  # the words' lengths plus one space between each two
+    for piece in el.itertext():
+        for word in piece.split():
+            length += len(word) + 1
+            if length > limit:
+                return True
+    return False
+
+
 def elements(root: HtmlElement) -> Iterator[HtmlElement]:
     """Every element of ``root`` in document order (``root`` included)."""
     return root.iter(etree.Element)

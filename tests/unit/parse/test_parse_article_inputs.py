@@ -564,3 +564,33 @@ def test_kazakh_letters_do_not_count_for_a_source_without_kazakh():
     from mediamon.text.language import detect_headline_language
 
     assert detect_headline_language("Токаев және Путин", ("ru",)) != "kk"
+
+
+# --------------------------------------------------------------- pages of megabytes
+
+
+def test_text_longer_than_agrees_with_the_text_length():
+    from lxml import html as lxml_html
+    from mediamon.parse._tree import text_longer_than, text_of
+
+    el = lxml_html.fromstring("<div> Ab  <b>cd</b>\n<i> ef </i>gh<span></span> </div>")
+    assert text_of(el) == "Ab cd ef gh"  # 11 characters
+    assert [text_longer_than(el, n) for n in (0, 10, 11, 12)] == [True, True, False, False]
+    assert not text_longer_than(lxml_html.fromstring("<div> </div>"), 0)
+
+
+def test_bylines_deep_in_huge_list_items_are_read_in_linear_time():
+    # A fuzzed page (1.5 MB, hundreds of byline-like elements each under ~120 nested <li>s
+    # of long text) took over 600 CPU seconds: the teaser test joined every ancestor's whole
+    # text for every candidate. Each ancestor is now read only up to the teaser size.
+    filler = "Длинный текст раздела, который повторяется много раз подряд. " * 100
+    nested = "".join(f"<li>{filler}<ul>" for _ in range(120))
+    closing = "</ul></li>" * 120
+    cards = "".join(f'<span class="byline">Автор {i}</span>' for i in range(300))
+    page = doc(body=(
+        "<article><h1>Ремонт школ начнут осенью</h1><p class='byline'>Анна Ким</p>" + TEXT
+        + "</article><ul>" + nested + cards + closing + "</ul>"
+    ))  # fmt: skip
+    assert len(page.encode()) > 1_000_000
+    rec = parse(page)
+    assert rec["authors"] == ["Анна Ким"] and rec["authors_source"] == "byline_pattern"

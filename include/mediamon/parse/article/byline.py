@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-from mediamon.parse._tree import HtmlElement, in_chrome, select, text_of
+from mediamon.parse._tree import HtmlElement, in_chrome, select, text_longer_than, text_of
 from mediamon.parse.article.page import (
     CLASS_SPLIT,
     META_AUTHOR,
@@ -384,10 +384,11 @@ def _in_teaser(page: Page, el: HtmlElement) -> bool:
     ancestor that does not hold the page's headline, has under 600 characters of text and
     links to another page with a headline-like text (20+ characters, 3+ words)."""
     anchor = page.headline()
+    holds_headline = set() if anchor is None else {anchor, *anchor.iterancestors()}
     for node in el.iterancestors():
-        if node.tag in ("body", "html") or (anchor is not None and anchor in node.iter()):
+        if node.tag in ("body", "html") or node in holds_headline:
             return False
-        if node.tag not in _TEASER_TAGS or len(text_of(node)) > _TEASER_MAX_TEXT:
+        if node.tag not in _TEASER_TAGS or text_longer_than(node, _TEASER_MAX_TEXT):
             continue
         if _links_a_story(node):
             return True
