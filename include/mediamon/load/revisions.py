@@ -58,15 +58,24 @@ def write_revisions(cur, source: Source, day: date) -> int:
         params,
     )
     versions, _ = latest(cur, "stage_articles", "canonical_url")
+    # a version new to the warehouse is written whole, its days and times those of its one
+    # fetch (SEEN_DAY of the fetch row below): only the versions that lost or gained fetch
+    # rows otherwise (stage_revisions_touched) have theirs recomputed from the fetch rows
+    seen = "least(%(day)s::date, (latest.last_seen at time zone s.timezone)::date)"
     cur.execute(
         f"""
-        insert into article_revisions (canonical_url, content_hash, source_id, title,
-            body_text, parser_version, first_seen_day, last_seen_day, first_fetched_at,
-            last_fetched_at)
-        select canonical_url, content_hash, %(source)s, coalesce(title, ''), body_text,
-            parser_version, %(day)s, %(day)s, last_seen, last_seen
-        from {versions} order by canonical_url
-        on conflict (canonical_url, content_hash) do nothing
+        with inserted as (
+            insert into article_revisions (canonical_url, content_hash, source_id, title,
+                body_text, parser_version, first_seen_day, last_seen_day, first_fetched_at,
+                last_fetched_at)
+            select latest.canonical_url, latest.content_hash, %(source)s,
+                coalesce(latest.title, ''), latest.body_text, latest.parser_version, {seen},
+                {seen}, latest.last_seen, latest.last_seen
+            from {versions} join sources s on s.id = %(source)s order by latest.canonical_url
+            on conflict (canonical_url, content_hash) do nothing
+            returning canonical_url, content_hash)
+        insert into stage_revisions_touched select canonical_url, content_hash
+        from {versions} where (canonical_url, content_hash) not in (select * from inserted)
         """,
         params,
     )
@@ -82,8 +91,6 @@ def write_revisions(cur, source: Source, day: date) -> int:
     written = cur.rowcount
     cur.execute(
         f"""
-        insert into stage_revisions_touched select canonical_url, content_hash
-            from {versions};
         delete from article_revisions v using stage_revisions_touched t
         where (v.canonical_url, v.content_hash) = (t.canonical_url, t.content_hash)
             and not exists (select 1 from article_revision_fetches f
@@ -116,8 +123,11 @@ def mark_takedowns(cur, source: Source, day: date) -> int:
             where source_id = %(source)s and day = %(day)s and kind = 'article'
         ), touched as (
             select a.canonical_url from articles a join fetched f on a.url = f.url
-            union select a.canonical_url from articles a join fetched f on a.canonical_url = f.url
             union select canonical_url from stage_articles
+            -- a fetched URL that is an article's canonical URL is that article: probed only
+            -- when no staged article has it (a failed fetch, mostly)
+            union select a.canonical_url from articles a join fetched f on a.canonical_url = f.url
+                where f.url not in (select canonical_url from stage_articles)
         ), computed as (
             select a.canonical_url, gone.fetched_at, gone.status
             from articles a join touched t using (canonical_url)
