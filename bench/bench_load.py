@@ -97,7 +97,7 @@ def reparsed(data: dict[str, list[dict]], seed: int = 2) -> dict[str, list[dict]
 
 def raw_copy(conn, source, data: dict[str, list[dict]]) -> None:
     """COPY the rows the loader would write, into empty copies of the tables (one commit)."""
-    from mediamon.load import loader
+    from mediamon.load import loader, staging
 
     zone = source.zone
     tables = {
@@ -121,9 +121,9 @@ def raw_copy(conn, source, data: dict[str, list[dict]]) -> None:
     }  # fmt: skip
     with conn.cursor() as cur:
         for table, (columns, rows) in tables.items():
-            lines = ("\t".join(map(loader.copy_value, r)) + "\n" for r in rows)
+            lines = ("\t".join(map(staging.copy_value, r)) + "\n" for r in rows)
             cur.copy_expert(
-                f"copy raw_{table} ({', '.join(columns)}) from stdin", loader._Lines(lines)
+                f"copy raw_{table} ({', '.join(columns)}) from stdin", staging.Lines(lines)
             )
     conn.commit()
 

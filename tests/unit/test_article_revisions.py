@@ -160,3 +160,19 @@ def test_a_version_is_seen_on_the_days_of_the_data_not_of_the_run(db):
     late = {**article(DAY2, EDITED), "fetched_at": datetime(2024, 9, 9, 0, 30, tzinfo=UTC)}
     load(db, DAY2, [late])  # 05:30 in Almaty on DAY3, for the run of DAY2
     assert rows(db, REVISIONS) == [(BODY, DAY2, DAY2, 1), (EDITED, DAY2, DAY2, 1)]
+
+
+def test_the_content_hash_computed_while_staging_is_postgresql_sha256_of_title_and_body(db):
+    # computed in Python as the rows are staged; stored hashes were computed in SQL before
+    from mediamon.load.revisions import content_hash
+
+    cases = [("Тарифы", BODY), (None, None), ("таб\tи\\слэш", "строка\r\nи 🙂 қазақша")]
+    sql = (
+        "select encode(sha256(convert_to(coalesce(%s, '') || chr(10) || coalesce(%s, ''), "
+        "'UTF8')), 'hex')"
+    )
+    with db.cursor() as cur:
+        for title, body in cases:
+            cur.execute(sql, (title, body))
+            assert content_hash(title, body) == cur.fetchone()[0]
+    db.rollback()

@@ -210,3 +210,17 @@ def test_copy_keeps_awkward_text_exactly(db):
     assert rows(db, "select record_key, record, reasons from quarantine") == [
         (q["record_key"], q["record"], q["reasons"])
     ]
+
+
+def test_a_reload_rewrites_only_the_sightings_that_changed(db):
+    a, b, c = (f"https://demo.kz/{x}" for x in "abc")
+    load(db, headlines=[headline(a, 1), headline(b, 2), headline(c, 3)])
+    before = dict(rows(db, "select canonical_url, xmin::text from sightings"))
+    counts = load(db, headlines=[headline(a, 1), headline(b, 2, title="Новый")])
+    assert counts["sightings"] == 2  # c is gone from the day
+    assert rows(db, "select canonical_url, position, title from sightings order by 2") == [
+        (a, 1, "Заголовок"),
+        (b, 2, "Новый"),
+    ]
+    after = dict(rows(db, "select canonical_url, xmin::text from sightings"))
+    assert after[a] == before[a] and after[b] != before[b]

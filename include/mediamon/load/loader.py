@@ -18,30 +18,36 @@ idempotency contract:
 - ``headlines``: by (source, list, canonical URL) with first/last seen day LEAST/GREATEST;
   ``headline_revisions``: by (source, list, canonical URL, title), the same way. Headlines,
   their revisions and the day's sightings are all written from one staging table.
-- ``sightings``, ``dq_results``, ``quarantine``: replaced for (run, source): delete then insert.
+- ``sightings``: replaced for (source, day): rows the batch no longer holds deleted, the
+  others updated where they differ or inserted.
+- ``dq_results``, ``quarantine``: replaced for (run, source): delete then insert.
 - ``source_day_metrics``, ``source_day_coverage``: upsert by (source, day).
 
 Rows that share a key inside one batch are merged first (the last one wins, inserted at the
 place of the first): PostgreSQL refuses an ``INSERT ... ON CONFLICT`` that touches the same row
 twice ("cannot affect row a second time"). The merge happens in the staging table (each row
-carries its batch order ``seq``), see :func:`_latest_per_key`.
+carries its batch order ``seq``), see :func:`mediamon.load.staging.latest`.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
-import json
-from collections.abc import Callable, Iterable, Iterator
-from datetime import date, datetime
+from collections.abc import Callable, Iterable
+from datetime import date
 
 from psycopg2.extensions import connection as Connection
 from psycopg2.extras import Json, execute_values
 
 from mediamon.config import Source
-from mediamon.load.revisions import mark_takedowns, write_revisions
-from mediamon.load.unchanged import merged_count, unless_unchanged, upsert
+from mediamon.load.revisions import content_hash, mark_takedowns, write_revisions
+from mediamon.load.staging import copy_rows, latest, stage
+from mediamon.load.unchanged import unless_unchanged, upsert
 from mediamon.records import Article, DqResult, Fetch, Headline, Quarantined
+
+WORK_MEM = "64MB"
+"""``work_mem`` of a load's transaction: the sorts of a batch's staged rows in batch or key
+order (bodies included: 17 to 21 MB at 20,000 articles) stay in memory instead of spilling to
+disk at PostgreSQL's default of 4 MB."""
 
 
 def dedupe(rows: Iterable[dict], key: Callable[[dict], tuple]) -> list[dict]:
@@ -86,6 +92,7 @@ def load_batch(
         raise ValueError("load_batch needs a connection outside autocommit mode")
     try:
         with conn.cursor() as cur:
+            cur.execute("set local work_mem = %s", (WORK_MEM,))
             upsert_source(cur, source)
             counts = {
                 "fetches": _fetches(cur, source, day, fetches),
@@ -106,105 +113,6 @@ def load_batch(
             conn.rollback()
         raise
     return counts
-
-
-# -- COPY ----------------------------------------------------------------------------------------
-def _escape(text: str) -> str:
-    """Backslash, newline, carriage return and tab escaped for COPY's text format (chained
-    ``str.replace`` runs in C: about 20x faster than ``str.translate`` with a mapping)."""
-    if "\\" in text:
-        text = text.replace("\\", "\\\\")
-    if "\n" in text:
-        text = text.replace("\n", "\\n")
-    if "\r" in text:
-        text = text.replace("\r", "\\r")
-    if "\t" in text:
-        text = text.replace("\t", "\\t")
-    return text
-
-
-def copy_value(value) -> str:
-    """One field in PostgreSQL's COPY text format (``\\N`` is NULL).
-
-    str, bool (``t``/``f``), int, float, date/datetime (ISO 8601, offset kept), list/tuple of
-    str (a ``text[]`` literal), :class:`psycopg2.extras.Json` (its JSON text). Raises TypeError
-    for anything else.
-    """
-    if value is None:
-        return "\\N"
-    if isinstance(value, str):
-        return _escape(value)
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, list | tuple):
-        items = (
-            "NULL" if v is None else '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
-            for v in value
-        )
-        return _escape("{" + ",".join(items) + "}")
-    if isinstance(value, Json):
-        return _escape(json.dumps(value.adapted, ensure_ascii=False))
-    raise TypeError(f"cannot COPY a {type(value).__name__}")
-
-
-class _Lines(io.TextIOBase):
-    """A read-only text stream over an iterator of lines, for ``copy_expert`` (which calls
-    ``read(size)``): rows are encoded as the server asks for them, never all at once."""
-
-    def __init__(self, lines: Iterator[str]):
-        self._lines = lines
-        self._buffer = ""
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int = -1) -> str:
-        chunks, have = [self._buffer], len(self._buffer)
-        while size < 0 or have < size:
-            line = next(self._lines, None)
-            if line is None:
-                break
-            chunks.append(line)
-            have += len(line)
-        data = "".join(chunks)
-        if size < 0:
-            self._buffer = ""
-            return data
-        self._buffer = data[size:]
-        return data[:size]
-
-
-def _stage(cur, name: str, like: str, columns: list[str], extra: str = "") -> None:
-    """A temporary staging table ``name`` (dropped at commit) with the types of ``like``'s
-    ``columns``, plus ``extra`` select expressions and ``seq`` (the batch order)."""
-    more = f", {extra}" if extra else ""
-    cur.execute(
-        f"create temp table {name} on commit drop as "
-        f"select {', '.join(columns)}{more}, 0::bigint as seq from {like} with no data"
-    )
-
-
-def _copy(cur, table: str, columns: list[str], rows: Iterable[tuple]) -> None:
-    """COPY ``rows`` (tuples in ``columns`` order, then ``seq`` is added) into ``table``."""
-    lines = ("\t".join(map(copy_value, row)) + f"\t{seq}\n" for seq, row in enumerate(rows))
-    cur.copy_expert(f"copy {table} ({', '.join(columns)}, seq) from stdin", _Lines(lines))
-    # statistics for the planner: without them it guessed a handful of rows and joined the
-    # staging table by nested loops (the fetches' delete went quadratic on a reload)
-    cur.execute(f"analyze {table}")
-
-
-def _latest_per_key(stage: str, key: str) -> str:
-    """SQL: one row per ``key`` of ``stage``: the last in batch order, ordered by the first
-    occurrence of its key (columns: the stage's, plus ``rn`` and ``first_seq``)."""
-    return (
-        f"(select * from (select *, row_number() over (partition by {key} order by seq desc) "
-        f"as rn, min(seq) over (partition by {key}) as first_seq from {stage}) ranked "
-        f"where rn = 1) latest"
-    )
 
 
 def baseline_metrics(conn: Connection, source_id: str, first: date, last: date) -> list[dict]:
@@ -277,8 +185,9 @@ def _fetches(cur, source: Source, day: date, rows: Iterable[Fetch]) -> int:
     """Replace the source-day's fetch rows with the batch's: a refetch rewrites the day's
     capture in place, so rows of the old one are deleted and a record at a reused offset is
     rewritten whole (an unchanged exchange keeps its row and id)."""
-    _stage(cur, "stage_fetches", "fetches", FETCH_COLUMNS)
-    _copy(
+    key = "warc_path, warc_offset"
+    stage(cur, "stage_fetches", "fetches", FETCH_COLUMNS)
+    copy_rows(
         cur, "stage_fetches", FETCH_COLUMNS,
         (
             (source.id, day, r["url"], r["kind"], r.get("list_id"), r.get("status"),
@@ -287,6 +196,7 @@ def _fetches(cur, source: Source, day: date, rows: Iterable[Fetch]) -> int:
              r.get("reason"))
             for r in rows
         ),
+        key,
     )  # fmt: skip
     # NOT IN: a hashed subplan whatever the planner thinks of the fetches table (with stale
     # statistics, NOT EXISTS became a nested loop, quadratic in the day's fetches)
@@ -299,16 +209,16 @@ def _fetches(cur, source: Source, day: date, rows: Iterable[Fetch]) -> int:
     updates = [
         f"{c} = excluded.{c}" for c in FETCH_COLUMNS if c not in ("warc_path", "warc_offset")
     ]
+    latest_rows, written = latest(cur, "stage_fetches", key)
     cur.execute(
         f"""
         insert into fetches as f ({columns})
-        select {columns} from {_latest_per_key("stage_fetches", "warc_path, warc_offset")}
-        order by first_seq
-        on conflict (warc_path, warc_offset) do update set {", ".join(updates)}
+        select {columns} from {latest_rows} order by first_seq
+        on conflict ({key}) do update set {", ".join(updates)}
         """
         + unless_unchanged("f", updates)
     )
-    return merged_count(cur, "stage_fetches", "warc_path, warc_offset")
+    return written
 
 
 ARTICLE_COLUMNS = [
@@ -328,11 +238,12 @@ def write_articles(cur, source: Source, rows: Iterable[Article]) -> int:
     values of the latest fetch (a load whose fetch is not older than ``last_seen``), so
     loading or re-parsing an older day never rolls the current version back (the older
     versions are kept in ``article_revisions``, :mod:`mediamon.load.revisions`). The rows
-    stay in the staging table ``stage_articles`` until the transaction ends."""
+    stay in the staging table ``stage_articles`` until the transaction ends, each with its
+    version's ``content_hash`` (:func:`mediamon.load.revisions.content_hash`)."""
     zone = source.zone
-    _stage(cur, "stage_articles", "articles", ARTICLE_COLUMNS)
-    _copy(
-        cur, "stage_articles", ARTICLE_COLUMNS,
+    stage(cur, "stage_articles", "articles", ARTICLE_COLUMNS, "null::text as content_hash")
+    copy_rows(
+        cur, "stage_articles", ARTICLE_COLUMNS + ["content_hash"],
         (
             (
                 r["canonical_url"], r["url"], source.id, r["title"], r.get("title_source"),
@@ -349,24 +260,26 @@ def write_articles(cur, source: Source, rows: Iterable[Article]) -> int:
                 r.get("body_source"), r.get("section_source"), r.get("modified_source"),
                 r.get("language_source"), bool(r.get("paywalled")),
                 list(r.get("paywall_evidence") or []),
+                content_hash(r["title"], r.get("body_text")),
             )
             for r in rows
         ),
+        "canonical_url",
     )  # fmt: skip
     columns = ", ".join(ARTICLE_COLUMNS)
     # the latest fetch's values win, whatever order days are loaded or re-parsed in
-    latest = "excluded.last_seen >= a.last_seen"
+    newer = "excluded.last_seen >= a.last_seen"
     updates = [
-        f"{c} = case when {latest} then excluded.{c} else a.{c} end"
+        f"{c} = case when {newer} then excluded.{c} else a.{c} end"
         for c in ARTICLE_COLUMNS
         if c not in ("canonical_url", "first_seen", "last_seen")
     ] + [
         "first_seen = least(a.first_seen, excluded.first_seen)",
         "last_seen = greatest(a.last_seen, excluded.last_seen)",
     ]
-    latest_rows = _latest_per_key("stage_articles", "canonical_url")
+    latest_rows, written = latest(cur, "stage_articles", "canonical_url")
     upsert(cur, "articles", "a", ["canonical_url"], columns, latest_rows, updates)
-    return merged_count(cur, "stage_articles", "canonical_url")
+    return written
 
 
 HEADLINE_COLUMNS = [
@@ -390,8 +303,8 @@ def write_headlines(cur, source: Source, day: date, rows: Iterable[Headline]) ->
     Sightings: one per (list, canonical URL), with the position, title, normalized title,
     published_at and ``is_new`` seen that day.
     """
-    _stage(cur, "stage_headlines", "headlines", HEADLINE_COLUMNS, "null::boolean as is_new")
-    _copy(
+    stage(cur, "stage_headlines", "headlines", HEADLINE_COLUMNS, "null::boolean as is_new")
+    copy_rows(
         cur, "stage_headlines", HEADLINE_COLUMNS + HEADLINE_EXTRA,
         (
             (
@@ -406,10 +319,10 @@ def write_headlines(cur, source: Source, day: date, rows: Iterable[Headline]) ->
             )
             for r in rows
         ),
+        "list_id, canonical_url",
     )  # fmt: skip
-    cur.execute(
-        f"create temp table stage_headlines_latest on commit drop as select * from "
-        f"{_latest_per_key('stage_headlines', 'list_id, canonical_url')}"
+    latest_rows, written = latest(
+        cur, "stage_headlines", "list_id, canonical_url", keep="stage_headlines_latest"
     )
     columns = ", ".join(HEADLINE_COLUMNS)
     # the newer sighting wins these fields; the date fields only when it has a date (or the
@@ -440,15 +353,14 @@ def write_headlines(cur, source: Source, day: date, rows: Iterable[Headline]) ->
         "last_seen_day = greatest(h.last_seen_day, excluded.last_seen_day)",
     ]
     key = ["source_id", "list_id", "canonical_url"]
-    upsert(cur, "headlines", "h", key, columns, "stage_headlines_latest latest", updates)
-    written = merged_count(cur, "stage_headlines_latest", "list_id, canonical_url")
+    upsert(cur, "headlines", "h", key, columns, latest_rows, updates)
     cur.execute(
-        """
+        f"""
         insert into headline_revisions as v (source_id, list_id, canonical_url, title,
             title_normalized, first_seen_day, last_seen_day)
         select source_id, list_id, canonical_url, title, title_normalized, first_seen_day,
             last_seen_day
-        from stage_headlines_latest where title is not null order by first_seq
+        from {latest_rows} where title is not null order by first_seq
         on conflict (source_id, list_id, canonical_url, title) do update set
             title_normalized = excluded.title_normalized,
             first_seen_day = least(v.first_seen_day, excluded.first_seen_day),
@@ -458,17 +370,47 @@ def write_headlines(cur, source: Source, day: date, rows: Iterable[Headline]) ->
              greatest(v.last_seen_day, excluded.last_seen_day))
         """
     )
-    cur.execute("delete from sightings where day = %s and source_id = %s", (day, source.id))
+    _sightings(cur, source, day, latest_rows)
+    return written, written
+
+
+def _sightings(cur, source: Source, day: date, latest_rows: str) -> None:
+    """Make the source's sightings of ``day`` the rows of ``latest_rows`` (the merged staged
+    headlines, one sighting each): delete those the batch no longer holds, update those that
+    differ, insert the new ones.
+
+    Not a delete of the day and an insert: a reload would rewrite every row (a foreign key
+    check each), where an update that keeps the key and the source writes no index entry
+    (a HOT update: only the key is indexed) and checks no foreign key."""
+    params = {"day": day, "source": source.id}
+    match = (
+        "s.day = latest.first_seen_day and s.source_id = latest.source_id "
+        "and s.list_id = latest.list_id and s.canonical_url = latest.canonical_url"
+    )
+    # NOT IN: a hashed subplan (a correlated NOT EXISTS became a nested loop over the stage)
     cur.execute(
-        """
+        "delete from sightings where day = %(day)s and source_id = %(source)s "
+        f"and (list_id, canonical_url) not in (select list_id, canonical_url from {latest_rows})",
+        params,
+    )
+    cur.execute(
+        f"""
+        with updated as (
+            update sightings s set position = latest.last_position, title = latest.title,
+                title_normalized = latest.title_normalized,
+                published_at = latest.published_at, is_new = latest.is_new
+            from {latest_rows} where {match}
+                and (s.position, s.title, s.title_normalized, s.published_at, s.is_new)
+                is distinct from (latest.last_position, latest.title,
+                    latest.title_normalized, latest.published_at, latest.is_new))
         insert into sightings (day, source_id, list_id, canonical_url, position, title,
             title_normalized, published_at, is_new)
         select first_seen_day, source_id, list_id, canonical_url, last_position, title,
             title_normalized, published_at, is_new
-        from stage_headlines_latest order by first_seq
+        from {latest_rows} where not exists (select 1 from sightings s where {match})
+        order by first_seq
         """
     )
-    return written, cur.rowcount
 
 
 QUARANTINE_COLUMNS = [
@@ -489,19 +431,20 @@ def _quarantine(cur, source: Source, day: date, run_key: str, rows: Iterable[Qua
     cur.execute(
         "delete from quarantine where run_key = %s and source_id = %s", (run_key, source.id)
     )
-    _stage(cur, "stage_quarantine", "quarantine", QUARANTINE_COLUMNS)
-    _copy(
+    stage(cur, "stage_quarantine", "quarantine", QUARANTINE_COLUMNS)
+    copy_rows(
         cur, "stage_quarantine", QUARANTINE_COLUMNS,
         (
             (run_key, source.id, day, r["record_kind"], bounded_key(r["record_key"]),
              Json(r["record"]), r["reasons"])
             for r in rows
         ),
+        "record_kind, record_key",
     )  # fmt: skip
     columns = ", ".join(QUARANTINE_COLUMNS)
+    latest_rows, _ = latest(cur, "stage_quarantine", "record_kind, record_key")
     cur.execute(
-        f"insert into quarantine ({columns}) select {columns} from "
-        f"{_latest_per_key('stage_quarantine', 'record_kind, record_key')} order by first_seq"
+        f"insert into quarantine ({columns}) select {columns} from {latest_rows} order by first_seq"
     )
     return cur.rowcount
 

@@ -24,7 +24,7 @@ ROW_ERRORS = (
     psycopg2.DataError,  # out of range, character not in repertoire, invalid text
     psycopg2.IntegrityError,  # not null, check constraints
     psycopg2.errors.ProgramLimitExceeded,  # an index entry too large
-    TypeError,  # a value COPY cannot write (mediamon.load.loader.copy_value)
+    TypeError,  # a value COPY cannot write (mediamon.load.staging.copy_value)
     KeyError,  # a required field missing
     ValueError,
     AttributeError,

@@ -21,9 +21,11 @@ back clears them and days loaded in any order converge.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 
 from mediamon.config import Source
+from mediamon.load.staging import latest
 
 TAKEDOWN_STATUSES = (404, 410)
 SEEN_DAY = "least(f.day, (f.fetched_at at time zone s.timezone)::date)"
@@ -33,19 +35,21 @@ earlier (a capture recorded on 2024-09-08 and replayed as a later day saw the ar
 2024-09-08, not on the run's day). A run of day D fetches at D's end or after: D."""
 
 
-def _content_hash(title: str, body: str) -> str:
-    """SQL of a version's ``content_hash`` over the columns ``title`` and ``body``: hex
-    SHA-256 of title, a newline and body (NULL read as "")."""
-    return (
-        f"encode(sha256(convert_to(coalesce({title}, '') || chr(10) || coalesce({body}, ''), "
-        "'UTF8')), 'hex')"
-    )
+def content_hash(title: str | None, body: str | None) -> str:
+    """A version's ``content_hash``: hex SHA-256 of title, a newline and body (None read as
+    ""), UTF-8. Computed as the articles are staged
+    (:func:`mediamon.load.loader.write_articles`), from the strings at hand: in SQL it cost
+    a second copy of every body (a staging table of the versions) and reading each body
+    back."""
+    text = f"{title or ''}\n{body or ''}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def write_revisions(cur, source: Source, day: date) -> int:
     """Record the versions the loaded articles (the staging table ``stage_articles`` of
-    :func:`mediamon.load.loader.write_articles`, same transaction) show on local ``day``;
-    returns the number of the day's fetch rows written (one per article loaded)."""
+    :func:`mediamon.load.loader.write_articles`, same transaction, with each row's
+    ``content_hash``) show on local ``day``; returns the number of the day's fetch rows
+    written (one per article loaded)."""
     params = {"source": source.id, "day": day}
     cur.execute(
         "create temp table stage_revisions_touched on commit drop as "
@@ -53,41 +57,40 @@ def write_revisions(cur, source: Source, day: date) -> int:
         "and day = %(day)s returning canonical_url, content_hash) select distinct * from gone",
         params,
     )
+    versions, _ = latest(cur, "stage_articles", "canonical_url")
+    # a version new to the warehouse is written whole, its days and times those of its one
+    # fetch (SEEN_DAY of the fetch row below): only the versions that lost or gained fetch
+    # rows otherwise (stage_revisions_touched) have theirs recomputed from the fetch rows
+    seen = "least(%(day)s::date, (latest.last_seen at time zone s.timezone)::date)"
     cur.execute(
         f"""
-        create temp table stage_revisions on commit drop as
-        select canonical_url, coalesce(title, '') as title, body_text, parser_version, url,
-            last_seen as fetched_at, {_content_hash("title", "body_text")} as content_hash
-        from (select distinct on (canonical_url) * from stage_articles
-              order by canonical_url, seq desc) latest
-        """
-    )
-    cur.execute(
-        """
-        insert into article_revisions (canonical_url, content_hash, source_id, title,
-            body_text, parser_version, first_seen_day, last_seen_day, first_fetched_at,
-            last_fetched_at)
-        select canonical_url, content_hash, %(source)s, title, body_text, parser_version,
-            %(day)s, %(day)s, fetched_at, fetched_at
-        from stage_revisions order by canonical_url
-        on conflict (canonical_url, content_hash) do nothing
+        with inserted as (
+            insert into article_revisions (canonical_url, content_hash, source_id, title,
+                body_text, parser_version, first_seen_day, last_seen_day, first_fetched_at,
+                last_fetched_at)
+            select latest.canonical_url, latest.content_hash, %(source)s,
+                coalesce(latest.title, ''), latest.body_text, latest.parser_version, {seen},
+                {seen}, latest.last_seen, latest.last_seen
+            from {versions} join sources s on s.id = %(source)s order by latest.canonical_url
+            on conflict (canonical_url, content_hash) do nothing
+            returning canonical_url, content_hash)
+        insert into stage_revisions_touched select canonical_url, content_hash
+        from {versions} where (canonical_url, content_hash) not in (select * from inserted)
         """,
         params,
     )
     cur.execute(
-        """
+        f"""
         insert into article_revision_fetches (canonical_url, content_hash, source_id, day,
             fetched_at, url)
-        select canonical_url, content_hash, %(source)s, %(day)s, fetched_at, url
-        from stage_revisions on conflict do nothing
+        select canonical_url, content_hash, %(source)s, %(day)s, last_seen, url
+        from {versions} on conflict do nothing
         """,
         params,
     )
     written = cur.rowcount
     cur.execute(
         f"""
-        insert into stage_revisions_touched select canonical_url, content_hash
-            from stage_revisions;
         delete from article_revisions v using stage_revisions_touched t
         where (v.canonical_url, v.content_hash) = (t.canonical_url, t.content_hash)
             and not exists (select 1 from article_revision_fetches f
@@ -120,8 +123,11 @@ def mark_takedowns(cur, source: Source, day: date) -> int:
             where source_id = %(source)s and day = %(day)s and kind = 'article'
         ), touched as (
             select a.canonical_url from articles a join fetched f on a.url = f.url
-            union select a.canonical_url from articles a join fetched f on a.canonical_url = f.url
             union select canonical_url from stage_articles
+            -- a fetched URL that is an article's canonical URL is that article: probed only
+            -- when no staged article has it (a failed fetch, mostly)
+            union select a.canonical_url from articles a join fetched f on a.canonical_url = f.url
+                where f.url not in (select canonical_url from stage_articles)
         ), computed as (
             select a.canonical_url, gone.fetched_at, gone.status
             from articles a join touched t using (canonical_url)

@@ -5,8 +5,8 @@ each would become a new row version with its index entries, and for ``articles``
 ``headlines`` the generated ``search_tsv`` would be computed twice (once for the row given to
 the ``INSERT``, even when it ends up a conflict, once for the update): a reload cost more than a
 first load. :func:`skip_unchanged` keeps such rows out of the insert, :func:`unless_unchanged`
-keeps the update from rewriting one that gets through, :func:`merged_count` is the count the
-load reports either way (``bench/bench_load.py`` measures the reload).
+keeps the update from rewriting one that gets through (``bench/bench_load.py`` measures the
+reload).
 
 A re-parse changes the rows instead: an ``INSERT ... ON CONFLICT DO UPDATE`` computes the
 vector for the row it tries to insert and again for the update, so :func:`upsert` updates the
@@ -55,29 +55,27 @@ def upsert(
     expression"`` items of the conflict's update (``alias`` the stored row, ``excluded`` the
     new one), each idempotent (applying it twice gives what applying it once does).
 
-    Two statements, the result of one ``INSERT ... ON CONFLICT DO UPDATE``: an ``UPDATE`` of
-    the stored rows that would change (their generated ``search_tsv`` computed once, not for
-    an insert attempt and again for the update), then the insert, in first-seen order, of the
-    rows still absent or different; its ``ON CONFLICT`` catches a row another transaction
-    inserted in between.
+    One statement, the result of an ``INSERT ... ON CONFLICT DO UPDATE``: an ``UPDATE`` (in a
+    ``WITH``) of the stored rows that would change, their generated ``search_tsv`` computed
+    once (not for an insert attempt and again for the update), then the insert, in
+    first-seen order, of the rows the update did not write and that are absent or different
+    (:func:`skip_unchanged`: both parts read the same snapshot); its ``ON CONFLICT`` catches
+    a row another transaction inserted meanwhile. One statement rather than an update and then
+    an insert: the insert would compare every column of each row just updated, bodies
+    included, only to leave it out.
     """
     on = " and ".join(f"{alias}.{k} = latest.{k}" for k in key)
     fresh = [a.replace("excluded.", "latest.") for a in updates]
+    written = " and ".join(f"u.{k} = latest.{k}" for k in key)
     cur.execute(
-        f"update {table} as {alias} set {', '.join(fresh)} from {source} where {on}"
+        f"with updated as (update {table} as {alias} set {', '.join(fresh)} from {source} "
+        f"where {on}"
         + unless_unchanged(alias, fresh).replace(" where ", " and ", 1)
-    )
-    cur.execute(
+        + f" returning {', '.join(f'{alias}.{k}' for k in key)}) "
         f"insert into {table} as {alias} ({columns}) select {columns} from {source}"
         + skip_unchanged(table, alias, key, updates)
+        + f" and not exists (select 1 from updated u where {written})"
         + f" order by first_seq on conflict ({', '.join(key)}) do update set "
         + ", ".join(updates)
         + unless_unchanged(alias, updates)
     )
-
-
-def merged_count(cur, stage: str, key: str) -> int:
-    """Rows of ``stage`` after the merge of rows sharing ``key`` (the rows an upsert of it
-    writes or finds unchanged): the count a load reports."""
-    cur.execute(f"select count(*) from (select distinct {key} from {stage}) k")
-    return cur.fetchone()[0]
