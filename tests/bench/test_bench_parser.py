@@ -34,7 +34,7 @@ def test_parse_speed_quick(capsys):
     assert _bench("bench_parse_speed").main(["--quick"]) == 0
     rows = _rows("parse_speed")
     (ours,) = [r for r in rows if r["metric"].startswith("mediamon parse_article")]
-    assert ours["value"] > 0 and ours["ratio"] > 0 and ours["target"] == "ratio >= 0.1"
+    assert ours["value"] > 0 and ours["ratio"] > 0 and ours["target"] == "ratio >= 0.15"
 
 
 def test_fuzz_runner_quick(capsys):
